@@ -1,0 +1,450 @@
+"""The storyboard: the data model every part of director reads and writes.
+
+A `Storyboard` is what a planner makes from a script and what a renderer turns
+into frames. It holds the cast (identities that persist across scenes), the
+scenes with their scene graphs (relations and actions with time spans), the
+motions and visibility the writer asked for, and the *layout track*: a box for
+every visible entity at each `LayoutFrame` (VideoDirectorGPT / LVD style,
+coordinates normalised to 0-1, origin top-left).
+
+Every model validates on load and says which field is wrong; nothing is
+silently clamped. Storyboards round-trip through JSON exactly and carry
+`schema_version`. `Storyboard.model_json_schema()` is the contract an LLM
+planner is constrained to.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from director.errors import InputError, format_validation_error
+
+SCHEMA_VERSION = "1.0"
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64),
+    Field(description="A stable id: lower-case letters, digits and '_', starting with a letter."),
+]
+Seconds = Annotated[float, Field(ge=0.0, description="Seconds from the start of the scene.")]
+Region = Literal[
+    "left",
+    "right",
+    "top",
+    "bottom",
+    "center",
+    "upper_left",
+    "upper_right",
+    "lower_left",
+    "lower_right",
+]
+"""Named places in the frame, used by motions (and by the layout benchmark)."""
+
+
+class StrictModel(BaseModel):
+    """Base for everything that crosses a boundary: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Box(StrictModel):
+    """An axis-aligned box in normalised frame coordinates (0-1, origin top-left)."""
+
+    x0: Annotated[float, Field(ge=0.0, le=1.0, description="Left edge.")]
+    y0: Annotated[float, Field(ge=0.0, le=1.0, description="Top edge.")]
+    x1: Annotated[float, Field(ge=0.0, le=1.0, description="Right edge; greater than x0.")]
+    y1: Annotated[float, Field(ge=0.0, le=1.0, description="Bottom edge; greater than y0.")]
+
+    @model_validator(mode="after")
+    def _check_order(self) -> Box:
+        if not self.x0 < self.x1:
+            raise ValueError(f"`x0` must be less than `x1`, but they are {self.x0} and {self.x1}")
+        if not self.y0 < self.y1:
+            raise ValueError(f"`y0` must be less than `y1`, but they are {self.y0} and {self.y1}")
+        return self
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return ((self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2)
+
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+    def iou(self, other: Box) -> float:
+        """Intersection over union with `other` (0 when they do not touch)."""
+        ix = max(0.0, min(self.x1, other.x1) - max(self.x0, other.x0))
+        iy = max(0.0, min(self.y1, other.y1) - max(self.y0, other.y0))
+        inter = ix * iy
+        return inter / (self.area + other.area - inter)
+
+    def lerp(self, other: Box, a: float) -> Box:
+        """The box a fraction `a` of the way from this one to `other`."""
+        return Box(
+            x0=self.x0 + (other.x0 - self.x0) * a,
+            y0=self.y0 + (other.y0 - self.y0) * a,
+            x1=self.x1 + (other.x1 - self.x1) * a,
+            y1=self.y1 + (other.y1 - self.y1) * a,
+        )
+
+
+class Entity(StrictModel):
+    """One identity of the cast. The same id means the same look in every scene."""
+
+    id: Identifier
+    name: Annotated[str, Field(min_length=1, description="How the script calls it: 'Mira', 'the red ball'.")]
+    category: Annotated[
+        str,
+        Field(min_length=1, description="What it is, one lower-case noun: person, cat, car, tree ..."),
+    ]
+    description: Annotated[str, Field(description="Its look, for renderers: 'a small black cat'.")] = ""
+    attributes: Annotated[
+        dict[str, str],
+        Field(description="Visual attributes that must persist: {'color': 'red', 'size': 'large'}."),
+    ] = {}
+
+
+class Relation(StrictModel):
+    """An edge of the scene graph: a spatial relation or an action, optionally timed.
+
+    Spatial predicates the layout solver enforces: left_of, right_of, above,
+    below, on, under, beside, near, in_front_of, behind. Any other predicate
+    (chases, holds, looks_at ...) is an action: it is kept in the scene graph
+    and passed to renderers, and does not move boxes.
+    """
+
+    subject: Identifier
+    predicate: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*$"), Field(description="snake_case verb or preposition.")]
+    object: Annotated[Identifier | None, Field(description="The other entity; none for intransitive actions.")] = None
+    start: Annotated[Seconds | None, Field(description="When it begins; none means the start of the scene.")] = None
+    end: Annotated[Seconds | None, Field(description="When it ends; none means the end of the scene.")] = None
+
+    @model_validator(mode="after")
+    def _check_span(self) -> Relation:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError(f"`end` ({self.end}) is before `start` ({self.start})")
+        if self.object is not None and self.object == self.subject:
+            raise ValueError(f"`subject` and `object` are both '{self.subject}'")
+        return self
+
+
+class Motion(StrictModel):
+    """A move the writer asked for: 'runs from the left to the right',
+    'enters from the upper right', 'first flies to the top left, then to the bottom right'."""
+
+    entity: Identifier
+    origin: Annotated[
+        Region | None, Field(description="Where the move starts; none: where the entity rests.")
+    ] = None
+    path: Annotated[
+        list[Region],
+        Field(description="Places visited in order after the origin; empty: it ends where it rests."),
+    ] = []
+    start: Annotated[Seconds | None, Field(description="When the move begins; none: scene start.")] = None
+    end: Annotated[Seconds | None, Field(description="When the move ends; none: scene end.")] = None
+    enters: Annotated[bool, Field(description="Hidden before `start`; comes in at the frame edge of the origin.")] = False
+    exits: Annotated[bool, Field(description="Hidden after `end`; leaves at the frame edge of the last place.")] = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Motion:
+        if self.origin is None and not self.path and not self.enters and not self.exits:
+            raise ValueError("a motion needs an `origin`, a `path`, `enters` or `exits`")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError(f"`end` ({self.end}) must be after `start` ({self.start})")
+        return self
+
+
+class Visibility(StrictModel):
+    """The entity is visible only between `start` and `end` ('appears only in the second half')."""
+
+    entity: Identifier
+    start: Seconds
+    end: Seconds
+
+    @model_validator(mode="after")
+    def _check_span(self) -> Visibility:
+        if self.end <= self.start:
+            raise ValueError(f"`end` ({self.end}) must be after `start` ({self.start})")
+        return self
+
+
+class LayoutFrame(StrictModel):
+    """The boxes of the visible entities at time `t`.
+
+    Between two layout frames an entity present in both moves linearly from
+    one box to the other; an entity present in only one of them is visible
+    only at that frame's instant (so it appears and disappears at layout
+    frames). An entity absent from a frame is not visible then.
+    """
+
+    t: Seconds
+    boxes: Annotated[dict[Identifier, Box], Field(description="Entity id -> its box at time t.")] = {}
+
+
+class DialogueLine(StrictModel):
+    """A line spoken in the scene; becomes a subtitle and a caption."""
+
+    speaker: Annotated[Identifier | None, Field(description="The cast member who speaks; none for a narrator.")] = None
+    text: Annotated[str, Field(min_length=1)]
+    start: Seconds
+    end: Seconds
+
+    @model_validator(mode="after")
+    def _check_span(self) -> DialogueLine:
+        if self.end <= self.start:
+            raise ValueError(f"`end` ({self.end}) must be after `start` ({self.start})")
+        return self
+
+
+class Transition(StrictModel):
+    """How a scene hands over to the next one."""
+
+    kind: Literal["cut", "crossfade", "fade_to_black"] = "cut"
+    duration: Annotated[float, Field(ge=0.0, description="Seconds; 0 for a cut.")] = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> Transition:
+        if self.kind == "cut" and self.duration != 0:
+            raise ValueError(f"a cut has no `duration`, but it is {self.duration}")
+        if self.kind != "cut" and self.duration <= 0:
+            raise ValueError(f"a {self.kind} needs a `duration` above 0")
+        return self
+
+
+class Scene(StrictModel):
+    """One scene: who is in it, what holds between them, and where they are when."""
+
+    id: Identifier
+    heading: Annotated[str, Field(description="'EXT. PARK - DAY' or a short title.")] = ""
+    description: Annotated[str, Field(description="What happens, in prose; the scene's prompt.")] = ""
+    background: Annotated[str, Field(description="The setting: 'a park at night', 'a kitchen'.")] = ""
+    duration: Annotated[float, Field(gt=0.0, le=3600.0, description="Seconds.")]
+    entities: Annotated[list[Identifier], Field(description="Ids of the cast members present.")] = []
+    relations: list[Relation] = []
+    motions: list[Motion] = []
+    visibility: list[Visibility] = []
+    layouts: Annotated[list[LayoutFrame], Field(description="The layout track, in increasing `t`.")] = []
+    dialogue: list[DialogueLine] = []
+    transition: Annotated[Transition, Field(description="How this scene hands over to the next.")] = Transition()
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Scene:
+        present = set(self.entities)
+        if len(present) != len(self.entities):
+            raise ValueError(f"`entities` lists an id twice: {self.entities}")
+
+        def check_id(field: str, entity_id: str | None) -> None:
+            if entity_id is not None and entity_id not in present:
+                raise ValueError(f"{field} names '{entity_id}', which is not in this scene's `entities` {sorted(present)}")
+
+        def check_time(field: str, t: float | None) -> None:
+            if t is not None and t > self.duration:
+                raise ValueError(f"{field} is {t} s, outside the scene, which lasts {self.duration} s")
+
+        for i, r in enumerate(self.relations):
+            check_id(f"relations[{i}].subject", r.subject)
+            check_id(f"relations[{i}].object", r.object)
+            check_time(f"relations[{i}].start", r.start)
+            check_time(f"relations[{i}].end", r.end)
+        for i, m in enumerate(self.motions):
+            check_id(f"motions[{i}].entity", m.entity)
+            check_time(f"motions[{i}].start", m.start)
+            check_time(f"motions[{i}].end", m.end)
+        for i, v in enumerate(self.visibility):
+            check_id(f"visibility[{i}].entity", v.entity)
+            check_time(f"visibility[{i}].end", v.end)
+        previous_t = -1.0
+        for i, frame in enumerate(self.layouts):
+            check_time(f"layouts[{i}].t", frame.t)
+            if frame.t <= previous_t:
+                raise ValueError(f"layouts[{i}].t is {frame.t}, not after the previous layout frame's {previous_t}")
+            previous_t = frame.t
+            for entity_id in frame.boxes:
+                check_id(f"layouts[{i}].boxes", entity_id)
+        for i, line in enumerate(self.dialogue):
+            check_time(f"dialogue[{i}].end", line.end)
+        return self
+
+    def num_frames(self, fps: int) -> int:
+        """Frames this scene takes at `fps` (at least 2, so it has two ends)."""
+        return max(2, round(self.duration * fps))
+
+    def layout_at(self, t: float) -> dict[str, Box]:
+        """The boxes at time `t`, interpolated along the layout track (see `LayoutFrame`)."""
+        if not self.layouts:
+            return {}
+        times = [f.t for f in self.layouts]
+        if t <= times[0]:
+            return dict(self.layouts[0].boxes)
+        if t >= times[-1]:
+            return dict(self.layouts[-1].boxes)
+        i = bisect.bisect_right(times, t) - 1
+        before, after = self.layouts[i], self.layouts[i + 1]
+        if t == before.t:
+            return dict(before.boxes)
+        a = (t - before.t) / (after.t - before.t)
+        return {
+            entity_id: box.lerp(after.boxes[entity_id], a)
+            for entity_id, box in before.boxes.items()
+            if entity_id in after.boxes
+        }
+
+    def dialogue_at(self, t: float) -> list[DialogueLine]:
+        """The lines being spoken at time `t`."""
+        return [line for line in self.dialogue if line.start <= t < line.end]
+
+
+class Provenance(StrictModel):
+    """Who made this storyboard, so a plan can be reproduced."""
+
+    planner: str = "manual"
+    model: str | None = None
+    prompt_version: str | None = None
+    seed: int = 0
+
+
+class Storyboard(StrictModel):
+    """A whole film: the cast, the scenes and how to render them."""
+
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    title: str = "Untitled"
+    fps: Annotated[int, Field(ge=1, le=120, description="Frames per second of the movie.")] = 12
+    width: Annotated[int, Field(ge=16, le=7680, multiple_of=2, description="Movie width in pixels (even, for H.264).")] = 512
+    height: Annotated[int, Field(ge=16, le=4320, multiple_of=2, description="Movie height in pixels (even).")] = 288
+    style: Annotated[str, Field(description="A visual style for every scene: 'storybook watercolour'.")] = ""
+    entities: Annotated[list[Entity], Field(description="The cast: every identity that appears anywhere.")] = []
+    scenes: Annotated[list[Scene], Field(min_length=1, description="The scenes, in order.")]
+    provenance: Provenance = Provenance()
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Storyboard:
+        cast = {e.id for e in self.entities}
+        if len(cast) != len(self.entities):
+            ids = [e.id for e in self.entities]
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            raise ValueError(f"`entities` has the id {twice[0]!r} more than once")
+        scene_ids = [s.id for s in self.scenes]
+        if len(set(scene_ids)) != len(scene_ids):
+            twice = sorted({i for i in scene_ids if scene_ids.count(i) > 1})
+            raise ValueError(f"`scenes` has the id {twice[0]!r} more than once")
+        for i, scene in enumerate(self.scenes):
+            for entity_id in scene.entities:
+                if entity_id not in cast:
+                    raise ValueError(f"scenes[{i}].entities names '{entity_id}', which is not in the cast (`entities`)")
+            for j, line in enumerate(scene.dialogue):
+                if line.speaker is not None and line.speaker not in cast:
+                    raise ValueError(f"scenes[{i}].dialogue[{j}].speaker is '{line.speaker}', which is not in the cast")
+            transition = scene.transition
+            if transition.kind == "crossfade":
+                if i == len(self.scenes) - 1:
+                    raise ValueError(f"scenes[{i}].transition is a crossfade, but it is the last scene (use fade_to_black or cut)")
+                shortest = min(scene.duration, self.scenes[i + 1].duration)
+                if transition.duration >= shortest:
+                    raise ValueError(
+                        f"scenes[{i}].transition.duration is {transition.duration} s, but a crossfade must be "
+                        f"shorter than both scenes it joins ({shortest} s)"
+                    )
+            elif transition.kind == "fade_to_black" and transition.duration > scene.duration:
+                raise ValueError(f"scenes[{i}].transition.duration is longer than the scene ({scene.duration} s)")
+        return self
+
+    def entity(self, entity_id: str) -> Entity:
+        for e in self.entities:
+            if e.id == entity_id:
+                return e
+        raise KeyError(f"no entity {entity_id!r} in the cast")
+
+    def scene(self, scene_id: str) -> Scene:
+        for s in self.scenes:
+            if s.id == scene_id:
+                return s
+        raise KeyError(f"no scene {scene_id!r}")
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2) + "\n"
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the storyboard as JSON, atomically (a crash never leaves half a file)."""
+        path = Path(path)
+        write_text_atomically(path, self.to_json())
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Storyboard:
+        """Read and validate a storyboard file; bad files raise `InputError` naming the problem."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except UnicodeDecodeError as e:
+            raise InputError(f"{path}: is not UTF-8 text ({e.reason} at byte {e.start}), so it is not a storyboard") from None
+        except OSError as e:
+            raise InputError(f"{path}: cannot be read ({e.strerror})") from None
+        return cls.from_json(text, source=str(path))
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "<storyboard>") -> Storyboard:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{source}: is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+        if isinstance(data, dict) and data.get("schema_version") not in (None, SCHEMA_VERSION):
+            raise InputError(
+                f"{source}: has schema_version {data.get('schema_version')!r}; this director reads {SCHEMA_VERSION!r}"
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as e:
+            raise InputError(f"{source}: is not a valid storyboard: {format_validation_error(e)}") from None
+
+    def revalidated(self) -> Storyboard:
+        """Check a storyboard edited in Python (assignments are not validated as they happen)."""
+        try:
+            return Storyboard.model_validate(self.model_dump())
+        except ValidationError as e:
+            raise InputError(f"the storyboard is not valid: {format_validation_error(e)}") from None
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        publish(Path(tmp), path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+_UMASK = _umask()
+
+
+def publish(tmp: Path, final: Path) -> None:
+    """Rename a finished temporary file onto its final name, with ordinary permissions
+    (temporary files are created private)."""
+    os.chmod(tmp, 0o666 & ~_UMASK)
+    os.replace(tmp, final)
