@@ -1,0 +1,342 @@
+"""Script ingestion: a writer's file -> a `Script` of scenes, beats and dialogue.
+
+Three formats are read:
+
+- **Fountain** screenplays (parsed with fountain-py): scene headings become
+  scenes, action paragraphs become action beats, character cues with their
+  dialogue become dialogue beats; the title page gives the title.
+- **Scene lists**: lines starting "Scene 1:", "SCENE 2 -", "Scene 3." each
+  open a scene; the text after the marker (and any following lines) is the
+  scene. An optional "Title: ..." line names the film.
+- **Prose**: paragraphs become scenes; a single long paragraph is cut into
+  scenes of a few sentences. Quoted speech becomes dialogue.
+
+All planners start from a `Script`, so a Fountain script's own scenes are kept
+whichever planner runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from director.errors import InputError
+
+ScriptFormat = Literal["fountain", "scenes", "prose"]
+
+MAX_SCRIPT_BYTES = 5_000_000
+"""Scripts are text; anything larger is almost certainly not one."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """A beat of description: 'The cat runs from the left to the right.'"""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Speech:
+    """A beat of dialogue: who says what."""
+
+    speaker: str | None
+    text: str
+    parenthetical: str | None = None
+
+
+Beat = Action | Speech
+
+
+@dataclass(frozen=True)
+class ScriptScene:
+    heading: str
+    beats: tuple[Beat, ...]
+    transition: str | None = None
+    """The Fountain transition that follows this scene ('CUT TO:', 'DISSOLVE TO:'), if any."""
+
+    @property
+    def action_text(self) -> str:
+        return " ".join(b.text for b in self.beats if isinstance(b, Action))
+
+    @property
+    def speeches(self) -> list[Speech]:
+        return [b for b in self.beats if isinstance(b, Speech)]
+
+
+@dataclass(frozen=True)
+class Script:
+    title: str | None
+    format: ScriptFormat
+    scenes: tuple[ScriptScene, ...]
+    source: str = "<text>"
+    characters: tuple[str, ...] = field(default=())
+    """Speaking characters named by the script itself (Fountain cues, prose speakers)."""
+
+
+def read_script(path: str | Path, format: ScriptFormat | Literal["auto"] = "auto") -> Script:
+    """Read a script file; raise `InputError` naming the file for anything that is not a usable script."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a script file")
+    if size > MAX_SCRIPT_BYTES:
+        raise InputError(f"{path}: is {size / 1e6:.1f} MB; a script must be text under {MAX_SCRIPT_BYTES / 1e6:.0f} MB")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e.strerror})") from None
+    text = decode_script_bytes(data, source=str(path))
+    if format == "auto" and path.suffix.lower() in {".fountain", ".spmd"}:
+        format = "fountain"
+    return parse_script(text, format=format, source=str(path), default_title=path.stem.replace("_", " "))
+
+
+def decode_script_bytes(data: bytes, source: str) -> str:
+    """UTF-8 (with or without BOM) text, or an `InputError` saying why the bytes are not a script."""
+    if not data.strip():
+        raise InputError(f"{source}: is empty; write a script (Fountain, prose, or 'Scene 1: ...' lines) into it")
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{source}: is a binary file, not a text script")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{source}: is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start} cannot be decoded); "
+            "save the script as UTF-8"
+        ) from None
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 0.01 * min(len(text), 8192) + 2:
+        raise InputError(f"{source}: contains control characters; it looks like a binary file, not a text script")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_script(
+    text: str,
+    format: ScriptFormat | Literal["auto"] = "auto",
+    source: str = "<text>",
+    default_title: str | None = None,
+) -> Script:
+    """Parse script text in `format` ('auto' detects it)."""
+    if not text.strip():
+        raise InputError(f"{source}: is empty; write a script (Fountain, prose, or 'Scene 1: ...' lines) into it")
+    if format == "auto":
+        format = detect_format(text)
+    if format == "fountain":
+        script = _parse_fountain(text, source)
+    elif format == "scenes":
+        script = _parse_scene_list(text, source)
+    elif format == "prose":
+        script = _parse_prose(text, source)
+    else:
+        raise InputError(f"{source}: unknown script format {format!r}; use fountain, scenes, prose or auto")
+    if script.title is None and default_title:
+        script = Script(default_title, script.format, script.scenes, script.source, script.characters)
+    return script
+
+
+SCENE_HEADING = re.compile(r"^(?:\.(?!\.)\S|(?:INT|EXT|EST|INT\./EXT|INT/EXT|I/E)[. ])", re.IGNORECASE | re.MULTILINE)
+SCENE_MARKER = re.compile(r"^\s*scene\s+(\d+|[ivxlc]+)\s*[:.\-–—)]\s*", re.IGNORECASE | re.MULTILINE)
+TITLE_LINE = re.compile(r"^\s*title\s*:\s*(.+?)\s*$", re.IGNORECASE)
+TITLE_PAGE_KEY = re.compile(r"^(title|credit|author|authors|source|draft date|contact|notes|copyright)\s*:", re.IGNORECASE)
+
+
+def detect_format(text: str) -> ScriptFormat:
+    """'scenes' if lines start with 'Scene N:', 'fountain' if it has scene headings or a title page, else 'prose'."""
+    if SCENE_MARKER.search(text):
+        return "scenes"
+    if SCENE_HEADING.search(text) or _has_title_page(text):
+        return "fountain"
+    return "prose"
+
+
+def _has_title_page(text: str) -> bool:
+    """A Fountain title page: 'Key: value' lines at the top, more than a lone 'Title:' line."""
+    head = text.lstrip().split("\n\n", 1)[0].split("\n")
+    keys = [line for line in head if TITLE_PAGE_KEY.match(line)]
+    return len(keys) >= 2 or any(not TITLE_LINE.match(line) for line in keys)
+
+
+def _parse_fountain(text: str, source: str) -> Script:
+    from fountain import ElementType, FountainParser
+
+    document = FountainParser().parse(text)
+    title = document.metadata.get("title")
+    title = " ".join(title) if isinstance(title, list) else (str(title).strip() if title else None)
+    title = re.sub(r"[*_]+", "", title).strip() if title else None
+
+    scenes: list[ScriptScene] = []
+    heading: str | None = None
+    beats: list[Beat] = []
+    transition: str | None = None
+    characters: list[str] = []
+
+    def close_scene() -> None:
+        nonlocal beats, transition
+        if heading is not None or beats:
+            scenes.append(ScriptScene(heading or (title or "Opening"), tuple(beats), transition))
+        beats, transition = [], None
+
+    def add_speech(cue: str, lines: list) -> None:
+        name = _character_name(cue)
+        if name and name not in characters:
+            characters.append(name)
+        parenthetical = None
+        spoken = []
+        for element in lines:
+            if element.type == ElementType.PARENTHETICAL:
+                parenthetical = element.text.strip("() ")
+            elif element.type == ElementType.DIALOGUE and element.text.strip():
+                spoken.append(element.text.strip())
+        if spoken:
+            beats.append(Speech(name or None, " ".join(spoken), parenthetical))
+
+    elements = list(document.elements)
+    i = 0
+    while i < len(elements):
+        element = elements[i]
+        kind = element.type
+        if kind == ElementType.SCENE_HEADING:
+            close_scene()
+            heading = element.text.strip().lstrip(".").strip()
+        elif kind == ElementType.ACTION and element.text.strip():
+            beats.append(Action(" ".join(element.text.split())))
+        elif kind == ElementType.CHARACTER:
+            j = i + 1
+            while j < len(elements) and elements[j].type in (ElementType.DIALOGUE, ElementType.PARENTHETICAL):
+                j += 1
+            add_speech(element.text, elements[i + 1 : j])
+            i = j
+            continue
+        elif kind == ElementType.DUAL_DIALOGUE:
+            meta = element.metadata
+            for side in ("left", "right"):
+                cue = meta.get(f"{side}_character")
+                if cue is not None:
+                    add_speech(cue.text, list(meta.get(f"{side}_dialogue", [])))
+        elif kind == ElementType.TRANSITION:
+            transition = element.text.strip()
+        i += 1
+    close_scene()
+
+    scenes = [s for s in scenes if s.beats or s.heading]
+    if not scenes:
+        raise InputError(
+            f"{source}: has a title page but no scenes; add scene headings (INT. ROOM - DAY) with action below them"
+        )
+    return Script(title, "fountain", tuple(scenes), source, tuple(characters))
+
+
+def _character_name(cue: str) -> str:
+    """'SARAH (V.O.)' -> 'Sarah'; '@McCLANE' -> 'McClane' kept as written when mixed case."""
+    name = re.sub(r"\(.*?\)", "", cue).strip().lstrip("@").rstrip("^").strip()
+    return name.title() if name.isupper() else name
+
+
+def _parse_scene_list(text: str, source: str) -> Script:
+    title = None
+    markers = list(SCENE_MARKER.finditer(text))
+    preamble = text[: markers[0].start()].strip()
+    for line in preamble.splitlines():
+        match = TITLE_LINE.match(line)
+        if match:
+            title = match.group(1)
+        elif line.strip() and title is None:
+            title = line.strip().strip("#").strip()
+    scenes = []
+    characters: list[str] = []
+    for k, marker in enumerate(markers):
+        end = markers[k + 1].start() if k + 1 < len(markers) else len(text)
+        body = " ".join(text[marker.end() : end].split())
+        if not body:
+            raise InputError(f"{source}: '{marker.group(0).strip()}' has no text after it; say what happens in the scene")
+        beats = _prose_beats(body, characters)
+        scenes.append(ScriptScene(_short_heading(body), tuple(beats)))
+    return Script(title, "scenes", tuple(scenes), source, tuple(characters))
+
+
+SENTENCE_END = re.compile(r'(?<=[.!?])["”’]?\s+(?=["“A-Z0-9])')
+SCENE_BREAK_WORDS = re.compile(
+    r"^(later|meanwhile|the next (morning|day|night|evening)|that (night|evening|morning)|"
+    r"the following|hours later|days later|years later|at (dawn|dusk|night|noon)|in the morning|elsewhere)\b",
+    re.IGNORECASE,
+)
+MAX_SENTENCES_PER_SCENE = 3
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE_END.split(" ".join(text.split())) if s.strip()]
+
+
+def _parse_prose(text: str, source: str) -> Script:
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    title = None
+    if len(paragraphs) > 1:
+        match = TITLE_LINE.match(paragraphs[0])
+        first = paragraphs[0]
+        if match:
+            title, paragraphs = match.group(1), paragraphs[1:]
+        elif first.startswith("#") or (len(first) < 60 and not re.search(r"[.!?\"”]$", first)):
+            title, paragraphs = first.strip("# ").strip(), paragraphs[1:]
+    groups: list[list[str]] = []
+    for paragraph in paragraphs:
+        sentences = split_sentences(paragraph)
+        if len(paragraphs) > 1 and len(sentences) <= 2 * MAX_SENTENCES_PER_SCENE:
+            groups.append(sentences)
+            continue
+        current: list[str] = []
+        for sentence in sentences:
+            if current and (len(current) >= MAX_SENTENCES_PER_SCENE or SCENE_BREAK_WORDS.match(sentence)):
+                groups.append(current)
+                current = []
+            current.append(sentence)
+        if current:
+            groups.append(current)
+    if not groups:
+        raise InputError(f"{source}: has no sentences to make scenes from")
+    characters: list[str] = []
+    scenes = []
+    for sentences in groups:
+        body = " ".join(sentences)
+        scenes.append(ScriptScene(_short_heading(body), tuple(_prose_beats(body, characters))))
+    return Script(title, "prose", tuple(scenes), source, tuple(characters))
+
+
+QUOTE = re.compile(r'["“]([^"”]+)["”]')
+SAID_AFTER = re.compile(r"^\s*,?\s*(?:(?:said|says|asked|asks|shouted|shouts|whispered|whispers|replied|replies|called|calls)\s+([A-Z][a-z]+)|([A-Z][a-z]+)\s+(?:said|says|asked|asks|shouted|shouts|whispered|whispers|replied|replies|called|calls))")
+SAID_BEFORE = re.compile(r"([A-Z][a-z]+)\s+(?:said|says|asked|asks|shouted|shouts|whispered|whispers|replied|replies|called|calls)\s*,?\s*$")
+
+
+def _prose_beats(text: str, characters: list[str]) -> list[Beat]:
+    """Sentences become action beats; quoted speech becomes dialogue, with the speaker when prose names one."""
+    beats: list[Beat] = []
+    for sentence in split_sentences(text):
+        quotes = list(QUOTE.finditer(sentence))
+        if not quotes:
+            beats.append(Action(sentence))
+            continue
+        outside = QUOTE.sub(" ", sentence)
+        outside = " ".join(outside.split()).strip(" ,")
+        for quote in quotes:
+            after = SAID_AFTER.match(sentence[quote.end() :])
+            before = SAID_BEFORE.search(sentence[: quote.start()])
+            speaker = (after.group(1) or after.group(2)) if after else (before.group(1) if before else None)
+            if speaker and speaker not in characters:
+                characters.append(speaker)
+            beats.append(Speech(speaker, quote.group(1).strip().rstrip(",")))
+        remainder = re.sub(
+            r"\b(?:said|says|asked|asks|shouted|shouts|whispered|whispers|replied|replies|called|calls)\b", "", outside
+        )
+        if len(re.findall(r"[A-Za-z]+", remainder)) > 2:
+            beats.append(Action(outside if outside.endswith((".", "!", "?")) else outside + "."))
+    return beats
+
+
+def _short_heading(body: str, words: int = 8) -> str:
+    first = split_sentences(body)[0] if split_sentences(body) else body
+    tokens = first.rstrip(".!?").split()
+    return " ".join(tokens[:words]) + (" ..." if len(tokens) > words else "")
