@@ -1,0 +1,261 @@
+"""Word lists the rules planner reads scripts with: nouns -> categories, colours,
+sizes, places in the frame, spatial and action phrases, settings.
+
+Categories match `director.layout.CATEGORY_PRIORS` (sizes and placement) and
+the embedded renderer's world, so a word planned here is a thing drawn there.
+"""
+
+from __future__ import annotations
+
+# noun (singular) -> category
+NOUNS: dict[str, str] = {
+    # people
+    **dict.fromkeys(
+        [
+            "man", "woman", "person", "lady", "gentleman", "farmer", "knight", "king", "queen", "prince",
+            "princess", "wizard", "witch", "chef", "cook", "doctor", "teacher", "student", "baker", "sailor",
+            "pilot", "detective", "soldier", "mother", "father", "mom", "dad", "grandmother", "grandfather",
+            "grandma", "grandpa", "brother", "sister", "friend", "stranger", "officer", "waiter", "waitress",
+            "artist", "musician", "dancer", "runner", "fisherman", "astronaut", "pirate", "clown", "nurse",
+            "scientist", "gardener", "shopkeeper", "traveler", "traveller", "hunter", "guard", "neighbor",
+            "neighbour", "robber", "thief", "policeman", "policewoman",
+        ],
+        "person",
+    ),
+    **dict.fromkeys(["boy", "girl", "child", "kid", "baby", "toddler", "son", "daughter"], "child"),
+    **dict.fromkeys(["robot", "android", "droid"], "robot"),
+    # animals
+    **dict.fromkeys(["cat", "kitten", "kitty"], "cat"),
+    **dict.fromkeys(["dog", "puppy", "hound", "pup"], "dog"),
+    **dict.fromkeys(["bird", "sparrow", "crow", "parrot", "seagull", "gull", "pigeon", "eagle", "robin", "swallow"], "bird"),
+    "owl": "owl",
+    "fox": "fox",
+    **dict.fromkeys(["rabbit", "bunny", "hare"], "rabbit"),
+    **dict.fromkeys(["horse", "pony", "stallion", "mare"], "horse"),
+    **dict.fromkeys(["cow", "bull", "calf"], "cow"),
+    **dict.fromkeys(["sheep", "lamb"], "sheep"),
+    "bear": "bear",
+    "duck": "duck",
+    "frog": "frog",
+    "fish": "fish",
+    "butterfly": "butterfly",
+    # vehicles and things
+    **dict.fromkeys(["car", "taxi", "jeep"], "car"),
+    "bus": "bus",
+    **dict.fromkeys(["truck", "lorry", "van"], "truck"),
+    **dict.fromkeys(["bicycle", "bike"], "bicycle"),
+    **dict.fromkeys(["boat", "ship", "sailboat", "canoe", "yacht", "ferry"], "boat"),
+    "train": "train",
+    **dict.fromkeys(["airplane", "plane", "aeroplane", "jet"], "airplane"),
+    "ball": "ball",
+    "kite": "kite",
+    "balloon": "balloon",
+    "umbrella": "umbrella",
+    "table": "table",
+    **dict.fromkeys(["chair", "stool"], "chair"),
+    "bench": "bench",
+    **dict.fromkeys(["sofa", "couch"], "sofa"),
+    "bed": "bed",
+    "lamp": "lamp",
+    **dict.fromkeys(["box", "crate", "chest", "suitcase", "basket"], "box"),
+    **dict.fromkeys(["cup", "mug", "glass"], "cup"),
+    "book": "book",
+    **dict.fromkeys(["flower", "rose", "tulip", "sunflower"], "flower"),
+    **dict.fromkeys(["rock", "stone", "boulder"], "rock"),
+    "tree": "tree",
+    **dict.fromkeys(["house", "cottage", "cabin", "hut", "barn"], "house"),
+    "castle": "castle",
+    **dict.fromkeys(["tower", "lighthouse"], "tower"),
+    "mountain": "mountain",
+    "sun": "sun",
+    "moon": "moon",
+    "star": "star",
+    "cloud": "cloud",
+}
+
+# Words that can stand before a noun as part of its name ("hot air balloon", "teddy bear").
+NOUN_MODIFIERS = frozenset(["hot", "air", "teddy", "police", "paper", "sports", "toy", "stuffed", "rubber", "beach", "fire", "race"])
+
+IRREGULAR_PLURALS = {
+    "people": "person", "men": "man", "women": "woman", "children": "child", "kids": "kid", "mice": "mouse",
+    "geese": "goose", "sheep": "sheep", "fish": "fish", "puppies": "puppy", "bunnies": "bunny",
+    "butterflies": "butterfly", "ponies": "pony", "babies": "baby", "ladies": "lady", "kitties": "kitty",
+    "foxes": "fox", "boxes": "box", "buses": "bus", "benches": "bench", "wolves": "wolf",
+}
+
+FEMALE_WORDS = frozenset(
+    ["woman", "lady", "queen", "princess", "witch", "mother", "mom", "grandmother", "grandma", "sister",
+     "girl", "daughter", "waitress", "policewoman", "mare"]
+)
+MALE_WORDS = frozenset(
+    ["man", "gentleman", "king", "prince", "wizard", "father", "dad", "grandfather", "grandpa", "brother",
+     "boy", "son", "policeman", "fisherman", "bull", "stallion"]
+)
+
+COLORS = frozenset(
+    ["red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "grey",
+     "golden", "gold", "silver"]
+)
+SIZES = {"tiny": "tiny", "small": "small", "little": "small", "big": "large", "large": "large", "huge": "huge", "giant": "huge"}
+OTHER_ADJECTIVES = frozenset(
+    ["old", "young", "fluffy", "shiny", "tall", "short", "happy", "sad", "sleepy", "curious", "brave", "lonely",
+     "wooden", "striped", "spotted", "friendly", "angry", "wise", "clever", "lost", "hungry", "playful", "cute",
+     "beautiful", "strange", "mysterious", "bright", "dark", "colorful", "colourful", "paper", "toy", "stray"]
+)
+NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "a": 1, "an": 1, "another": 1, "single": 1, "pair": 2, "couple": 2,
+}
+DEFINITE = frozenset(["the", "this", "that", "these", "those", "his", "her", "its", "their", "my", "our", "your"])
+INDEFINITE = frozenset(["a", "an", "another", "one", "some", "single"])
+
+# Words a capitalised token at the start of a sentence usually is, rather than a name.
+NOT_NAMES = frozenset(
+    """a an the this that these those then when while after before as at in on of to from by with into onto
+    suddenly later meanwhile finally first next soon now there here everyone everybody someone somebody nobody
+    nothing something everything outside inside together slowly quickly once one two three four five six seven
+    eight nine ten he she it they we you i his her its their our my your him them us me however still also
+    yet so but and or if because although though even only just all both each every some many few no not
+    scene int ext est day night morning evening afternoon dawn dusk noon midnight today tomorrow yesterday
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december cut fade dissolve title author what where why how who which
+    yes oh hello hi goodbye bye please thanks thank look watch listen come go wait stop let god mr mrs ms dr""".split()
+)
+
+MOTION_VERBS = frozenset(
+    """move moves moving moved walk walks walking walked run runs running ran fly flies flying flew drive drives
+    driving drove roll rolls rolling rolled swim swims swimming swam hop hops hopping hopped jump jumps jumping
+    jumped crawl crawls crawling crawled float floats floating floated drift drifts drifting drifted sail sails
+    sailing sailed ride rides riding rode go goes going went travel travels traveling travelled dash dashes
+    dashing dashed race races racing raced wander wanders wandering wandered stroll strolls strolling strolled
+    glide glides gliding glided bounce bounces bouncing bounced slide slides sliding slid trot trots trotting
+    trotted gallop gallops galloping galloped head heads heading headed hurry hurries hurrying hurried zoom
+    zooms zooming zoomed climb climbs climbing climbed skip skips skipping skipped march marches marching
+    marched scurry scurries scurrying scurried""".split()
+)
+ENTER_WORDS = frozenset(["enters", "enter", "entering", "entered", "arrives", "arrive", "arriving", "arrived", "appears", "appear", "emerges", "emerge"])
+ENTER_PHRASES = [("comes", "in"), ("come", "in"), ("walks", "in"), ("runs", "in"), ("flies", "in"), ("drives", "in"), ("rolls", "in"), ("steps", "in"), ("swims", "in"), ("hops", "in")]
+EXIT_WORDS = frozenset(["leaves", "leave", "leaving", "exits", "exit", "exiting", "exited", "departs", "depart", "vanishes", "disappears"])
+EXIT_PHRASES = [
+    ("runs", "off"), ("walks", "off"), ("flies", "off"), ("drives", "off"), ("flies", "away"), ("runs", "away"),
+    ("walks", "away"), ("drives", "away"), ("goes", "out"), ("rolls", "away"), ("sails", "away"), ("swims", "away"),
+    ("hops", "away"), ("floats", "away"), ("drifts", "away"),
+]
+
+# Spatial phrases -> predicate; longest first when matched.
+SPATIAL_PHRASES: list[tuple[tuple[str, ...], str]] = sorted(
+    [
+        (("to", "the", "left", "of"), "left_of"),
+        (("on", "the", "left", "of"), "left_of"),
+        (("left", "of"), "left_of"),
+        (("to", "the", "right", "of"), "right_of"),
+        (("on", "the", "right", "of"), "right_of"),
+        (("right", "of"), "right_of"),
+        (("on", "top", "of"), "on"),
+        (("on",), "on"),
+        (("onto",), "on"),
+        (("upon",), "on"),
+        (("above",), "above"),
+        (("over",), "above"),
+        (("high", "above"), "above"),
+        (("below",), "below"),
+        (("beneath",), "under"),
+        (("under",), "under"),
+        (("underneath",), "under"),
+        (("beside",), "beside"),
+        (("next", "to"), "beside"),
+        (("alongside",), "beside"),
+        (("near",), "near"),
+        (("close", "to"), "near"),
+        (("in", "front", "of"), "in_front_of"),
+        (("behind",), "behind"),
+    ],
+    key=lambda item: -len(item[0]),
+)
+
+# Action phrases (verb forms) -> predicate. Actions become timed scene-graph edges.
+ACTION_PHRASES: list[tuple[tuple[str, ...], str]] = sorted(
+    [
+        *[((w,), "chase") for w in ("chases", "chase", "chasing", "chased")],
+        *[((w,), "follow") for w in ("follows", "follow", "following", "followed")],
+        *[((w,), "hold") for w in ("holds", "hold", "holding", "held")],
+        *[((w,), "carry") for w in ("carries", "carry", "carrying", "carried")],
+        *[((w,), "watch") for w in ("watches", "watch", "watching", "watched")],
+        *[((w, "at"), "look_at") for w in ("looks", "look", "looking", "looked", "stares", "staring", "stared", "smiles", "smiled", "barks", "barked")],
+        *[((w,), "hug") for w in ("hugs", "hug", "hugging", "hugged")],
+        *[((w,), "feed") for w in ("feeds", "feed", "feeding", "fed")],
+        *[((w,), "pet") for w in ("pets", "petting", "petted", "strokes", "stroked")],
+        *[((w,), "catch") for w in ("catches", "catch", "catching", "caught")],
+        *[((w,), "throw") for w in ("throws", "throw", "throwing", "threw")],
+        *[((w,), "greet") for w in ("greets", "greet", "greeting", "greeted")],
+        *[((w, "to"), "talk_to") for w in ("talks", "talk", "talking", "talked", "speaks", "spoke", "speaking")],
+        *[((w, "at"), "wave_at") for w in ("waves", "wave", "waving", "waved")],
+        *[((w, "to"), "wave_at") for w in ("waves", "waved")],
+        *[((w,), "kick") for w in ("kicks", "kick", "kicking", "kicked")],
+        *[((w,), "push") for w in ("pushes", "push", "pushing", "pushed")],
+        *[((w,), "pull") for w in ("pulls", "pull", "pulling", "pulled")],
+        *[((w,), "ride") for w in ("rides", "ride", "riding", "rode")],
+        *[((w,), "find") for w in ("finds", "find", "finding", "found")],
+        *[((w,), "meet") for w in ("meets", "meet", "meeting", "met")],
+        *[((w,), "fly") for w in ("flies", "fly", "flying", "flew")],  # "the girl flies her kite"
+    ],
+    key=lambda item: -len(item[0]),
+)
+# Actions that also put the subject on the object.
+ACTION_IMPLIES = {"ride": "on"}
+
+# Places in the frame. Matched after "the" is skipped; longest first.
+REGION_PHRASES: list[tuple[tuple[str, ...], str]] = sorted(
+    [
+        (("top", "left"), "upper_left"),
+        (("upper", "left"), "upper_left"),
+        (("top", "right"), "upper_right"),
+        (("upper", "right"), "upper_right"),
+        (("bottom", "left"), "lower_left"),
+        (("lower", "left"), "lower_left"),
+        (("bottom", "right"), "lower_right"),
+        (("lower", "right"), "lower_right"),
+        (("left",), "left"),
+        (("right",), "right"),
+        (("top",), "top"),
+        (("upper",), "top"),
+        (("bottom",), "bottom"),
+        (("lower",), "bottom"),
+        (("center",), "center"),
+        (("centre",), "center"),
+        (("middle",), "center"),
+    ],
+    key=lambda item: -len(item[0]),
+)
+REGION_FILLERS = frozenset(["side", "edge", "corner", "part", "half", "of", "the", "screen", "frame", "picture", "sky", "room", "field", "hand"])
+
+# Settings: keyword -> the background phrase the renderers know.
+SETTINGS: list[tuple[tuple[str, ...], str]] = [
+    (("city", "street", "downtown", "skyline", "town"), "city"),
+    (("snow", "snowy", "winter", "ice", "icy", "arctic", "snowfield"), "snow"),
+    (("sea", "ocean", "beach", "shore", "harbor", "harbour", "lake", "river", "waves", "coast", "pier", "dock"), "sea"),
+    (("desert", "dune", "dunes", "sand", "sandy"), "desert"),
+    (("forest", "woods", "jungle", "woodland"), "forest"),
+    (("room", "kitchen", "bedroom", "living", "office", "cafe", "café", "shop", "classroom", "library", "hall",
+      "house", "home", "apartment", "inside", "indoors", "attic", "basement", "restaurant", "bakery", "studio"), "room"),
+    (("sky", "clouds", "air", "above"), "sky"),
+    (("grass", "park", "garden", "meadow", "field", "farm", "hill", "hills", "yard", "lawn", "countryside", "valley"), "grass"),
+]
+TIMES_OF_DAY = {
+    "night": "night", "midnight": "night", "nighttime": "night", "dark": "night", "evening": "evening",
+    "dusk": "evening", "sunset": "sunset", "dawn": "dawn", "sunrise": "dawn", "morning": "morning", "day": "day",
+    "noon": "day", "afternoon": "day",
+}
+
+
+def singular(word: str) -> str | None:
+    """The singular if `word` is a known plural noun, else None."""
+    if word in IRREGULAR_PLURALS:
+        return IRREGULAR_PLURALS[word]
+    if word.endswith("ies") and word[:-3] + "y" in NOUNS:
+        return word[:-3] + "y"
+    if word.endswith("es") and word[:-2] in NOUNS:
+        return word[:-2]
+    if word.endswith("s") and word[:-1] in NOUNS:
+        return word[:-1]
+    return None
