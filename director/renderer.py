@@ -1,0 +1,122 @@
+"""The renderer protocol: what a renderer is given and what it must return.
+
+A renderer has two calls, both on batches of independent jobs:
+
+- `keyframes(requests)`: the global model. Each `KeyframeRequest` holds a
+  scene's keyframe specs (time, boxes, captions); the renderer makes them
+  together, so they agree with each other.
+- `infill(jobs)`: the local model (masked temporal diffusion). Each `InfillJob`
+  is one window of the timeline: frames already made at some positions (the
+  window's ends), specs for every position; the renderer makes the rest.
+
+Frames are numpy arrays of uint8, `(frames, height, width, 3)` RGB, at the size
+the scene context asks for. Everything a renderer is given is plain data, so
+jobs can be cached by content and shipped to other processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from director.storyboard import Box, Entity, Relation
+
+
+@dataclass(frozen=True)
+class Caption:
+    """A line being spoken at a frame's time."""
+
+    speaker: str | None  # the speaker's id, or None for a narrator
+    speaker_name: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    """What one frame must show."""
+
+    index: int  # frame index within the scene
+    t: float  # seconds from the start of the scene
+    boxes: Mapping[str, Box]  # entity id -> its box; absent means not visible
+    captions: tuple[Caption, ...] = ()
+
+
+@dataclass(frozen=True)
+class SceneContext:
+    """What every job of one scene shares: its text, cast and output size."""
+
+    scene_id: str
+    heading: str
+    prompt: str  # the scene description
+    background: str
+    style: str
+    entities: tuple[Entity, ...]  # the cast members present, with their identity (look) fields
+    relations: tuple[Relation, ...]  # the scene graph, for renderers that use it
+    width: int
+    height: int
+
+    def entity(self, entity_id: str) -> Entity:
+        for e in self.entities:
+            if e.id == entity_id:
+                return e
+        raise KeyError(entity_id)
+
+
+@dataclass(frozen=True)
+class KeyframeRequest:
+    scene: SceneContext
+    frames: tuple[FrameSpec, ...]
+    seed: int
+
+
+@dataclass(frozen=True)
+class InfillJob:
+    scene: SceneContext
+    frames: tuple[FrameSpec, ...]  # every position of the window, in order
+    known: Mapping[int, np.ndarray] = field(default_factory=dict)  # frame index -> (height, width, 3) uint8
+    seed: int = 0
+
+    @property
+    def targets(self) -> tuple[FrameSpec, ...]:
+        """The frames to make, in order."""
+        return tuple(f for f in self.frames if f.index not in self.known)
+
+
+@dataclass(frozen=True)
+class RendererInfo:
+    name: str
+    description: str
+    window: int = 16  # L: frames per keyframe request and per infill window (NUWA-XL's L)
+    max_batch: int = 8  # jobs per call
+    supports: frozenset[str] = frozenset()  # "layout", "identity", "captions", "infill"
+
+
+@runtime_checkable
+class Renderer(Protocol):
+    info: RendererInfo
+
+    @property
+    def fingerprint(self) -> str:
+        """Everything about this renderer that changes its pixels (name, version, weights hash, options).
+        It is part of every cache key."""
+        ...
+
+    def keyframes(self, requests: Sequence[KeyframeRequest]) -> list[np.ndarray]:
+        """One array per request: (len(request.frames), height, width, 3) uint8."""
+        ...
+
+    def infill(self, jobs: Sequence[InfillJob]) -> list[np.ndarray]:
+        """One array per job: (len(job.targets), height, width, 3) uint8."""
+        ...
+
+
+def check_frames(frames: np.ndarray, count: int, width: int, height: int, who: str) -> np.ndarray:
+    """Raise a clear error when a renderer returns the wrong shape or type."""
+    expected = (count, height, width, 3)
+    if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8 or frames.shape != expected:
+        got = f"{type(frames).__name__} {getattr(frames, 'dtype', '')} {getattr(frames, 'shape', '')}"
+        raise RuntimeError(f"renderer {who!r} returned {got}; expected uint8 frames of shape {expected}")
+    return frames
