@@ -1,0 +1,394 @@
+"""The `director` command line: script -> storyboard -> movie.
+
+Thin typer commands over the Python API. Exit codes: 0 success; 2 bad input
+(a one-paragraph message naming the file and the problem, no traceback);
+1 an internal error (run with --debug for the traceback). This is the only
+module that reads environment variables.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+app = typer.Typer(
+    name="director",
+    help="Turn a script (Fountain, prose, or 'Scene N:' lines) into a storyboard, and a storyboard into a movie.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+# Reusable option types ---------------------------------------------------------------------------
+
+Output = Annotated[Path, typer.Option("--output", "-o", help="Where to write the result.")]
+PlannerName = Annotated[str, typer.Option("--planner", help="Planner to use; `director planners` lists them.")]
+RendererName = Annotated[str, typer.Option("--renderer", help="Renderer to use; `director renderers` lists them.")]
+ExecutorName = Annotated[str, typer.Option("--executor", help="Where jobs run; `director executors` lists them.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed; the same seed gives the same output.")]
+Fps = Annotated[Optional[int], typer.Option("--fps", min=1, max=120, help="Frames per second (default: the storyboard's, 12 for new plans).")]
+Size = Annotated[Optional[str], typer.Option("--size", metavar="WxH", help="Frame size, e.g. 512x288 (default: the storyboard's).")]
+CacheDir = Annotated[
+    Optional[Path],
+    typer.Option("--cache-dir", help="Cache of rendered jobs [default: $DIRECTOR_CACHE_DIR or ~/.cache/director]."),
+]
+Subtitles = Annotated[
+    str,
+    typer.Option(
+        "--subtitles",
+        help="Burn subtitles into the movie: auto (unless the renderer draws the dialogue), burn, or none. "
+        "The .srt file is always written.",
+    ),
+]
+Title = Annotated[Optional[str], typer.Option("--title", help="Title of the film (default: the script's).")]
+Style = Annotated[str, typer.Option("--style", help="A visual style for every scene, e.g. 'storybook watercolour'.")]
+ScriptPath = Annotated[Path, typer.Argument(help="The script: .fountain, a prose .txt, or 'Scene 1: ...' lines.", show_default=False)]
+BoardPath = Annotated[Path, typer.Argument(help="A storyboard JSON file (from `director plan`).", show_default=False)]
+
+DEBUG = bool(os.environ.get("DIRECTOR_DEBUG"))
+
+
+def _fail(message: str, code: int) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Map director's errors to exit codes: InputError -> 2 with its message; anything else -> 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from director.errors import InputError
+
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except InputError as e:
+            _fail(str(e), 2)
+        except KeyboardInterrupt:
+            _fail("interrupted; finished jobs are cached, so running the same command again resumes", 130)
+        except Exception as e:  # a bug in director (or a renderer): say so plainly
+            if DEBUG:
+                raise
+            _fail(f"internal error: {type(e).__name__}: {e} (set DIRECTOR_DEBUG=1 for the traceback)", 1)
+
+    return wrapper
+
+
+def _parse_size(size: str | None) -> tuple[int, int] | None:
+    if size is None:
+        return None
+    from director.errors import InputError
+
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise InputError(f"--size {size!r} is not WIDTHxHEIGHT, like 512x288") from None
+    if width < 16 or height < 16 or width % 2 or height % 2:
+        raise InputError(f"--size {size!r}: width and height must be even numbers of at least 16 (H.264 needs even sizes)")
+    return width, height
+
+
+def _subtitle_mode(value: str) -> str:
+    from director.errors import InputError
+
+    if value not in ("auto", "burn", "none"):
+        raise InputError(f"--subtitles {value!r}: use auto, burn or none")
+    return value
+
+
+def _cache_dir(cache_dir: Path | None) -> Path:
+    if cache_dir is not None:
+        return cache_dir
+    if os.environ.get("DIRECTOR_CACHE_DIR"):
+        return Path(os.environ["DIRECTOR_CACHE_DIR"])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "director"
+
+
+class _Bars:
+    """Rich progress bars fed by director's progress(stage, done, total) callback."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("{task.description:<22}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            transient=False,
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=max(total, 1))
+            if total == 0:
+                self.progress.update(self.tasks[stage], completed=1, description=f"{stage} (cached)")
+                return
+        self.progress.update(self.tasks[stage], completed=done)
+
+    def __enter__(self) -> _Bars:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+def _print_plan_summary(board: Any, path: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from director.graph import check_storyboard
+
+    console = Console()
+    table = Table(title=f"{board.title} — {len(board.scenes)} scenes, {len(board.entities)} in the cast", title_justify="left")
+    for column in ("scene", "heading", "seconds", "present", "relations", "motions", "lines"):
+        table.add_column(column)
+    for scene in board.scenes:
+        table.add_row(
+            scene.id,
+            scene.heading[:40],
+            f"{scene.duration:.1f}",
+            ", ".join(scene.entities)[:40],
+            str(len(scene.relations)),
+            str(len(scene.motions)),
+            str(len(scene.dialogue)),
+        )
+    console.print(table)
+    for issue in check_storyboard(board):
+        console.print(f"[yellow]warning:[/] {issue}")
+    if path is not None:
+        console.print(f"wrote [bold]{path}[/]")
+
+
+def _print_render_summary(result: Any, seconds: float) -> None:
+    from rich.console import Console
+
+    stats, files = result.stats, result.files
+    console = Console()
+    console.print(
+        f"rendered {stats.frames} frames ({files.duration:.1f} s of video) in {seconds:.1f} s: "
+        f"{stats.jobs_rendered} jobs rendered, {stats.jobs_cached} from the cache"
+    )
+    for label, path in (
+        ("movie", files.movie),
+        ("subtitles", files.subtitles),
+        ("contact sheet", files.contact_sheet),
+        ("storyboard", files.storyboard),
+    ):
+        if path is not None:
+            console.print(f"  {label:<14} [bold]{path}[/]")
+
+
+# Commands ------------------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def plan(
+    script: ScriptPath,
+    output: Output,
+    planner: PlannerName = "rules",
+    seed: Seed = 0,
+    fps: Fps = None,
+    size: Size = None,
+    title: Title = None,
+    style: Style = "",
+) -> None:
+    """Plan a script into a storyboard (JSON): scenes, cast, scene graphs and layout boxes."""
+    from director.api import Director
+
+    director = Director(planner=planner, seed=seed, fps=fps, size=_parse_size(size), style=style)
+    board = director.plan_file(script, title=title)
+    board.save(output)
+    _print_plan_summary(board, output)
+
+
+@app.command()
+@handles_errors
+def render(
+    board: BoardPath,
+    output: Output,
+    renderer: RendererName = "animatic",
+    executor: ExecutorName = "local",
+    seed: Seed = 0,
+    fps: Fps = None,
+    size: Size = None,
+    cache_dir: CacheDir = None,
+    subtitles: Subtitles = "auto",
+) -> None:
+    """Render a storyboard into a movie (MP4), with .srt subtitles and a contact sheet beside it."""
+    from director.api import Director
+    from director.storyboard import Storyboard
+
+    storyboard = Storyboard.load(board)
+    director = Director(
+        renderer=renderer,
+        executor=executor,
+        seed=seed,
+        fps=fps,
+        size=_parse_size(size),
+        cache_dir=_cache_dir(cache_dir),
+        subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
+    )
+    started = time.perf_counter()
+    with _Bars() as bars:
+        director.progress = bars
+        result = director.render(storyboard, output)
+    _print_render_summary(result, time.perf_counter() - started)
+
+
+@app.command()
+@handles_errors
+def make(
+    script: ScriptPath,
+    output: Output,
+    planner: PlannerName = "rules",
+    renderer: RendererName = "animatic",
+    executor: ExecutorName = "local",
+    seed: Seed = 0,
+    fps: Fps = None,
+    size: Size = None,
+    cache_dir: CacheDir = None,
+    subtitles: Subtitles = "auto",
+    title: Title = None,
+    style: Style = "",
+) -> None:
+    """Plan and render in one go: SCRIPT -> MOVIE.mp4, plus MOVIE.storyboard.json, MOVIE.srt, MOVIE.contact.png."""
+    from director.api import Director
+
+    director = Director(
+        planner=planner,
+        renderer=renderer,
+        executor=executor,
+        seed=seed,
+        fps=fps,
+        size=_parse_size(size),
+        style=style,
+        cache_dir=_cache_dir(cache_dir),
+        subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
+    )
+    if Path(output).suffix.lower() != ".mp4":
+        from director.errors import InputError
+
+        raise InputError(f"{output}: the movie must be an .mp4 file")
+    started = time.perf_counter()
+    board = director.plan_file(script, title=title)
+    _print_plan_summary(board, None)
+    with _Bars() as bars:
+        director.progress = bars
+        result = director.render(board, output)
+    _print_render_summary(result, time.perf_counter() - started)
+
+
+@app.command()
+@handles_errors
+def schema(
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to a file instead of printing.")] = None,
+) -> None:
+    """Print the storyboard JSON schema (what planners, and LLMs, must produce)."""
+    import json
+
+    from director.storyboard import Storyboard, write_text_atomically
+
+    text = json.dumps(Storyboard.model_json_schema(), indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomically(output, text)
+
+
+@app.command()
+@handles_errors
+def check(board: BoardPath) -> None:
+    """Validate a storyboard and report what its scene graphs find questionable."""
+    from director.storyboard import Storyboard
+
+    _print_plan_summary(Storyboard.load(board), None)
+
+
+@app.command()
+@handles_errors
+def timeline(
+    frames: Annotated[int, typer.Argument(min=1, help="Frames in the scene.")],
+    window: Annotated[int, typer.Option("--window", "-L", min=3, help="Renderer window L.")] = 16,
+) -> None:
+    """Explain the NUWA-XL schedule for a scene of FRAMES frames: levels, windows, frames per window."""
+    from director.timeline import plan_timeline
+
+    typer.echo(plan_timeline(frames, window).explanation)
+
+
+def _list(kind: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from director import registry
+
+    table = Table(show_header=True)
+    for column in ("name", "from", "what it is"):
+        table.add_column(column)
+    for plugin in registry.available(kind).values():  # type: ignore[arg-type]
+        table.add_row(plugin.name, plugin.origin, plugin.summary())
+    Console().print(table)
+
+
+@app.command()
+@handles_errors
+def planners() -> None:
+    """List the installed planners."""
+    _list("planner")
+
+
+@app.command()
+@handles_errors
+def renderers() -> None:
+    """List the installed renderers."""
+    _list("renderer")
+
+
+@app.command()
+@handles_errors
+def executors() -> None:
+    """List the installed executors."""
+    _list("executor")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"director {version('director')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Turn a script into a storyboard, and a storyboard into a movie."""
+
+
+def main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()
