@@ -1,0 +1,61 @@
+"""Peak memory of rendering one long scene with the animatic: should not grow with length (streaming).
+
+    python benchmarks/bench_memory.py --frames 256 3376
+
+Each length renders in a fresh process (a one-scene storyboard, 12 fps, 512x288, window 16) and reports
+that process's peak RSS, wall time, and the timeline's depth. (ffmpeg runs as a child process
+with its own, constant, memory; it is not included.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = """
+import json, resource, sys, time
+from director import Director
+from director.storyboard import Box, Entity, LayoutFrame, Scene, Storyboard
+frames, out, cache = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+fps = 12
+duration = frames / fps
+board = Storyboard(fps=fps, entities=[Entity(id="cat", name="cat", category="cat")], scenes=[Scene(
+    id="long", duration=duration, entities=["cat"],
+    layouts=[LayoutFrame(t=0, boxes={"cat": Box(x0=0.05, y0=0.6, x1=0.25, y1=0.9)}),
+             LayoutFrame(t=duration, boxes={"cat": Box(x0=0.75, y0=0.6, x1=0.95, y1=0.9)})])])
+started = time.perf_counter()
+result = Director(cache_dir=cache).render(board, out)
+print(json.dumps({"frames": result.stats.frames, "seconds": time.perf_counter() - started,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--frames", type=int, nargs="+", default=[256, 3376])
+    args = parser.parse_args()
+    from director.timeline import plan_timeline
+
+    print("| frames | levels | jobs | wall s | peak RSS MB |")
+    print("|---|---|---|---|---|")
+    for frames in args.frames:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(frames), f"{tmp}/movie.mp4", f"{tmp}/cache"],
+                check=True, capture_output=True, text=True, cwd=ROOT,
+            )
+            row = json.loads(out.stdout.strip().splitlines()[-1])
+            plan = plan_timeline(frames, 16)
+            jobs = sum(len(level) for level in plan.levels)
+            print(f"| {row['frames']} | {plan.depth} | {jobs} | {row['seconds']:.1f} | {row['peak_rss_mb']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
