@@ -27,7 +27,7 @@ GROUPS: dict[Kind, str] = {
 
 BUILTIN: dict[Kind, dict[str, str]] = {
     "planner": {"rules": "planners.rules:RulesPlanner"},
-    "renderer": {"animatic": "renderers.animatic:AnimaticRenderer"},
+    "renderer": {"animatic": "renderers.animatic:AnimaticRenderer", "tiny": "renderers.tiny.renderer:TinyRenderer"},
     "executor": {"local": "director.execute:LocalExecutor"},
 }
 
