@@ -138,6 +138,12 @@ class Vocabulary:
         for phrase, (kind, _) in self.background_phrases.items():
             if key == phrase:
                 return Snap(kind, 1.0)
+        from renderers.tiny.world import BACKGROUND_WORDS
+
+        words = set(key.replace("-", " ").replace(".", " ").replace(",", " ").replace("'s", " ").split())
+        for kind, names in BACKGROUND_WORDS.items():
+            if words & set(names):
+                return Snap(kind, 1.0)
         if not key:
             return Snap("grass", 0.0)
         vector = embed([key])[0]

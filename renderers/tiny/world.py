@@ -52,6 +52,19 @@ BACKGROUNDS: dict[str, tuple[tuple[str, ...], tuple[float, float]]] = {
     "desert": (("a desert", "sand dunes", "a sandy desert"), (0.5, 0.65)),
     "forest": (("a forest", "the woods", "a jungle", "among the trees"), (0.6, 0.7)),
 }
+# Words that name a setting outright, checked in this order before asking the sentence encoder
+# ("a street at night" is the city; "a house in the woods" is taken as indoors only when it says a room).
+BACKGROUND_WORDS: dict[str, tuple[str, ...]] = {
+    "room": ("room", "kitchen", "bedroom", "office", "indoors", "inside", "cafe", "café", "shop", "library",
+             "hall", "classroom", "apartment", "attic", "basement", "restaurant", "bakery", "studio", "int"),
+    "city": ("city", "street", "road", "town", "downtown", "skyline", "avenue", "square"),
+    "snow": ("snow", "snowy", "winter", "ice", "icy", "arctic", "glacier"),
+    "sea": ("sea", "ocean", "beach", "lake", "shore", "harbor", "harbour", "river", "coast", "pier", "dock", "waves"),
+    "desert": ("desert", "dune", "dunes", "sand", "sandy"),
+    "forest": ("forest", "woods", "jungle", "woodland", "trees"),
+    "sky": ("sky", "clouds", "air"),
+    "grass": ("park", "grass", "field", "garden", "meadow", "farm", "hill", "hills", "yard", "lawn", "countryside", "valley"),
+}
 TIMES: tuple[str, ...] = ("day", "dusk", "night")
 TIME_WORDS: dict[str, str] = {
     "night": "night", "midnight": "night", "nighttime": "night", "dark": "night", "moonlit": "night",
