@@ -200,9 +200,12 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=60)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--weights-dir", default=None)
+    parser.add_argument("--infill-strength", type=float, default=None, help="the renderer's infill_strength (default: its own)")
+    parser.add_argument("--infill-steps", type=int, default=None)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    renderer = TinyRenderer(weights_dir=args.weights_dir)
+    options = {k: v for k, v in (("infill_strength", args.infill_strength), ("infill_steps", args.infill_steps)) if v is not None}
+    renderer = TinyRenderer(weights_dir=args.weights_dir, **options)
     parts = args.only or ["placement", "infill", "identity", "speed"]
     digest = hashlib.sha256(renderer.fingerprint.encode()).hexdigest()[:8]
     print(f"renderer: {renderer.fingerprint} ({digest}); held-out world seeds from {BENCH_SEEDS}\n")

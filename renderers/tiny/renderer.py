@@ -72,6 +72,7 @@ class TinyRenderer:
         window: int = 16,
         keyframe_steps: int = 12,
         infill_steps: int = 8,
+        infill_strength: float = 0.5,  # start infill from the box-warped guess half-noised (SDEdit): as good, twice as fast
         upscale: str = "bicubic",
         weights_dir: str | None = None,
     ) -> None:
@@ -79,11 +80,14 @@ class TinyRenderer:
             raise ValueError(f"`window` must be at least 3, but is {window}")
         if keyframe_steps < 1 or infill_steps < 1:
             raise ValueError(f"`keyframe_steps` and `infill_steps` must be at least 1, but are {keyframe_steps} and {infill_steps}")
+        if not 0 < infill_strength <= 1:
+            raise ValueError(f"`infill_strength` must be in (0, 1], but is {infill_strength}")
         if upscale not in ("bicubic", "nearest"):
             raise ValueError(f"`upscale` must be 'bicubic' or 'nearest', but is {upscale!r}")
         if window != self.info.window:
             self.info = RendererInfo(**{**self.info.__dict__, "window": window})
         self.keyframe_steps, self.infill_steps, self.upscale = keyframe_steps, infill_steps, upscale
+        self.infill_strength = infill_strength
         self.weights_dir = Path(weights_dir) if weights_dir else WEIGHTS
         for name in ("keyframe.safetensors", "infill.safetensors", "vocabulary.safetensors"):
             if not (self.weights_dir / name).exists():
@@ -110,7 +114,7 @@ class TinyRenderer:
             digest.update((self.weights_dir / name).read_bytes())
         return (
             f"tiny/v{self.VERSION}/weights={digest.hexdigest()[:16]}/window={self.info.window}"
-            f"/steps={self.keyframe_steps},{self.infill_steps}/upscale={self.upscale}"
+            f"/steps={self.keyframe_steps},{self.infill_steps}/strength={self.infill_strength}/upscale={self.upscale}"
         )
 
     # Conditioning ---------------------------------------------------------------------------------
@@ -217,10 +221,11 @@ class TinyRenderer:
     def _infill_rows(self, rows: list[_InfillRow]) -> dict[tuple[int, int], torch.Tensor]:
         if not rows:
             return {}
-        images, extras = [], []
+        images, extras, guesses = [], [], []
         zeros = torch.zeros(3, self.SIZE, self.SIZE)
         for row in rows:
             guess, confidence = warp_guess(row.known, row.layout, row.t, self.SIZE)
+            guesses.append(guess)
             left = row.left if row.left is not None else zeros
             right = row.right if row.right is not None else zeros
             images.append(torch.cat([guess, confidence, left, right]))
@@ -236,20 +241,29 @@ class TinyRenderer:
             ),
             noise=torch.stack([row.noise for row in rows]),
             steps=self.infill_steps,
+            start=torch.stack(guesses),
+            strength=self.infill_strength,
         )
         return {(row.group, row.slot): frame for row, frame in zip(rows, frames)}
 
     def _sample(self, model: TinyModel, *, images: torch.Tensor, layouts: list[list[Placed]], condition: torch.Tensor,
-                noise: torch.Tensor, steps: int, chunk: int = 64) -> torch.Tensor:
-        """Denoise a batch (in chunks) with DPM-Solver++; returns frames (B, 3, 32, 32) in [-1, 1]."""
+                noise: torch.Tensor, steps: int, start: torch.Tensor | None = None, strength: float = 1.0,
+                chunk: int = 64) -> torch.Tensor:
+        """Denoise a batch (in chunks) with DPM-Solver++; returns frames (B, 3, 32, 32) in [-1, 1].
+        With `start` and `strength` < 1, sampling begins from `start` noised to that level (SDEdit)."""
         outputs = []
-        for start in range(0, noise.shape[0], chunk):
-            part = slice(start, start + chunk)
+        for first in range(0, noise.shape[0], chunk):
+            part = slice(first, first + chunk)
             layout = rasterise(layouts[part], self.SIZE)
             scheduler = make_sampler()
             scheduler.set_timesteps(steps)
+            timesteps = scheduler.timesteps
             x = noise[part] * scheduler.init_noise_sigma
-            for t in scheduler.timesteps:
+            if start is not None and strength < 1:
+                timesteps = timesteps[timesteps <= round(strength * scheduler.config.num_train_timesteps)]
+                scheduler.set_begin_index(len(scheduler.timesteps) - len(timesteps))
+                x = scheduler.add_noise(start[part], noise[part], timesteps[:1].expand(x.shape[0]))
+            for t in timesteps:
                 out = model(scheduler.scale_model_input(x, t), t.expand(x.shape[0]), images[part], layout, condition[part])
                 x = scheduler.step(out, t, x).prev_sample
             outputs.append(x.clamp(-1, 1))
@@ -288,8 +302,10 @@ class _InfillRow:
 def make_sampler():
     from diffusers import DPMSolverMultistepScheduler
 
+    from renderers.tiny.train import PREDICTION
+
     return DPMSolverMultistepScheduler(
-        num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
+        num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type=PREDICTION,
         algorithm_type="dpmsolver++", solver_order=2,
     )
 
