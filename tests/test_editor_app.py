@@ -24,6 +24,7 @@ from director.editor.app import create_app  # noqa: E402
 from director.editor.project import Project  # noqa: E402
 from director.storyboard import Storyboard  # noqa: E402
 from tests.conftest import make_board  # noqa: E402
+from tests.live_server import LiveServer  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -302,40 +303,3 @@ def wait_for_url(process: subprocess.Popen) -> str:
         if line.startswith("director editor: "):
             return line.split(": ", 1)[1].strip()
     raise AssertionError("no URL printed:\n" + "".join(seen))
-
-
-class LiveServer:
-    """The app on a real socket (uvicorn in a thread), for what a test client cannot send."""
-
-    def __init__(self, app) -> None:
-        import socket
-        import threading
-
-        import uvicorn
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-    def raw(self, request: bytes) -> bytes:
-        import socket
-
-        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as connection:
-            connection.sendall(request)
-            chunks = []
-            while chunk := connection.recv(65536):
-                chunks.append(chunk)
-        return b"".join(chunks)

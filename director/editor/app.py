@@ -186,7 +186,7 @@ def create_app(
                 "render": runner.status.as_json(),
                 "script": project.script_file.name if project.script_file else None,
                 "planners": sorted(registry.available("planner")),
-                "renderers": sorted(registry.available("renderer")),
+                "renderers": sorted(set(registry.available("renderer")) | {renderer}),
                 "planner": planner,
                 "renderer": renderer,
                 "max_body_bytes": max_body_bytes,

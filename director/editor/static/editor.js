@@ -374,7 +374,7 @@ function renderKeyChips() {
   $("#keyframes").replaceChildren(
     ...sc.layouts.map((f, i) =>
       el("button", {
-        class: `chip${i === S.key ? " selected" : ""}`,
+        class: `chip${i === S.key ? " selected" : ""}${hasErrorUnder(`scenes.${S.scene}.layouts.${i}`) ? " invalid" : ""}`,
         dataset: { path: `scenes.${S.scene}.layouts.${i}`, markOnly: "1" },
         onclick: () => selectKey(i),
         title: `${Object.keys(f.boxes).length} boxes`,
@@ -441,9 +441,10 @@ function boxGroup(id, box, editable, H) {
   const x = box.x0 * W, y = box.y0 * H, w = (box.x1 - box.x0) * W, h = (box.y1 - box.y0) * H;
   const color = colorOf(id);
   const selected = editable && S.box === id;
+  const path = `scenes.${S.scene}.layouts.${S.key}.boxes.${id}`;
   const group = svg("g", {
-    class: `box${editable ? "" : " ghost"}${selected ? " selected" : ""}`,
-    dataset: editable ? { entity: id, path: `scenes.${S.scene}.layouts.${S.key}.boxes.${id}`, markOnly: "1" } : { entity: id },
+    class: `box${editable ? "" : " ghost"}${selected ? " selected" : ""}${editable && hasErrorUnder(path) ? " invalid" : ""}`,
+    dataset: editable ? { entity: id, path, markOnly: "1" } : { entity: id },
   });
   group.append(svg("rect", { class: "body", x, y, width: Math.max(w, 1), height: Math.max(h, 1), fill: color, "fill-opacity": 0.28, stroke: color, rx: 3, dataset: { handle: "move" } }));
   const label = nameOf(id);
@@ -668,11 +669,17 @@ const refreshThumbSoon = debounce(() => {
 
 // -- validation errors next to their fields ------------------------------------------------------------
 
+function hasErrorUnder(path) {
+  return S.errors.some((e) => e.path === path || e.path.startsWith(path + "."));
+}
+
 function placeErrors() {
   document.querySelectorAll(".field-error.placed").forEach((node) => node.remove());
   document.querySelectorAll(".invalid").forEach((node) => node.classList.remove("invalid"));
   document.querySelectorAll(".tabs button.has-errors").forEach((node) => node.classList.remove("has-errors"));
-  const targets = [...document.querySelectorAll("[data-path]")];
+  const all = [...document.querySelectorAll("[data-path]")];
+  for (const node of all.filter((n) => n.dataset.markOnly)) node.classList.toggle("invalid", hasErrorUnder(node.dataset.path));
+  const targets = all.filter((n) => !n.dataset.markOnly); // canvas boxes and keyframe chips only turn red
   for (const error of S.errors) {
     const match = /^scenes\.(\d+)/.exec(error.path);
     if (match && Number(match[1]) !== S.scene) continue; // shown as a badge on that scene's card
@@ -681,7 +688,6 @@ function placeErrors() {
     let placed = false;
     for (const node of candidates) {
       node.classList.add("invalid");
-      if (node.dataset.markOnly) continue; // canvas boxes and keyframe chips turn red; the message goes below
       const rest = error.path.slice(node.dataset.path.length).replace(/^\./, "");
       const message = el("div", { class: "field-error placed" }, rest ? `${rest}: ${error.message}` : error.message);
       if (["INPUT", "SELECT", "TEXTAREA"].includes(node.tagName)) node.after(message);
@@ -1074,7 +1080,19 @@ function renderMovie() {
 
 // -- saving, history, conflicts -------------------------------------------------------------------------------
 
-async function save({ base = S.version } = {}) {
+let saving = null; // the save in flight: a second Save (or Render) waits for it instead of racing it
+
+async function save(options = {}) {
+  while (saving) await saving;
+  saving = saveDraft(options);
+  try {
+    return await saving;
+  } finally {
+    saving = null;
+  }
+}
+
+async function saveDraft({ base = S.version } = {}) {
   if (!dirty()) return true;
   const button = $("#save");
   button.disabled = true;
