@@ -15,7 +15,7 @@ class LiveServer:
 
     def __init__(self, app) -> None:
         """`app`: an ASGI app, or a function making one from the port (to allow exactly that Host)."""
-        self.sock = socket.socket()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # so asyncio sets TCP_NODELAY
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         if isinstance(app, types.FunctionType):

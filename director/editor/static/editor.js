@@ -605,13 +605,14 @@ async function requestPreview() {
     const url = URL.createObjectURL(blob);
     const old = img.src;
     img.src = url;
-    if (old.startsWith("blob:")) setTimeout(() => URL.revokeObjectURL(old), 1000);
+    await img.decode().catch(() => {}); // on screen from here: that is the latency a person sees
+    if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+    const ms = performance.now() - started;
+    img.dataset.ms = ms.toFixed(1);
     img.dataset.checksum = String(sum);
     img.dataset.count = String(Number(img.dataset.count || 0) + 1);
     img.classList.remove("stale");
     $("#preview-error").textContent = "";
-    const ms = performance.now() - started;
-    img.dataset.ms = ms.toFixed(1);
     $("#preview-meta").textContent = `animatic · ${fmt(S.t)} · ${Math.round(ms)} ms`;
   } catch (error) {
     img.classList.add("stale");
