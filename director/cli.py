@@ -345,13 +345,13 @@ def edit(
     ],
     project: Annotated[
         Optional[Path],
-        typer.Option("--project", help="Project folder for a storyboard or script [default: TARGET's name + .director, beside it]."),
+        typer.Option("--project", help="Project folder for a storyboard or script (default: beside it, named after it + .director)."),
     ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on; anything but loopback needs an access token.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
     token: Annotated[
         Optional[str],
-        typer.Option("--token", envvar="DIRECTOR_EDITOR_TOKEN", help="Access token [default: none on loopback, a random one otherwise]."),
+        typer.Option("--token", envvar="DIRECTOR_EDITOR_TOKEN", help="Access token (default: none on loopback, a random one printed in the URL otherwise)."),
     ] = None,
     planner: PlannerName = "rules",
     renderer: RendererName = "animatic",
