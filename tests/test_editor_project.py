@@ -138,3 +138,17 @@ def test_describe_change_names_what_an_edit_touched():
     data["entities"][1]["name"] = "Rex"
     data["title"] = "New"
     assert describe_change(board, Storyboard.model_validate(data)) == "settings: title; cast: dog; scene_2: layouts"
+
+
+def test_two_servers_on_one_folder_see_each_others_saves(project):
+    other = Project.open(project.root)  # a second `director edit` on the same folder
+    other.save(moved(other.board, 0.4), base_version=1)
+    with pytest.raises(VersionConflict) as caught:
+        project.save(moved(project.board, 0.6), base_version=1)
+    assert caught.value.current == 2
+    with project.lock:  # what the app does before answering: it now shows the other one's version
+        assert project.version == 2 and project.board.scenes[0].layouts[0].boxes["cat"].x0 == 0.4
+    project.save(moved(project.board, 0.6), base_version=2)
+    assert [v.id for v in project.versions] == [1, 2, 3]
+    other.undo(3)  # and the other way round
+    assert Storyboard.load(project.root / "storyboard.json").scenes[0].layouts[0].boxes["cat"].x0 == 0.4

@@ -20,7 +20,9 @@ anything but the current version is refused with `VersionConflict`, so two
 tabs editing the same project never overwrite each other unseen.
 
 Every path this module touches is checked to lie inside the project folder
-(`Project.path`).
+(`Project.path`). `Project.lock` serialises changes between threads and, through
+a file lock on `history/.lock`, between processes: two `director edit` servers
+on one folder see each other's saves, and the version check holds across them.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ from pydantic import Field, ValidationError
 
 from director.errors import DirectorError, InputError, format_validation_error
 from director.storyboard import StrictModel, Storyboard, write_text_atomically
+
+try:
+    import fcntl  # advisory file locks; Windows has none, and then only threads are serialised
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 BOARD_FILE = "storyboard.json"
 HISTORY_DIR = "history"
@@ -83,6 +90,51 @@ def inside(root: Path, relative: str | Path) -> Path:
     return target
 
 
+class ProjectLock:
+    """Re-entrant: a thread lock plus an advisory file lock (where the OS has one) held while changing the
+    project; on first entry it picks up what another process saved meanwhile."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._file = None
+
+    def __enter__(self) -> ProjectLock:
+        self._thread_lock.acquire()
+        self._depth += 1
+        if self._depth == 1:
+            try:
+                self._lock_file()
+                self.project._sync()
+            except BaseException:
+                self._depth -= 1
+                self._unlock_file()
+                self._thread_lock.release()
+                raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._unlock_file()
+        self._thread_lock.release()
+
+    def _lock_file(self) -> None:
+        if fcntl is None:
+            return
+        path = self.project.path(f"{HISTORY_DIR}/.lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(path, "a")  # noqa: SIM115 - held until __exit__
+        fcntl.flock(self._file, fcntl.LOCK_EX)
+
+    def _unlock_file(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
 class Project:
     """An open project folder. Methods that change it hold `lock`, so one server can serve many tabs."""
 
@@ -90,7 +142,8 @@ class Project:
         self.root = root.resolve()
         self._index = index
         self._board = board
-        self.lock = threading.RLock()
+        self._index_stamp: tuple[int, int] | None = None
+        self.lock = ProjectLock(self)
 
     # -- opening and creating --------------------------------------------------------------------
 
@@ -115,6 +168,7 @@ class Project:
                 hint = f"; the last version saved by the editor is {root / _version_file(index.line[index.position])}"
             raise InputError(f"{e}{hint}") from None
         project = cls(root, index or HistoryIndex(versions=[], line=[0], position=0), board)
+        project._index_stamp = project._stamp()
         if index is None:
             project._record(board, "opened in the editor", new_line=True)
         elif project.load_version(project.version) != board:
@@ -242,6 +296,25 @@ class Project:
 
     def _write_index(self, index: HistoryIndex) -> None:
         write_text_atomically(self.path(INDEX_FILE), index.model_dump_json(indent=1) + "\n")
+        self._index_stamp = self._stamp()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path(INDEX_FILE).stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_mtime_ns, stat.st_ino)
+
+    def _sync(self) -> None:
+        """Pick up versions another process saved since we last wrote or read the index."""
+        stamp = self._stamp()
+        if stamp is None or stamp == self._index_stamp:
+            return
+        index = _read_index(self.root)
+        if index is not None and index != self._index:
+            self._index = index
+            self._board = Storyboard.load(self.path(_version_file(index.line[index.position])))
+        self._index_stamp = stamp
 
 
 def _version_file(version_id: int) -> str:
