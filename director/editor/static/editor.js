@@ -1040,6 +1040,26 @@ function addEntity() {
   edited({ structure: true });
 }
 
+// -- the film tab: settings every scene shares ---------------------------------------------------------------
+
+function renderFilmTab() {
+  const d = S.draft;
+  const p = S.project.storyboard.provenance || d.provenance;
+  const resized = () => { renderCanvas(); loadBackdrop(); };
+  $("#tab-film").replaceChildren(
+    el("div", { class: "section" }, el("h3", {}, "Film"),
+      field("Title", "title", { onchange: () => { if (document.activeElement !== $("#title")) $("#title").value = S.draft.title; } }),
+      field("Style (for every scene's renderer prompt)", "style", { placeholder: "storybook watercolour" }),
+      el("div", { class: "row" },
+        field("Frames per second", "fps", { kind: "number", step: "1" }),
+        field("Width (px)", "width", { kind: "number", step: "2", onchange: resized }),
+        field("Height (px)", "height", { kind: "number", step: "2", onchange: resized }))),
+    el("div", { class: "section" }, el("h3", {}, "Planned by"),
+      el("div", { class: "note" }, `${p.planner}${p.model ? " · " + p.model : ""}${p.prompt_version ? " · " + p.prompt_version : ""} · seed ${p.seed}`),
+      el("div", { class: "note" }, `Project folder: ${S.project.root}${S.project.script ? " · script: " + S.project.script : ""}`)),
+  );
+}
+
 // -- history and movie tabs ---------------------------------------------------------------------------------
 
 function renderHistory() {
@@ -1280,6 +1300,7 @@ function renderAll() {
   renderStage();
   renderSceneTab();
   renderCastTab();
+  renderFilmTab();
   renderHistory();
   renderMovie();
   showTab(S.tab);
