@@ -101,6 +101,8 @@ class RayExecutor:
                 batch, actor = running.pop(ref), owner.pop(ref)
                 try:
                     ray.get(ref)
+                except ray.exceptions.RayTaskError as e:  # the renderer raised: its own error, with the remote traceback
+                    raise e.cause from e
                 except ray.exceptions.RayActorError as e:
                     raise RuntimeError(
                         f"a Ray worker died {self.max_retries + 1} times running a batch of {len(batch)} "
