@@ -123,7 +123,7 @@ class Director:
         board = self._with_overrides(board.revalidated())
         renderer = self.renderer
         state = self._state_file(board, renderer, path) if self.state_file else None
-        watchers = [w for w in (self.watch, state) if w is not None]
+        watchers = [w for w in (state, self.watch) if w is not None]
         try:
             rendered = render_storyboard(
                 board,
