@@ -2,10 +2,10 @@
 
 - **Workers** are Ray actors, kept warm across levels and renders. Each builds
   its own renderer once, from the render's `RendererSpec` (one model per
-  worker), and opens the same cache folder, where it writes every job it
-  finishes (the cache writes atomically, so processes share it safely). A
-  cluster of several machines needs that folder on a filesystem they all
-  mount at the same path.
+  worker), and writes every job it finishes into the render's cache folder
+  (the cache writes atomically, so processes share it safely). A cluster of
+  several machines needs that folder on a filesystem they all mount at the
+  same path.
 - **Resources**: every worker reserves `cpus_per_worker` CPUs and the GPUs its
   renderer declares (`RendererInfo.gpus`); Ray then gives it its own GPU
   (`CUDA_VISIBLE_DEVICES`). By default there are as many workers as the
@@ -34,19 +34,22 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from director.errors import InputError
-from director.execute import JobTask, RenderWork, batches
+from director.cache import FrameCache
+from director.execute import JobTask, RendererSpec, RenderWork, batches
 from director.renderer import RendererInfo
 
 
 class RenderWorker:
-    """One warm worker (a Ray actor): its own renderer, built once from the render's spec, and the shared cache."""
+    """One warm worker (a Ray actor): its own renderer, built once from the render's spec, writing into the
+    cache folder each batch names (a worker outlives renders, and renders may use different caches)."""
 
-    def __init__(self, work: RenderWork) -> None:
-        self.work = work
-        self.work.renderer  # build the model now: a worker that cannot load it fails here, not mid-level
+    def __init__(self, spec: RendererSpec) -> None:
+        self.renderer = spec.create()  # load the model now: a worker that cannot fails here, not mid-level
+        self.caches: dict[str, FrameCache] = {}
 
-    def render(self, batch: list[JobTask]) -> int:
-        self.work(batch)
+    def render(self, batch: list[JobTask], cache_root: str) -> int:
+        cache = self.caches.setdefault(cache_root, FrameCache(cache_root))
+        RenderWork(cache, self.renderer)(batch)
         return len(batch)
 
     def pid(self) -> int:
@@ -75,7 +78,7 @@ class RayExecutor:
         self._ray: Any = None
         self._started_ray = False
         self._pool: list[Any] = []
-        self._pool_for: tuple[Any, str] | None = None
+        self._pool_for: RendererSpec | None = None
 
     # The executor protocol ---------------------------------------------------------------------------
 
@@ -87,6 +90,7 @@ class RayExecutor:
             )
         ray = self._connect()
         pool = self._workers_for(work)
+        cache_root = os.fspath(work.cache.root.resolve())
         queue = deque(batches(tasks, batch_size))
         idle = list(pool)
         running: dict[Any, list[JobTask]] = {}
@@ -94,7 +98,7 @@ class RayExecutor:
         while queue or running:
             while queue and idle:
                 actor, batch = idle.pop(), queue.popleft()
-                ref = actor.render.remote(batch)
+                ref = actor.render.remote(batch, cache_root)
                 running[ref], owner[ref] = batch, actor
             ready, _ = ray.wait(list(running), num_returns=1)
             for ref in ready:
@@ -144,16 +148,15 @@ class RayExecutor:
         }
 
     def _workers_for(self, work: RenderWork) -> list[Any]:
-        identity = (work.spec, os.fspath(work.cache.root))
-        if self._pool and self._pool_for == identity:
-            return self._pool  # warm: same renderer, same cache
+        if self._pool and self._pool_for == work.spec:
+            return self._pool  # warm: the same renderer
         for actor in self._pool:
             self._ray.kill(actor)
         options = self.actor_options(work.info)
         count = self._worker_count(work.info)
         actor_class = self._ray.remote(**options)(RenderWorker)
-        self._pool = [actor_class.remote(work) for _ in range(count)]
-        self._pool_for = identity
+        self._pool = [actor_class.remote(work.spec) for _ in range(count)]
+        self._pool_for = work.spec
         return self._pool
 
     def _worker_count(self, info: RendererInfo) -> int:

@@ -95,9 +95,9 @@ def test_workers_stay_warm_across_renders_with_the_same_renderer(tmp_path, execu
 
 
 def test_a_killed_worker_costs_only_its_own_job(tmp_path, executor):
-    board = make_board(scenes=3, duration=3.0, fps=6)
+    board = make_board(scenes=2, duration=3.0, fps=6)
     log_dir = tmp_path / "log"
-    spec = logged(log_dir, seconds=0.3)
+    spec = logged(log_dir, seconds=0.25)
     killed: list[int] = []
 
     def kill_a_busy_worker(snapshot):
