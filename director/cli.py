@@ -313,12 +313,14 @@ def render(
 
 def _render_with_bars(director: Any, bars: _Bars, board: Any, output: Path) -> Any:
     """director.render(board, output) feeding the bars, and saying first what an interrupted last run left."""
-    from director.state import read_render_state
 
-    previous = read_render_state(output)
-    if previous is not None and previous.get("status") not in ("done", None):
-        bars.resuming = f"resuming after run {previous.get('run', 1)} stopped ({previous['status']})"
-    director.progress, director.watch = bars, bars.watch
+    def watch(snapshot: Any) -> None:
+        state = director.last_state  # this render's state file, which read the last run's (if it was this render)
+        if "all jobs" not in bars.tasks and state is not None and state.resuming:
+            bars.resuming = f"resuming after run {state.previous['run']} stopped ({state.previous['status']})"
+        bars.watch(snapshot)
+
+    director.progress, director.watch = bars, watch
     return director.render(board, output)
 
 

@@ -109,8 +109,9 @@ class RayExecutor:
                     raise e.cause from e
                 except ray.exceptions.RayActorError as e:
                     raise RuntimeError(
-                        f"a Ray worker died {self.max_retries + 1} times running a batch of {len(batch)} "
-                        f"{batch[0].kind} job(s) (first key {batch[0].key[:12]}); giving up: {e}"
+                        f"a Ray worker running a batch of {len(batch)} {batch[0].kind} job(s) (first key "
+                        f"{batch[0].key[:12]}) died and could not be brought back ({self.max_retries} restarts "
+                        f"allowed); finished jobs are cached, so running again resumes: {e}"
                     ) from e
                 idle.append(actor)
                 yield batch
@@ -170,6 +171,12 @@ class RayExecutor:
         if self.cpus_per_worker > cpus:
             raise InputError(f"each worker asks for {self.cpus_per_worker:g} CPUs, but the Ray cluster has {cpus:g}")
         if self.workers is not None:
+            room = min(cpus / self.cpus_per_worker if self.cpus_per_worker else float("inf"), gpus / info.gpus if info.gpus else float("inf"))
+            if self.workers > room:
+                raise InputError(
+                    f"{self.workers} workers need {self.workers * self.cpus_per_worker:g} CPUs and "
+                    f"{self.workers * info.gpus:g} GPUs, but the Ray cluster has {cpus:g} and {gpus:g}; ask for fewer"
+                )
             return self.workers
         fits = [cpus // self.cpus_per_worker if self.cpus_per_worker else float("inf")]
         if info.gpus:

@@ -171,6 +171,10 @@ def test_workers_reserve_the_gpus_their_renderer_declares(cluster):
     with pytest.raises(InputError, match="needs 1 GPU per worker, but the Ray cluster has 0"):
         executor._worker_count(needs_gpu)
     assert executor._worker_count(RendererInfo(name="small", description="")) == 2  # one per CPU
+    too_many = RayExecutor(workers=3)
+    too_many._connect()
+    with pytest.raises(InputError, match="3 workers need 3 CPUs and 0 GPUs, but the Ray cluster has 2 and 0"):
+        too_many._worker_count(RendererInfo(name="small", description=""))
 
 
 def test_a_killed_cli_render_on_a_joined_cluster_resumes_without_redoing_finished_jobs(tmp_path, cluster, executor):
