@@ -116,13 +116,17 @@ class RayExecutor:
                 idle.append(actor)
                 yield batch
 
+    def stop_workers(self) -> None:
+        """Stop the warm workers (freeing their CPUs and GPUs) but stay connected; the next run starts new ones."""
+        for actor in self._pool:
+            self._ray.kill(actor)
+        self._pool, self._pool_for = [], None
+
     def close(self) -> None:
         """Stop the workers, and the local cluster if this executor started it."""
         if self._ray is None:
             return
-        for actor in self._pool:
-            self._ray.kill(actor)
-        self._pool, self._pool_for = [], None
+        self.stop_workers()
         if self._started_ray:
             self._ray.shutdown()
             self._started_ray = False
@@ -151,8 +155,7 @@ class RayExecutor:
     def _workers_for(self, work: RenderWork) -> list[Any]:
         if self._pool and self._pool_for == work.spec:
             return self._pool  # warm: the same renderer
-        for actor in self._pool:
-            self._ray.kill(actor)
+        self.stop_workers()
         options = self.actor_options(work.info)
         count = self._worker_count(work.info)
         actor_class = self._ray.remote(**options)(RenderWorker)

@@ -179,7 +179,7 @@ def test_workers_reserve_the_gpus_their_renderer_declares(cluster):
 
 def test_a_killed_cli_render_on_a_joined_cluster_resumes_without_redoing_finished_jobs(tmp_path, cluster, executor):
     """`director render --executor ray --address ADDR`, SIGKILLed mid-render; the re-run rewrites no finished job."""
-    executor.close()  # give the cluster's two CPUs to the command's workers
+    executor.stop_workers()  # give the cluster's two CPUs to the command's workers
     board = make_board(scenes=4, duration=3.0, fps=6, width=96, height=54)
     board.save(tmp_path / "b.json")
     command = [

@@ -91,3 +91,8 @@ def test_status_without_a_state_file_is_a_clear_error(tmp_path):
     result = run("status", tmp_path / "nothing.mp4")
     assert result.exit_code == 2
     assert "no render state here" in result.output
+
+
+def test_the_ray_executor_is_listed_without_importing_ray():
+    result = run("executors")
+    assert "ray" in result.output and "Ray cluster" in " ".join(result.output.split())
