@@ -93,6 +93,6 @@ def test_status_without_a_state_file_is_a_clear_error(tmp_path):
     assert "no render state here" in result.output
 
 
-def test_the_ray_executor_is_listed_without_importing_ray():
+def test_the_ray_executor_is_listed_with_the_other_executors():
     result = run("executors")
     assert "ray" in result.output and "Ray cluster" in " ".join(result.output.split())
