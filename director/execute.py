@@ -129,8 +129,9 @@ class RenderWork:
 class Executor(Protocol):
     """Runs a level's job tasks; `work(batch)` renders a batch and writes it to the cache.
 
-    `work` is a picklable `RenderWork` (executors that run jobs elsewhere ship it there); executors that
-    hold resources (a cluster, workers) may also have `close()`."""
+    `work` is a picklable `RenderWork` (executors that run jobs elsewhere ship it there). Executors that
+    hold resources (a cluster, workers) may also have `prepare(work)`, called once before a render's first
+    job (to start them), and `close()`."""
 
     def run(self, tasks: Sequence[JobTask], work: Callable[[list[JobTask]], None], batch_size: int) -> Iterator[Sequence[JobTask]]:
         """Run every task; yield each batch of tasks as it finishes (in any order)."""
@@ -333,14 +334,22 @@ def render_storyboard(
             finished=finished,
         )
 
+    # 3. Executors with workers start them now, so the bars and the ETA time rendering, not start-up.
+    work = RenderWork(cache, renderer, renderer_spec)
+    prepare = getattr(executor, "prepare", None)
+    if prepare is not None and any(to_render):
+        if progress:
+            progress("start workers", 0, 1)
+        prepare(work)
+        if progress:
+            progress("start workers", 1, 1)
     if watch:
         watch(snapshot())
     if progress:
         for name, total in stage_total.items():
             progress(name, 0, total)
 
-    # 3. Level by level: everything a level needs was made by the levels before it.
-    work = RenderWork(cache, renderer, renderer_spec)
+    # 4. Level by level: everything a level needs was made by the levels before it.
     for stage, tasks in zip(stages, to_render, strict=True):
         if not tasks:
             continue

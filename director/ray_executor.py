@@ -82,13 +82,20 @@ class RayExecutor:
 
     # The executor protocol ---------------------------------------------------------------------------
 
-    def run(self, tasks: Sequence[JobTask], work: Callable[[list[JobTask]], None], batch_size: int) -> Iterator[Sequence[JobTask]]:
-        if not isinstance(work, RenderWork) or work.spec is None:
-            raise ValueError(
-                "the ray executor needs the renderer by name (render_storyboard(..., renderer_spec=RendererSpec(...))) "
-                "so that each worker can build its own"
-            )
+    def prepare(self, work: Callable[[list[JobTask]], None]) -> None:
+        """Join or start the cluster and start the workers (each builds its renderer); wait until they are up."""
         ray = self._connect()
+        work = self._checked(work)
+        pool = self._workers_for(work)
+        try:
+            ray.get([actor.pid.remote() for actor in pool])
+        except ray.exceptions.RayActorError as e:
+            self.stop_workers()
+            raise RuntimeError(f"Ray workers could not build the renderer {work.spec.name!r}: {e}") from e
+
+    def run(self, tasks: Sequence[JobTask], work: Callable[[list[JobTask]], None], batch_size: int) -> Iterator[Sequence[JobTask]]:
+        ray = self._connect()
+        work = self._checked(work)
         pool = self._workers_for(work)
         cache_root = os.fspath(work.cache.root.resolve())
         queue = deque(batches(tasks, batch_size))
@@ -115,6 +122,15 @@ class RayExecutor:
                     ) from e
                 idle.append(actor)
                 yield batch
+
+    @staticmethod
+    def _checked(work: Callable[[list[JobTask]], None]) -> RenderWork:
+        if not isinstance(work, RenderWork) or work.spec is None:
+            raise ValueError(
+                "the ray executor needs the renderer by name (render_storyboard(..., renderer_spec=RendererSpec(...))) "
+                "so that each worker can build its own"
+            )
+        return work
 
     def stop_workers(self) -> None:
         """Stop the warm workers (freeing their CPUs and GPUs) but stay connected; the next run starts new ones."""

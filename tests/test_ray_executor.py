@@ -75,7 +75,9 @@ def job_ids(rendered) -> dict[str, str]:
 def test_ray_workers_render_the_same_frames_as_this_process(tmp_path, executor, schedule):
     board = make_board(scenes=2, duration=2.0, fps=6)
     spec = logged(tmp_path / "log")
-    distributed = render(board, spec, tmp_path / "ray", executor, schedule=schedule)
+    stages = []
+    distributed = render(board, spec, tmp_path / "ray", executor, schedule=schedule, progress=lambda stage, *_: stages.append(stage))
+    assert stages[:2] == ["start workers"] * 2  # started (and timed) before the first level's bar
     local = render(board, spec, tmp_path / "local", schedule=schedule)
     for a, b in zip(all_frames(distributed), all_frames(local), strict=True):
         np.testing.assert_array_equal(a, b)
