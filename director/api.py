@@ -21,10 +21,11 @@ from director import registry
 from director.assemble import MovieFiles, SubtitleMode, assemble_movie
 from director.cache import FrameCache
 from director.errors import InputError
-from director.execute import ProgressCallback, RenderStats, render_storyboard
+from director.execute import ProgressCallback, ProgressWatcher, RendererSpec, RenderStats, render_storyboard
 from director.planner import PlanOptions
 from director.script import Script, parse_script, read_script
 from director.storyboard import Storyboard
+from director.timeline import SCHEDULES, Schedule
 
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "director"
 
@@ -59,12 +60,21 @@ class Director:
         renderer_options: dict[str, Any] | None = None,
         executor_options: dict[str, Any] | None = None,
         progress: ProgressCallback | None = None,
+        schedule: Schedule = "hierarchical",
+        state_file: bool = True,
+        watch: ProgressWatcher | None = None,
     ) -> None:
         self.planner_name, self.renderer_name, self.executor_name = planner, renderer, executor
         self.cache_dir = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR
         self.seed, self.fps, self.size, self.style = seed, fps, size, style
         self.subtitles: SubtitleMode = subtitles
         self.progress = progress
+        if schedule not in SCHEDULES:
+            raise InputError(f"unknown schedule {schedule!r}; use one of {', '.join(SCHEDULES)}")
+        self.schedule: Schedule = schedule
+        self.state_file = state_file  # write MOVIE.render.json beside each movie (director.state)
+        self.watch = watch
+        self.last_state: Any = None  # the RenderStateFile of the last render, if any
         self._options = {
             "planner": planner_options or {},
             "renderer": renderer_options or {},
@@ -112,22 +122,61 @@ class Director:
             raise InputError(f"{path}: the movie must be an .mp4 file")
         board = self._with_overrides(board.revalidated())
         renderer = self.renderer
-        rendered = render_storyboard(
-            board,
-            renderer,
-            FrameCache(self.cache_dir),
-            executor=self._get("executor"),
-            seed=self.seed,
-            progress=self.progress,
-        )
-        files = assemble_movie(
-            rendered,
-            path,
-            subtitles=self.subtitles,
-            renderer_draws_captions="captions" in renderer.info.supports,
-            progress=self.progress,
-        )
+        state = self._state_file(board, renderer, path) if self.state_file else None
+        watchers = [w for w in (state, self.watch) if w is not None]
+        try:
+            rendered = render_storyboard(
+                board,
+                renderer,
+                FrameCache(self.cache_dir),
+                executor=self._get("executor"),
+                seed=self.seed,
+                progress=self.progress,
+                schedule=self.schedule,
+                renderer_spec=RendererSpec.of(self.renderer_name, self._options["renderer"]),
+                watch=(lambda snapshot: [w(snapshot) for w in watchers]) if watchers else None,
+            )
+            if state:
+                state.mark("encoding")
+            files = assemble_movie(
+                rendered,
+                path,
+                subtitles=self.subtitles,
+                renderer_draws_captions="captions" in renderer.info.supports,
+                progress=self.progress,
+            )
+        except BaseException as e:
+            if state:
+                state.mark("interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
+            raise
+        if state:
+            state.mark("done")
         return RenderResult(files, rendered.stats, board)
+
+    def close(self) -> None:
+        """Release what the executor holds (a Ray executor's workers, and the local cluster it started)."""
+        executor = self._built.pop("executor", None)
+        if executor is not None and hasattr(executor, "close"):
+            executor.close()
+
+    def __enter__(self) -> Director:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _state_file(self, board: Storyboard, renderer: Any, path: Path) -> Any:
+        from director.cache import content_key
+        from director.state import RenderStateFile
+
+        render = {
+            "storyboard": content_key(board.model_dump(mode="json")),
+            "renderer": renderer.fingerprint,
+            "schedule": self.schedule,
+            "seed": self.seed,
+        }
+        self.last_state = RenderStateFile(path, render, executor=self.executor_name)
+        return self.last_state
 
     def make(self, script: str | Script, path: str | os.PathLike[str], *, title: str | None = None) -> RenderResult:
         """Plan and render in one go."""

@@ -47,6 +47,21 @@ Subtitles = Annotated[
         "The .srt file is always written.",
     ),
 ]
+ScheduleName = Annotated[
+    str,
+    typer.Option(
+        "--schedule",
+        help="hierarchical (NUWA-XL: every window of a level at once) or autoregressive "
+        "(each window after the last, conditioned on its last frames; for renderers that only extend forward).",
+    ),
+]
+RayAddress = Annotated[
+    Optional[str],
+    typer.Option("--address", help="With --executor ray: the cluster to join (auto, HOST:6379, ray://HOST:10001). Without it, a local cluster is started."),
+]
+RayWorkers = Annotated[
+    Optional[int], typer.Option("--workers", min=1, help="With --executor ray: how many workers [default: as many as the cluster has room for].")
+]
 Title = Annotated[Optional[str], typer.Option("--title", help="Title of the film (default: the script's).")]
 Style = Annotated[str, typer.Option("--style", help="A visual style for every scene, e.g. 'storybook watercolour'.")]
 ScriptPath = Annotated[Path, typer.Argument(help="The script: .fountain, a prose .txt, or 'Scene 1: ...' lines.", show_default=False)]
@@ -116,8 +131,28 @@ def _cache_dir(cache_dir: Path | None) -> Path:
     return base / "director"
 
 
+def _schedule(value: str) -> str:
+    from director.errors import InputError
+    from director.timeline import SCHEDULES
+
+    if value not in SCHEDULES:
+        raise InputError(f"--schedule {value!r}: use {' or '.join(SCHEDULES)}")
+    return value
+
+
+def _executor_options(executor: str, address: str | None, workers: int | None) -> dict[str, Any]:
+    """--address and --workers, for the executors that take them."""
+    from director.errors import InputError
+
+    options = {k: v for k, v in (("address", address), ("workers", workers)) if v is not None}
+    if options and executor == "local":
+        raise InputError(f"{' and '.join('--' + k for k in options)} only work with a distributed executor, like --executor ray")
+    return options
+
+
 class _Bars:
-    """Rich progress bars fed by director's progress(stage, done, total) callback."""
+    """Rich progress bars: director's progress(stage, done, total) callback (levels, encoding) and its
+    `watch(RenderProgress)` (all jobs, per scene). Totals are exact from the start; ETAs come from the rate."""
 
     def __init__(self) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -131,6 +166,25 @@ class _Bars:
             transient=False,
         )
         self.tasks: dict[str, Any] = {}
+        self.resuming: str | None = None  # what the last run of this render left, said before the bars
+
+    def watch(self, snapshot: Any) -> None:
+        """Bars for all jobs, each level and each scene, added in that order on the first snapshot."""
+        if "all jobs" not in self.tasks:
+            if snapshot.cached:
+                self.progress.console.print(
+                    f"{self.resuming + ': ' if self.resuming else ''}{snapshot.cached} of {snapshot.jobs} jobs are in the cache; "
+                    f"rendering the other {snapshot.to_render}"
+                )
+            self("all jobs", 0, snapshot.to_render)
+            for stage in snapshot.levels:
+                self(stage.name, stage.done, stage.total)
+            for scene in snapshot.scenes:
+                self(f"scene {scene.name}", scene.done, scene.total)
+        self.progress.update(self.tasks["all jobs"], completed=snapshot.rendered)
+        for scene in snapshot.scenes:
+            if scene.total:
+                self.progress.update(self.tasks[f"scene {scene.name}"], completed=scene.done)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:
@@ -230,8 +284,12 @@ def render(
     size: Size = None,
     cache_dir: CacheDir = None,
     subtitles: Subtitles = "auto",
+    schedule: ScheduleName = "hierarchical",
+    address: RayAddress = None,
+    workers: RayWorkers = None,
 ) -> None:
-    """Render a storyboard into a movie (MP4), with .srt subtitles and a contact sheet beside it."""
+    """Render a storyboard into a movie (MP4), with .srt subtitles, a contact sheet and MOVIE.render.json
+    (the render's progress, see `director status`) beside it."""
     from director.api import Director
     from director.storyboard import Storyboard
 
@@ -244,12 +302,26 @@ def render(
         size=_parse_size(size),
         cache_dir=_cache_dir(cache_dir),
         subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
+        schedule=_schedule(schedule),  # type: ignore[arg-type]
+        executor_options=_executor_options(executor, address, workers),
     )
     started = time.perf_counter()
-    with _Bars() as bars:
-        director.progress = bars
-        result = director.render(storyboard, output)
+    with director, _Bars() as bars:
+        result = _render_with_bars(director, bars, storyboard, output)
     _print_render_summary(result, time.perf_counter() - started)
+
+
+def _render_with_bars(director: Any, bars: _Bars, board: Any, output: Path) -> Any:
+    """director.render(board, output) feeding the bars, and saying first what an interrupted last run left."""
+
+    def watch(snapshot: Any) -> None:
+        state = director.last_state  # this render's state file, which read the last run's (if it was this render)
+        if "all jobs" not in bars.tasks and state is not None and state.resuming:
+            bars.resuming = f"resuming after run {state.previous['run']} stopped ({state.previous['status']})"
+        bars.watch(snapshot)
+
+    director.progress, director.watch = bars, watch
+    return director.render(board, output)
 
 
 @app.command()
@@ -267,6 +339,9 @@ def make(
     subtitles: Subtitles = "auto",
     title: Title = None,
     style: Style = "",
+    schedule: ScheduleName = "hierarchical",
+    address: RayAddress = None,
+    workers: RayWorkers = None,
 ) -> None:
     """Plan and render in one go: SCRIPT -> MOVIE.mp4, plus MOVIE.storyboard.json, MOVIE.srt, MOVIE.contact.png."""
     from director.api import Director
@@ -281,6 +356,8 @@ def make(
         style=style,
         cache_dir=_cache_dir(cache_dir),
         subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
+        schedule=_schedule(schedule),  # type: ignore[arg-type]
+        executor_options=_executor_options(executor, address, workers),
     )
     if Path(output).suffix.lower() != ".mp4":
         from director.errors import InputError
@@ -289,9 +366,8 @@ def make(
     started = time.perf_counter()
     board = director.plan_file(script, title=title)
     _print_plan_summary(board, None)
-    with _Bars() as bars:
-        director.progress = bars
-        result = director.render(board, output)
+    with director, _Bars() as bars:
+        result = _render_with_bars(director, bars, board, output)
     _print_render_summary(result, time.perf_counter() - started)
 
 
@@ -326,11 +402,40 @@ def check(board: BoardPath) -> None:
 def timeline(
     frames: Annotated[int, typer.Argument(min=1, help="Frames in the scene.")],
     window: Annotated[int, typer.Option("--window", "-L", min=3, help="Renderer window L.")] = 16,
+    schedule: ScheduleName = "hierarchical",
 ) -> None:
     """Explain the NUWA-XL schedule for a scene of FRAMES frames: levels, windows, frames per window."""
     from director.timeline import plan_timeline
 
-    typer.echo(plan_timeline(frames, window).explanation)
+    typer.echo(plan_timeline(frames, window, _schedule(schedule)).explanation)  # type: ignore[arg-type]
+
+
+@app.command()
+@handles_errors
+def status(
+    movie: Annotated[Path, typer.Argument(help="The movie being (or last) rendered, or its .render.json file.", show_default=False)],
+) -> None:
+    """Show how far the render of MOVIE has got (from MOVIE.render.json, kept up to date while it runs)."""
+    from director.errors import InputError
+    from director.state import read_render_state, state_path
+
+    state = read_render_state(movie)
+    if state is None:
+        where = movie if movie.suffix == ".json" else state_path(movie)
+        raise InputError(f"{where}: no render state here (it is written beside the movie when a render starts)")
+    jobs = state.get("jobs") or {}
+    typer.echo(f"{state['movie']}: {state['status']} (run {state['run']}, {state['executor']} executor, {state['render']['schedule']} schedule)")
+    if jobs:
+        done = jobs["cached"] + jobs["rendered"]
+        eta = state.get("eta_seconds")
+        typer.echo(
+            f"jobs: {done} of {jobs['total']} done ({jobs['cached']} were cached, {jobs['rendered']} rendered), "
+            f"{jobs['remaining']} to go" + (f", about {eta:.0f} s left" if eta and state["status"] == "rendering" else "")
+        )
+        for stage in (*state["stages"], *state["scenes"]):
+            name = stage.get("stage") or f"scene {stage['scene']}"
+            typer.echo(f"  {name:<26} {stage['done']:>6} / {stage['total']}")
+    typer.echo(f"updated {state['updated_at']}")
 
 
 @app.command()

@@ -28,7 +28,7 @@ GROUPS: dict[Kind, str] = {
 BUILTIN: dict[Kind, dict[str, str]] = {
     "planner": {"rules": "planners.rules:RulesPlanner"},
     "renderer": {"animatic": "renderers.animatic:AnimaticRenderer"},
-    "executor": {"local": "director.execute:LocalExecutor"},
+    "executor": {"local": "director.execute:LocalExecutor", "ray": "director.ray_executor:RayExecutor"},
 }
 
 
