@@ -85,6 +85,7 @@ class InfillConfig(Sampling):
     attention_box_bias: Annotated[float, Field(ge=0.0, description="sparsectrl only: box bias on cross-attention logits of every in-between frame; 0 = off.")] = 2.0
     condition_noise: Annotated[float, Field(ge=0.0, description="ltx only: noise re-added to the known frames each step (its image_cond_noise_scale); 0 keeps them exact.")] = 0.0
     frame_rate: Annotated[int, Field(ge=1, description="ltx only: frame rate the model is told.")] = 25
+    max_sequence_length: Annotated[int | None, Field(ge=8, description="ltx and wan: T5 tokens per prompt; none: the pipeline's default (128 for ltx, 512 for wan).")] = None
 
 
 class RuntimeConfig(_Strict):
