@@ -88,10 +88,10 @@ def _clip_text_encoder(size: Size, hidden: int, seed: int, projection: bool = Fa
             bos_token_id=0, eos_token_id=1, pad_token_id=1, hidden_size=hidden, intermediate_size=37,
             num_attention_heads=4, num_hidden_layers=2, vocab_size=CLIP_VOCAB, projection_dim=hidden,
         )
-    else:  # CLIP ViT-L/14's text tower (SD 1.x)
+    else:  # CLIP ViT-L/14's text tower (hidden 768, SD 1.x), or OpenCLIP ViT-bigG/14's (hidden 1280, SDXL's second)
         config = CLIPTextConfig(
             bos_token_id=0, eos_token_id=1, pad_token_id=1, hidden_size=hidden, intermediate_size=hidden * 4,
-            num_attention_heads=hidden // 64, num_hidden_layers=12, vocab_size=49408, projection_dim=hidden,
+            num_attention_heads=hidden // 64, num_hidden_layers=12 if hidden == 768 else 32, vocab_size=49408, projection_dim=hidden,
         )
     model_class = CLIPTextModelWithProjection if projection else CLIPTextModel
     return _seeded(seed, lambda: model_class(config))

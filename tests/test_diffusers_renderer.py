@@ -60,6 +60,13 @@ def test_a_config_file_is_read_and_bad_keys_or_values_name_the_field(tmp_path):
         DiffusersConfig.load(bad)
 
 
+def test_the_example_config_is_valid():
+    from tests.conftest import EXAMPLES
+
+    config = DiffusersConfig.load(EXAMPLES / "diffusers.toml")
+    assert config.infill.backend == "ltx" and config.runtime.vae_tiling
+
+
 def test_defaults_name_real_checkpoints_and_the_window_follows_the_backend():
     config = DiffusersConfig()
     assert config.keyframes.model == "stable-diffusion-v1-5/stable-diffusion-v1-5"
