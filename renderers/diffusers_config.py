@@ -82,7 +82,7 @@ class InfillConfig(Sampling):
     controlnet: Annotated[str, Field(description="sparsectrl only: the SparseCtrl RGB ControlNet.")] = "guoyww/animatediff-sparsectrl-rgb"
     window: Annotated[int | None, Field(ge=3, description="Frames per window (NUWA-XL's L); none: the backend's natural length (17 for ltx and wan, 16 for sparsectrl).")] = None
     guidance_scale: Annotated[float, Field(ge=0.0, description="Classifier-free guidance; 1 or less turns it off.")] = 3.0
-    attention_box_bias: Annotated[float, Field(ge=0.0, description="sparsectrl only: box bias on cross-attention logits of every in-between frame; 0 = off.")] = 2.0
+    attention_box_bias: Annotated[float, Field(ge=0.0, description="ltx and sparsectrl: box bias on the cross-attention logits of every frame made, from the layout track; 0 = off.")] = 2.0
     condition_noise: Annotated[float, Field(ge=0.0, description="ltx only: noise re-added to the known frames each step (its image_cond_noise_scale); 0 keeps them exact.")] = 0.0
     frame_rate: Annotated[int, Field(ge=1, description="ltx only: frame rate the model is told.")] = 25
     max_sequence_length: Annotated[int | None, Field(ge=8, description="ltx and wan: T5 tokens per prompt; none: the pipeline's default (128 for ltx, 512 for wan).")] = None

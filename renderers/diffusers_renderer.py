@@ -4,7 +4,8 @@
   energy guidance on any Stable Diffusion 1.x/2.x/XL checkpoint,
   `renderers/layout_guidance.py`) or `gligen` (`renderers/gligen.py`), with fixed
   per-entity phrases and noise and consistent self-attention across a scene's keyframes;
-- infill (the local model): `ltx` (`LTXConditionPipeline`, known frames at any index),
+- infill (the local model): `ltx` (`LTXConditionPipeline`, known frames at any index, box-biased
+  cross-attention in every frame),
   `wan` (`WanImageToVideoPipeline`, first and last frame) or `sparsectrl`
   (`AnimateDiffSparseControlNetPipeline`, frames at chosen indices, box-biased attention
   in every frame).
@@ -38,6 +39,14 @@ class DiffusersRenderer:
     """Pretrained diffusers pipelines: layout-guided keyframes (SD/SDXL or GLIGEN) and LTX/Wan/SparseCtrl infill."""
 
     def __init__(self, config: str | Path | DiffusersConfig | dict[str, Any] | None = None) -> None:
+        import importlib.util
+
+        missing = [name for name in ("torch", "diffusers", "transformers") if importlib.util.find_spec(name) is None]
+        if missing:
+            raise InputError(
+                f"the diffusers renderer needs {', '.join(missing)}: pip install -e \".[diffusers]\" "
+                "(install the torch build for your GPU first)"
+            )
         if config is None:
             self.config = DiffusersConfig()
         elif isinstance(config, DiffusersConfig):

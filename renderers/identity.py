@@ -61,11 +61,12 @@ def frame_prompt(scene: SceneContext, entity_ids: Sequence[str], extra: str = ""
     return FramePrompt(text, spans)
 
 
-def token_spans(tokenizer, prompt: FramePrompt) -> dict[str, list[int]]:
-    """Entity id -> the indices of the tokens its phrase became (after the start token), as the
-    text encoder sees them (padded to the tokenizer's limit; phrases cut off by it keep what is left)."""
+def token_spans(tokenizer, prompt: FramePrompt, max_length: int | None = None) -> dict[str, list[int]]:
+    """Entity id -> the indices of the tokens its phrase became, as the text encoder sees them (padded
+    to `max_length`, by default the tokenizer's limit; phrases cut off by it keep what is left)."""
     encoded = tokenizer(
-        prompt.text, padding="max_length", max_length=tokenizer.model_max_length, truncation=True, return_offsets_mapping=True
+        prompt.text, padding="max_length", max_length=max_length or tokenizer.model_max_length, truncation=True,
+        return_offsets_mapping=True,
     )
     spans: dict[str, list[int]] = {}
     for entity_id, (start, end) in prompt.spans.items():

@@ -80,6 +80,15 @@ def test_the_renderer_is_registered_and_built_from_a_config_file(tmp_path):
     assert renderer.info.window == 5 and "layout" in renderer.info.supports
 
 
+def test_without_the_extra_installed_it_says_what_to_install(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "diffusers" else real(name, *a))
+    with pytest.raises(InputError, match=r"needs diffusers: pip install -e \"\.\[diffusers\]\""):
+        DiffusersRenderer()
+
+
 def test_fingerprint_follows_models_and_sampling_not_offload():
     base = DiffusersRenderer({"keyframes": {"model": "a"}})
     assert base.fingerprint == DiffusersRenderer({"keyframes": {"model": "a"}, "runtime": {"offload": "model"}}).fingerprint

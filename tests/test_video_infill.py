@@ -115,3 +115,43 @@ def test_sparsectrl_box_bias_places_the_entity_in_every_in_between_frame():
     assert inside > 1.5 * outside, (inside, outside)
     unbiased = backend("sparsectrl", attention_box_bias=0.0)
     np.testing.assert_array_equal(unbiased.render(job(LEFT)), unbiased.render(job(RIGHT)))
+
+
+def test_ltx_box_bias_changes_the_frames_made_and_only_through_the_boxes():
+    job = lambda box: infill_job({0: RED, 4: BLUE}, n=5, size=32, boxes=[{"cat": box}] * 5)  # noqa: E731
+    biased = backend("ltx", attention_box_bias=4.0)
+    assert not np.array_equal(biased.render(job(LEFT)), biased.render(job(RIGHT)))
+    unbiased = backend("ltx", attention_box_bias=0.0)
+    np.testing.assert_array_equal(unbiased.render(job(LEFT)), unbiased.render(job(RIGHT)))
+    processors = {name: type(p) for name, p in tiny("ltx", True).transformer.attn_processors.items()}
+    assert all(cls.__name__ == "LTXVideoAttnProcessor" for cls in processors.values())  # restored
+
+
+def test_ltx_box_bias_acts_on_the_video_tokens_inside_each_frames_box_only():
+    import torch
+
+    from renderers.ltx_infill import LtxBoxCrossAttention
+
+    attn = tiny("ltx", True).transformer.transformer_blocks[0].attn2
+    grid = (2, 4, 4)  # 2 latent frames of 4x4 tokens, after 3 tokens of a known frame elsewhere
+    generator = torch.Generator().manual_seed(0)
+    hidden = torch.randn(2, 3 + 32, attn.to_q.in_features, generator=generator)  # [unconditional; conditional]
+    text = torch.randn(2, 16, attn.to_k.in_features, generator=generator)
+    spans = {"cat": [1, 2, 3]}
+
+    def attend(second_frame_box):
+        processor = LtxBoxCrossAttention([{"cat": LEFT}, {"cat": second_frame_box}], spans, grid, bias=4.0)
+        with torch.no_grad():
+            return processor(attn, hidden, text)
+
+    same, moved = attend(LEFT), attend(RIGHT)
+    changed = (same - moved).abs().amax(dim=-1) > 1e-6  # (batch, tokens)
+    assert not changed[0].any()  # the unconditional row has no layout
+    assert not changed[1, :3 + 16].any()  # the known frame's tokens and the first latent frame: same boxes
+    second = changed[1, 3 + 16 :].reshape(4, 4)
+    # On 4x4 tokens LEFT covers rows 1-2, columns 0-1 and RIGHT rows 1-2, columns 2-3: every token of rows 1-2
+    # entered or left the box; rows 0 and 3 are outside both, and keep their attention.
+    assert second[1:3].all() and not second[[0, 3]].any()
+    plain = LtxBoxCrossAttention([{}, {}], spans, grid, bias=4.0)
+    with torch.no_grad():
+        torch.testing.assert_close(plain(attn, hidden, text), attn(hidden, text))  # no boxes: the model's own attention
