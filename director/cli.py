@@ -32,6 +32,10 @@ Output = Annotated[Path, typer.Option("--output", "-o", help="Where to write the
 PlannerName = Annotated[str, typer.Option("--planner", help="Planner to use; `director planners` lists them.")]
 RendererName = Annotated[str, typer.Option("--renderer", help="Renderer to use; `director renderers` lists them.")]
 ExecutorName = Annotated[str, typer.Option("--executor", help="Where jobs run; `director executors` lists them.")]
+RendererConfig = Annotated[
+    Optional[Path],
+    typer.Option("--renderer-config", help="A TOML/JSON file of renderer options (models, dtype, offload ...) for renderers that take one, e.g. diffusers."),
+]
 Seed = Annotated[int, typer.Option("--seed", help="Seed; the same seed gives the same output.")]
 Fps = Annotated[Optional[int], typer.Option("--fps", min=1, max=120, help="Frames per second (default: the storyboard's, 12 for new plans).")]
 Size = Annotated[Optional[str], typer.Option("--size", metavar="WxH", help="Frame size, e.g. 512x288 (default: the storyboard's).")]
@@ -120,6 +124,17 @@ def _subtitle_mode(value: str) -> str:
     if value not in ("auto", "burn", "none"):
         raise InputError(f"--subtitles {value!r}: use auto, burn or none")
     return value
+
+
+def _renderer_options(renderer_config: Path | None) -> dict[str, Any]:
+    """--renderer-config becomes the renderer's `config` option (only renderers that take one accept it)."""
+    if renderer_config is None:
+        return {}
+    if not renderer_config.is_file():
+        from director.errors import InputError
+
+        raise InputError(f"{renderer_config}: no such renderer config file")
+    return {"config": renderer_config}
 
 
 def _cache_dir(cache_dir: Path | None) -> Path:
@@ -287,6 +302,7 @@ def render(
     schedule: ScheduleName = "hierarchical",
     address: RayAddress = None,
     workers: RayWorkers = None,
+    renderer_config: RendererConfig = None,
 ) -> None:
     """Render a storyboard into a movie (MP4), with .srt subtitles, a contact sheet and MOVIE.render.json
     (the render's progress, see `director status`) beside it."""
@@ -304,6 +320,7 @@ def render(
         subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
         schedule=_schedule(schedule),  # type: ignore[arg-type]
         executor_options=_executor_options(executor, address, workers),
+        renderer_options=_renderer_options(renderer_config),
     )
     started = time.perf_counter()
     with director, _Bars() as bars:
@@ -342,6 +359,7 @@ def make(
     schedule: ScheduleName = "hierarchical",
     address: RayAddress = None,
     workers: RayWorkers = None,
+    renderer_config: RendererConfig = None,
 ) -> None:
     """Plan and render in one go: SCRIPT -> MOVIE.mp4, plus MOVIE.storyboard.json, MOVIE.srt, MOVIE.contact.png."""
     from director.api import Director
@@ -358,6 +376,7 @@ def make(
         subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
         schedule=_schedule(schedule),  # type: ignore[arg-type]
         executor_options=_executor_options(executor, address, workers),
+        renderer_options=_renderer_options(renderer_config),
     )
     if Path(output).suffix.lower() != ".mp4":
         from director.errors import InputError

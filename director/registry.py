@@ -27,7 +27,10 @@ GROUPS: dict[Kind, str] = {
 
 BUILTIN: dict[Kind, dict[str, str]] = {
     "planner": {"rules": "planners.rules:RulesPlanner"},
-    "renderer": {"animatic": "renderers.animatic:AnimaticRenderer"},
+    "renderer": {
+        "animatic": "renderers.animatic:AnimaticRenderer",
+        "diffusers": "renderers.diffusers_renderer:DiffusersRenderer",
+    },
     "executor": {"local": "director.execute:LocalExecutor", "ray": "director.ray_executor:RayExecutor"},
 }
 
