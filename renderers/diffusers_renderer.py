@@ -69,6 +69,8 @@ class DiffusersRenderer:
             window=self.config.window,
             max_batch=4,  # jobs per call; each is its own pipeline call, so this only bounds frames held
             supports=frozenset({"layout", "identity", "infill"}),
+            # The ray executor gives each worker this many GPUs: one, unless the config pins a CPU (or MPS).
+            gpus=0.0 if self.config.runtime.device.startswith(("cpu", "mps")) else 1.0,
         )
         self._backends: dict[str, Any] = {}
 

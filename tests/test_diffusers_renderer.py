@@ -89,6 +89,12 @@ def test_without_the_extra_installed_it_says_what_to_install(monkeypatch):
         DiffusersRenderer()
 
 
+def test_it_asks_the_ray_executor_for_a_gpu_unless_pinned_to_the_cpu():
+    assert DiffusersRenderer({"keyframes": {"model": "a"}}).info.gpus == 1
+    assert DiffusersRenderer({"keyframes": {"model": "a"}, "runtime": {"device": "cuda:1"}}).info.gpus == 1
+    assert DiffusersRenderer({"keyframes": {"model": "a"}, "runtime": {"device": "cpu"}}).info.gpus == 0
+
+
 def test_fingerprint_follows_models_and_sampling_not_offload():
     base = DiffusersRenderer({"keyframes": {"model": "a"}})
     assert base.fingerprint == DiffusersRenderer({"keyframes": {"model": "a"}, "runtime": {"offload": "model"}}).fingerprint
