@@ -77,7 +77,7 @@ class ColorDetector:
     """Finds entities by the translucent fill the animatic draws over each box in its identity colour. No model.
 
     The animatic's backgrounds change only from row to row (sky gradients, ground), so each row's
-    median colour is the background there. A box is filled with its entity's colour `c` at
+    most common colour is the background there. A box is filled with its entity's colour `c` at
     opacity a = 140/255 over that background, so un-blending each pixel,
     (pixel - (1 - a) background) / a, gives back `c` inside the box. The box is the bounding box of
     the largest region that un-blends to within `tolerance` of `c`, widened by the outline.
@@ -90,6 +90,7 @@ class ColorDetector:
     name = "color"
     FILL_ALPHA = 140 / 255  # the animatic's fill opacity (renderers/animatic.py, fill_alpha=140)
     OUTLINE = 2  # pixels of outline around the fill
+    WORKING_WIDTH = 320  # wider frames are subsampled to about this width first
 
     def __init__(self, tolerance: float = 28.0, min_score: float = 0.35, min_pixels: int = 12) -> None:
         self.tolerance = tolerance  # max per-channel difference of the un-blended colour from the identity colour
@@ -111,14 +112,24 @@ class ColorDetector:
     def _detect_frame(self, frame: np.ndarray, queries: Sequence[EntityQuery]) -> dict[str, Detection]:
         from scipy import ndimage
 
+        step = max(1, frame.shape[1] // self.WORKING_WIDTH)
+        frame = frame[::step, ::step]  # boxes are normalised: a coarser grid loses a pixel or two, and is faster
         height, width = frame.shape[:2]
+        outline = self.OUTLINE / step
         pixels = frame.astype(np.float32)  # (height, width, channels)
-        background = np.median(pixels, axis=1, keepdims=True)  # (height, 1, channels): each row's background
-        unblended = (pixels - (1 - self.FILL_ALPHA) * background) / self.FILL_ALPHA
+        background = self._row_background(frame)[:, None, :]  # (height, 1, channels)
         differs = np.abs(pixels - background).max(axis=-1) > 8  # pixels that are background are no fill
+        ys, xs = np.nonzero(differs)  # only these can be fill: test the queries on them alone
+        unblended = (pixels[ys, xs] - (1 - self.FILL_ALPHA) * background[ys, 0]) / self.FILL_ALPHA  # (candidates, channels)
         found: dict[str, Detection] = {}
         for query in queries:
-            mask = differs & (np.abs(unblended - np.array(query.color, np.float32)).max(axis=-1) <= self.tolerance)
+            hit = np.abs(unblended - np.array(query.color, np.float32)).max(axis=-1) <= self.tolerance
+            if hit.sum() < self.min_pixels:
+                continue  # most of the cast is not in a given frame
+            hy, hx = ys[hit], xs[hit]
+            top, left = max(hy.min() - 2, 0), max(hx.min() - 2, 0)
+            mask = np.zeros((hy.max() + 3 - top, hx.max() + 3 - left), bool)  # the hits' neighbourhood only
+            mask[hy - top, hx - left] = True
             mask = ndimage.binary_opening(mask, structure=np.ones((3, 3), bool))
             if mask.sum() < self.min_pixels:
                 continue
@@ -127,14 +138,25 @@ class ColorDetector:
             region = labels == (1 + int(np.argmax(sizes)))
             if region.sum() < self.min_pixels:
                 continue
-            ys, xs = np.nonzero(region)
-            x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+            ry, rx = np.nonzero(region)
+            x0, x1, y0, y1 = rx.min() + left, rx.max() + 1 + left, ry.min() + top, ry.max() + 1 + top
             score = float(region.sum() / ((x1 - x0) * (y1 - y0)))
-            box = _normalised_box(x0 - self.OUTLINE, y0 - self.OUTLINE, x1 + self.OUTLINE, y1 + self.OUTLINE, width, height)
+            box = _normalised_box(x0 - outline, y0 - outline, x1 + outline, y1 + outline, width, height)
             if score >= self.min_score and box is not None:
                 found[query.id] = Detection(box, score)
         return found
 
+    @staticmethod
+    def _row_background(frame: np.ndarray) -> np.ndarray:
+        """(height, 3): each row's most common colour (on a grid of 8 levels per channel, then the mean of
+        the pixels in that cell). A mode, not a median, so two entities covering half a row together
+        do not shift it."""
+        codes = (frame[..., 0] // 8).astype(np.int32) * 1024 + (frame[..., 1] // 8) * 32 + frame[..., 2] // 8  # (height, width)
+        background = np.empty((frame.shape[0], 3), np.float32)
+        for y in range(frame.shape[0]):
+            mode = np.bincount(codes[y], minlength=32768).argmax()
+            background[y] = frame[y][codes[y] == mode].mean(axis=0)
+        return background
 
 class OwlVitDetector:
     """Open-vocabulary detection (OWL-ViT / OWLv2 through transformers), one text query per entity:
