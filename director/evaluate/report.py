@@ -210,8 +210,8 @@ def plot_per_frame(report: EvalReport, path: str | os.PathLike[str]) -> Path | N
             ax.axvspan(start, times[-1], color="#a0aec0", alpha=0.3, lw=0)
     top = axes[0, 0]
     for span in report.scenes:
-        top.annotate(span.id, (span.start, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
-                     textcoords="offset points", fontsize=7, color="#c53030", va="bottom")
+        top.annotate(span.id, (span.start, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
+                     textcoords="offset points", fontsize=7, color="#c53030", va="top")
     axes[-1, 0].set_xlabel("seconds")
     fig.suptitle(f"{Path(report.movie).name}: per-frame measures (dashed: scene starts, shaded: transitions)", fontsize=10)
     fig.tight_layout()
