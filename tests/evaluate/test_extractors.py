@@ -13,6 +13,9 @@ import numpy as np
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+# The Inception and I3D files of the FID / FVD literature are TorchScript, which torch now marks deprecated.
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
+
 from director.evaluate import EvalConfig, evaluate_movie  # noqa: E402
 from director.evaluate.detectors import Detection, EntityQuery, load_detector  # noqa: E402
 from director.evaluate.extractors import (  # noqa: E402
