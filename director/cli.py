@@ -523,6 +523,101 @@ def edit(
     uvicorn.Server(config).run(sockets=[sock])
 
 
+# `director eval` (director/evaluate/) ---------------------------------------------------------------
+
+
+@app.command(name="eval")
+@handles_errors
+def eval_(
+    movie: Annotated[Path, typer.Argument(help="The movie to measure (.mp4 or anything ffmpeg reads).", show_default=False)],
+    storyboard: Annotated[
+        Optional[Path],
+        typer.Option("--storyboard", "-s", help="Its storyboard, for the storyboard-aware metrics "
+                     "[default: MOVIE.storyboard.json when it exists]."),
+    ] = None,
+    reference: Annotated[
+        Optional[Path], typer.Option("--reference", "-r", help="A reference video: PSNR, SSIM, FID, KID, FVD, KVD.")
+    ] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The JSON report [default: MOVIE.eval.json]; "
+                                                   "the plot goes beside it as .png.")] = None,
+    clip: Annotated[
+        Optional[str],
+        typer.Option("--clip", envvar="DIRECTOR_EVAL_CLIP", help="CLIP model (hub id in the local cache, or a folder): "
+                     "CLIPSIM, frame consistency, identity consistency."),
+    ] = "openai/clip-vit-base-patch32",
+    inception: Annotated[
+        Optional[str],
+        typer.Option("--inception", envvar="DIRECTOR_EVAL_INCEPTION", help="Inception v3: inception-2015-12-05.pt "
+                     "(TorchScript), a torchvision state dict, or torchvision:IMAGENET1K_V1. FID, KID, Inception Score."),
+    ] = None,
+    video_model: Annotated[
+        Optional[str],
+        typer.Option("--video-model", envvar="DIRECTOR_EVAL_VIDEO_MODEL", help="Video classifier (hub id or folder) "
+                     "or I3D TorchScript file: FVD, KVD, video Inception Score."),
+    ] = "MCG-NJU/videomae-base-finetuned-kinetics",
+    detector: Annotated[str, typer.Option("--detector", help="Entity detector; `director detectors` lists them.")] = "color",
+    detector_model: Annotated[
+        Optional[str],
+        typer.Option("--detector-model", envvar="DIRECTOR_EVAL_DETECTOR_MODEL", help="Model for a model-based detector "
+                     "(e.g. google/owlvit-base-patch32 for owlvit)."),
+    ] = None,
+    prompt: Annotated[Optional[str], typer.Option("--prompt", help="Text for CLIPSIM when there is no storyboard.")] = None,
+    every: Annotated[int, typer.Option("--every", min=1, help="Run the models on every N-th frame.")] = 1,
+    device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda ...")] = "cpu",
+    download: Annotated[bool, typer.Option("--download", help="Let hub ids download missing weights.")] = False,
+    plot: Annotated[bool, typer.Option("--plot/--no-plot", help="Write the per-frame curves as a PNG.")] = True,
+) -> None:
+    """Measure a movie: PSNR/SSIM/FID/KID/FVD/KVD against a reference, Inception Scores, CLIPSIM,
+    frame consistency, flicker, and with its storyboard layout IoU, motion direction, visibility and
+    identity consistency. Metrics whose model is missing are skipped with a note saying how to point to one."""
+    from rich.console import Console
+
+    from director.evaluate import EvalConfig, evaluate_movie
+    from director.evaluate.report import plot_per_frame, summary_table
+    from director.evaluate.run import check_movie_path, default_report_path
+
+    check_movie_path(movie)
+    console = Console()
+    if storyboard is None:
+        beside = movie.with_name(movie.stem + ".storyboard.json")
+        if beside.is_file():
+            storyboard = beside
+            console.print(f"using the storyboard beside the movie: [bold]{beside}[/]")
+    config = EvalConfig(
+        clip=clip or None,
+        inception=inception or None,
+        video_model=video_model or None,
+        detector=detector,
+        detector_options={"model": detector_model} if detector_model else {},
+        allow_download=download,
+        device=device,
+        prompt=prompt,
+        every=every,
+        plot=plot,
+    )
+    with _Bars() as bars:
+        report = evaluate_movie(movie, storyboard=storyboard, reference=reference, config=config, progress=bars)
+    output = output or default_report_path(movie)
+    report.save(output)
+    console.print(summary_table(report))
+    for reason in dict.fromkeys(m.skipped for m in report.metrics if m.skipped):
+        console.print(f"[yellow]skipped:[/] {reason}")
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    console.print(f"wrote [bold]{output}[/]")
+    if plot:
+        picture = plot_per_frame(report, output.with_suffix(".png"))
+        if picture is not None:
+            console.print(f"wrote [bold]{picture}[/]")
+
+
+@app.command()
+@handles_errors
+def detectors() -> None:
+    """List the installed entity detectors (for `director eval`)."""
+    _list("detector")
+
+
 def _list(kind: str) -> None:
     from rich.console import Console
     from rich.table import Table

@@ -17,12 +17,13 @@ from typing import Any, Literal
 
 from director.errors import InputError
 
-Kind = Literal["planner", "renderer", "executor"]
+Kind = Literal["planner", "renderer", "executor", "detector"]
 
 GROUPS: dict[Kind, str] = {
     "planner": "director.planners",
     "renderer": "director.renderers",
     "executor": "director.executors",
+    "detector": "director.detectors",  # entity detectors for `director eval` (director/evaluate/detectors.py)
 }
 
 BUILTIN: dict[Kind, dict[str, str]] = {
@@ -32,6 +33,10 @@ BUILTIN: dict[Kind, dict[str, str]] = {
         "diffusers": "renderers.diffusers_renderer:DiffusersRenderer",
     },
     "executor": {"local": "director.execute:LocalExecutor", "ray": "director.ray_executor:RayExecutor"},
+    "detector": {
+        "color": "director.evaluate.detectors:ColorDetector",
+        "owlvit": "director.evaluate.detectors:OwlVitDetector",
+    },
 }
 
 
