@@ -215,6 +215,8 @@ class TransformersBackend:
             raise _missing("torch, transformers and outlines-core", "pip install -e '.[llm-transformers]'", e) from e
         self.torch = torch
         self.device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if self.device == "cpu":  # as for llama.cpp: half the cores; more threads thrash on a shared CPU
+            torch.set_num_threads(config.n_threads or max(1, min(4, (os.cpu_count() or 2) // 2)))
         source = config.model or ""
         self.model_id = f"{source}:{config.gguf_file}" if config.gguf_file else source
         load_from, gguf = source, config.gguf_file
@@ -224,6 +226,12 @@ class TransformersBackend:
                 load_from, gguf = str(saved), None
             else:
                 self._load(transformers, source, gguf)
+                # The tensors are plain float now; transformers still marks a GGUF load as quantized
+                # (and refuses to save it), so drop that mark before saving.
+                self.model.hf_quantizer = None
+                self.model.is_quantized = False
+                if hasattr(self.model.config, "quantization_config"):
+                    del self.model.config.quantization_config
                 self.model.save_pretrained(saved)
                 self.tokenizer.save_pretrained(saved)
                 self._prepare_vocabulary()
@@ -273,7 +281,7 @@ class TransformersBackend:
         past = None
         with torch.no_grad():
             for _ in range(max_tokens):
-                out = self.model(input_ids=input_ids, past_key_values=past, use_cache=True)
+                out = self.model(input_ids=input_ids, past_key_values=past, use_cache=True)  # logits: (1, len, vocab)
                 past = out.past_key_values
                 logits = out.logits[0, -1].float()  # (vocab,)
                 allowed = torch.tensor(guide.get_tokens(), device=logits.device)

@@ -242,3 +242,23 @@ def test_schema_of_a_stage_is_json():
 
     assert json.loads(json.dumps(st.schema_of(st.scenes_answer())))["title"] == "SceneAnswer"
     assert Path(embedded_model_path()).is_file()
+
+
+@pytest.mark.slow
+def test_transformers_backend_constrains_a_real_model_to_the_schema(tmp_path):
+    """The same SmolLM2, dequantised from the GGUF by transformers, each token masked by outlines-core."""
+    pytest.importorskip("transformers", reason="needs pip install -e '.[llm-transformers]'")
+    pytest.importorskip("outlines_core")
+    from planners import stages as st
+    from planners.backends import BackendConfig, create_backend
+
+    gguf = embedded_model_path()
+    config = BackendConfig(kind="transformers", model=str(gguf.parent), gguf_file=gguf.name, cache_dir=str(tmp_path))
+    backend = create_backend(config)
+    answer_model = st.scenes_answer()
+    raw = backend.complete_json(st.load_template("scenes").render(text="At night, a girl reads in her bedroom."), st.schema_of(answer_model), max_tokens=40)
+    answer = answer_model.model_validate(raw)
+    assert answer.setting in st.SETTINGS and answer.time_of_day in st.TIMES_OF_DAY
+    assert list((tmp_path / "dequantised").glob("*/config.json"))  # dequantised once, kept for the next load
+    again = create_backend(config)
+    assert again.complete_json(st.load_template("scenes").render(text="At night, a girl reads in her bedroom."), st.schema_of(answer_model), max_tokens=40) == raw
