@@ -173,10 +173,13 @@ class LlamaCppBackend:
         # busy machine llama.cpp's spinning threads lose a lot (measured: 1 thread 1.3 s, 2 threads
         # 15 s for the same answer on 2 shared cores).
         threads = config.n_threads or max(1, min(4, (os.cpu_count() or 2) // 2))
-        self.llama = Llama(model_path=str(path), n_ctx=config.n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False)
+        # n_batch 128: each saved state below carries an (n_batch, vocab) float32 array of scores
+        # (25 MB for SmolLM2's 49k vocabulary, 100 MB at the default 512).
+        self.llama = Llama(model_path=str(path), n_ctx=config.n_ctx, n_batch=128, n_threads=threads, n_threads_batch=threads, verbose=False)
         # Keep the evaluated state of each stage's few-shot prefix: switching stages then costs
-        # only the new question's tokens, not the whole prompt again.
-        self.llama.set_cache(LlamaRAMCache(capacity_bytes=1 << 30))
+        # only the new question's tokens, not the whole prompt again. The cache counts only the KV
+        # bytes (~6 MB a state here), not those scores: 48 MB keeps ~8 states, ~250 MB in all.
+        self.llama.set_cache(LlamaRAMCache(capacity_bytes=48 << 20))
 
     def complete_json(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 512, seed: int = 0) -> dict[str, Any]:
         self.llama.set_seed(seed)

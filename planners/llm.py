@@ -29,18 +29,21 @@ sees its answer and the problems and answers again; what is still wrong is
 dropped and reported in `PlanReport`.
 
 **How the model's answers meet the deterministic parts** (`use_rules=True`,
-the default). The rules planner reads the same script first (lexicon, noun
-phrases, coreference, patterns); its reading is the draft, and every model
-answer is merged into it field by field:
+the default). The cast stage runs first; nouns it finds that the lexicon
+lacks ("a penguin") are taught to the rules planner's reader (lexicon, noun
+phrases, coreference, patterns), which then reads the script; its reading is
+the draft, and every other answer is merged into it field by field. A stage
+whose question the draft already answers is not asked (that is most of the
+speed on a CPU):
 
-| stage | the model's answer is used when | otherwise |
-|---|---|---|
-| scenes | the text names no setting the lexicon knows | the draft's background |
-| cast | it names a thing the lexicon does not know (open vocabulary) | the draft's entity, count and colour |
-| graph | the draft has nothing on that pair and the text has a cue for the predicate; or it refines the draft's relation into a timed start/end pair | the draft's relation |
-| motion | the draft has no motion for the entity, or the draft's places are a subsequence of the model's (it adds an origin said in another sentence) | the draft's motion |
-| visibility | the draft has no span for the entity | the draft's span |
-| layout | always, then repaired by the solver | |
+| stage | asked when | the model's answer is used when | otherwise |
+|---|---|---|---|
+| scenes | no Fountain heading | the text names no setting the lexicon knows (time of day only if the text says one) | the draft's background |
+| cast | every scene with action | it names a thing the lexicon lacks: taught to the reader | the draft's entities, counts, colours |
+| graph | some pair of entities has no draft relation | the draft has nothing on the pair and the text has a word for the predicate, or it refines the draft's relation into a timed start/end pair | the draft's relation |
+| motion | the text names places the draft's motions do not use | the draft's places are a subsequence of the model's (it adds places), or the draft has no move and the model's uses only unexplained places | the draft's motion |
+| visibility | some entity has no draft span and the text speaks of appearing, halves ... | the draft has no span for the entity | the draft's span |
+| layout | larger models (off for the embedded one, whose boxes are unusable) | boxes of a plausible size, then repaired by the solver | the solver's boxes |
 
 With `use_rules=False` the model's answers are all there is (ids from its
 own cast, coreference by noun and colour); `benchmarks/bench_layout.py`
