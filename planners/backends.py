@@ -382,7 +382,8 @@ class OpenAIBackend:
     def complete_json(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 512, seed: int = 0) -> dict[str, Any]:
         style = self.config.response_format_style
         response = self._post(messages, schema, max_tokens, seed, "json_object" if style == "json_object" else "json_schema")
-        if style == "auto" and response.status_code in (400, 422) and "response_format" in response.text:
+        refused = response.status_code >= 400 and any(w in response.text for w in ("response_format", "json_schema", "json_object"))
+        if style == "auto" and refused:  # llama-cpp-python's server answers 500 with a validation error
             self.config = self.config.model_copy(update={"response_format_style": "json_object"})  # remember for the next calls
             response = self._post(messages, schema, max_tokens, seed, "json_object")
         if response.status_code != 200:

@@ -56,6 +56,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +146,7 @@ class LLMPlanner:
         self.keyframe_boxes = keyframe_boxes if keyframe_boxes is not None else backend != "embedded"
         self.repair_rounds = repair_rounds
         self._backend: Backend | None = None
+        self._cast_now: dict[str, Entity] = {}
         self.report = PlanReport()
 
     @property
@@ -196,12 +198,19 @@ class LLMPlanner:
         # Stage 2 runs first: the things the model finds that the lexicon lacks ("a penguin") are
         # taught to the deterministic reader, which then reads counts, colours and moves for them too.
         things = [self._ask_cast(script_scene.action_text) for script_scene in script.scenes]
-        taught = {t.noun: t.noun for found in things for t in found if t.noun not in lx.NOUNS and _is_identifier(t.noun)}
+        names = {c.lower() for c in script.characters}
+        taught = {
+            t.noun: t.noun
+            for found, script_scene in zip(things, script.scenes, strict=True)
+            for t in found
+            if t.noun not in lx.NOUNS and t.noun not in names and _is_noun_phrase_head(t.noun, script_scene.action_text)
+        }
         with lx.extra_nouns(taught if self.use_rules else {}):
             draft = RulesPlanner().plan(script, options)
         if self.use_rules:
             self.report.used["cast"] += len(taught)
         cast: dict[str, Entity] = {e.id: e for e in draft.entities}
+        self._cast_now = cast
         scenes = [scene.model_copy(update={"layouts": []}) for scene in draft.scenes]
         texts = [script_scene.action_text for script_scene in script.scenes]
         if not self.use_rules:  # the model's reading only: keep the script's structure, timing and speakers
@@ -274,6 +283,14 @@ class LLMPlanner:
             ]
         return None
 
+    def _names(self, entity_id: str) -> set[str]:
+        """Words the text may use for an entity: its id's words, its name's last word, its category."""
+        entity = self._cast_now.get(entity_id)
+        words = set(entity_id.split("_")) - {str(n) for n in range(20)}
+        if entity is not None:
+            words |= {entity.name.lower().split()[-1], entity.category}
+        return words | {"it", "he", "she", "they"}
+
     # -- stage 1: scenes ------------------------------------------------------------------------------
 
     def _scene_setting(self, scene: Scene, text: str) -> Scene:
@@ -310,17 +327,19 @@ class LLMPlanner:
         return list(things.values())
 
     def _cast(self, scene: Scene, things: list[Any], cast: dict[str, Entity]) -> Scene:
-        """Add the entities the draft does not have: all of them without rules, else the ones the reader missed."""
+        """Without the reader, the model's things are the cast. (With it, they were taught to the reader.)"""
+        if self.use_rules:
+            return scene
         present = list(scene.entities)
         for thing in things:
             noun, count, colour = thing.noun, thing.count, (None if thing.color == "none" else thing.color)
             category = lx.NOUNS.get(noun, noun)
             mine = [i for i in present if _is_kind(cast[i], noun, category)]
-            if (self.use_rules and mine) or not _is_identifier(noun):
-                continue  # the reader read this noun; its count and colour stand
-            if not self.use_rules:  # coreference by noun and colour: reuse the story's earlier ones
-                earlier = [i for i, e in cast.items() if _is_kind(e, noun, category) and (colour is None or e.attributes.get("color") in (None, colour))]
-                mine = [i for i in earlier if i not in present][: max(0, count - len(mine))] + mine
+            if not _is_identifier(noun):
+                continue
+            # coreference by noun and colour: reuse the story's earlier ones
+            earlier = [i for i, e in cast.items() if _is_kind(e, noun, category) and (colour is None or e.attributes.get("color") in (None, colour))]
+            mine = [i for i in earlier if i not in present][: max(0, count - len(mine))] + mine
             while len(mine) < count:
                 entity_id = _new_id(noun, cast)
                 attributes = {"color": colour} if colour else {}
@@ -350,7 +369,6 @@ class LLMPlanner:
         self.report.proposed["graph"] += len(answer.relations)  # type: ignore[attr-defined]
         self.report.dropped["graph"] += len(answer.relations) - len(proposed)  # type: ignore[attr-defined]
         relations = list(scene.relations)
-        words = _words(text)
         by_pair: dict[frozenset[str], list[Any]] = {}
         for r in proposed:
             by_pair.setdefault(frozenset((r.subject, r.object)), []).append(r)
@@ -366,11 +384,13 @@ class LLMPlanner:
                 else:
                     continue
             for r in items:
-                if self.use_rules and not _grounded(r.predicate, words):
+                if self.use_rules and not _said_in_order(text, self._names(r.subject), _cues(r.predicate), self._names(r.object)):
                     continue
                 start, end = spans[r.when]
-                relations.append(Relation(subject=r.subject, predicate=r.predicate, object=r.object, start=start, end=end))
-                self.report.used["graph"] += 1
+                relation = Relation(subject=r.subject, predicate=r.predicate, object=r.object, start=start, end=end)
+                if relation not in relations:
+                    relations.append(relation)
+                    self.report.used["graph"] += 1
         return scene.model_copy(update={"relations": relations})
 
     # -- stage 4: motions and visibility ------------------------------------------------------------------
@@ -401,8 +421,8 @@ class LLMPlanner:
             drafted_places = [p for x in drafted for p in ([x.origin] if x.origin else []) + list(x.path)]
             if drafted and not (len(sequence) > len(drafted_places) and _is_subsequence(drafted_places, sequence)):
                 continue  # the draft read an explicit move; the model may only add places around it
-            if self.use_rules and not drafted and not set(sequence) <= unexplained:
-                continue  # a move the reader did not see must use places the reader could not explain
+            if self.use_rules and not drafted and not (set(sequence) <= unexplained and _said_in_order(text, self._names(m.entity), _place_words(sequence))):
+                continue  # a move the reader did not see must use places it could not explain, said with the entity
             enters = any(x.enters for x in drafted) if drafted else m.enters
             exits = any(x.exits for x in drafted) if drafted else m.exits
             try:
@@ -526,11 +546,31 @@ PREDICATE_CUES = {
 }
 
 
-def _grounded(predicate: str, words: set[str]) -> bool:
-    """Does the text have a word that can mean this predicate?"""
+def _cues(predicate: str) -> set[str]:
+    """Words that can say this predicate: 'left' for left_of, 'chases' for chase."""
     if predicate in PREDICATE_CUES:
-        return bool(PREDICATE_CUES[predicate] & words)
-    return any(phrase[0] in words for phrase, value in lx.ACTION_PHRASES if value == predicate)
+        return PREDICATE_CUES[predicate]
+    return {phrase[0] for phrase, value in lx.ACTION_PHRASES if value == predicate}
+
+
+def _place_words(places: list[str]) -> set[str]:
+    return {w for place in places for phrase, region in lx.REGION_PHRASES if region == place for w in phrase}
+
+
+def _said_in_order(text: str, *groups: set[str]) -> bool:
+    """Is there a sentence with a word of each group, in this order ('the dog ... chases ... the ball')?"""
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        words = [w.lower() for w in re.findall(r"[A-Za-z]+", sentence)]
+        k = 0
+        for group in groups:
+            while k < len(words) and not (words[k] in group or words[k].rstrip("s") in group):
+                k += 1
+            if k == len(words):
+                break
+            k += 1
+        else:
+            return True
+    return False
 
 
 def _words(text: str) -> set[str]:
@@ -544,6 +584,29 @@ def _is_subsequence(short: list[str], long: list[str]) -> bool:
 
 def _is_kind(entity: Entity, noun: str, category: str) -> bool:
     return entity.category == category or noun in entity.id.split("_") or noun in entity.name.lower().split()
+
+
+_DETERMINERS = lx.DEFINITE | lx.INDEFINITE | frozenset(lx.NUMBERS) | {"some", "many", "several", "few"}
+_MODIFIERS = lx.COLORS | frozenset(lx.SIZES) | lx.OTHER_ADJECTIVES
+
+
+def _is_noun_phrase_head(noun: str, text: str) -> bool:
+    """Does the text use `noun` as a thing: after a determiner or number ('a penguin', 'three purple
+    penguins'), and in lower case (a capitalised word mid-sentence is a name)? 'The kite falls' does
+    not make 'fall' a thing."""
+    if not _is_identifier(noun):
+        return False
+    tokens = re.findall(r"[A-Za-z]+", text)
+    low = [t.lower() for t in tokens]
+    for i, word in enumerate(low):
+        if word not in (noun, noun + "s", noun + "es") or tokens[i][0].isupper() and i > 0:
+            continue
+        j = i - 1
+        while j >= 0 and low[j] in _MODIFIERS:
+            j -= 1
+        if j >= 0 and low[j] in _DETERMINERS:
+            return True
+    return False
 
 
 def _is_identifier(word: str) -> bool:

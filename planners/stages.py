@@ -202,14 +202,17 @@ def colours_in(text: str) -> list[str]:
 
 
 def places_in(text: str) -> list[str]:
-    """Frame regions the text names ('the upper right', 'left'), in order of first mention."""
+    """Frame regions the text names as places ('to the upper right', 'from left'), in order of first
+    mention; 'left of the tree' is a relation, not a place, and 'top-down' is a view."""
     words = [w.lower() for w in _WORD.findall(re.sub(r"\btop[- ]down\b", " ", text, flags=re.IGNORECASE))]
     found: list[str] = []
     k = 0
     while k < len(words):
         for phrase, region in lx.REGION_PHRASES:
             if tuple(words[k : k + len(phrase)]) == phrase:
-                if region not in found:
+                after = [w for w in words[k + len(phrase) : k + len(phrase) + 3] if w not in ("the", "a", "an")]
+                relation = bool(after) and after[0] == "of" and (len(after) < 2 or after[1] not in lx.REGION_FILLERS)
+                if region not in found and not relation:
                     found.append(region)
                 k += len(phrase) - 1
                 break
