@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import json
 import logging
 import os
@@ -282,10 +283,12 @@ class TransformersBackend:
         eos = self.tokenizer.eos_token_id
         generated: list[int] = []
         past = None
+        # transformers 5.x names the KV cache `cache`; 4.x `past_key_values`
+        cache_name = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
         with torch.no_grad():
             for _ in range(max_tokens):
-                out = self.model(input_ids=input_ids, past_key_values=past, use_cache=True)  # logits: (1, len, vocab)
-                past = out.past_key_values
+                out = self.model(input_ids=input_ids, use_cache=True, **{cache_name: past})  # logits: (1, len, vocab)
+                past = getattr(out, cache_name)
                 logits = out.logits[0, -1].float()  # (vocab,)
                 allowed = torch.tensor(guide.get_tokens(), device=logits.device)
                 masked = torch.full_like(logits, float("-inf"))
