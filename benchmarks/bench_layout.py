@@ -60,7 +60,8 @@ def run(name: str, args: argparse.Namespace) -> dict:
     stages: dict[str, Counter] = {"calls": Counter(), "proposed": Counter(), "used": Counter(), "repaired": Counter(), "dropped": Counter()}
     failures = []
     started = time.perf_counter()
-    cases = all_cases()
+    cases = all_cases()[:: args.every]
+    log = args.log.open("a") if args.log else None
     for k, case in enumerate(cases):
         print(f"\r{name}: {k + 1}/{len(cases)}", end="", file=sys.stderr, flush=True)
         board = planner.plan(parse_script(case.prompt))
@@ -71,6 +72,9 @@ def run(name: str, args: argparse.Namespace) -> dict:
             for key in stages:
                 stages[key].update(getattr(report, key))
         why = case.check(board)
+        if log is not None:  # one line per prompt as it is done, so a long run can be read while it goes
+            log.write(json.dumps({"planner": name, "category": case.category, "prompt": case.prompt, "why": why}) + "\n")
+            log.flush()
         total[case.category] += 1
         if why is None:
             passed[case.category] += 1
@@ -110,6 +114,8 @@ def main() -> None:
     parser.add_argument("--api-key")
     parser.add_argument("--timing", action="store_true")
     parser.add_argument("--failures", type=Path)
+    parser.add_argument("--every", type=int, default=1, help="only every k-th prompt (a quicker, coarser run)")
+    parser.add_argument("--log", type=Path, help="append each prompt's result as a JSON line while running")
     args = parser.parse_args()
     if args.base_url:
         args.planners += ["llm-server", "llm-server-model-only"]
