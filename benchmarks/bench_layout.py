@@ -61,9 +61,12 @@ def run(name: str, args: argparse.Namespace) -> dict:
     failures = []
     started = time.perf_counter()
     cases = all_cases()[:: args.every]
+    shard, shards = (int(v) for v in args.shard.split("/"))
+    cases = cases[shard::shards]
     log = args.log.open("a") if args.log else None
     for k, case in enumerate(cases):
         print(f"\r{name}: {k + 1}/{len(cases)}", end="", file=sys.stderr, flush=True)
+        case_started = time.perf_counter()
         board = planner.plan(parse_script(case.prompt))
         Storyboard.model_validate_json(board.to_json())  # raises if the output breaks the schema
         valid += 1
@@ -72,8 +75,10 @@ def run(name: str, args: argparse.Namespace) -> dict:
             for key in stages:
                 stages[key].update(getattr(report, key))
         why = case.check(board)
-        if log is not None:  # one line per prompt as it is done, so a long run can be read while it goes
-            log.write(json.dumps({"planner": name, "category": case.category, "prompt": case.prompt, "why": why}) + "\n")
+        if log is not None:  # one line per prompt as it is done, so a long run can be read (and summed) while it goes
+            stage_counts = {key: dict(getattr(report, key)) for key in stages} if report is not None else {}
+            line = {"planner": name, "category": case.category, "prompt": case.prompt, "why": why, "seconds": time.perf_counter() - case_started, "stages": stage_counts}
+            log.write(json.dumps(line) + "\n")
             log.flush()
         total[case.category] += 1
         if why is None:
@@ -116,7 +121,12 @@ def main() -> None:
     parser.add_argument("--failures", type=Path)
     parser.add_argument("--every", type=int, default=1, help="only every k-th prompt (a quicker, coarser run)")
     parser.add_argument("--log", type=Path, help="append each prompt's result as a JSON line while running")
+    parser.add_argument("--shard", default="0/1", help="i/n: run the i-th of n interleaved parts (parallel runs, each with its --log)")
+    parser.add_argument("--summarize", type=Path, nargs="+", help="print the tables from --log files instead of running")
     args = parser.parse_args()
+    if args.summarize:
+        print_tables(summarize(args.summarize))
+        return
     if args.base_url:
         args.planners += ["llm-server", "llm-server-model-only"]
 
@@ -125,11 +135,37 @@ def main() -> None:
         if args.timing:
             timing(args)
         return
+    print_tables(results)
+    if args.failures:
+        args.failures.write_text(json.dumps([f for r in results for f in r["failures"]], indent=2))
+    if args.timing:
+        timing(args)
+
+
+def summarize(paths: list[Path]) -> list[dict]:
+    """The results of `run` rebuilt from --log files (every logged storyboard passed schema validation)."""
+    by_name: dict[str, dict] = {}
+    for path in paths:
+        for line in path.read_text().splitlines():
+            item = json.loads(line)
+            r = by_name.setdefault(item["planner"], {"name": item["planner"], "total": Counter(), "passed": Counter(), "valid": 0, "cases": 0, "seconds": 0.0,
+                                                      "stages": {k: Counter() for k in ("calls", "proposed", "used", "repaired", "dropped")}, "failures": []})
+            r["total"][item["category"]] += 1
+            r["passed"][item["category"]] += item["why"] is None
+            r["valid"] += 1
+            r["cases"] += 1
+            r["seconds"] += item["seconds"]
+            for key, counts in item["stages"].items():
+                r["stages"][key].update(counts)
+    return list(by_name.values())
+
+
+def print_tables(results: list[dict]) -> None:
     header = "| planner | " + " | ".join(CATEGORIES) + " | all | schema-valid | seconds |"
     print(header)
     print("|" + "---|" * (len(CATEGORIES) + 5))
     for r in results:
-        cells = [f"{100 * r['passed'][c] / r['total'][c]:.0f}% ({r['passed'][c]}/{r['total'][c]})" for c in CATEGORIES]
+        cells = [f"{100 * r['passed'][c] / max(r['total'][c], 1):.0f}% ({r['passed'][c]}/{r['total'][c]})" for c in CATEGORIES]
         everything = sum(r["passed"].values())
         print(f"| {r['name']} | " + " | ".join(cells) + f" | {100 * everything / r['cases']:.1f}% | {r['valid']}/{r['cases']} | {r['seconds']:.0f} |")
     for r in results:
@@ -141,10 +177,6 @@ def main() -> None:
         for stage in ("scenes", "cast", "graph", "motion", "visibility", "layout"):
             s = r["stages"]
             print(f"| {stage} | {s['calls'][stage]} | {s['repaired'][stage]} | {s['proposed'][stage]} | {s['used'][stage]} | {s['dropped'][stage]} |")
-    if args.failures:
-        args.failures.write_text(json.dumps([f for r in results for f in r["failures"]], indent=2))
-    if args.timing:
-        timing(args)
 
 
 if __name__ == "__main__":
