@@ -154,8 +154,8 @@ def summarize(paths: list[Path]) -> list[dict]:
             r["passed"][item["category"]] += item["why"] is None
             r["valid"] += 1
             r["cases"] += 1
-            r["seconds"] += item["seconds"]
-            for key, counts in item["stages"].items():
+            r["seconds"] += item.get("seconds", 0.0)
+            for key, counts in item.get("stages", {}).items():
                 r["stages"][key].update(counts)
     return list(by_name.values())
 

@@ -360,6 +360,8 @@ class LLMPlanner:
         related = {frozenset((r.subject, r.object)) for r in scene.relations if r.object is not None}
         if self.use_rules and len(related) >= len(scene.entities) - 1:
             return scene  # the draft already relates the scene's entities; the model would only be overruled
+        if self.use_rules and not _words(text) & ALL_CUES:
+            return scene  # no word in the text could ground a relation, so no answer could be used
         answer = self._ask("graph", st.graph_answer(scene.entities), 200, problems=_relation_problems, entities=", ".join(scene.entities), text=text)
         if answer is None:
             return scene
@@ -544,6 +546,9 @@ PREDICATE_CUES = {
     "in_front_of": {"front"},
     "behind": {"behind"},
 }
+
+
+ALL_CUES = frozenset(w for cues in PREDICATE_CUES.values() for w in cues) | frozenset(phrase[0] for phrase, _ in lx.ACTION_PHRASES)
 
 
 def _cues(predicate: str) -> set[str]:
