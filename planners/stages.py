@@ -177,7 +177,8 @@ _NOT_THINGS = (
         """video scene scenes realistic lively viewed top-down down initially starts start end ends half halves
         visible appears appear only is are was were be been there moves moving moved goes going sits sit stands
         stand wait waits waiting play plays playing rest rests parked way its across around toward towards
-        into onto out off up back away again along where one both while""".split()
+        into onto out off up back away again along where one both while second third last beginning moment
+        time times seconds minutes""".split()
     )
     | frozenset(w for keywords, _ in lx.SETTINGS for w in keywords if w not in lx.NOUNS)
 )
