@@ -76,6 +76,13 @@ LLMApiKey = Annotated[
 ]
 
 
+def _planning(planner: str) -> Any:
+    """A spinner while a planner thinks (an LLM takes tens of seconds on a CPU)."""
+    from rich.console import Console
+
+    return Console(stderr=True).status(f"planning with the {planner} planner ...")
+
+
 def _planner_options(planner: str, backend: str, model: str | None, base_url: str | None, api_key: str | None, cache_dir: Path) -> dict[str, Any]:
     """Options for the named planner: the LLM backend settings go to `llm`, the plan cache to any LLM planner."""
     if planner != "llm":
@@ -250,7 +257,8 @@ def plan(
 
     options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
     director = Director(planner=planner, seed=seed, fps=fps, size=_parse_size(size), style=style, cache_dir=_cache_dir(cache_dir), planner_options=options)
-    board = director.plan_file(script, title=title)
+    with _planning(planner):
+        board = director.plan_file(script, title=title)
     board.save(output)
     _print_plan_summary(board, output)
 
@@ -329,7 +337,8 @@ def make(
 
         raise InputError(f"{output}: the movie must be an .mp4 file")
     started = time.perf_counter()
-    board = director.plan_file(script, title=title)
+    with _planning(planner):
+        board = director.plan_file(script, title=title)
     _print_plan_summary(board, None)
     with _Bars() as bars:
         director.progress = bars

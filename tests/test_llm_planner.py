@@ -190,25 +190,26 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llama_server():
+def llama_server(tmp_path_factory):
     """llama-cpp-python's OpenAI-compatible server with the embedded GGUF, on 127.0.0.1."""
     pytest.importorskip("llama_cpp.server", reason="needs llama-cpp-python[server] (pip install -e '.[llm-server]')")
     port = _free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_model_path()), "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_model_path()), "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--verbose", "False"]
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log.open("w"), env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base_url = f"http://127.0.0.1:{port}/v1"
     deadline = time.time() + 120
     try:
         while time.time() < deadline:
             if process.poll() is not None:
-                pytest.fail(f"the server exited: {process.stderr.read().decode()[-2000:]}")
+                pytest.fail(f"the server exited: {log.read_text()[-2000:]}")
             try:
                 if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)
         else:
-            pytest.fail("the server did not start in 120 s")
+            pytest.fail(f"the server did not start in 120 s: {log.read_text()[-2000:]}")
         yield base_url
     finally:
         process.terminate()
