@@ -65,7 +65,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from director.errors import InputError
-from director.layout import plan_layout
+from director.layout import SPATIAL_PREDICATES, plan_layout
 from director.planner import PlanOptions
 from director.script import Script
 from director.storyboard import (
@@ -378,7 +378,7 @@ class LLMPlanner:
             drafted = [r for r in relations if r.object is not None and frozenset((r.subject, r.object)) == pair]
             timed = {r.when: r for r in items if r.when != "always"}
             if drafted and self.use_rules:
-                untimed = [r for r in drafted if r.start is None and r.end is None and r.predicate in lx_spatial()]
+                untimed = [r for r in drafted if r.start is None and r.end is None and r.predicate in SPATIAL_PREDICATES]
                 first = timed.get("start")
                 if untimed and first is not None and "end" in timed and (first.subject, first.predicate) == (untimed[0].subject, untimed[0].predicate):
                     relations = [r for r in relations if r not in untimed]  # the model refines it into start and end
@@ -526,12 +526,6 @@ def _box_problem(entity_id: str, values: list[int], cast: dict[str, Entity]) -> 
     if not expected / 4 <= y1 - y0 <= min(100, expected * 4):
         return f"is {y1 - y0}% tall; a {cast[entity_id].category} is about {expected:.0f}%"
     return None
-
-
-def lx_spatial() -> frozenset[str]:
-    from director.layout import SPATIAL_PREDICATES
-
-    return SPATIAL_PREDICATES
 
 
 PREDICATE_CUES = {
