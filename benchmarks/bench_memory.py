@@ -34,7 +34,7 @@ board = Storyboard(fps=fps, entities=[Entity(id="cat", name="cat", category="cat
     layouts=[LayoutFrame(t=0, boxes={"cat": Box(x0=0.05, y0=0.6, x1=0.25, y1=0.9)}),
              LayoutFrame(t=duration, boxes={"cat": Box(x0=0.75, y0=0.6, x1=0.95, y1=0.9)})])])
 started = time.perf_counter()
-with Director(cache_dir=cache, schedule=schedule, executor=executor, executor_options=options) as director:
+with Director(planner="rules", cache_dir=cache, schedule=schedule, executor=executor, executor_options=options) as director:
     result = director.render(board, out)
 print(json.dumps({"frames": result.stats.frames, "seconds": time.perf_counter() - started,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

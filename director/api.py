@@ -1,7 +1,7 @@
 """The Python API: `Director(planner=..., renderer=...).plan(text)`, `.render(board, path)`, `.make(text, path)`.
 
     from director import Director
-    d = Director(planner="rules", renderer="animatic", cache_dir="cache")
+    d = Director(planner="llm", renderer="animatic", cache_dir="cache")   # "llm" is the default
     board = d.plan("A cat sits on a table. A dog runs from the left to the right.")
     board.scenes[0].layouts[0].boxes["cat"] = board.scenes[0].layouts[0].boxes["cat"].model_copy(update={"x0": 0.1})
     d.render(board, "out/movie.mp4")   # only what the edit changed is rendered again
@@ -46,7 +46,7 @@ class Director:
 
     def __init__(
         self,
-        planner: str = "rules",
+        planner: str = "llm",
         renderer: str = "animatic",
         executor: str = "local",
         *,
@@ -87,7 +87,10 @@ class Director:
     def _get(self, kind: registry.Kind) -> Any:
         if kind not in self._built:
             name = {"planner": self.planner_name, "renderer": self.renderer_name, "executor": self.executor_name}[kind]
-            self._built[kind] = registry.create(kind, name, **self._options[kind])
+            options = dict(self._options[kind])
+            if kind == "planner" and "cache_dir" not in options and _accepts(registry.load(kind, name), "cache_dir"):
+                options["cache_dir"] = self.cache_dir  # planners that cache their plans share the Director's cache
+            self._built[kind] = registry.create(kind, name, **options)
         return self._built[kind]
 
     @property
@@ -190,3 +193,12 @@ class Director:
         if self.size is not None:
             update["width"], update["height"] = self.size
         return Storyboard.model_validate({**board.model_dump(), **update}) if update else board
+
+
+def _accepts(factory: Any, parameter: str) -> bool:
+    import inspect
+
+    try:
+        return parameter in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False

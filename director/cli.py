@@ -71,6 +71,44 @@ Style = Annotated[str, typer.Option("--style", help="A visual style for every sc
 ScriptPath = Annotated[Path, typer.Argument(help="The script: .fountain, a prose .txt, or 'Scene 1: ...' lines.", show_default=False)]
 BoardPath = Annotated[Path, typer.Argument(help="A storyboard JSON file (from `director plan`).", show_default=False)]
 
+# LLM planner options (flags, or the environment variables named in each help) ---------------------
+
+LLMBackend = Annotated[
+    str,
+    typer.Option(
+        "--llm-backend",
+        envvar="DIRECTOR_LLM_BACKEND",
+        help="LLM for `--planner llm`: embedded (SmolLM2-135M on the CPU), llama-cpp (a GGUF file), transformers, vllm, or openai (any OpenAI-compatible server).",
+    ),
+]
+LLMModel = Annotated[
+    Optional[str],
+    typer.Option("--llm-model", envvar="DIRECTOR_LLM_MODEL", help="The model: GGUF path, hub id or local path, or the server's model name."),
+]
+LLMBaseUrl = Annotated[
+    Optional[str],
+    typer.Option("--llm-base-url", envvar="DIRECTOR_LLM_BASE_URL", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1."),
+]
+LLMApiKey = Annotated[
+    Optional[str],
+    typer.Option("--llm-api-key", envvar=["DIRECTOR_LLM_API_KEY", "OPENAI_API_KEY"], help="API key for the server.", show_default=False),
+]
+
+
+def _planning(planner: str) -> Any:
+    """A spinner while a planner thinks (an LLM takes tens of seconds on a CPU)."""
+    from rich.console import Console
+
+    return Console(stderr=True).status(f"planning with the {planner} planner ...")
+
+
+def _planner_options(planner: str, backend: str, model: str | None, base_url: str | None, api_key: str | None, cache_dir: Path) -> dict[str, Any]:
+    """Options for the named planner: the LLM backend settings go to `llm`, the plan cache to any LLM planner."""
+    if planner != "llm":
+        return {}
+    return {"backend": backend, "model": model, "base_url": base_url, "api_key": api_key, "cache_dir": cache_dir}
+
+
 DEBUG = bool(os.environ.get("DIRECTOR_DEBUG"))
 
 
@@ -271,18 +309,25 @@ def _print_render_summary(result: Any, seconds: float) -> None:
 def plan(
     script: ScriptPath,
     output: Output,
-    planner: PlannerName = "rules",
+    planner: PlannerName = "llm",
     seed: Seed = 0,
     fps: Fps = None,
     size: Size = None,
     title: Title = None,
     style: Style = "",
+    cache_dir: CacheDir = None,
+    llm_backend: LLMBackend = "embedded",
+    llm_model: LLMModel = None,
+    llm_base_url: LLMBaseUrl = None,
+    llm_api_key: LLMApiKey = None,
 ) -> None:
     """Plan a script into a storyboard (JSON): scenes, cast, scene graphs and layout boxes."""
     from director.api import Director
 
-    director = Director(planner=planner, seed=seed, fps=fps, size=_parse_size(size), style=style)
-    board = director.plan_file(script, title=title)
+    options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
+    director = Director(planner=planner, seed=seed, fps=fps, size=_parse_size(size), style=style, cache_dir=_cache_dir(cache_dir), planner_options=options)
+    with _planning(planner):
+        board = director.plan_file(script, title=title)
     board.save(output)
     _print_plan_summary(board, output)
 
@@ -346,7 +391,7 @@ def _render_with_bars(director: Any, bars: _Bars, board: Any, output: Path) -> A
 def make(
     script: ScriptPath,
     output: Output,
-    planner: PlannerName = "rules",
+    planner: PlannerName = "llm",
     renderer: RendererName = "animatic",
     executor: ExecutorName = "local",
     seed: Seed = 0,
@@ -360,12 +405,17 @@ def make(
     address: RayAddress = None,
     workers: RayWorkers = None,
     renderer_config: RendererConfig = None,
+    llm_backend: LLMBackend = "embedded",
+    llm_model: LLMModel = None,
+    llm_base_url: LLMBaseUrl = None,
+    llm_api_key: LLMApiKey = None,
 ) -> None:
     """Plan and render in one go: SCRIPT -> MOVIE.mp4, plus MOVIE.storyboard.json, MOVIE.srt, MOVIE.contact.png."""
     from director.api import Director
 
     director = Director(
         planner=planner,
+        planner_options=_planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir)),
         renderer=renderer,
         executor=executor,
         seed=seed,
@@ -383,7 +433,8 @@ def make(
 
         raise InputError(f"{output}: the movie must be an .mp4 file")
     started = time.perf_counter()
-    board = director.plan_file(script, title=title)
+    with _planning(planner):
+        board = director.plan_file(script, title=title)
     _print_plan_summary(board, None)
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, board, output)
@@ -616,6 +667,47 @@ def eval_(
 def detectors() -> None:
     """List the installed entity detectors (for `director eval`)."""
     _list("detector")
+
+
+LayoutFormat = Annotated[str, typer.Option("--format", "-f", help="lvd (LVD's per-frame box text), videodirectorgpt (its video plan, JSON) or visorgpt (box sequences).")]
+
+
+@app.command("export")
+@handles_errors
+def export_(
+    board: BoardPath,
+    output: Output,
+    format: LayoutFormat = "lvd",
+    frames: Annotated[int, typer.Option("--frames", min=1, max=64, help="Layout frames per scene, evenly spaced.")] = 6,
+) -> None:
+    """Write a storyboard's layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
+    from director.interchange import export_layouts
+    from director.storyboard import Storyboard, write_text_atomically
+
+    write_text_atomically(output, export_layouts(Storyboard.load(board), format, frames=frames))
+    typer.echo(f"wrote {output}")
+
+
+@app.command("import")
+@handles_errors
+def import_(
+    layouts: Annotated[Path, typer.Argument(help="Layouts written by LVD, VideoDirectorGPT or VisorGPT.", show_default=False)],
+    output: Output,
+    format: LayoutFormat = "lvd",
+    title: Title = None,
+) -> None:
+    """Read another planner's layouts into a storyboard (JSON), ready to check, edit and render."""
+    from director.errors import InputError
+    from director.interchange import import_layouts
+    from director.script import decode_script_bytes
+
+    try:
+        data = layouts.read_bytes()
+    except OSError as e:
+        raise InputError(f"{layouts}: cannot be read ({e.strerror})") from None
+    board = import_layouts(decode_script_bytes(data, str(layouts)), format, source=str(layouts), title=title)
+    board.save(output)
+    _print_plan_summary(board, output)
 
 
 def _list(kind: str) -> None:

@@ -27,7 +27,7 @@ GROUPS: dict[Kind, str] = {
 }
 
 BUILTIN: dict[Kind, dict[str, str]] = {
-    "planner": {"rules": "planners.rules:RulesPlanner"},
+    "planner": {"rules": "planners.rules:RulesPlanner", "llm": "planners.llm:LLMPlanner"},
     "renderer": {
         "animatic": "renderers.animatic:AnimaticRenderer",
         "diffusers": "renderers.diffusers_renderer:DiffusersRenderer",
