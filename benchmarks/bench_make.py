@@ -21,7 +21,7 @@ EXAMPLES = ["the_kite.fountain", "the_lost_ball.txt", "robot_day.txt"]
 def make(script: Path, out: Path, cache: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "director.cli", "make", str(script), "-o", str(out), "--cache-dir", str(cache)],
+        [sys.executable, "-m", "director.cli", "make", str(script), "-o", str(out), "--cache-dir", str(cache), "--planner", "rules"],
         check=True,
         capture_output=True,
         cwd=ROOT,

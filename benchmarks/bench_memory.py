@@ -1,6 +1,7 @@
 """Peak memory of rendering one long scene with the animatic: should not grow with length (streaming).
 
     python benchmarks/bench_memory.py --frames 256 3376
+    python benchmarks/bench_memory.py --frames 256 1024 3376 --schedule autoregressive --executor ray
 
 Each length renders in a fresh process (a one-scene storyboard, 12 fps, 512x288, window 16) and reports
 that process's peak RSS, wall time, and the timeline's depth. (ffmpeg runs as a child process
@@ -24,6 +25,8 @@ import json, resource, sys, time
 from director import Director
 from director.storyboard import Box, Entity, LayoutFrame, Scene, Storyboard
 frames, out, cache = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+schedule, executor = sys.argv[4], sys.argv[5]
+options = {"workers": 2} if executor == "ray" else {}
 fps = 12
 duration = frames / fps
 board = Storyboard(fps=fps, entities=[Entity(id="cat", name="cat", category="cat")], scenes=[Scene(
@@ -31,7 +34,8 @@ board = Storyboard(fps=fps, entities=[Entity(id="cat", name="cat", category="cat
     layouts=[LayoutFrame(t=0, boxes={"cat": Box(x0=0.05, y0=0.6, x1=0.25, y1=0.9)}),
              LayoutFrame(t=duration, boxes={"cat": Box(x0=0.75, y0=0.6, x1=0.95, y1=0.9)})])])
 started = time.perf_counter()
-result = Director(cache_dir=cache).render(board, out)
+with Director(planner="rules", cache_dir=cache, schedule=schedule, executor=executor, executor_options=options) as director:
+    result = director.render(board, out)
 print(json.dumps({"frames": result.stats.frames, "seconds": time.perf_counter() - started,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -40,21 +44,29 @@ print(json.dumps({"frames": result.stats.frames, "seconds": time.perf_counter() 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--frames", type=int, nargs="+", default=[256, 3376])
+    parser.add_argument("--schedule", nargs="+", default=["hierarchical"], choices=["hierarchical", "autoregressive"])
+    parser.add_argument("--executor", nargs="+", default=["local"], choices=["local", "ray"],
+                        help="ray: a local 2-worker cluster; the row is the driver's RSS (workers not included)")
     args = parser.parse_args()
     from director.timeline import plan_timeline
 
-    print("| frames | levels | jobs | wall s | peak RSS MB |")
-    print("|---|---|---|---|---|")
-    for frames in args.frames:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = subprocess.run(
-                [sys.executable, "-c", CHILD, str(frames), f"{tmp}/movie.mp4", f"{tmp}/cache"],
-                check=True, capture_output=True, text=True, cwd=ROOT,
-            )
-            row = json.loads(out.stdout.strip().splitlines()[-1])
-            plan = plan_timeline(frames, 16)
-            jobs = sum(len(level) for level in plan.levels)
-            print(f"| {row['frames']} | {plan.depth} | {jobs} | {row['seconds']:.1f} | {row['peak_rss_mb']:.0f} |")
+    print("| frames | schedule | executor | levels | jobs | wall s | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|")
+    for executor in args.executor:
+        for schedule in args.schedule:
+            for frames in args.frames:
+                with tempfile.TemporaryDirectory() as tmp:
+                    out = subprocess.run(
+                        [sys.executable, "-c", CHILD, str(frames), f"{tmp}/movie.mp4", f"{tmp}/cache", schedule, executor],
+                        check=True, capture_output=True, text=True, cwd=ROOT,
+                    )
+                    row = json.loads(out.stdout.strip().splitlines()[-1])
+                    plan = plan_timeline(frames, 16, schedule)  # type: ignore[arg-type]
+                    print(
+                        f"| {row['frames']} | {schedule} | {executor} | {plan.depth} | {plan.num_jobs} "
+                        f"| {row['seconds']:.1f} | {row['peak_rss_mb']:.0f} |",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The Python API: `Director(planner=..., renderer=...).plan(text)`, `.render(board, path)`, `.make(text, path)`.
 
     from director import Director
-    d = Director(planner="rules", renderer="animatic", cache_dir="cache")
+    d = Director(planner="llm", renderer="animatic", cache_dir="cache")   # "llm" is the default
     board = d.plan("A cat sits on a table. A dog runs from the left to the right.")
     board.scenes[0].layouts[0].boxes["cat"] = board.scenes[0].layouts[0].boxes["cat"].model_copy(update={"x0": 0.1})
     d.render(board, "out/movie.mp4")   # only what the edit changed is rendered again
@@ -21,10 +21,11 @@ from director import registry
 from director.assemble import MovieFiles, SubtitleMode, assemble_movie
 from director.cache import FrameCache
 from director.errors import InputError
-from director.execute import ProgressCallback, RenderStats, render_storyboard
+from director.execute import ProgressCallback, ProgressWatcher, RendererSpec, RenderStats, render_storyboard
 from director.planner import PlanOptions
 from director.script import Script, parse_script, read_script
 from director.storyboard import Storyboard
+from director.timeline import SCHEDULES, Schedule
 
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "director"
 
@@ -45,7 +46,7 @@ class Director:
 
     def __init__(
         self,
-        planner: str = "rules",
+        planner: str = "llm",
         renderer: str = "animatic",
         executor: str = "local",
         *,
@@ -59,12 +60,21 @@ class Director:
         renderer_options: dict[str, Any] | None = None,
         executor_options: dict[str, Any] | None = None,
         progress: ProgressCallback | None = None,
+        schedule: Schedule = "hierarchical",
+        state_file: bool = True,
+        watch: ProgressWatcher | None = None,
     ) -> None:
         self.planner_name, self.renderer_name, self.executor_name = planner, renderer, executor
         self.cache_dir = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR
         self.seed, self.fps, self.size, self.style = seed, fps, size, style
         self.subtitles: SubtitleMode = subtitles
         self.progress = progress
+        if schedule not in SCHEDULES:
+            raise InputError(f"unknown schedule {schedule!r}; use one of {', '.join(SCHEDULES)}")
+        self.schedule: Schedule = schedule
+        self.state_file = state_file  # write MOVIE.render.json beside each movie (director.state)
+        self.watch = watch
+        self.last_state: Any = None  # the RenderStateFile of the last render, if any
         self._options = {
             "planner": planner_options or {},
             "renderer": renderer_options or {},
@@ -77,7 +87,10 @@ class Director:
     def _get(self, kind: registry.Kind) -> Any:
         if kind not in self._built:
             name = {"planner": self.planner_name, "renderer": self.renderer_name, "executor": self.executor_name}[kind]
-            self._built[kind] = registry.create(kind, name, **self._options[kind])
+            options = dict(self._options[kind])
+            if kind == "planner" and "cache_dir" not in options and _accepts(registry.load(kind, name), "cache_dir"):
+                options["cache_dir"] = self.cache_dir  # planners that cache their plans share the Director's cache
+            self._built[kind] = registry.create(kind, name, **options)
         return self._built[kind]
 
     @property
@@ -112,22 +125,61 @@ class Director:
             raise InputError(f"{path}: the movie must be an .mp4 file")
         board = self._with_overrides(board.revalidated())
         renderer = self.renderer
-        rendered = render_storyboard(
-            board,
-            renderer,
-            FrameCache(self.cache_dir),
-            executor=self._get("executor"),
-            seed=self.seed,
-            progress=self.progress,
-        )
-        files = assemble_movie(
-            rendered,
-            path,
-            subtitles=self.subtitles,
-            renderer_draws_captions="captions" in renderer.info.supports,
-            progress=self.progress,
-        )
+        state = self._state_file(board, renderer, path) if self.state_file else None
+        watchers = [w for w in (state, self.watch) if w is not None]
+        try:
+            rendered = render_storyboard(
+                board,
+                renderer,
+                FrameCache(self.cache_dir),
+                executor=self._get("executor"),
+                seed=self.seed,
+                progress=self.progress,
+                schedule=self.schedule,
+                renderer_spec=RendererSpec.of(self.renderer_name, self._options["renderer"]),
+                watch=(lambda snapshot: [w(snapshot) for w in watchers]) if watchers else None,
+            )
+            if state:
+                state.mark("encoding")
+            files = assemble_movie(
+                rendered,
+                path,
+                subtitles=self.subtitles,
+                renderer_draws_captions="captions" in renderer.info.supports,
+                progress=self.progress,
+            )
+        except BaseException as e:
+            if state:
+                state.mark("interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
+            raise
+        if state:
+            state.mark("done")
         return RenderResult(files, rendered.stats, board)
+
+    def close(self) -> None:
+        """Release what the executor holds (a Ray executor's workers, and the local cluster it started)."""
+        executor = self._built.pop("executor", None)
+        if executor is not None and hasattr(executor, "close"):
+            executor.close()
+
+    def __enter__(self) -> Director:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _state_file(self, board: Storyboard, renderer: Any, path: Path) -> Any:
+        from director.cache import content_key
+        from director.state import RenderStateFile
+
+        render = {
+            "storyboard": content_key(board.model_dump(mode="json")),
+            "renderer": renderer.fingerprint,
+            "schedule": self.schedule,
+            "seed": self.seed,
+        }
+        self.last_state = RenderStateFile(path, render, executor=self.executor_name)
+        return self.last_state
 
     def make(self, script: str | Script, path: str | os.PathLike[str], *, title: str | None = None) -> RenderResult:
         """Plan and render in one go."""
@@ -141,3 +193,12 @@ class Director:
         if self.size is not None:
             update["width"], update["height"] = self.size
         return Storyboard.model_validate({**board.model_dump(), **update}) if update else board
+
+
+def _accepts(factory: Any, parameter: str) -> bool:
+    import inspect
+
+    try:
+        return parameter in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False

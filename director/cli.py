@@ -32,6 +32,10 @@ Output = Annotated[Path, typer.Option("--output", "-o", help="Where to write the
 PlannerName = Annotated[str, typer.Option("--planner", help="Planner to use; `director planners` lists them.")]
 RendererName = Annotated[str, typer.Option("--renderer", help="Renderer to use; `director renderers` lists them.")]
 ExecutorName = Annotated[str, typer.Option("--executor", help="Where jobs run; `director executors` lists them.")]
+RendererConfig = Annotated[
+    Optional[Path],
+    typer.Option("--renderer-config", help="A TOML/JSON file of renderer options (models, dtype, offload ...) for renderers that take one, e.g. diffusers."),
+]
 Seed = Annotated[int, typer.Option("--seed", help="Seed; the same seed gives the same output.")]
 Fps = Annotated[Optional[int], typer.Option("--fps", min=1, max=120, help="Frames per second (default: the storyboard's, 12 for new plans).")]
 Size = Annotated[Optional[str], typer.Option("--size", metavar="WxH", help="Frame size, e.g. 512x288 (default: the storyboard's).")]
@@ -47,10 +51,63 @@ Subtitles = Annotated[
         "The .srt file is always written.",
     ),
 ]
+ScheduleName = Annotated[
+    str,
+    typer.Option(
+        "--schedule",
+        help="hierarchical (NUWA-XL: every window of a level at once) or autoregressive "
+        "(each window after the last, conditioned on its last frames; for renderers that only extend forward).",
+    ),
+]
+RayAddress = Annotated[
+    Optional[str],
+    typer.Option("--address", help="With --executor ray: the cluster to join (auto, HOST:6379, ray://HOST:10001). Without it, a local cluster is started."),
+]
+RayWorkers = Annotated[
+    Optional[int], typer.Option("--workers", min=1, help="With --executor ray: how many workers [default: as many as the cluster has room for].")
+]
 Title = Annotated[Optional[str], typer.Option("--title", help="Title of the film (default: the script's).")]
 Style = Annotated[str, typer.Option("--style", help="A visual style for every scene, e.g. 'storybook watercolour'.")]
 ScriptPath = Annotated[Path, typer.Argument(help="The script: .fountain, a prose .txt, or 'Scene 1: ...' lines.", show_default=False)]
 BoardPath = Annotated[Path, typer.Argument(help="A storyboard JSON file (from `director plan`).", show_default=False)]
+
+# LLM planner options (flags, or the environment variables named in each help) ---------------------
+
+LLMBackend = Annotated[
+    str,
+    typer.Option(
+        "--llm-backend",
+        envvar="DIRECTOR_LLM_BACKEND",
+        help="LLM for `--planner llm`: embedded (SmolLM2-135M on the CPU), llama-cpp (a GGUF file), transformers, vllm, or openai (any OpenAI-compatible server).",
+    ),
+]
+LLMModel = Annotated[
+    Optional[str],
+    typer.Option("--llm-model", envvar="DIRECTOR_LLM_MODEL", help="The model: GGUF path, hub id or local path, or the server's model name."),
+]
+LLMBaseUrl = Annotated[
+    Optional[str],
+    typer.Option("--llm-base-url", envvar="DIRECTOR_LLM_BASE_URL", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1."),
+]
+LLMApiKey = Annotated[
+    Optional[str],
+    typer.Option("--llm-api-key", envvar=["DIRECTOR_LLM_API_KEY", "OPENAI_API_KEY"], help="API key for the server.", show_default=False),
+]
+
+
+def _planning(planner: str) -> Any:
+    """A spinner while a planner thinks (an LLM takes tens of seconds on a CPU)."""
+    from rich.console import Console
+
+    return Console(stderr=True).status(f"planning with the {planner} planner ...")
+
+
+def _planner_options(planner: str, backend: str, model: str | None, base_url: str | None, api_key: str | None, cache_dir: Path) -> dict[str, Any]:
+    """Options for the named planner: the LLM backend settings go to `llm`, the plan cache to any LLM planner."""
+    if planner != "llm":
+        return {}
+    return {"backend": backend, "model": model, "base_url": base_url, "api_key": api_key, "cache_dir": cache_dir}
+
 
 DEBUG = bool(os.environ.get("DIRECTOR_DEBUG"))
 
@@ -107,6 +164,17 @@ def _subtitle_mode(value: str) -> str:
     return value
 
 
+def _renderer_options(renderer_config: Path | None) -> dict[str, Any]:
+    """--renderer-config becomes the renderer's `config` option (only renderers that take one accept it)."""
+    if renderer_config is None:
+        return {}
+    if not renderer_config.is_file():
+        from director.errors import InputError
+
+        raise InputError(f"{renderer_config}: no such renderer config file")
+    return {"config": renderer_config}
+
+
 def _cache_dir(cache_dir: Path | None) -> Path:
     if cache_dir is not None:
         return cache_dir
@@ -116,8 +184,28 @@ def _cache_dir(cache_dir: Path | None) -> Path:
     return base / "director"
 
 
+def _schedule(value: str) -> str:
+    from director.errors import InputError
+    from director.timeline import SCHEDULES
+
+    if value not in SCHEDULES:
+        raise InputError(f"--schedule {value!r}: use {' or '.join(SCHEDULES)}")
+    return value
+
+
+def _executor_options(executor: str, address: str | None, workers: int | None) -> dict[str, Any]:
+    """--address and --workers, for the executors that take them."""
+    from director.errors import InputError
+
+    options = {k: v for k, v in (("address", address), ("workers", workers)) if v is not None}
+    if options and executor == "local":
+        raise InputError(f"{' and '.join('--' + k for k in options)} only work with a distributed executor, like --executor ray")
+    return options
+
+
 class _Bars:
-    """Rich progress bars fed by director's progress(stage, done, total) callback."""
+    """Rich progress bars: director's progress(stage, done, total) callback (levels, encoding) and its
+    `watch(RenderProgress)` (all jobs, per scene). Totals are exact from the start; ETAs come from the rate."""
 
     def __init__(self) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -131,6 +219,25 @@ class _Bars:
             transient=False,
         )
         self.tasks: dict[str, Any] = {}
+        self.resuming: str | None = None  # what the last run of this render left, said before the bars
+
+    def watch(self, snapshot: Any) -> None:
+        """Bars for all jobs, each level and each scene, added in that order on the first snapshot."""
+        if "all jobs" not in self.tasks:
+            if snapshot.cached:
+                self.progress.console.print(
+                    f"{self.resuming + ': ' if self.resuming else ''}{snapshot.cached} of {snapshot.jobs} jobs are in the cache; "
+                    f"rendering the other {snapshot.to_render}"
+                )
+            self("all jobs", 0, snapshot.to_render)
+            for stage in snapshot.levels:
+                self(stage.name, stage.done, stage.total)
+            for scene in snapshot.scenes:
+                self(f"scene {scene.name}", scene.done, scene.total)
+        self.progress.update(self.tasks["all jobs"], completed=snapshot.rendered)
+        for scene in snapshot.scenes:
+            if scene.total:
+                self.progress.update(self.tasks[f"scene {scene.name}"], completed=scene.done)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:
@@ -202,18 +309,25 @@ def _print_render_summary(result: Any, seconds: float) -> None:
 def plan(
     script: ScriptPath,
     output: Output,
-    planner: PlannerName = "rules",
+    planner: PlannerName = "llm",
     seed: Seed = 0,
     fps: Fps = None,
     size: Size = None,
     title: Title = None,
     style: Style = "",
+    cache_dir: CacheDir = None,
+    llm_backend: LLMBackend = "embedded",
+    llm_model: LLMModel = None,
+    llm_base_url: LLMBaseUrl = None,
+    llm_api_key: LLMApiKey = None,
 ) -> None:
     """Plan a script into a storyboard (JSON): scenes, cast, scene graphs and layout boxes."""
     from director.api import Director
 
-    director = Director(planner=planner, seed=seed, fps=fps, size=_parse_size(size), style=style)
-    board = director.plan_file(script, title=title)
+    options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
+    director = Director(planner=planner, seed=seed, fps=fps, size=_parse_size(size), style=style, cache_dir=_cache_dir(cache_dir), planner_options=options)
+    with _planning(planner):
+        board = director.plan_file(script, title=title)
     board.save(output)
     _print_plan_summary(board, output)
 
@@ -230,8 +344,13 @@ def render(
     size: Size = None,
     cache_dir: CacheDir = None,
     subtitles: Subtitles = "auto",
+    schedule: ScheduleName = "hierarchical",
+    address: RayAddress = None,
+    workers: RayWorkers = None,
+    renderer_config: RendererConfig = None,
 ) -> None:
-    """Render a storyboard into a movie (MP4), with .srt subtitles and a contact sheet beside it."""
+    """Render a storyboard into a movie (MP4), with .srt subtitles, a contact sheet and MOVIE.render.json
+    (the render's progress, see `director status`) beside it."""
     from director.api import Director
     from director.storyboard import Storyboard
 
@@ -244,12 +363,27 @@ def render(
         size=_parse_size(size),
         cache_dir=_cache_dir(cache_dir),
         subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
+        schedule=_schedule(schedule),  # type: ignore[arg-type]
+        executor_options=_executor_options(executor, address, workers),
+        renderer_options=_renderer_options(renderer_config),
     )
     started = time.perf_counter()
-    with _Bars() as bars:
-        director.progress = bars
-        result = director.render(storyboard, output)
+    with director, _Bars() as bars:
+        result = _render_with_bars(director, bars, storyboard, output)
     _print_render_summary(result, time.perf_counter() - started)
+
+
+def _render_with_bars(director: Any, bars: _Bars, board: Any, output: Path) -> Any:
+    """director.render(board, output) feeding the bars, and saying first what an interrupted last run left."""
+
+    def watch(snapshot: Any) -> None:
+        state = director.last_state  # this render's state file, which read the last run's (if it was this render)
+        if "all jobs" not in bars.tasks and state is not None and state.resuming:
+            bars.resuming = f"resuming after run {state.previous['run']} stopped ({state.previous['status']})"
+        bars.watch(snapshot)
+
+    director.progress, director.watch = bars, watch
+    return director.render(board, output)
 
 
 @app.command()
@@ -257,7 +391,7 @@ def render(
 def make(
     script: ScriptPath,
     output: Output,
-    planner: PlannerName = "rules",
+    planner: PlannerName = "llm",
     renderer: RendererName = "animatic",
     executor: ExecutorName = "local",
     seed: Seed = 0,
@@ -267,12 +401,21 @@ def make(
     subtitles: Subtitles = "auto",
     title: Title = None,
     style: Style = "",
+    schedule: ScheduleName = "hierarchical",
+    address: RayAddress = None,
+    workers: RayWorkers = None,
+    renderer_config: RendererConfig = None,
+    llm_backend: LLMBackend = "embedded",
+    llm_model: LLMModel = None,
+    llm_base_url: LLMBaseUrl = None,
+    llm_api_key: LLMApiKey = None,
 ) -> None:
     """Plan and render in one go: SCRIPT -> MOVIE.mp4, plus MOVIE.storyboard.json, MOVIE.srt, MOVIE.contact.png."""
     from director.api import Director
 
     director = Director(
         planner=planner,
+        planner_options=_planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir)),
         renderer=renderer,
         executor=executor,
         seed=seed,
@@ -281,17 +424,20 @@ def make(
         style=style,
         cache_dir=_cache_dir(cache_dir),
         subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
+        schedule=_schedule(schedule),  # type: ignore[arg-type]
+        executor_options=_executor_options(executor, address, workers),
+        renderer_options=_renderer_options(renderer_config),
     )
     if Path(output).suffix.lower() != ".mp4":
         from director.errors import InputError
 
         raise InputError(f"{output}: the movie must be an .mp4 file")
     started = time.perf_counter()
-    board = director.plan_file(script, title=title)
+    with _planning(planner):
+        board = director.plan_file(script, title=title)
     _print_plan_summary(board, None)
-    with _Bars() as bars:
-        director.progress = bars
-        result = director.render(board, output)
+    with director, _Bars() as bars:
+        result = _render_with_bars(director, bars, board, output)
     _print_render_summary(result, time.perf_counter() - started)
 
 
@@ -326,11 +472,242 @@ def check(board: BoardPath) -> None:
 def timeline(
     frames: Annotated[int, typer.Argument(min=1, help="Frames in the scene.")],
     window: Annotated[int, typer.Option("--window", "-L", min=3, help="Renderer window L.")] = 16,
+    schedule: ScheduleName = "hierarchical",
 ) -> None:
     """Explain the NUWA-XL schedule for a scene of FRAMES frames: levels, windows, frames per window."""
     from director.timeline import plan_timeline
 
-    typer.echo(plan_timeline(frames, window).explanation)
+    typer.echo(plan_timeline(frames, window, _schedule(schedule)).explanation)  # type: ignore[arg-type]
+
+
+@app.command()
+@handles_errors
+def status(
+    movie: Annotated[Path, typer.Argument(help="The movie being (or last) rendered, or its .render.json file.", show_default=False)],
+) -> None:
+    """Show how far the render of MOVIE has got (from MOVIE.render.json, kept up to date while it runs)."""
+    from director.errors import InputError
+    from director.state import read_render_state, state_path
+
+    state = read_render_state(movie)
+    if state is None:
+        where = movie if movie.suffix == ".json" else state_path(movie)
+        raise InputError(f"{where}: no render state here (it is written beside the movie when a render starts)")
+    jobs = state.get("jobs") or {}
+    typer.echo(f"{state['movie']}: {state['status']} (run {state['run']}, {state['executor']} executor, {state['render']['schedule']} schedule)")
+    if jobs:
+        done = jobs["cached"] + jobs["rendered"]
+        eta = state.get("eta_seconds")
+        typer.echo(
+            f"jobs: {done} of {jobs['total']} done ({jobs['cached']} were cached, {jobs['rendered']} rendered), "
+            f"{jobs['remaining']} to go" + (f", about {eta:.0f} s left" if eta and state["status"] == "rendering" else "")
+        )
+        for stage in (*state["stages"], *state["scenes"]):
+            name = stage.get("stage") or f"scene {stage['scene']}"
+            typer.echo(f"  {name:<26} {stage['done']:>6} / {stage['total']}")
+    typer.echo(f"updated {state['updated_at']}")
+
+
+@app.command()
+@handles_errors
+def edit(
+    target: Annotated[
+        Path,
+        typer.Argument(
+            help="A project folder; or a storyboard JSON (copied into a new project); or a script (planned into one).",
+            show_default=False,
+        ),
+    ],
+    project: Annotated[
+        Optional[Path],
+        typer.Option("--project", help="Project folder for a storyboard or script (default: beside it, named after it + .director)."),
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; anything but loopback needs an access token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
+    token: Annotated[
+        Optional[str],
+        typer.Option("--token", envvar="DIRECTOR_EDITOR_TOKEN", help="Access token (default: none on loopback, a random one printed in the URL otherwise)."),
+    ] = None,
+    planner: PlannerName = "rules",
+    renderer: RendererName = "animatic",
+) -> None:
+    """Open the storyboard editor in the browser: edit boxes, text and cast, preview, re-plan, render, undo."""
+    import ipaddress
+    import secrets
+    import socket
+
+    from director.errors import InputError
+
+    try:
+        import uvicorn
+
+        from director.editor.app import create_app
+        from director.editor.project import open_project
+    except ImportError as e:
+        raise InputError(f"the editor needs its extra: pip install 'director[editor]' ({e})") from None
+
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False  # a host name: treat it as reachable from elsewhere
+    if not loopback and not token:
+        token = secrets.token_urlsafe(24)
+    opened, note = open_project(target, project, planner)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP named explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and without it
+    # Nagle's algorithm and delayed ACKs add ~40 ms to every reply on a kept-alive connection.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise InputError(f"cannot listen on {host}:{port} ({e.strerror}); choose another --port, or --port 0 for any free one") from None
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    wildcard = host in ("0.0.0.0", "::")
+    allowed = None if wildcard else [f"{shown}:{port}".lower()] + ([f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"] if loopback else [])
+    app_ = create_app(opened, token=token, allowed_hosts=allowed, planner=planner, renderer=renderer)
+    url = f"http://{socket.gethostname() if wildcard else shown}:{port}/" + (f"?token={token}" if token else "")
+    typer.echo(f"{note}\ndirector editor: {url}\n(Ctrl+C stops it; every saved edit is in {opened.root / 'history'})")
+    config = uvicorn.Config(app_, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+# `director eval` (director/evaluate/) ---------------------------------------------------------------
+
+
+@app.command(name="eval")
+@handles_errors
+def eval_(
+    movie: Annotated[Path, typer.Argument(help="The movie to measure (.mp4 or anything ffmpeg reads).", show_default=False)],
+    storyboard: Annotated[
+        Optional[Path],
+        typer.Option("--storyboard", "-s", help="Its storyboard, for the storyboard-aware metrics "
+                     "[default: MOVIE.storyboard.json when it exists]."),
+    ] = None,
+    reference: Annotated[
+        Optional[Path], typer.Option("--reference", "-r", help="A reference video: PSNR, SSIM, FID, KID, FVD, KVD.")
+    ] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The JSON report [default: MOVIE.eval.json]; "
+                                                   "the plot goes beside it as .png.")] = None,
+    clip: Annotated[
+        Optional[str],
+        typer.Option("--clip", envvar="DIRECTOR_EVAL_CLIP", help="CLIP model (hub id in the local cache, or a folder): "
+                     "CLIPSIM, frame consistency, identity consistency."),
+    ] = "openai/clip-vit-base-patch32",
+    inception: Annotated[
+        Optional[str],
+        typer.Option("--inception", envvar="DIRECTOR_EVAL_INCEPTION", help="Inception v3: inception-2015-12-05.pt "
+                     "(TorchScript), a torchvision state dict, or torchvision:IMAGENET1K_V1. FID, KID, Inception Score."),
+    ] = None,
+    video_model: Annotated[
+        Optional[str],
+        typer.Option("--video-model", envvar="DIRECTOR_EVAL_VIDEO_MODEL", help="Video classifier (hub id or folder) "
+                     "or I3D TorchScript file: FVD, KVD, video Inception Score."),
+    ] = "MCG-NJU/videomae-base-finetuned-kinetics",
+    detector: Annotated[str, typer.Option("--detector", help="Entity detector; `director detectors` lists them.")] = "color",
+    detector_model: Annotated[
+        Optional[str],
+        typer.Option("--detector-model", envvar="DIRECTOR_EVAL_DETECTOR_MODEL", help="Model for a model-based detector "
+                     "(e.g. google/owlvit-base-patch32 for owlvit)."),
+    ] = None,
+    prompt: Annotated[Optional[str], typer.Option("--prompt", help="Text for CLIPSIM when there is no storyboard.")] = None,
+    every: Annotated[int, typer.Option("--every", min=1, help="Run the models on every N-th frame.")] = 1,
+    device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda ...")] = "cpu",
+    download: Annotated[bool, typer.Option("--download", help="Let hub ids download missing weights.")] = False,
+    plot: Annotated[bool, typer.Option("--plot/--no-plot", help="Write the per-frame curves as a PNG.")] = True,
+) -> None:
+    """Measure a movie: PSNR/SSIM/FID/KID/FVD/KVD against a reference, Inception Scores, CLIPSIM,
+    frame consistency, flicker, and with its storyboard layout IoU, motion direction, visibility and
+    identity consistency. Metrics whose model is missing are skipped with a note saying how to point to one."""
+    from rich.console import Console
+
+    from director.evaluate import EvalConfig, evaluate_movie
+    from director.evaluate.report import plot_per_frame, summary_table
+    from director.evaluate.run import check_movie_path, default_report_path
+
+    check_movie_path(movie)
+    console = Console()
+    if storyboard is None:
+        beside = movie.with_name(movie.stem + ".storyboard.json")
+        if beside.is_file():
+            storyboard = beside
+            console.print(f"using the storyboard beside the movie: [bold]{beside}[/]")
+    config = EvalConfig(
+        clip=clip or None,
+        inception=inception or None,
+        video_model=video_model or None,
+        detector=detector,
+        detector_options={"model": detector_model} if detector_model else {},
+        allow_download=download,
+        device=device,
+        prompt=prompt,
+        every=every,
+        plot=plot,
+    )
+    with _Bars() as bars:
+        report = evaluate_movie(movie, storyboard=storyboard, reference=reference, config=config, progress=bars)
+    output = output or default_report_path(movie)
+    report.save(output)
+    console.print(summary_table(report))
+    for reason in dict.fromkeys(m.skipped for m in report.metrics if m.skipped):
+        console.print(f"[yellow]skipped:[/] {reason}")
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    console.print(f"wrote [bold]{output}[/]")
+    if plot:
+        picture = plot_per_frame(report, output.with_suffix(".png"))
+        if picture is not None:
+            console.print(f"wrote [bold]{picture}[/]")
+
+
+@app.command()
+@handles_errors
+def detectors() -> None:
+    """List the installed entity detectors (for `director eval`)."""
+    _list("detector")
+
+
+LayoutFormat = Annotated[str, typer.Option("--format", "-f", help="lvd (LVD's per-frame box text), videodirectorgpt (its video plan, JSON) or visorgpt (box sequences).")]
+
+
+@app.command("export")
+@handles_errors
+def export_(
+    board: BoardPath,
+    output: Output,
+    format: LayoutFormat = "lvd",
+    frames: Annotated[int, typer.Option("--frames", min=1, max=64, help="Layout frames per scene, evenly spaced.")] = 6,
+) -> None:
+    """Write a storyboard's layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
+    from director.interchange import export_layouts
+    from director.storyboard import Storyboard, write_text_atomically
+
+    write_text_atomically(output, export_layouts(Storyboard.load(board), format, frames=frames))
+    typer.echo(f"wrote {output}")
+
+
+@app.command("import")
+@handles_errors
+def import_(
+    layouts: Annotated[Path, typer.Argument(help="Layouts written by LVD, VideoDirectorGPT or VisorGPT.", show_default=False)],
+    output: Output,
+    format: LayoutFormat = "lvd",
+    title: Title = None,
+) -> None:
+    """Read another planner's layouts into a storyboard (JSON), ready to check, edit and render."""
+    from director.errors import InputError
+    from director.interchange import import_layouts
+    from director.script import decode_script_bytes
+
+    try:
+        data = layouts.read_bytes()
+    except OSError as e:
+        raise InputError(f"{layouts}: cannot be read ({e.strerror})") from None
+    board = import_layouts(decode_script_bytes(data, str(layouts)), format, source=str(layouts), title=title)
+    board.save(output)
+    _print_plan_summary(board, output)
 
 
 def _list(kind: str) -> None:

@@ -17,18 +17,27 @@ from typing import Any, Literal
 
 from director.errors import InputError
 
-Kind = Literal["planner", "renderer", "executor"]
+Kind = Literal["planner", "renderer", "executor", "detector"]
 
 GROUPS: dict[Kind, str] = {
     "planner": "director.planners",
     "renderer": "director.renderers",
     "executor": "director.executors",
+    "detector": "director.detectors",  # entity detectors for `director eval` (director/evaluate/detectors.py)
 }
 
 BUILTIN: dict[Kind, dict[str, str]] = {
-    "planner": {"rules": "planners.rules:RulesPlanner"},
-    "renderer": {"animatic": "renderers.animatic:AnimaticRenderer", "tiny": "renderers.tiny.renderer:TinyRenderer"},
-    "executor": {"local": "director.execute:LocalExecutor"},
+    "planner": {"rules": "planners.rules:RulesPlanner", "llm": "planners.llm:LLMPlanner"},
+    "renderer": {
+        "animatic": "renderers.animatic:AnimaticRenderer",
+        "diffusers": "renderers.diffusers_renderer:DiffusersRenderer",
+        "tiny": "renderers.tiny.renderer:TinyRenderer",
+    },
+    "executor": {"local": "director.execute:LocalExecutor", "ray": "director.ray_executor:RayExecutor"},
+    "detector": {
+        "color": "director.evaluate.detectors:ColorDetector",
+        "owlvit": "director.evaluate.detectors:OwlVitDetector",
+    },
 }
 
 

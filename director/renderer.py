@@ -92,6 +92,7 @@ class RendererInfo:
     window: int = 16  # L: frames per keyframe request and per infill window (NUWA-XL's L)
     max_batch: int = 8  # jobs per call
     supports: frozenset[str] = frozenset()  # "layout", "identity", "captions", "infill"
+    gpus: float = 0.0  # GPUs one instance needs (0: runs on a CPU); the ray executor reserves this many per worker
 
 
 @runtime_checkable

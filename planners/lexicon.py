@@ -7,6 +7,10 @@ the embedded renderer's world, so a word planned here is a thing drawn there.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 # noun (singular) -> category
 NOUNS: dict[str, str] = {
     # people
@@ -227,7 +231,7 @@ REGION_PHRASES: list[tuple[tuple[str, ...], str]] = sorted(
     ],
     key=lambda item: -len(item[0]),
 )
-REGION_FILLERS = frozenset(["side", "edge", "corner", "part", "half", "of", "the", "screen", "frame", "picture", "sky", "room", "field", "hand"])
+REGION_FILLERS = frozenset(["side", "edge", "corner", "part", "half", "of", "the", "screen", "scene", "frame", "picture", "sky", "room", "field", "hand"])
 
 # Settings: keyword -> the background phrase the renderers know.
 SETTINGS: list[tuple[tuple[str, ...], str]] = [
@@ -259,3 +263,20 @@ def singular(word: str) -> str | None:
     if word.endswith("s") and word[:-1] in NOUNS:
         return word[:-1]
     return None
+
+
+_EXTRA_NOUNS_LOCK = threading.Lock()
+
+
+@contextmanager
+def extra_nouns(nouns: dict[str, str]) -> Iterator[None]:
+    """Read with more nouns (noun -> category) for a while: the LLM planner teaches the reader
+    things the model found that this lexicon lacks ("a penguin"). Restored on exit; one at a time."""
+    with _EXTRA_NOUNS_LOCK:
+        added = {noun: category for noun, category in nouns.items() if noun not in NOUNS}
+        NOUNS.update(added)
+        try:
+            yield
+        finally:
+            for noun in added:
+                del NOUNS[noun]

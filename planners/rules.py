@@ -241,6 +241,8 @@ class RulesPlanner:
         visibility: list[Visibility] = []
         dialogue: list[DialogueLine] = []
 
+        initial: dict[str, str] = {}
+
         def mark_present(ids: list[str]) -> None:
             present.extend(i for i in ids if i not in present)
 
@@ -256,7 +258,10 @@ class RulesPlanner:
             relations.extend(reader.relations)
             motions.extend(reader.motions)
             visibility.extend(reader.visibility)
+            for entity_id, place in reader.initial.items():
+                initial.setdefault(entity_id, place)
 
+        motions = _start_from_initial_places(motions, initial)
         relations = _unique(relations)
         background = _background(script_scene, previous_background)
         scene = Scene(
@@ -331,6 +336,7 @@ class _SentenceReader:
         self.relations: list[Relation] = []
         self.motions: list[Motion] = []
         self.visibility: list[Visibility] = []
+        self.initial: dict[str, str] = {}  # entity -> where it is at the start ("starts at the lower left")
         sequence_used = self._read_sequence()
         for clause_start, clause_end in self._clauses():
             self._read_clause(clause_start, clause_end, skip_motion=sequence_used)
@@ -508,6 +514,12 @@ class _SentenceReader:
                 subject.extend(mention.ids)
                 in_subject.append(mention)
                 continue
+            relative = self._relative_move(link, mention.end, end)
+            if relative is not None:  # "moving from the left of a dog to its right": two timed relations
+                first, second = relative
+                self._relate_timed(subject, first, mention.ids, 0.0, 0.25)
+                self._relate_timed(subject, second, mention.ids, 0.75, 1.0)
+                continue
             spatial = _match_suffix(link, lx.SPATIAL_PHRASES)
             only_preposition = spatial is not None and len(link) == len(spatial[0])
             owner = previous.ids if (only_preposition and previous not in in_subject) else subject
@@ -519,8 +531,43 @@ class _SentenceReader:
                 if action[1] in lx.ACTION_IMPLIES:
                     self._relate(subject, lx.ACTION_IMPLIES[action[1]], mention.ids, timed=False)
         visible = self._read_visibility(start, end, subject)
+        self._read_initial_place(start, end, subject)
         if not skip_motion:
             self._read_motion(start, end, subject, entrances=not visible)
+
+    def _relative_move(self, link: list[str], after: int, end: int) -> tuple[str, str] | None:
+        """'from the left of' X 'to its right' -> ('left_of', 'right_of'); None for anything else."""
+        sides = {"left": "left_of", "right": "right_of"}
+        words = [w for w in link if w != "the"]
+        if len(words) < 3 or words[-3] != "from" or words[-2] not in sides or words[-1] != "of":
+            return None
+        rest = [w for w in self.low[after:end] if w not in ("the", "its", "his", "her", "their")]
+        if len(rest) < 2 or rest[0] != "to" or rest[1] not in sides or rest[1] == words[-2]:
+            return None
+        return sides[words[-2]], sides[rest[1]]
+
+    def _relate_timed(self, subjects: list[str], predicate: str, objects: list[str], a: float, b: float) -> None:
+        """A relation over the fraction [a, b] of this sentence's span (of the scene if it is the whole scene)."""
+        start, end = self.span
+        start = 0.0 if start is None else start
+        end = self.duration if end is None else end
+        for s in subjects:
+            for o in objects:
+                if s != o:
+                    self.relations.append(
+                        Relation(subject=s, predicate=predicate, object=o, start=round(start + a * (end - start), 3), end=round(start + b * (end - start), 3))
+                    )
+
+    def _read_initial_place(self, start: int, end: int, entities: list[str]) -> None:
+        """'starts at the lower left', 'is initially on the upper right', 'begins in the center'."""
+        low = self.low
+        for k in range(start, end - 1):
+            if low[k] in ("initially", "starts", "start", "begins", "begin") and low[k + 1] in ("at", "on", "in", "from"):
+                region = self._region_at(k + 2)
+                if region is not None:
+                    for entity_id in entities:
+                        self.initial.setdefault(entity_id, region[0])
+                    return
 
     def _relate(self, subjects: list[str], predicate: str, objects: list[str], timed: bool) -> None:
         start, end = self.span if timed else (None, None)
@@ -649,6 +696,18 @@ def _match_suffix(words: list[str], phrases: list[tuple[tuple[str, ...], str]]) 
 
 def _has_phrase(words: list[str], phrases: list[tuple[str, ...]]) -> bool:
     return any(tuple(words[k : k + len(p)]) == p for p in phrases for k in range(len(words)))
+
+
+def _start_from_initial_places(motions: list[Motion], initial: dict[str, str]) -> list[Motion]:
+    """An entity said to start somewhere starts its first move there (or just stays there)."""
+    result = list(motions)
+    for entity_id, place in initial.items():
+        own = [k for k, m in enumerate(result) if m.entity == entity_id]
+        if not own:
+            result.append(Motion(entity=entity_id, origin=place))
+        elif result[own[0]].origin is None and not result[own[0]].enters:
+            result[own[0]] = result[own[0]].model_copy(update={"origin": place})
+    return result
 
 
 def _unique(relations: list[Relation]) -> list[Relation]:

@@ -27,7 +27,7 @@ def run(*args: str):
 
 def test_make_writes_the_movie_and_everything_beside_it(tmp_path):
     out = tmp_path / "kite.mp4"
-    result = run("make", EXAMPLES / "the_kite.fountain", "-o", out, "--cache-dir", tmp_path / "cache", "--size", "128x72", "--fps", "4")
+    result = run("make", EXAMPLES / "the_kite.fountain", "-o", out, "--cache-dir", tmp_path / "cache", "--size", "128x72", "--fps", "4", "--planner", "rules")
     assert result.exit_code == 0, result.output
     for name in ("kite.mp4", "kite.srt", "kite.contact.png", "kite.storyboard.json"):
         assert (tmp_path / name).stat().st_size > 0, name
@@ -37,7 +37,7 @@ def test_make_writes_the_movie_and_everything_beside_it(tmp_path):
 
 
 def test_plan_then_render(tmp_path):
-    assert run("plan", EXAMPLES / "robot_day.txt", "-o", tmp_path / "b.json", "--fps", "4").exit_code == 0
+    assert run("plan", EXAMPLES / "robot_day.txt", "-o", tmp_path / "b.json", "--fps", "4", "--planner", "rules").exit_code == 0
     result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--size", "96x54", "--cache-dir", tmp_path / "c")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "m.mp4").is_file()

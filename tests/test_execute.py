@@ -144,3 +144,65 @@ def test_progress_reports_each_level(tmp_path):
     assert stages == ["level 0 (keyframes)", "level 1", "level 2"]
     last = {stage: (done, total) for stage, done, total in calls}
     assert all(done == total for done, total in last.values())
+
+
+# Schedules, progress snapshots, work that travels --------------------------------------------------
+
+
+def test_the_autoregressive_schedule_makes_the_same_animatic_frames_one_window_after_another(tmp_path):
+    board = make_board(scenes=2, duration=3.0, fps=6)
+    hierarchical, _ = render(board, tmp_path / "h")
+    seen = []
+
+    class Recording(CountingRenderer):
+        def infill(self, jobs):
+            seen.extend((tuple(sorted(job.known)), tuple(f.index for f in job.targets)) for job in jobs)
+            return super().infill(jobs)
+
+    autoregressive, renderer = render(board, tmp_path / "ar", Recording(), schedule="autoregressive")
+    for a, b in zip(all_frames(hierarchical), all_frames(autoregressive), strict=True):
+        np.testing.assert_array_equal(a, b)  # the animatic draws each frame from its layout alone
+    assert autoregressive.stats.steps == autoregressive.scenes[0].plan.depth > hierarchical.stats.steps
+    assert seen[0] == ((2, 3), (4, 5)) and seen[2] == ((4, 5), (6, 7))  # conditioned on the last two frames made
+    assert {job.job for job in autoregressive.scenes[0].refs}.isdisjoint(job.job for job in hierarchical.scenes[0].refs)
+
+
+def test_progress_snapshots_have_exact_totals_per_level_and_scene_from_the_start(tmp_path):
+    board = make_board(scenes=3)
+    render(board.model_copy(update={"scenes": board.scenes[:1]}), tmp_path)  # scene 1 is cached now
+    snapshots = []
+    rendered, renderer = render(board, tmp_path, watch=snapshots.append)
+    first, last = snapshots[0], snapshots[-1]
+    assert first.rendered == 0 and first.cached == rendered.stats.jobs_cached == rendered.stats.jobs // 3
+    assert [s.total for s in first.scenes] == [0, renderer.jobs // 2, renderer.jobs // 2]
+    assert sum(s.total for s in first.levels) == first.to_render == renderer.jobs
+    assert last.finished and last.rendered == renderer.jobs and last.eta == 0
+    assert all(s.done == s.total for s in (*last.levels, *last.scenes))
+    assert [s.rendered for s in snapshots] == sorted(s.rendered for s in snapshots)
+    assert all(s.seconds_per_job > 0 for s in snapshots[1:])
+
+
+def test_render_work_pickles_as_its_spec_and_rebuilds_its_own_renderer(tmp_path):
+    import pickle
+
+    from director.execute import RendererSpec, RenderWork
+
+    spec = RendererSpec.of("renderers.animatic:AnimaticRenderer", {"window": 4})
+    copy = pickle.loads(pickle.dumps(RenderWork(FrameCache(tmp_path), spec.create(), spec)))
+    assert copy.cache.root == tmp_path and copy.info.window == 4
+    rendered = render_storyboard(make_board(scenes=1), spec.create(), FrameCache(tmp_path / "other"), executor=_Elsewhere(copy))
+    assert rendered.stats.jobs_rendered == rendered.stats.jobs
+    assert all(copy.cache.has(ref.job) for ref in rendered.scenes[0].refs)  # the copy wrote into its own cache folder
+    with pytest.raises(TypeError, match="given as an object, not by name"):
+        pickle.dumps(RenderWork(FrameCache(tmp_path), CountingRenderer()))
+
+
+class _Elsewhere:
+    """An executor that ignores the work it is given and runs a copy that was built elsewhere."""
+
+    def __init__(self, work):
+        self.work = work
+
+    def run(self, tasks, work, batch_size):
+        for batch in LocalExecutor().run(tasks, self.work, batch_size):
+            yield batch

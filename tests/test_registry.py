@@ -33,7 +33,7 @@ def test_module_colon_attribute_names_load_directly():
 
 
 def test_bad_names_and_options_are_input_errors():
-    with pytest.raises(InputError, match="available: rules"):
+    with pytest.raises(InputError, match="available: llm, rules"):
         registry.load("planner", "gpt")
     with pytest.raises(InputError, match="cannot be loaded"):
         registry.load("renderer", "no_such_module:Thing")

@@ -79,3 +79,50 @@ def test_arbitrary_lengths_are_explained():
 def test_window_below_three_is_refused():
     with pytest.raises(ValueError, match="at least 3"):
         plan_timeline(10, 2)
+
+
+# The autoregressive schedule --------------------------------------------------------------------
+
+contexts = st.integers(min_value=1, max_value=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(num_frames=st.integers(min_value=1, max_value=4000), window=windows, context=contexts)
+def test_autoregressive_makes_every_frame_once_each_window_after_the_last(num_frames, window, context):
+    context = min(context, window - 1)
+    plan = plan_timeline(num_frames, window, "autoregressive", context)
+    made = [i for level in plan.levels for w in level for i in w.targets]
+    assert made == list(range(num_frames))  # in order: each window extends the video forward
+    assert all(len(level) == 1 for level in plan.levels)  # nothing within a scene runs at once
+    assert plan.levels[0][0].known == ()
+    for before, after in zip(plan.levels, plan.levels[1:]):
+        previous, window_ = before[0], after[0]
+        assert len(window_.frames) <= window
+        assert window_.known == previous.frames[-context:]  # conditioned on the last frames of the window before
+        assert window_.targets and window_.targets[0] == previous.frames[-1] + 1
+        assert list(window_.frames) == list(range(window_.frames[0], window_.frames[-1] + 1))
+
+
+@settings(max_examples=100, deadline=None)
+@given(num_frames=st.integers(min_value=2, max_value=4000), window=st.integers(min_value=4, max_value=24))
+def test_autoregressive_needs_as_many_steps_as_windows_and_hierarchical_far_fewer(num_frames, window):
+    autoregressive = plan_timeline(num_frames, window, "autoregressive", 2)
+    hierarchical = plan_timeline(num_frames, window)
+    assert autoregressive.depth == autoregressive.num_jobs
+    assert autoregressive.depth == 1 + -(-max(0, num_frames - window) // (window - 2))
+    assert hierarchical.depth <= autoregressive.depth
+
+
+def test_at_nuwa_xl_length_both_schedules_make_241_windows_but_one_needs_241_steps():
+    autoregressive = plan_timeline(3376, 16, "autoregressive")
+    hierarchical = plan_timeline(3376, 16)
+    assert autoregressive.num_jobs == hierarchical.num_jobs == 241
+    assert (autoregressive.depth, hierarchical.depth) == (241, 3)
+    assert "conditioned on the last 2 frames" in autoregressive.explanation
+
+
+def test_bad_schedule_and_context_are_refused():
+    with pytest.raises(ValueError, match="`schedule` must be one of hierarchical, autoregressive"):
+        plan_timeline(10, 4, "sideways")
+    with pytest.raises(ValueError, match="`context` must be between 1 and window-1"):
+        plan_timeline(10, 4, "autoregressive", 4)

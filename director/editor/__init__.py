@@ -1,0 +1,9 @@
+"""The storyboard editor: `director edit PROJECT` serves one page to review and fix a plan in a browser.
+
+- `project`: the project folder, its versions, undo/redo and the version check on save;
+- `app`: the FastAPI app (the JSON API, the page, and the request guards);
+- `preview`, `render_job`, `replan`, `cast`: instant previews, background renders,
+  re-planning one scene, and cast edits that reach into every scene.
+
+Needs the `editor` extra (`pip install "director[editor]"`): FastAPI and uvicorn.
+"""

@@ -1,0 +1,107 @@
+"""The render state file: `MOVIE.render.json` beside the movie, saying how far its render has got.
+
+It is rewritten (atomically) as the render advances, at most once a second
+and whenever a render starts, finishes or fails, so another terminal (or
+`director status MOVIE.mp4`) can see a long render's progress, and a render
+that was killed leaves a file saying where it stopped. Running the same
+command again resumes from the cache; the state file tells that run what the
+last one did (how many jobs were finished, how long a job took), so its
+progress and ETA are honest from the first second.
+
+The file is identified by what determines the jobs (the storyboard's hash,
+the renderer's fingerprint, the schedule and the seed): a state file from a
+different render is replaced, not resumed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from director.execute import RenderProgress
+from director.storyboard import write_text_atomically
+
+STATE_FORMAT = 1
+
+
+def state_path(movie: str | os.PathLike[str]) -> Path:
+    """Where the state file of a movie lives: MOVIE.render.json beside it."""
+    movie = Path(movie)
+    return movie.with_name(movie.with_suffix("").name + ".render.json")
+
+
+def read_render_state(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The state file at `path` (or beside the movie at `path`), or None if there is none or it is unreadable."""
+    path = Path(path)
+    if path.suffix.lower() == ".mp4":
+        path = state_path(path)
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) and state.get("format") == STATE_FORMAT else None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class RenderStateFile:
+    """Keeps MOVIE.render.json up to date; call it with each `RenderProgress`, then `mark` the outcome."""
+
+    def __init__(self, movie: str | os.PathLike[str], render: dict[str, Any], executor: str, min_interval: float = 1.0) -> None:
+        self.path = state_path(movie)
+        self.min_interval = min_interval
+        previous = read_render_state(self.path)
+        self.previous = previous if previous is not None and previous.get("render") == render else None
+        self.state: dict[str, Any] = {
+            "format": STATE_FORMAT,
+            "movie": Path(movie).name,
+            "status": "planning",
+            "render": render,
+            "executor": executor,
+            "run": (self.previous or {}).get("run", 0) + 1,
+            "started_at": _now(),
+            "updated_at": _now(),
+        }
+        self._written = 0.0
+
+    @property
+    def resuming(self) -> bool:
+        """Whether the last run of this same render stopped before the movie was written."""
+        return self.previous is not None and self.previous.get("status") != "done"
+
+    def __call__(self, progress: RenderProgress) -> None:
+        jobs = {
+            "total": progress.jobs,
+            "cached": progress.cached,
+            "rendered": progress.rendered,
+            "remaining": progress.to_render - progress.rendered,
+        }
+        self.state.update(
+            status="rendering",
+            jobs=jobs,
+            stages=[{"stage": s.name, "done": s.done, "total": s.total} for s in progress.levels],
+            scenes=[{"scene": s.name, "done": s.done, "total": s.total} for s in progress.scenes],
+            seconds=round(progress.elapsed, 3),
+            seconds_per_job=None if progress.seconds_per_job is None else round(progress.seconds_per_job, 4),
+            eta_seconds=None if progress.eta is None else round(progress.eta, 1),
+        )
+        if progress.rendered == 0 or progress.finished or time.monotonic() - self._written >= self.min_interval:
+            self._write()
+
+    def mark(self, status: str) -> None:
+        """Record how the render ended: 'encoding', 'done', 'failed' or 'interrupted'."""
+        self.state["status"] = status
+        if status == "done":
+            self.state["eta_seconds"] = 0
+        self._write()
+
+    def _write(self) -> None:
+        self.state["updated_at"] = _now()
+        write_text_atomically(self.path, json.dumps(self.state, indent=1) + "\n")
+        self._written = time.monotonic()

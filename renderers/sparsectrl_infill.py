@@ -1,0 +1,87 @@
+"""Infill with AnimateDiff SparseCtrl (`AnimateDiffSparseControlNetPipeline`): frames at chosen indices.
+
+The known frames go to the SparseCtrl RGB ControlNet as `conditioning_frames` at
+`controlnet_frame_indices`; the AnimateDiff motion UNet makes the whole window.
+Being a Stable Diffusion UNet underneath, its spatial cross-attention can also be
+told where each entity is in *every* frame, in-between frames included: the box
+bias of `renderers/layout_attention.py` (`attention_box_bias`, forward only, no
+extra passes), from the layout track at each frame's time. One prompt per window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from director.renderer import InfillJob
+from renderers.diffusers_config import InfillConfig
+from renderers.identity import FramePrompt, frame_prompt, token_spans
+from renderers.infill_window import frame_boxes, known_image, map_window, read_targets
+from renderers.keyframe_plan import model_size
+from renderers.layout_attention import AttentionPlan, installed, regions_for
+
+MAX_FRAMES = 32  # AnimateDiff motion modules' positional encoding length
+
+
+class SparseCtrlInfill:
+    def __init__(self, pipe, config: InfillConfig) -> None:
+        from diffusers import AnimateDiffSparseControlNetPipeline
+
+        if not isinstance(pipe, AnimateDiffSparseControlNetPipeline):
+            raise ValueError(
+                f"the sparsectrl backend needs an AnimateDiffSparseControlNetPipeline, but {config.model!r} loads as {type(pipe).__name__}"
+            )
+        self.pipe, self.config = pipe, config
+
+    @property
+    def size_multiple(self) -> int:
+        return self.pipe.vae_scale_factor * 2 ** (len(self.pipe.unet.config.block_out_channels) - 1)
+
+    @torch.no_grad()
+    def render(self, job: InfillJob) -> np.ndarray:
+        """(len(job.targets), scene height, scene width, 3) uint8."""
+        config, pipe = self.config, self.pipe
+        width, height = model_size(job.scene.width, job.scene.height, self.size_multiple, config.width, config.height)
+        window = map_window(job, 1, max_frames=MAX_FRAMES)
+        prompt = self._prompt(job)
+        known = [(frame, known_image(job, position, width, height)) for frame, position in window.known]
+        call = dict(
+            prompt=prompt.text,
+            negative_prompt=config.negative_prompt,
+            width=width,
+            height=height,
+            num_frames=window.num_frames,
+            num_inference_steps=config.num_inference_steps,
+            guidance_scale=config.guidance_scale,
+            generator=torch.Generator().manual_seed(job.seed),
+            output_type="np",
+        )
+        if known:
+            call.update(conditioning_frames=[image for _, image in known], controlnet_frame_indices=[frame for frame, _ in known])
+        else:
+            call.update(controlnet_conditioning_scale=0.0, conditioning_frames=[known_image_blank(width, height)], controlnet_frame_indices=[0])
+        if config.attention_box_bias > 0:
+            spans = token_spans(pipe.tokenizer, prompt)
+            boxes = frame_boxes(job, window)
+            plan = AttentionPlan(
+                latent_size=(height // pipe.vae_scale_factor, width // pipe.vae_scale_factor),
+                regions=regions_for(boxes, [spans] * len(boxes)),  # (frames,): the motion UNet folds frames into the batch
+                bias=config.attention_box_bias,
+            )
+            with installed(pipe.unet) as controller:
+                controller.plan = plan
+                video = pipe(**call).frames[0]
+        else:
+            video = pipe(**call).frames[0]
+        return read_targets(np.asarray(video), job, window)
+
+    def _prompt(self, job: InfillJob) -> FramePrompt:
+        visible = {entity for spec in job.frames for entity in spec.boxes}
+        return frame_prompt(job.scene, [e.id for e in job.scene.entities if e.id in visible], self.config.extra_prompt)
+
+
+def known_image_blank(width: int, height: int):
+    """A black frame for a window with nothing known (the ControlNet's scale is then 0)."""
+    from PIL import Image
+
+    return Image.new("RGB", (width, height))

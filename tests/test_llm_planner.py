@@ -1,0 +1,264 @@
+"""The LLM planner: stages merged with the reader, one repair round, the plan cache, and real backends.
+
+The fast tests drive the planner with `ReplayBackend`, which answers from a list
+per stage and checks every answer against the schema it was asked for, so
+what they test is the planner's handling of answers (merging, repairing,
+caching). The slow tests run the real embedded model, and the OpenAI backend
+against llama-cpp-python's own server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from director.cli import app
+from director.errors import InputError
+from director.script import parse_script
+from director.storyboard import Storyboard
+from planners.backends import embedded_model_path
+from planners.llm import LLMPlanner
+
+
+class ReplayBackend:
+    """Answers each stage from a queue (by the schema's title), after checking the answer fits the schema."""
+
+    model_id = "replay"
+
+    def __init__(self, answers: dict[str, list[dict]]) -> None:
+        self.answers = {stage: list(queue) for stage, queue in answers.items()}
+        self.calls: list[tuple[str, list[dict]]] = []
+
+    def complete_json(self, messages, schema, max_tokens=512, seed=0):
+        stage = schema["title"]
+        self.calls.append((stage, messages))
+        queue = self.answers.get(stage) or [{"CastAnswer": {"things": []}, "GraphAnswer": {"relations": []}, "MotionAnswer": {"motions": []}, "VisibilityAnswer": {"visibility": []}, "SceneAnswer": {"setting": "grass", "time_of_day": "day"}}.get(stage, {})]
+        answer = queue.pop(0) if len(queue) > 1 or stage not in self.answers else queue[0]
+        _check_schema(answer, schema)
+        return answer
+
+
+def _check_schema(value, schema, defs=None):
+    """Enough of JSON schema to catch a test answer the real grammar would never allow."""
+    defs = defs or schema.get("$defs", {})
+    if "$ref" in schema:
+        return _check_schema(value, defs[schema["$ref"].split("/")[-1]], defs)
+    if "enum" in schema:
+        assert value in schema["enum"], (value, schema["enum"])
+    if schema.get("type") == "object":
+        assert set(schema.get("required", [])) <= set(value), (value, schema.get("required"))
+        for key, item in value.items():
+            _check_schema(item, schema["properties"][key], defs)
+    if schema.get("type") == "array":
+        for item in value:
+            _check_schema(item, schema["items"], defs)
+
+
+def planner_with(answers: dict[str, list[dict]], **options) -> tuple[LLMPlanner, ReplayBackend]:
+    planner = LLMPlanner(**options)
+    backend = ReplayBackend(answers)
+    planner._backend = backend
+    return planner, backend
+
+
+def test_a_noun_the_lexicon_lacks_is_taught_to_the_reader_which_then_counts_and_moves_it():
+    planner, _ = planner_with({"CastAnswer": [{"things": [{"noun": "penguin", "count": 3, "color": "none"}]}]})
+    board = planner.plan(parse_script("Three penguins walk from the left to the right."))
+    penguins = [e for e in board.entities if e.category == "penguin"]
+    assert len(penguins) == 3
+    scene = board.scenes[0]
+    for penguin in penguins:
+        start, end = scene.layout_at(0)[penguin.id], scene.layout_at(scene.duration)[penguin.id]
+        assert end.center[0] - start.center[0] > 0.3
+    assert board.provenance.planner == "llm" and board.provenance.prompt_version == "prompts-v1"
+    assert planner.report.used["cast"] == 1
+
+
+def test_a_move_the_reader_cannot_read_comes_from_the_model():
+    motion = {"motions": [{"entity": "cat", "origin": "left", "path": ["right"], "enters": False, "exits": False}]}
+    planner, backend = planner_with({"MotionAnswer": [motion]})
+    board = planner.plan(parse_script("A cat tiptoes from the left to the right."))  # "tiptoes" is not in the lexicon
+    scene = board.scenes[0]
+    assert scene.layout_at(scene.duration)["cat"].center[0] - scene.layout_at(0)["cat"].center[0] > 0.3
+    assert planner.report.used["motion"] == 1
+
+
+def test_the_readers_explicit_answer_stands_against_the_model():
+    planner, _ = planner_with({"CastAnswer": [{"things": [{"noun": "cat", "count": 4, "color": "none"}]}]})
+    board = planner.plan(parse_script("Two black cats sleep."))
+    cats = [e for e in board.entities if e.category == "cat"]
+    assert len(cats) == 2 and all(c.attributes["color"] == "black" for c in cats)
+
+
+def test_a_contradictory_answer_gets_one_repair_round_with_the_problem_named():
+    contradictory = {"relations": [{"subject": "fox", "predicate": "left_of", "object": "truck", "when": "always"}, {"subject": "fox", "predicate": "right_of", "object": "truck", "when": "always"}]}
+    fixed = {"relations": [{"subject": "fox", "predicate": "left_of", "object": "truck", "when": "always"}]}
+    planner, backend = planner_with(
+        {"CastAnswer": [{"things": [{"noun": "fox", "count": 1, "color": "none"}, {"noun": "truck", "count": 1, "color": "none"}]}], "GraphAnswer": [contradictory, fixed]},
+        use_rules=False,
+    )
+    board = planner.plan(parse_script("A fox waits, and a truck stands to its left."))
+    graph_calls = [messages for stage, messages in backend.calls if stage == "GraphAnswer"]
+    assert len(graph_calls) == 2
+    assert "cannot both hold" in graph_calls[1][-1]["content"]
+    relations = {(r.subject, r.predicate, r.object) for r in board.scenes[0].relations}
+    assert relations == {("fox", "left_of", "truck")}
+    assert planner.report.repaired["graph"] == 1
+
+
+def test_without_the_reader_the_models_motion_is_used():
+    motion = {"motions": [{"entity": "dog", "origin": "right", "path": ["left"], "enters": False, "exits": False}]}
+    planner, _ = planner_with({"CastAnswer": [{"things": [{"noun": "dog", "count": 1, "color": "none"}]}], "MotionAnswer": [motion]}, use_rules=False)
+    board = planner.plan(parse_script("A dog runs from the right to the left."))
+    scene = board.scenes[0]
+    assert scene.layout_at(0)["dog"].center[0] > 0.6 > 0.4 > scene.layout_at(scene.duration)["dog"].center[0]
+
+
+def test_plans_are_cached_by_script_model_prompts_and_seed(tmp_path):
+    answers = {"CastAnswer": [{"things": [{"noun": "penguin", "count": 1, "color": "none"}]}]}
+    planner, backend = planner_with(answers, cache_dir=tmp_path)
+    script = parse_script("A penguin sleeps.")
+    first = planner.plan(script)
+    calls = len(backend.calls)
+    assert calls > 0
+    again = planner.plan(script)
+    assert len(backend.calls) == calls and planner.report.cached
+    assert again == first
+    from director.planner import PlanOptions
+
+    planner.plan(script, PlanOptions(seed=1))
+    assert len(backend.calls) > calls  # another seed is another plan
+    assert len(list((tmp_path / "plans").rglob("*.json"))) == 2
+
+
+def test_cli_reads_the_llm_backend_from_the_environment(tmp_path, monkeypatch):
+    (tmp_path / "s.txt").write_text("A cat sleeps.")
+    monkeypatch.setenv("DIRECTOR_LLM_BACKEND", "openai")
+    monkeypatch.delenv("DIRECTOR_LLM_BASE_URL", raising=False)
+    result = CliRunner().invoke(app, ["plan", str(tmp_path / "s.txt"), "-o", str(tmp_path / "b.json"), "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code == 2, result.output
+    assert "needs `base_url` (--llm-base-url or DIRECTOR_LLM_BASE_URL)" in result.output
+    assert not (tmp_path / "b.json").exists()
+
+
+def test_vllm_backend_without_vllm_says_where_it_runs():
+    if _importable("vllm"):
+        pytest.skip("vLLM is installed here")
+    planner = LLMPlanner(backend="vllm", model="HuggingFaceTB/SmolLM2-135M-Instruct")
+    with pytest.raises(InputError, match="vllm serve"):
+        planner.plan(parse_script("A cat sleeps."))
+
+
+def _importable(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+# -- the real model -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_embedded_model_plans_a_story_with_one_identity_across_scenes(tmp_path):
+    script = parse_script("Scene 1: A penguin walks from the left to the right.\nScene 2: The penguin sleeps beside a red ball.")
+    planner = LLMPlanner(cache_dir=tmp_path)
+    board = planner.plan(script)
+    assert Storyboard.model_validate_json(board.to_json()) == board
+    assert board.provenance.model == "SmolLM2-135M-Instruct.Q4_1"
+    penguins = [e for e in board.entities if e.category == "penguin"]
+    assert len(penguins) == 1, board.entities  # "a penguin" ... "the penguin" is one identity
+    assert all(penguins[0].id in scene.entities for scene in board.scenes)
+    assert sum(planner.report.calls.values()) >= 2
+    fresh = LLMPlanner(cache_dir=tmp_path)
+    assert fresh.plan(script) == board and fresh.report.cached and fresh._backend is None  # no model loaded
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory):
+    """llama-cpp-python's OpenAI-compatible server with the embedded GGUF, on 127.0.0.1."""
+    pytest.importorskip("llama_cpp.server", reason="needs llama-cpp-python[server] (pip install -e '.[llm-server]')")
+    port = _free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_model_path()), "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--verbose", "False"]
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log.open("w"), env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    base_url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"the server exited: {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"the server did not start in 120 s: {log.read_text()[-2000:]}")
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_openai_backend_plans_against_a_real_server(llama_server, tmp_path):
+    planner = LLMPlanner(backend="openai", base_url=llama_server, model="smollm2", cache_dir=tmp_path)
+    board = planner.plan(parse_script("A purple giraffe walks from the right to the left."))
+    assert board.provenance.model == f"smollm2@{llama_server}"
+    assert planner.report.calls["cast"] == 1 and not [n for n in planner.report.notes if "cast" in n]
+    giraffe = next(e for e in board.entities if e.category == "giraffe")
+    assert giraffe.attributes == {"color": "purple"}
+    scene = board.scenes[0]
+    assert scene.layout_at(0)[giraffe.id].center[0] > scene.layout_at(scene.duration)[giraffe.id].center[0]
+    # the server refuses OpenAI's json_schema form, so the backend switched to json_object + schema
+    assert planner.backend.config.response_format_style == "json_object"
+
+
+@pytest.mark.slow
+def test_openai_backend_reports_a_server_that_is_down(tmp_path):
+    planner = LLMPlanner(backend="openai", base_url=f"http://127.0.0.1:{_free_port()}/v1", cache_dir=tmp_path, timeout=5)
+    board = planner.plan(parse_script("A cat sleeps."))  # the draft stands; the failure is reported
+    assert [e.category for e in board.entities] == ["cat"]
+    assert any("cannot reach the LLM server" in note for note in planner.report.notes)
+
+
+def test_schema_of_a_stage_is_json():
+    from planners import stages as st
+
+    assert json.loads(json.dumps(st.schema_of(st.scenes_answer())))["title"] == "SceneAnswer"
+    assert Path(embedded_model_path()).is_file()
+
+
+@pytest.mark.slow
+def test_transformers_backend_constrains_a_real_model_to_the_schema(tmp_path):
+    """The same SmolLM2, dequantised from the GGUF by transformers, each token masked by outlines-core."""
+    pytest.importorskip("transformers", reason="needs pip install -e '.[llm-transformers]'")
+    pytest.importorskip("outlines_core")
+    from planners import stages as st
+    from planners.backends import BackendConfig, create_backend
+
+    gguf = embedded_model_path()
+    config = BackendConfig(kind="transformers", model=str(gguf.parent), gguf_file=gguf.name, cache_dir=str(tmp_path))
+    backend = create_backend(config)
+    answer_model = st.scenes_answer()
+    raw = backend.complete_json(st.load_template("scenes").render(text="At night, a girl reads in her bedroom."), st.schema_of(answer_model), max_tokens=40)
+    answer = answer_model.model_validate(raw)
+    assert answer.setting in st.SETTINGS and answer.time_of_day in st.TIMES_OF_DAY
+    assert list((tmp_path / "dequantised").glob("*/config.json"))  # dequantised once, kept for the next load
+    again = create_backend(config)
+    assert again.complete_json(st.load_template("scenes").render(text="At night, a girl reads in her bedroom."), st.schema_of(answer_model), max_tokens=40) == raw

@@ -1,0 +1,98 @@
+"""The render state file (MOVIE.render.json), `director status`, and the CLI's scale options."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from director.api import Director
+from director.cli import app
+from director.state import read_render_state, state_path
+from tests.conftest import CountingRenderer, make_board
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_a_render_keeps_its_state_file_up_to_date_and_ends_it_done(tmp_path):
+    seen = []
+    director = Director(cache_dir=tmp_path / "cache", renderer_options={"window": 4})
+    director.watch = lambda snapshot: seen.append(json.loads(state_path(tmp_path / "m.mp4").read_text())["status"])
+    result = director.render(make_board(scenes=2), tmp_path / "m.mp4")
+    state = read_render_state(tmp_path / "m.mp4")
+    assert set(seen) == {"rendering"} and state["status"] == "done" and state["run"] == 1
+    assert state["jobs"] == {"total": result.stats.jobs, "cached": 0, "rendered": result.stats.jobs, "remaining": 0}
+    assert [s["scene"] for s in state["scenes"]] == ["scene_1", "scene_2"]
+    assert state["render"]["schedule"] == "hierarchical" and state["render"]["renderer"].startswith("animatic/")
+
+
+def test_a_crashed_render_says_where_it_stopped_and_the_rerun_resumes(tmp_path, monkeypatch):
+    board = make_board(scenes=3)
+    board.save(tmp_path / "b.json")
+    crashing = CountingRenderer(fail_after=5)
+    director = Director(cache_dir=tmp_path / "cache", renderer_options={"window": 4})
+    monkeypatch.setitem(director._built, "renderer", crashing)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        director.render(board, tmp_path / "m.mp4")
+    state = read_render_state(tmp_path / "m.mp4")
+    assert state["status"] == "failed" and state["jobs"]["rendered"] == crashing.jobs
+    status = run("status", tmp_path / "m.mp4")
+    assert status.exit_code == 0
+    assert f"{crashing.jobs} of {state['jobs']['total']} done" in status.output
+
+    # The same render again, from the command line (the same renderer fingerprint, so the same jobs).
+    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--renderer", "tests.conftest:CountingRenderer", "--cache-dir", tmp_path / "cache")
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert f"resuming after run 1 stopped (failed): {crashing.jobs} of {state['jobs']['total']} jobs are in the cache" in output
+    again = read_render_state(tmp_path / "m.mp4")
+    assert again["status"] == "done" and again["run"] == 2 and again["jobs"]["cached"] == crashing.jobs
+
+
+def test_a_different_render_replaces_the_state_instead_of_resuming_it(tmp_path):
+    Director(cache_dir=tmp_path / "cache", renderer_options={"window": 4}).render(make_board(scenes=1), tmp_path / "m.mp4")
+    Director(cache_dir=tmp_path / "cache", renderer_options={"window": 4}, seed=3).render(make_board(scenes=1), tmp_path / "m.mp4")
+    state = read_render_state(tmp_path / "m.mp4")
+    assert state["run"] == 1 and state["render"]["seed"] == 3
+
+
+def test_cli_autoregressive_schedule_and_its_bars(tmp_path):
+    make_board(scenes=2).save(tmp_path / "b.json")
+    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--schedule", "autoregressive", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    for bar in ("all jobs", "windows (autoregressive)", "scene scene_1", "scene scene_2", "encode"):
+        assert bar in result.output
+    assert read_render_state(tmp_path / "m.mp4")["render"]["schedule"] == "autoregressive"
+    assert "conditioned on the last 2 frames" in run("timeline", "100", "--schedule", "autoregressive").output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--schedule", "sideways"], "--schedule 'sideways': use hierarchical or autoregressive"),
+        (["--address", "auto"], "--address only work with a distributed executor"),
+        (["--executor", "ray", "--workers", "0"], "--workers"),
+    ],
+)
+def test_bad_scale_options_exit_2(tmp_path, args, message):
+    make_board(scenes=1).save(tmp_path / "b.json")
+    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--cache-dir", tmp_path / "c", *args)
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not (tmp_path / "m.render.json").exists()
+
+
+def test_status_without_a_state_file_is_a_clear_error(tmp_path):
+    result = run("status", tmp_path / "nothing.mp4")
+    assert result.exit_code == 2
+    assert "no render state here" in result.output
+
+
+def test_the_ray_executor_is_listed_with_the_other_executors():
+    result = run("executors")
+    assert "ray" in result.output and "Ray cluster" in " ".join(result.output.split())
