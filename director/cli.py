@@ -355,22 +355,32 @@ def render(
     from director.storyboard import Storyboard
 
     storyboard = Storyboard.load(board)
-    director = Director(
-        renderer=renderer,
-        executor=executor,
-        seed=seed,
-        fps=fps,
-        size=_parse_size(size),
-        cache_dir=_cache_dir(cache_dir),
-        subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
-        schedule=_schedule(schedule),  # type: ignore[arg-type]
-        executor_options=_executor_options(executor, address, workers),
-        renderer_options=_renderer_options(renderer_config),
-    )
+    director = Director(**_render_settings(
+        renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config,
+    ))
     started = time.perf_counter()
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, storyboard, output)
     _print_render_summary(result, time.perf_counter() - started)
+
+
+def _render_settings(
+    renderer: str, executor: str, seed: int, fps: int | None, size: str | None, cache_dir: Path | None,
+    subtitles: str, schedule: str, address: str | None, workers: int | None, renderer_config: Path | None,
+) -> dict[str, Any]:
+    """The Director arguments that `render` and `make` share, from their command-line options."""
+    return {
+        "renderer": renderer,
+        "executor": executor,
+        "seed": seed,
+        "fps": fps,
+        "size": _parse_size(size),
+        "cache_dir": _cache_dir(cache_dir),
+        "subtitles": _subtitle_mode(subtitles),
+        "schedule": _schedule(schedule),
+        "executor_options": _executor_options(executor, address, workers),
+        "renderer_options": _renderer_options(renderer_config),
+    }
 
 
 def _render_with_bars(director: Any, bars: _Bars, board: Any, output: Path) -> Any:
@@ -416,17 +426,8 @@ def make(
     director = Director(
         planner=planner,
         planner_options=_planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir)),
-        renderer=renderer,
-        executor=executor,
-        seed=seed,
-        fps=fps,
-        size=_parse_size(size),
         style=style,
-        cache_dir=_cache_dir(cache_dir),
-        subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
-        schedule=_schedule(schedule),  # type: ignore[arg-type]
-        executor_options=_executor_options(executor, address, workers),
-        renderer_options=_renderer_options(renderer_config),
+        **_render_settings(renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config),
     )
     if Path(output).suffix.lower() != ".mp4":
         from director.errors import InputError
