@@ -76,12 +76,12 @@ def placement(renderer: TinyRenderer, clips: int, keyframes: int) -> dict:
             for j, (i, box) in enumerate(layout):
                 if visible_share(layout, j) < 0.8:
                     continue
-                found = detect(frames[k], looks[ids[i]])
+                found = detect(frames[k], looks[ids[i]], category=clip.entities[i].category)
                 value = iou(found, box) if found else 0.0
                 ious.append(value)
                 if k == anchor:
                     anchor_ious.append(value)
-                true_found = detect(truth, clip.entities[i].color)
+                true_found = detect(truth, clip.entities[i].color, category=clip.entities[i].category)
                 ceiling.append(iou(true_found, box) if true_found else 0.0)
     return {"entities": len(ious), "mean_iou": float(np.mean(ious)), "anchor_iou": float(np.mean(anchor_ious)),
             "ceiling": float(np.mean(ceiling)), "share_over_half": float(np.mean(np.array(ious) > 0.5))}

@@ -52,6 +52,14 @@ def test_the_detector_finds_world_entities_where_their_boxes_say():
     assert np.mean(scores) > 0.55  # its ceiling on true frames, with occlusion and 32-pixel boxes
 
 
+def test_knowing_the_category_the_detector_gives_the_box_the_sprite_was_drawn_in():
+    box = (0.2, 0.2, 0.8, 0.8)  # a boat paints its colour in the lower half of its box only (a white sail above)
+    frame = Clip(1, "sea", "day", (WorldEntity("boat", "red", RED, box, box),)).frame(0.5)
+    colour_only, knowing = detect(frame, RED), detect(frame, RED, category="boat")
+    assert colour_only is not None and colour_only[1] > 0.45
+    assert knowing is not None and iou(knowing, box) > 0.8 > iou(colour_only, box)
+
+
 def test_time_of_day_is_read_from_the_setting():
     assert time_of_day("a forest at dusk") == "dusk"
     assert time_of_day("INT. MIRA'S ROOM - NIGHT") == "night"

@@ -4,14 +4,18 @@ In the world every entity is painted mostly in its own colour (and a darker
 shade of it), and the entities of a sample have colours far apart and far from
 the background behind them. So an entity is found by the pixels close to its
 colour: the largest connected group of them, plus any groups touching it, gives
-its box. `classify` compares the silhouette in a box with every category's
-sprite drawn into the same box. Used by the benchmarks and the tests, on the
+its box. Given the category, the found
+pixels are mapped back to the box the sprite was drawn in: a sprite does not
+fill its box in its own colour (a ball is round, a tree's trunk is brown), and
+`colored_extent` knows by how much. `classify` compares the silhouette in a box
+with every category's sprite drawn into the same box. Used by the benchmarks and the tests, on the
 world's own frames (to know the detector's ceiling) and on generated ones.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from functools import cache
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -63,8 +67,25 @@ def _components(mask: np.ndarray) -> list[list[tuple[int, int]]]:
     return groups
 
 
-def detect(frame: np.ndarray, color: tuple[int, int, int], tolerance: float = 60.0) -> BoxTuple | None:
-    """The box (normalised) of the thing painted in `color`, or None when nothing is."""
+@cache
+def colored_extent(category: str) -> BoxTuple:
+    """The part of its box (normalised) that `category`'s sprite paints in its colour or its dark shade
+    (both walk/flap poses together): where the colour detector can find it."""
+    size, color = 256, (200, 40, 40)
+    picture = Image.new("RGB", (size, size))
+    for phase in (0, 1):
+        draw_sprite(ImageDraw.Draw(picture), category, (0, 0, size, size), color, phase)
+    pixels = np.asarray(picture, dtype=np.float32)
+    painted = (np.linalg.norm(pixels - np.array(color), axis=-1) < 30) | (np.linalg.norm(pixels - np.array(shade(color, 0.55)), axis=-1) < 30)
+    ys, xs = np.nonzero(painted)
+    if len(xs) == 0:
+        return (0.0, 0.0, 1.0, 1.0)
+    return (float(xs.min() / size), float(ys.min() / size), float((xs.max() + 1) / size), float((ys.max() + 1) / size))
+
+
+def detect(frame: np.ndarray, color: tuple[int, int, int], tolerance: float = 60.0, category: str | None = None) -> BoxTuple | None:
+    """The box (normalised) of the thing painted in `color`, or None when nothing is. With its `category`,
+    the box its sprite was drawn in (the found pixels are where `colored_extent` says they are in it)."""
     groups = sorted(_components(color_mask(frame, color, tolerance)), key=len, reverse=True)
     if not groups or len(groups[0]) < 2:
         return None
@@ -74,7 +95,13 @@ def detect(frame: np.ndarray, color: tuple[int, int, int], tolerance: float = 60
         gy, gx = zip(*group)
         if min(gy) <= y1 + 2 and max(gy) >= y0 - 2 and min(gx) <= x1 + 2 and max(gx) >= x0 - 2:
             y0, y1, x0, x1 = min(y0, min(gy)), max(y1, max(gy)), min(x0, min(gx)), max(x1, max(gx))
-    return (x0 / GRID, y0 / GRID, (x1 + 1) / GRID, (y1 + 1) / GRID)
+    found = (x0 / GRID, y0 / GRID, (x1 + 1) / GRID, (y1 + 1) / GRID)
+    if category is None or category not in SPRITES:
+        return found
+    ex0, ey0, ex1, ey1 = colored_extent(category)
+    width, height = (found[2] - found[0]) / (ex1 - ex0), (found[3] - found[1]) / (ey1 - ey0)
+    x, y = found[0] - ex0 * width, found[1] - ey0 * height
+    return (max(0.0, x), max(0.0, y), min(1.0, x + width), min(1.0, y + height))
 
 
 def iou(a: BoxTuple, b: BoxTuple) -> float:
