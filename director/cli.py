@@ -355,22 +355,32 @@ def render(
     from director.storyboard import Storyboard
 
     storyboard = Storyboard.load(board)
-    director = Director(
-        renderer=renderer,
-        executor=executor,
-        seed=seed,
-        fps=fps,
-        size=_parse_size(size),
-        cache_dir=_cache_dir(cache_dir),
-        subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
-        schedule=_schedule(schedule),  # type: ignore[arg-type]
-        executor_options=_executor_options(executor, address, workers),
-        renderer_options=_renderer_options(renderer_config),
-    )
+    director = Director(**_render_settings(
+        renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config,
+    ))
     started = time.perf_counter()
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, storyboard, output)
     _print_render_summary(result, time.perf_counter() - started)
+
+
+def _render_settings(
+    renderer: str, executor: str, seed: int, fps: int | None, size: str | None, cache_dir: Path | None,
+    subtitles: str, schedule: str, address: str | None, workers: int | None, renderer_config: Path | None,
+) -> dict[str, Any]:
+    """The Director arguments that `render` and `make` share, from their command-line options."""
+    return {
+        "renderer": renderer,
+        "executor": executor,
+        "seed": seed,
+        "fps": fps,
+        "size": _parse_size(size),
+        "cache_dir": _cache_dir(cache_dir),
+        "subtitles": _subtitle_mode(subtitles),
+        "schedule": _schedule(schedule),
+        "executor_options": _executor_options(executor, address, workers),
+        "renderer_options": _renderer_options(renderer_config),
+    }
 
 
 def _render_with_bars(director: Any, bars: _Bars, board: Any, output: Path) -> Any:
@@ -416,17 +426,8 @@ def make(
     director = Director(
         planner=planner,
         planner_options=_planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir)),
-        renderer=renderer,
-        executor=executor,
-        seed=seed,
-        fps=fps,
-        size=_parse_size(size),
         style=style,
-        cache_dir=_cache_dir(cache_dir),
-        subtitles=_subtitle_mode(subtitles),  # type: ignore[arg-type]
-        schedule=_schedule(schedule),  # type: ignore[arg-type]
-        executor_options=_executor_options(executor, address, workers),
-        renderer_options=_renderer_options(renderer_config),
+        **_render_settings(renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config),
     )
     if Path(output).suffix.lower() != ".mp4":
         from director.errors import InputError
@@ -743,6 +744,68 @@ def renderers() -> None:
 def executors() -> None:
     """List the installed executors."""
     _list("executor")
+
+
+# `director train tiny ...`: train the embedded tiny renderer's models ---------------------------------
+
+train_app = typer.Typer(help="Train models that ship with director (needs the `tiny` extra: pip install 'director[tiny]').", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+
+@train_app.command("tiny")
+@handles_errors
+def train_tiny(
+    model: Annotated[str, typer.Argument(help="Which model: keyframe, infill, or vocabulary (re-embed the world's words).", show_default=False)],
+    run_dir: Annotated[Optional[Path], typer.Option("--run-dir", help="Checkpoints and log.jsonl [default: runs/tiny-MODEL].")] = None,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="Total optimiser steps (a resumed run continues to this).")] = 4000,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="World samples per step.")] = 16,
+    learning_rate: Annotated[float, typer.Option("--lr", help="AdamW learning rate.")] = 6e-4,
+    channels: Annotated[Optional[str], typer.Option("--channels", help="UNet widths, e.g. 64,128,128 [default: keyframe 64,128,128; infill 48,96,96].")] = None,
+    seed: Seed = 0,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="CPU threads for torch.")] = 2,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0, help="Stop with a checkpoint after this many minutes (0: none); run again to resume.")] = 0,
+    resume: Annotated[bool, typer.Option("--resume/--restart", help="Continue the run in --run-dir if there is one.")] = True,
+    export: Annotated[Optional[Path], typer.Option("--export", help="When done, write the EMA weights (fp16 safetensors) here, e.g. renderers/tiny/weights/keyframe.safetensors.")] = None,
+) -> None:
+    """Train a tiny renderer model on the procedural world (CPU is fine at 32x32), with checkpoints and resume."""
+    from director.errors import InputError
+
+    if model not in ("keyframe", "infill", "vocabulary"):
+        raise InputError(f"unknown model {model!r}: use keyframe, infill or vocabulary")
+    try:
+        from renderers.tiny import train as tiny_train
+    except ImportError as e:
+        raise InputError(f"training needs the tiny extra ({e}): pip install 'director[tiny]'") from None
+    if model == "vocabulary":
+        from renderers.tiny.text import Vocabulary, default_vocabulary_path
+
+        path = export or default_vocabulary_path()
+        Vocabulary.build().save(path)
+        typer.echo(f"wrote {path}")
+        return
+    widths = channels or ("64,128,128" if model == "keyframe" else "48,96,96")
+    try:
+        parsed = tuple(int(v) for v in widths.split(","))
+    except ValueError:
+        raise InputError(f"--channels {widths!r} is not a comma-separated list of integers") from None
+    options = tiny_train.TrainOptions(
+        kind=model, steps=steps, batch_size=batch_size, learning_rate=learning_rate, seed=seed, threads=threads,
+        channels=parsed, norm_groups=16 if min(parsed) % 32 else 32, time_limit=time_limit * 60,
+    )
+    run = run_dir or Path("runs") / f"tiny-{model}"
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    with Progress(TextColumn(f"training {model}"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4f}"),
+                  TimeElapsedColumn(), TimeRemainingColumn()) as bar:
+        task = bar.add_task(model, total=steps, loss=float("nan"))
+
+        def progress(step: int, total: int, loss: float) -> None:
+            bar.update(task, completed=step, loss=loss)
+
+        tiny_train.train(options, run, resume=resume, progress=progress)
+    typer.echo(f"checkpoints and log in {run}")
+    if export is not None:
+        typer.echo(f"wrote {tiny_train.export(run, export)}")
 
 
 def _version(value: bool) -> None:

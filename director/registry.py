@@ -31,6 +31,7 @@ BUILTIN: dict[Kind, dict[str, str]] = {
     "renderer": {
         "animatic": "renderers.animatic:AnimaticRenderer",
         "diffusers": "renderers.diffusers_renderer:DiffusersRenderer",
+        "tiny": "renderers.tiny.renderer:TinyRenderer",
     },
     "executor": {"local": "director.execute:LocalExecutor", "ray": "director.ray_executor:RayExecutor"},
     "detector": {

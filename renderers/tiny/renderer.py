@@ -1,0 +1,324 @@
+"""The `tiny` renderer: the embedded diffusion models, on a CPU, offline.
+
+Keyframes (the global model), per request:
+  1. check inputs → 2. look up each entity's look (category, identity colour) and the
+  scene's background → 3. the *anchor*: the keyframe showing the most entities, drawn by
+  the keyframe model from its layout → 4. every other keyframe drawn by the infill model
+  with the anchor as its one known frame (so all keyframes of a scene share one look) →
+  5. upsample for viewing.
+Infill (the local model), per job: every frame to make is denoised by the infill model,
+given the window's known frames (box-warped to its layout) and its layout; the frames of
+one window share part of their noise (PYoCo's mixed noise), so they agree.
+
+Identity: an entity's look is a pure function of its identity fields (category, colour
+attribute, id), never of the scene: an entity whose colour the script does not give gets
+one of its category's natural colours, chosen by its id, in a shade of its own.
+
+Frames are made at 32x32 and upsampled to the storyboard's size (bicubic, or nearest for
+crisp pixels); known frames are box-filtered back down to 32x32.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from director.errors import InputError
+from director.renderer import FrameSpec, InfillJob, KeyframeRequest, RendererInfo, SceneContext
+from director.storyboard import Entity
+from renderers.tiny.conditioning import Placed, rasterise, warp_guess
+from renderers.tiny.models import TinyModel, global_condition
+from renderers.tiny.sprites import natural_colors
+from renderers.tiny.text import Vocabulary
+from renderers.tiny.world import PALETTE, TIMES, identity_shade, time_of_day
+
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+SHARED_NOISE = 0.5  # share of the noise variance common to all frames of one window (PYoCo's mixed noise)
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one identity is drawn in the world: the same in every scene."""
+
+    category: str
+    color_name: str
+    color: tuple[int, int, int]
+    category_similarity: float = 1.0  # how close the script's word was to the world's category
+
+
+class TinyRenderer:
+    """Embedded diffusion models trained on a procedural world: layout-following keyframes and infill. CPU, offline."""
+
+    info = RendererInfo(
+        name="tiny",
+        description="Small diffusion models shipped in the package (32x32, upsampled): layout-conditioned "
+        "keyframes and masked temporal infill. Runs on a CPU, offline.",
+        window=16,
+        max_batch=8,
+        supports=frozenset({"layout", "identity", "infill"}),
+    )
+    VERSION = 1
+    SIZE = 32
+
+    def __init__(
+        self,
+        window: int = 16,
+        keyframe_steps: int = 12,
+        infill_steps: int = 8,
+        infill_strength: float = 0.5,  # start infill from the box-warped guess half-noised (SDEdit): as good, twice as fast
+        upscale: str = "bicubic",
+        weights_dir: str | None = None,
+    ) -> None:
+        if window < 3:
+            raise ValueError(f"`window` must be at least 3, but is {window}")
+        if keyframe_steps < 1 or infill_steps < 1:
+            raise ValueError(f"`keyframe_steps` and `infill_steps` must be at least 1, but are {keyframe_steps} and {infill_steps}")
+        if not 0 < infill_strength <= 1:
+            raise ValueError(f"`infill_strength` must be in (0, 1], but is {infill_strength}")
+        if upscale not in ("bicubic", "nearest"):
+            raise ValueError(f"`upscale` must be 'bicubic' or 'nearest', but is {upscale!r}")
+        if window != self.info.window:
+            self.info = RendererInfo(**{**self.info.__dict__, "window": window})
+        self.keyframe_steps, self.infill_steps, self.upscale = keyframe_steps, infill_steps, upscale
+        self.infill_strength = infill_strength
+        self.weights_dir = Path(weights_dir) if weights_dir else WEIGHTS
+        for name in ("keyframe.safetensors", "infill.safetensors", "vocabulary.safetensors"):
+            if not (self.weights_dir / name).exists():
+                raise InputError(f"the tiny renderer's weights are missing: {self.weights_dir / name} (reinstall director)")
+
+    # Models, loaded once ------------------------------------------------------------------------
+
+    @cached_property
+    def keyframe_model(self) -> TinyModel:
+        return TinyModel.load(self.weights_dir / "keyframe.safetensors")
+
+    @cached_property
+    def infill_model(self) -> TinyModel:
+        return TinyModel.load(self.weights_dir / "infill.safetensors")
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary.load(self.weights_dir / "vocabulary.safetensors")
+
+    @cached_property
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for name in ("keyframe.safetensors", "infill.safetensors", "vocabulary.safetensors"):
+            digest.update((self.weights_dir / name).read_bytes())
+        return (
+            f"tiny/v{self.VERSION}/weights={digest.hexdigest()[:16]}/window={self.info.window}"
+            f"/steps={self.keyframe_steps},{self.infill_steps}/strength={self.infill_strength}/upscale={self.upscale}"
+        )
+
+    # Conditioning ---------------------------------------------------------------------------------
+
+    def look(self, entity: Entity) -> Look:
+        """The entity's look: its category snapped to the world's, its colour, its own shade of it."""
+        snap = self.vocabulary.category(entity.category or entity.name)
+        color_name = None
+        stated = entity.attributes.get("color") or entity.attributes.get("colour")
+        if stated:
+            color_name = self.vocabulary.color(stated).concept
+        else:
+            words = f"{entity.name} {entity.description}".lower().replace(",", " ").split()
+            color_name = next((w for w in words if w in PALETTE), None)
+        rng = np.random.default_rng(int.from_bytes(hashlib.sha256(entity.id.encode()).digest()[:8], "big"))
+        if color_name is None:
+            choices = natural_colors(snap.concept)
+            color_name = choices[int(rng.integers(len(choices)))]
+        return Look(snap.concept, color_name, identity_shade(PALETTE[color_name], rng), snap.similarity)
+
+    def _placed(self, scene: SceneContext, spec: FrameSpec) -> list[Placed]:
+        placed = []
+        for entity_id, box in spec.boxes.items():
+            look = self.look(scene.entity(entity_id))
+            noun = torch.from_numpy(self.vocabulary.categories[look.category])
+            placed.append(Placed(entity_id, (box.x0, box.y0, box.x1, box.y1), noun, look.color))
+        return placed
+
+    def _background(self, scene: SceneContext) -> tuple[torch.Tensor, int]:
+        kind = self.vocabulary.background(scene.background or scene.heading).concept
+        when = time_of_day(f"{scene.background} {scene.heading}")
+        return torch.from_numpy(self.vocabulary.backgrounds[kind]), TIMES.index(when)
+
+    # The two calls ----------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def keyframes(self, requests: Sequence[KeyframeRequest]) -> list[np.ndarray]:
+        # 1. check inputs
+        for request in requests:
+            if not request.frames:
+                raise ValueError(f"keyframe request for scene {request.scene.scene_id!r} has no frames")
+        # 2. conditioning of every frame
+        layouts = [[self._placed(r.scene, spec) for spec in r.frames] for r in requests]
+        backgrounds = [self._background(r.scene) for r in requests]
+        anchors = [_anchor(layout) for layout in layouts]
+        # 3. the anchors, with the keyframe model
+        noise = [_window_noise(r.seed, len(r.frames), self.SIZE) for r in requests]
+        anchor_frames = self._sample(
+            self.keyframe_model,
+            images=torch.zeros(len(requests), 0, self.SIZE, self.SIZE),
+            layouts=[layout[a] for layout, a in zip(layouts, anchors)],
+            condition=global_condition(torch.stack([b for b, _ in backgrounds]), torch.tensor([t for _, t in backgrounds])),
+            noise=torch.stack([n[a] for n, a in zip(noise, anchors)]),
+            steps=self.keyframe_steps,
+        )
+        # 4. every other keyframe, from its anchor, with the infill model
+        rows: list[_InfillRow] = []
+        for r, request in enumerate(requests):
+            anchor = anchor_frames[r]
+            known = [(anchor, layouts[r][anchors[r]], 0.0)]
+            for f in range(len(request.frames)):
+                if f != anchors[r]:
+                    rows.append(_InfillRow(r, f, known, layouts[r][f], 1.0, backgrounds[r], noise[r][f], left=anchor, right=None, position=0.0))
+        made = self._infill_rows(rows)
+        results = []
+        for r, request in enumerate(requests):
+            frames = [made[(r, f)] if f != anchors[r] else anchor_frames[r] for f in range(len(request.frames))]
+            results.append(self._to_output(torch.stack(frames), request.scene))
+        return results
+
+    @torch.no_grad()
+    def infill(self, jobs: Sequence[InfillJob]) -> list[np.ndarray]:
+        rows: list[_InfillRow] = []
+        for j, job in enumerate(jobs):
+            if not job.known:
+                raise ValueError(f"infill job for scene {job.scene.scene_id!r} has no known frame")
+            background = self._background(job.scene)
+            by_index = {spec.index: spec for spec in job.frames}
+            known_specs = sorted(job.known)
+            known = [
+                (self._to_model(job.known[i]), self._placed(job.scene, by_index[i]), by_index[i].t) for i in known_specs
+            ]
+            noise = _window_noise(job.seed, len(job.targets), self.SIZE)
+            for k, spec in enumerate(job.targets):
+                before = [item for item, i in zip(known, known_specs) if i < spec.index]
+                after = [item for item, i in zip(known, known_specs) if i > spec.index]
+                left, right = (before[-1] if before else None), (after[0] if after else None)
+                if left is not None and right is not None:
+                    position = (spec.t - left[2]) / max(right[2] - left[2], 1e-6)
+                else:
+                    position = 0.0 if left is not None else 1.0
+                rows.append(_InfillRow(
+                    j, k, known, self._placed(job.scene, spec), spec.t, background, noise[k],
+                    left=None if left is None else left[0], right=None if right is None else right[0], position=position,
+                ))
+        made = self._infill_rows(rows)
+        return [
+            self._to_output(torch.stack([made[(j, k)] for k in range(len(job.targets))]), job.scene)
+            for j, job in enumerate(jobs)
+        ]
+
+    # Sampling ---------------------------------------------------------------------------------------
+
+    def _infill_rows(self, rows: list[_InfillRow]) -> dict[tuple[int, int], torch.Tensor]:
+        if not rows:
+            return {}
+        images, extras, guesses = [], [], []
+        zeros = torch.zeros(3, self.SIZE, self.SIZE)
+        for row in rows:
+            guess, confidence = warp_guess(row.known, row.layout, row.t, self.SIZE)
+            guesses.append(guess)
+            left = row.left if row.left is not None else zeros
+            right = row.right if row.right is not None else zeros
+            images.append(torch.cat([guess, confidence, left, right]))
+            extras.append([row.position, float(row.left is not None), float(row.right is not None)])
+        frames = self._sample(
+            self.infill_model,
+            images=torch.stack(images),
+            layouts=[row.layout for row in rows],
+            condition=global_condition(
+                torch.stack([row.background[0] for row in rows]),
+                torch.tensor([row.background[1] for row in rows]),
+                torch.tensor(extras, dtype=torch.float32),
+            ),
+            noise=torch.stack([row.noise for row in rows]),
+            steps=self.infill_steps,
+            start=torch.stack(guesses),
+            strength=self.infill_strength,
+        )
+        return {(row.group, row.slot): frame for row, frame in zip(rows, frames)}
+
+    def _sample(self, model: TinyModel, *, images: torch.Tensor, layouts: list[list[Placed]], condition: torch.Tensor,
+                noise: torch.Tensor, steps: int, start: torch.Tensor | None = None, strength: float = 1.0,
+                chunk: int = 64) -> torch.Tensor:
+        """Denoise a batch (in chunks) with DPM-Solver++; returns frames (B, 3, 32, 32) in [-1, 1].
+        With `start` and `strength` < 1, sampling begins from `start` noised to that level (SDEdit)."""
+        outputs = []
+        for first in range(0, noise.shape[0], chunk):
+            part = slice(first, first + chunk)
+            layout = rasterise(layouts[part], self.SIZE)
+            scheduler = make_sampler()
+            scheduler.set_timesteps(steps)
+            timesteps = scheduler.timesteps
+            x = noise[part] * scheduler.init_noise_sigma
+            if start is not None and strength < 1:
+                timesteps = timesteps[timesteps <= round(strength * scheduler.config.num_train_timesteps)]
+                scheduler.set_begin_index(len(scheduler.timesteps) - len(timesteps))
+                x = scheduler.add_noise(start[part], noise[part], timesteps[:1].expand(x.shape[0]))
+            for t in timesteps:
+                out = model(scheduler.scale_model_input(x, t), t.expand(x.shape[0]), images[part], layout, condition[part])
+                x = scheduler.step(out, t, x).prev_sample
+            outputs.append(x.clamp(-1, 1))
+        return torch.cat(outputs)
+
+    def _to_model(self, frame: np.ndarray) -> torch.Tensor:
+        """A known frame at output size -> (3, 32, 32) in [-1, 1]."""
+        small = Image.fromarray(frame).resize((self.SIZE, self.SIZE), Image.Resampling.BOX)
+        return torch.tensor(np.asarray(small)).permute(2, 0, 1).float() / 127.5 - 1
+
+    def _to_output(self, frames: torch.Tensor, scene: SceneContext) -> np.ndarray:
+        """(F, 3, 32, 32) in [-1, 1] -> (F, height, width, 3) uint8 at the scene's size."""
+        small = ((frames.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+        if (scene.width, scene.height) == (self.SIZE, self.SIZE):
+            return small
+        method = Image.Resampling.BICUBIC if self.upscale == "bicubic" else Image.Resampling.NEAREST
+        return np.stack([np.asarray(Image.fromarray(f).resize((scene.width, scene.height), method)) for f in small])
+
+
+@dataclass
+class _InfillRow:
+    """One frame to make with the infill model."""
+
+    group: int  # which request or job
+    slot: int  # which frame of it
+    known: list  # (frame, layout, t) of the known frames
+    layout: list[Placed]
+    t: float
+    background: tuple[torch.Tensor, int]
+    noise: torch.Tensor
+    left: torch.Tensor | None
+    right: torch.Tensor | None
+    position: float
+
+
+def make_sampler():
+    from diffusers import DPMSolverMultistepScheduler
+
+    from renderers.tiny.train import PREDICTION
+
+    return DPMSolverMultistepScheduler(
+        num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type=PREDICTION,
+        algorithm_type="dpmsolver++", solver_order=2,
+    )
+
+
+def _anchor(layouts: list[list[Placed]]) -> int:
+    """The frame that shows the most entities (nearest the middle among equals)."""
+    middle = (len(layouts) - 1) / 2
+    return max(range(len(layouts)), key=lambda f: (len(layouts[f]), -abs(f - middle)))
+
+
+def _window_noise(seed: int, frames: int, size: int) -> torch.Tensor:
+    """(frames, 3, size, size) unit Gaussian noise sharing a common part across frames (PYoCo mixed noise)."""
+    generator = torch.Generator().manual_seed(int(seed) % (2**63))
+    shared = torch.randn(1, 3, size, size, generator=generator)
+    own = torch.randn(frames, 3, size, size, generator=generator)
+    return shared * SHARED_NOISE**0.5 + own * (1 - SHARED_NOISE) ** 0.5
