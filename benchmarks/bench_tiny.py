@@ -202,9 +202,11 @@ def main() -> None:
     parser.add_argument("--weights-dir", default=None)
     parser.add_argument("--infill-strength", type=float, default=None, help="the renderer's infill_strength (default: its own)")
     parser.add_argument("--infill-steps", type=int, default=None)
+    parser.add_argument("--layout-guidance", type=float, default=None, help="the renderer's layout_guidance (default: its own)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    options = {k: v for k, v in (("infill_strength", args.infill_strength), ("infill_steps", args.infill_steps)) if v is not None}
+    options = {k: v for k, v in (("infill_strength", args.infill_strength), ("infill_steps", args.infill_steps),
+                                               ("layout_guidance", args.layout_guidance)) if v is not None}
     renderer = TinyRenderer(weights_dir=args.weights_dir, **options)
     parts = args.only or ["placement", "infill", "identity", "speed"]
     digest = hashlib.sha256(renderer.fingerprint.encode()).hexdigest()[:8]

@@ -45,6 +45,15 @@ def test_moving_a_box_moves_the_entity(renderer):
     assert (found[1][0] + found[1][2]) / 2 - (found[0][0] + found[0][2]) / 2 > 0.3
 
 
+def test_layout_guidance_changes_the_anchor_and_is_part_of_the_cache_key(renderer):
+    request = KeyframeRequest(scene((CAR,)), (FrameSpec(0, 0.0, {"car": Box(x0=0.1, y0=0.4, x1=0.6, y1=0.8)}),), seed=4)
+    plain = TinyRenderer(layout_guidance=1.0)
+    assert plain.fingerprint != renderer.fingerprint
+    assert not np.array_equal(plain.keyframes([request])[0], renderer.keyframes([request])[0])
+    with pytest.raises(ValueError, match="layout_guidance"):
+        TinyRenderer(layout_guidance=0)
+
+
 def test_calls_return_the_requested_frames_and_the_same_seed_gives_the_same_frames(renderer):
     context = scene((CAR,), "a city street", size=(48, 32))
     specs = tuple(FrameSpec(i, i / 4, {"car": Box(x0=0.1 + 0.1 * i, y0=0.5, x1=0.4 + 0.1 * i, y1=0.8)}) for i in range(5))

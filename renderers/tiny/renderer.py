@@ -3,8 +3,10 @@
 Keyframes (the global model), per request:
   1. check inputs → 2. look up each entity's look (category, identity colour) and the
   scene's background → 3. the *anchor*: the keyframe showing the most entities, drawn by
-  the keyframe model from its layout → 4. every other keyframe drawn by the infill model
-  with the anchor as its one known frame (so all keyframes of a scene share one look) →
+  the keyframe model from its layout (with layout guidance: its prediction pushed away from
+  the same frame's prediction without entities, 1.25x, chosen on validation seeds) →
+  4. every other keyframe drawn by the infill model with the anchor as its one known frame
+  (so all keyframes of a scene share one look) →
   5. upsample for viewing.
 Infill (the local model), per job: every frame to make is denoised by the infill model,
 given the window's known frames (box-warped to its layout) and its layout; the frames of
@@ -73,6 +75,7 @@ class TinyRenderer:
         keyframe_steps: int = 12,
         infill_steps: int = 8,
         infill_strength: float = 0.5,  # start infill from the box-warped guess half-noised (SDEdit): as good, twice as fast
+        layout_guidance: float = 1.25,  # anchor keyframes: >1 extrapolates from the prediction without entities (CFG-like)
         upscale: str = "bicubic",
         weights_dir: str | None = None,
     ) -> None:
@@ -82,12 +85,14 @@ class TinyRenderer:
             raise ValueError(f"`keyframe_steps` and `infill_steps` must be at least 1, but are {keyframe_steps} and {infill_steps}")
         if not 0 < infill_strength <= 1:
             raise ValueError(f"`infill_strength` must be in (0, 1], but is {infill_strength}")
+        if layout_guidance <= 0:
+            raise ValueError(f"`layout_guidance` must be positive, but is {layout_guidance}")
         if upscale not in ("bicubic", "nearest"):
             raise ValueError(f"`upscale` must be 'bicubic' or 'nearest', but is {upscale!r}")
         if window != self.info.window:
             self.info = RendererInfo(**{**self.info.__dict__, "window": window})
         self.keyframe_steps, self.infill_steps, self.upscale = keyframe_steps, infill_steps, upscale
-        self.infill_strength = infill_strength
+        self.infill_strength, self.layout_guidance = infill_strength, layout_guidance
         self.weights_dir = Path(weights_dir) if weights_dir else WEIGHTS
         for name in ("keyframe.safetensors", "infill.safetensors", "vocabulary.safetensors"):
             if not (self.weights_dir / name).exists():
@@ -114,7 +119,7 @@ class TinyRenderer:
             digest.update((self.weights_dir / name).read_bytes())
         return (
             f"tiny/v{self.VERSION}/weights={digest.hexdigest()[:16]}/window={self.info.window}"
-            f"/steps={self.keyframe_steps},{self.infill_steps}/strength={self.infill_strength}/upscale={self.upscale}"
+            f"/steps={self.keyframe_steps},{self.infill_steps}/strength={self.infill_strength}/guidance={self.layout_guidance}/upscale={self.upscale}"
         )
 
     # Conditioning ---------------------------------------------------------------------------------
@@ -169,6 +174,7 @@ class TinyRenderer:
             condition=global_condition(torch.stack([b for b, _ in backgrounds]), torch.tensor([t for _, t in backgrounds])),
             noise=torch.stack([n[a] for n, a in zip(noise, anchors)]),
             steps=self.keyframe_steps,
+            guidance=self.layout_guidance,
         )
         # 4. every other keyframe, from its anchor, with the infill model
         rows: list[_InfillRow] = []
@@ -248,7 +254,7 @@ class TinyRenderer:
 
     def _sample(self, model: TinyModel, *, images: torch.Tensor, layouts: list[list[Placed]], condition: torch.Tensor,
                 noise: torch.Tensor, steps: int, start: torch.Tensor | None = None, strength: float = 1.0,
-                chunk: int = 64) -> torch.Tensor:
+                guidance: float = 1.0, chunk: int = 64) -> torch.Tensor:
         """Denoise a batch (in chunks) with DPM-Solver++; returns frames (B, 3, 32, 32) in [-1, 1].
         With `start` and `strength` < 1, sampling begins from `start` noised to that level (SDEdit)."""
         outputs = []
@@ -263,8 +269,13 @@ class TinyRenderer:
                 timesteps = timesteps[timesteps <= round(strength * scheduler.config.num_train_timesteps)]
                 scheduler.set_begin_index(len(scheduler.timesteps) - len(timesteps))
                 x = scheduler.add_noise(start[part], noise[part], timesteps[:1].expand(x.shape[0]))
+            empty = rasterise([[] for _ in range(x.shape[0])], self.SIZE) if guidance != 1 else None
             for t in timesteps:
-                out = model(scheduler.scale_model_input(x, t), t.expand(x.shape[0]), images[part], layout, condition[part])
+                model_input = scheduler.scale_model_input(x, t)
+                out = model(model_input, t.expand(x.shape[0]), images[part], layout, condition[part])
+                if empty is not None:  # layout guidance: push the prediction away from the one with no entities in it
+                    plain = model(model_input, t.expand(x.shape[0]), images[part], empty, condition[part])
+                    out = plain + guidance * (out - plain)
                 x = scheduler.step(out, t, x).prev_sample
             outputs.append(x.clamp(-1, 1))
         return torch.cat(outputs)
