@@ -256,7 +256,8 @@ class TinyRenderer:
                 noise: torch.Tensor, steps: int, start: torch.Tensor | None = None, strength: float = 1.0,
                 guidance: float = 1.0, chunk: int = 64) -> torch.Tensor:
         """Denoise a batch (in chunks) with DPM-Solver++; returns frames (B, 3, 32, 32) in [-1, 1].
-        With `start` and `strength` < 1, sampling begins from `start` noised to that level (SDEdit)."""
+        With `start` and `strength` < 1, sampling begins from `start` noised to that level (SDEdit); with
+        `guidance` != 1, each step also predicts the frame with no entities and extrapolates from it."""
         outputs = []
         for first in range(0, noise.shape[0], chunk):
             part = slice(first, first + chunk)
