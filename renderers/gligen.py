@@ -26,7 +26,7 @@ import torch
 from director.renderer import KeyframeRequest
 from renderers.diffusers_config import KeyframeConfig
 from renderers.identity import entity_phrase
-from renderers.keyframe_plan import KeyframePlan, batches, model_size, plan_keyframes, to_uint8
+from renderers.keyframe_plan import KeyframePlan, batches, plan_for_pipeline, to_uint8, unet_size_multiple
 from renderers.layout_attention import installed
 
 MAX_OBJECTS = 30  # GLIGEN's position net was trained with 30 grounding slots
@@ -44,18 +44,13 @@ class GligenKeyframes:
 
     @property
     def size_multiple(self) -> int:
-        return self.pipe.vae_scale_factor * 2 ** (len(self.pipe.unet.config.block_out_channels) - 1)
+        return unet_size_multiple(self.pipe)
 
     @torch.no_grad()
     def render(self, request: KeyframeRequest) -> np.ndarray:
         """(len(request.frames), scene height, scene width, 3) uint8."""
-        config, pipe = self.config, self.pipe
-        width, height = model_size(request.scene.width, request.scene.height, self.size_multiple, config.width, config.height)
-        latent_shape = (pipe.unet.config.in_channels, height // pipe.vae_scale_factor, width // pipe.vae_scale_factor)
-        plan = plan_keyframes(
-            request, pipe.tokenizer, latent_shape,
-            extra_prompt=config.extra_prompt, entity_noise=config.entity_noise, seed_offset=config.seed_offset,
-        )
+        config = self.config
+        _, _, plan = plan_for_pipeline(request, self.pipe, config)
         phrases = {e.id: entity_phrase(e) for e in request.scene.entities}
         images: dict[int, np.ndarray] = {}
         for frames in batches(len(request.frames), config.batch):

@@ -20,7 +20,7 @@ from PIL import Image
 
 from director.renderer import InfillJob
 from director.storyboard import Box
-from renderers.identity import frame_prompt
+from renderers.identity import FramePrompt, frame_prompt
 from renderers.keyframe_plan import to_uint8
 
 
@@ -46,10 +46,10 @@ def map_window(job: InfillJob, frame_step: int = 1, max_frames: int | None = Non
     return WindowMap(num_frames, positions, known, targets)
 
 
-def window_prompt(job: InfillJob, extra: str = "") -> str:
+def window_prompt(job: InfillJob, extra: str = "") -> FramePrompt:
     """One prompt for the window: every entity visible in any of its frames, then scene, setting, style."""
     visible = {entity for spec in job.frames for entity in spec.boxes}
-    return frame_prompt(job.scene, [e.id for e in job.scene.entities if e.id in visible], extra).text
+    return frame_prompt(job.scene, [e.id for e in job.scene.entities if e.id in visible], extra)
 
 
 def frame_boxes(job: InfillJob, window: WindowMap) -> list[Mapping[str, Box]]:

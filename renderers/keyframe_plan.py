@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -21,6 +22,9 @@ from director.renderer import KeyframeRequest
 from director.storyboard import Box
 from renderers.identity import FramePrompt, frame_prompt, initial_latents, token_spans
 from renderers.layout_attention import AttentionPlan, Region, regions_for
+
+if TYPE_CHECKING:
+    from renderers.diffusers_config import KeyframeConfig
 
 
 @dataclass
@@ -56,6 +60,18 @@ def plan_keyframes(
     return KeyframePlan(prompts, boxes, regions_for(boxes, spans), latents, latent_shape[1:])
 
 
+def plan_for_pipeline(request: KeyframeRequest, pipe, config: KeyframeConfig) -> tuple[int, int, KeyframePlan]:
+    """Width, height and plan of a Stable Diffusion-family pipeline's keyframes: the model's size for the
+    scene, and latents at that size."""
+    width, height = model_size(request.scene.width, request.scene.height, unet_size_multiple(pipe), config.width, config.height)
+    latent_shape = (pipe.unet.config.in_channels, height // pipe.vae_scale_factor, width // pipe.vae_scale_factor)
+    plan = plan_keyframes(
+        request, pipe.tokenizer, latent_shape,
+        extra_prompt=config.extra_prompt, entity_noise=config.entity_noise, seed_offset=config.seed_offset,
+    )
+    return width, height, plan
+
+
 def batches(num_frames: int, batch: int) -> Iterator[list[int]]:
     """Frame indices per denoising batch, each batch starting with frame 0 (the identity reference)."""
     if num_frames <= batch:
@@ -75,6 +91,11 @@ def to_uint8(images: np.ndarray, width: int, height: int) -> np.ndarray:
     if frames.shape[1:3] == (height, width):
         return frames
     return np.stack([np.asarray(Image.fromarray(f).resize((width, height), Image.Resampling.BICUBIC)) for f in frames])
+
+
+def unet_size_multiple(pipe) -> int:
+    """What a UNet pipeline's width and height must be multiples of: latents must halve cleanly through every level."""
+    return pipe.vae_scale_factor * 2 ** (len(pipe.unet.config.block_out_channels) - 1)
 
 
 def model_size(width: int, height: int, multiple: int, override_width: int | None, override_height: int | None) -> tuple[int, int]:

@@ -29,7 +29,7 @@ import torch
 from director.renderer import KeyframeRequest
 from renderers.diffusers_config import KeyframeConfig
 from renderers.identity import box_mask
-from renderers.keyframe_plan import KeyframePlan, batches, model_size, plan_keyframes, to_uint8
+from renderers.keyframe_plan import KeyframePlan, batches, plan_for_pipeline, to_uint8, unet_size_multiple
 from renderers.layout_attention import AttentionController, AttentionPlan, installed
 
 
@@ -65,20 +65,14 @@ class LayoutGuidanceKeyframes:
 
     @property
     def size_multiple(self) -> int:
-        """Latents must halve cleanly through every UNet level."""
-        return self.pipe.vae_scale_factor * 2 ** (len(self.pipe.unet.config.block_out_channels) - 1)
+        return unet_size_multiple(self.pipe)
 
     @torch.no_grad()
     def render(self, request: KeyframeRequest) -> np.ndarray:
         """(len(request.frames), scene height, scene width, 3) uint8."""
         config, pipe = self.config, self.pipe
         # 1. Sizes, prompts, token spans, starting noise
-        width, height = model_size(request.scene.width, request.scene.height, self.size_multiple, config.width, config.height)
-        latent_shape = (pipe.unet.config.in_channels, height // pipe.vae_scale_factor, width // pipe.vae_scale_factor)
-        plan = plan_keyframes(
-            request, pipe.tokenizer, latent_shape,
-            extra_prompt=config.extra_prompt, entity_noise=config.entity_noise, seed_offset=config.seed_offset,
-        )
+        width, height, plan = plan_for_pipeline(request, pipe, config)
         images: dict[int, np.ndarray] = {}
         # 2. Denoise batch by batch; every batch starts with frame 0, the identity reference
         for frames in batches(len(request.frames), config.batch):

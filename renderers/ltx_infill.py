@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from director.renderer import InfillJob
 from director.storyboard import Box
 from renderers.diffusers_config import InfillConfig
-from renderers.identity import FramePrompt, box_mask, frame_prompt, token_spans
-from renderers.infill_window import frame_boxes, known_image, map_window, read_targets
+from renderers.identity import box_mask, token_spans
+from renderers.infill_window import frame_boxes, known_image, map_window, read_targets, window_prompt
 from renderers.keyframe_plan import model_size
 
 LTX_DEFAULT_MAX_SEQUENCE_LENGTH = 128  # LTXConditionPipeline.__call__'s default
@@ -106,7 +106,7 @@ class LtxInfill:
         # 1. Sizes, the window over the pipeline's frames, the prompt
         width, height = model_size(job.scene.width, job.scene.height, self.size_multiple, config.width, config.height)
         window = map_window(job, self.frame_step)
-        prompt = self._prompt(job)
+        prompt = window_prompt(job, config.extra_prompt)
         max_length = config.max_sequence_length or LTX_DEFAULT_MAX_SEQUENCE_LENGTH
         # 2. The known frames, each at its pipeline frame
         conditions = [
@@ -135,10 +135,6 @@ class LtxInfill:
         else:
             video = pipe(**call).frames[0]
         return read_targets(np.asarray(video), job, window)
-
-    def _prompt(self, job: InfillJob) -> FramePrompt:
-        visible = {entity for spec in job.frames for entity in spec.boxes}
-        return frame_prompt(job.scene, [e.id for e in job.scene.entities if e.id in visible], self.config.extra_prompt)
 
     def _box_processor(self, job, window, prompt, width, height, max_length) -> LtxBoxCrossAttention:
         pipe, r = self.pipe, self.frame_step

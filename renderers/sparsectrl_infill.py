@@ -15,9 +15,9 @@ import torch
 
 from director.renderer import InfillJob
 from renderers.diffusers_config import InfillConfig
-from renderers.identity import FramePrompt, frame_prompt, token_spans
-from renderers.infill_window import frame_boxes, known_image, map_window, read_targets
-from renderers.keyframe_plan import model_size
+from renderers.identity import token_spans
+from renderers.infill_window import frame_boxes, known_image, map_window, read_targets, window_prompt
+from renderers.keyframe_plan import model_size, unet_size_multiple
 from renderers.layout_attention import AttentionPlan, installed, regions_for
 
 MAX_FRAMES = 32  # AnimateDiff motion modules' positional encoding length
@@ -35,7 +35,7 @@ class SparseCtrlInfill:
 
     @property
     def size_multiple(self) -> int:
-        return self.pipe.vae_scale_factor * 2 ** (len(self.pipe.unet.config.block_out_channels) - 1)
+        return unet_size_multiple(self.pipe)
 
     @torch.no_grad()
     def render(self, job: InfillJob) -> np.ndarray:
@@ -43,7 +43,7 @@ class SparseCtrlInfill:
         config, pipe = self.config, self.pipe
         width, height = model_size(job.scene.width, job.scene.height, self.size_multiple, config.width, config.height)
         window = map_window(job, 1, max_frames=MAX_FRAMES)
-        prompt = self._prompt(job)
+        prompt = window_prompt(job, config.extra_prompt)
         known = [(frame, known_image(job, position, width, height)) for frame, position in window.known]
         call = dict(
             prompt=prompt.text,
@@ -74,10 +74,6 @@ class SparseCtrlInfill:
         else:
             video = pipe(**call).frames[0]
         return read_targets(np.asarray(video), job, window)
-
-    def _prompt(self, job: InfillJob) -> FramePrompt:
-        visible = {entity for spec in job.frames for entity in spec.boxes}
-        return frame_prompt(job.scene, [e.id for e in job.scene.entities if e.id in visible], self.config.extra_prompt)
 
 
 def known_image_blank(width: int, height: int):

@@ -52,7 +52,7 @@ class WanInfill:
         video = self.pipe(
             image=known_image(job, 0, width, height),
             last_image=known_image(job, last, width, height) if last in positions else None,
-            prompt=window_prompt(job, config.extra_prompt),
+            prompt=window_prompt(job, config.extra_prompt).text,
             negative_prompt=config.negative_prompt,
             width=width,
             height=height,
