@@ -107,7 +107,7 @@ def main() -> None:
     print(f"check: 1 Ray worker, predicted {predict(sizes, cost, overhead, 1):.1f} s, measured {measured_one:.1f} s")
 
     # Every window full (3376 frames): the keyframe job costs c_0, every infill window c_1 (a full window at this length).
-    print(f"\nPredicted render time of one scene on N workers (GPUs), T(N) = sum_l ceil(J_l / N) (c_l + o):\n")
+    print("\nPredicted render time of one scene on N workers (GPUs), T(N) = sum_l ceil(J_l / N) (c_l + o):\n")
     print("| frames | N | hierarchical s | autoregressive s | autoregressive / hierarchical |")
     print("|---|---|---|---|---|")
     for frames in args.model_frames:

@@ -36,7 +36,7 @@ from typing import Literal
 
 import networkx as nx
 
-from director.storyboard import Box, Entity, LayoutFrame, Motion, Region, Relation, Scene
+from director.storyboard import Box, Entity, LayoutFrame, Motion, Relation, Scene
 
 Placement = Literal["ground", "sky", "backdrop", "corner"]
 
