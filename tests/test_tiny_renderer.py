@@ -54,6 +54,29 @@ def test_layout_guidance_changes_the_anchor_and_is_part_of_the_cache_key(rendere
         TinyRenderer(layout_guidance=0)
 
 
+def test_every_keyframe_follows_its_box_and_keeps_the_look_of_the_scenes_anchor(renderer):
+    boxes = [Box(x0=0.05 + 0.15 * i, y0=0.5, x1=0.45 + 0.15 * i, y1=0.8) for i in range(4)]
+    request = KeyframeRequest(scene((CAR,)), tuple(FrameSpec(i, i / 3, {"car": b}) for i, b in enumerate(boxes)), seed=0)
+    frames = renderer.keyframes([request])[0]
+    found = [detect(f, renderer.look(CAR).color) for f in frames]
+    assert all(found), "the car was not drawn in every keyframe"
+    assert all(iou(b, (box.x0, box.y0, box.x1, box.y1)) > 0.5 for b, box in zip(found, boxes))
+    centres = [(b[0] + b[2]) / 2 for b in found]
+    assert centres == sorted(centres) and centres[-1] - centres[0] > 0.3
+    # The sky (no box there) stays the anchor's (frame 1): far closer than in keyframes drawn independently.
+    independent = TinyRenderer(keyframe_strength=1.0)
+    assert independent.fingerprint != renderer.fingerprint
+
+    def sky_change(frames: np.ndarray) -> float:
+        sky = frames[:, :12].astype(float)
+        return float(np.abs(sky - sky[1]).mean(axis=(1, 2, 3))[[0, 2, 3]].mean())
+
+    ours, theirs = sky_change(frames), sky_change(independent.keyframes([request])[0])
+    assert ours < 6 and ours < theirs / 2, (ours, theirs)
+    with pytest.raises(ValueError, match="keyframe_strength"):
+        TinyRenderer(keyframe_strength=0)
+
+
 def test_calls_return_the_requested_frames_and_the_same_seed_gives_the_same_frames(renderer):
     context = scene((CAR,), "a city street", size=(48, 32))
     specs = tuple(FrameSpec(i, i / 4, {"car": Box(x0=0.1 + 0.1 * i, y0=0.5, x1=0.4 + 0.1 * i, y1=0.8)}) for i in range(5))

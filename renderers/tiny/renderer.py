@@ -5,8 +5,9 @@ Keyframes (the global model), per request:
   scene's background → 3. the *anchor*: the keyframe showing the most entities, drawn by
   the keyframe model from its layout (with layout guidance: its prediction pushed away from
   the same frame's prediction without entities, 1.25x, chosen on validation seeds) →
-  4. every other keyframe drawn by the infill model with the anchor as its one known frame
-  (so all keyframes of a scene share one look) →
+  4. every other keyframe drawn by the keyframe model too, but started from the anchor
+  box-warped into its layout and noised to 0.6 (SDEdit), with the same guidance, so all
+  keyframes of a scene share one look and each follows its own layout →
   5. upsample for viewing.
 Infill (the local model), per job: every frame to make is denoised by the infill model,
 given the window's known frames (box-warped to its layout) and its layout; the frames of
@@ -66,7 +67,7 @@ class TinyRenderer:
         max_batch=8,
         supports=frozenset({"layout", "identity", "infill"}),
     )
-    VERSION = 1
+    VERSION = 2  # 2: the other keyframes drawn by the keyframe model from the warped anchor
     SIZE = 32
 
     def __init__(
@@ -75,7 +76,8 @@ class TinyRenderer:
         keyframe_steps: int = 12,
         infill_steps: int = 8,
         infill_strength: float = 0.5,  # start infill from the box-warped guess half-noised (SDEdit): as good, twice as fast
-        layout_guidance: float = 1.25,  # anchor keyframes: >1 extrapolates from the prediction without entities (CFG-like)
+        layout_guidance: float = 1.25,  # keyframes: >1 extrapolates from the prediction without entities (CFG-like)
+        keyframe_strength: float = 0.6,  # the other keyframes start from the warped anchor noised to this level (SDEdit)
         upscale: str = "bicubic",
         weights_dir: str | None = None,
     ) -> None:
@@ -85,6 +87,8 @@ class TinyRenderer:
             raise ValueError(f"`keyframe_steps` and `infill_steps` must be at least 1, but are {keyframe_steps} and {infill_steps}")
         if not 0 < infill_strength <= 1:
             raise ValueError(f"`infill_strength` must be in (0, 1], but is {infill_strength}")
+        if not 0 < keyframe_strength <= 1:
+            raise ValueError(f"`keyframe_strength` must be in (0, 1], but is {keyframe_strength}")
         if layout_guidance <= 0:
             raise ValueError(f"`layout_guidance` must be positive, but is {layout_guidance}")
         if upscale not in ("bicubic", "nearest"):
@@ -92,7 +96,7 @@ class TinyRenderer:
         if window != self.info.window:
             self.info = RendererInfo(**{**self.info.__dict__, "window": window})
         self.keyframe_steps, self.infill_steps, self.upscale = keyframe_steps, infill_steps, upscale
-        self.infill_strength, self.layout_guidance = infill_strength, layout_guidance
+        self.infill_strength, self.layout_guidance, self.keyframe_strength = infill_strength, layout_guidance, keyframe_strength
         self.weights_dir = Path(weights_dir) if weights_dir else WEIGHTS
         for name in ("keyframe.safetensors", "infill.safetensors", "vocabulary.safetensors"):
             if not (self.weights_dir / name).exists():
@@ -119,7 +123,7 @@ class TinyRenderer:
             digest.update((self.weights_dir / name).read_bytes())
         return (
             f"tiny/v{self.VERSION}/weights={digest.hexdigest()[:16]}/window={self.info.window}"
-            f"/steps={self.keyframe_steps},{self.infill_steps}/strength={self.infill_strength}/guidance={self.layout_guidance}/upscale={self.upscale}"
+            f"/steps={self.keyframe_steps},{self.infill_steps}/strength={self.infill_strength},{self.keyframe_strength}/guidance={self.layout_guidance}/upscale={self.upscale}"
         )
 
     # Conditioning ---------------------------------------------------------------------------------
@@ -167,24 +171,36 @@ class TinyRenderer:
         anchors = [_anchor(layout) for layout in layouts]
         # 3. the anchors, with the keyframe model
         noise = [_window_noise(r.seed, len(r.frames), self.SIZE) for r in requests]
+        condition = global_condition(torch.stack([b for b, _ in backgrounds]), torch.tensor([t for _, t in backgrounds]))
         anchor_frames = self._sample(
             self.keyframe_model,
             images=torch.zeros(len(requests), 0, self.SIZE, self.SIZE),
             layouts=[layout[a] for layout, a in zip(layouts, anchors)],
-            condition=global_condition(torch.stack([b for b, _ in backgrounds]), torch.tensor([t for _, t in backgrounds])),
+            condition=condition,
             noise=torch.stack([n[a] for n, a in zip(noise, anchors)]),
             steps=self.keyframe_steps,
             guidance=self.layout_guidance,
         )
-        # 4. every other keyframe, from its anchor, with the infill model
-        rows: list[_InfillRow] = []
-        for r, request in enumerate(requests):
-            anchor = anchor_frames[r]
-            known = [(anchor, layouts[r][anchors[r]], 0.0)]
-            for f in range(len(request.frames)):
-                if f != anchors[r]:
-                    rows.append(_InfillRow(r, f, known, layouts[r][f], 1.0, backgrounds[r], noise[r][f], left=anchor, right=None, position=0.0))
-        made = self._infill_rows(rows)
+        # 4. every other keyframe, with the keyframe model, from its anchor warped into its layout
+        others = [(r, f) for r, request in enumerate(requests) for f in range(len(request.frames)) if f != anchors[r]]
+        made = {}
+        if others:
+            starts = [
+                warp_guess([(anchor_frames[r], layouts[r][anchors[r]], 0.0)], layouts[r][f], 1.0, self.SIZE)[0]
+                for r, f in others
+            ]
+            frames = self._sample(
+                self.keyframe_model,
+                images=torch.zeros(len(others), 0, self.SIZE, self.SIZE),
+                layouts=[layouts[r][f] for r, f in others],
+                condition=condition[[r for r, _ in others]],
+                noise=torch.stack([noise[r][f] for r, f in others]),
+                steps=self.keyframe_steps,
+                start=torch.stack(starts),
+                strength=self.keyframe_strength,
+                guidance=self.layout_guidance,
+            )
+            made = dict(zip(others, frames))
         results = []
         for r, request in enumerate(requests):
             frames = [made[(r, f)] if f != anchors[r] else anchor_frames[r] for f in range(len(request.frames))]
