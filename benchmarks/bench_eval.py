@@ -44,7 +44,7 @@ def main() -> None:
     config = EvalConfig(clip=None, inception=None, video_model=None)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        director = Director(cache_dir=Path(tmp) / "cache", size=(width, height))
+        director = Director(renderer="animatic", cache_dir=Path(tmp) / "cache", size=(width, height))
         for example in ("the_kite.fountain", "the_lost_ball.txt", "robot_day.txt"):
             result = director.render(director.plan_file(EXAMPLES / example), Path(tmp) / f"{example}.mp4")
             started = time.perf_counter()

@@ -1,6 +1,7 @@
-"""End-to-end time of `director make` on the bundled examples (rules planner + animatic renderer).
+"""End-to-end time of `director make` on the bundled examples (rules planner; animatic renderer unless told).
 
-    python benchmarks/bench_make.py            # cold cache, then warm cache, for each example
+    python benchmarks/bench_make.py                    # cold cache, then warm cache, for each example
+    python benchmarks/bench_make.py --renderer tiny    # the same with the embedded diffusion renderer
 
 Prints a markdown table: frames, movie seconds, wall time cold and warm, frames rendered per second.
 """
@@ -18,10 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ["the_kite.fountain", "the_lost_ball.txt", "robot_day.txt"]
 
 
-def make(script: Path, out: Path, cache: Path) -> float:
+def make(script: Path, out: Path, cache: Path, renderer: str) -> float:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "director.cli", "make", str(script), "-o", str(out), "--cache-dir", str(cache), "--planner", "rules"],
+        [sys.executable, "-m", "director.cli", "make", str(script), "-o", str(out), "--cache-dir", str(cache), "--planner", "rules", "--renderer", renderer],
         check=True,
         capture_output=True,
         cwd=ROOT,
@@ -30,7 +31,9 @@ def make(script: Path, out: Path, cache: Path) -> float:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--renderer", default="animatic")
+    args = parser.parse_args()
     from director.storyboard import Storyboard
 
     print("| example | scenes | frames | movie s | cold make s | warm make s | frames/s (cold) |")
@@ -38,8 +41,8 @@ def main() -> None:
     for name in EXAMPLES:
         with tempfile.TemporaryDirectory() as tmp:
             out, cache = Path(tmp) / "movie.mp4", Path(tmp) / "cache"
-            cold = make(ROOT / "examples" / name, out, cache)
-            warm = make(ROOT / "examples" / name, Path(tmp) / "again.mp4", cache)
+            cold = make(ROOT / "examples" / name, out, cache, args.renderer)
+            warm = make(ROOT / "examples" / name, Path(tmp) / "again.mp4", cache, args.renderer)
             board = Storyboard.load(Path(tmp) / "movie.storyboard.json")
             frames = sum(s.num_frames(board.fps) for s in board.scenes)
             seconds = sum(s.duration for s in board.scenes)

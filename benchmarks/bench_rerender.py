@@ -27,7 +27,7 @@ def main() -> None:
     from director.storyboard import Box
 
     with tempfile.TemporaryDirectory() as tmp:
-        director = Director(planner="rules", cache_dir=Path(tmp) / "cache")
+        director = Director(planner="rules", renderer="animatic", cache_dir=Path(tmp) / "cache")
         board = director.plan(SCRIPT)
         started = time.perf_counter()
         full = director.render(board, Path(tmp) / "full.mp4")

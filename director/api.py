@@ -1,7 +1,7 @@
 """The Python API: `Director(planner=..., renderer=...).plan(text)`, `.render(board, path)`, `.make(text, path)`.
 
     from director import Director
-    d = Director(planner="llm", renderer="animatic", cache_dir="cache")   # "llm" is the default
+    d = Director(planner="llm", renderer="animatic", cache_dir="cache")   # defaults: "llm"; "tiny" where installed, else "animatic"
     board = d.plan("A cat sits on a table. A dog runs from the left to the right.")
     board.scenes[0].layouts[0].boxes["cat"] = board.scenes[0].layouts[0].boxes["cat"].model_copy(update={"x0": 0.1})
     d.render(board, "out/movie.mp4")   # only what the edit changed is rendered again
@@ -47,7 +47,7 @@ class Director:
     def __init__(
         self,
         planner: str = "llm",
-        renderer: str = "animatic",
+        renderer: str | None = None,  # None: registry.default_renderer() (tiny where installed, else animatic)
         executor: str = "local",
         *,
         cache_dir: str | os.PathLike[str] | None = None,
@@ -64,6 +64,10 @@ class Director:
         state_file: bool = True,
         watch: ProgressWatcher | None = None,
     ) -> None:
+        if renderer is None:
+            renderer = registry.default_renderer()  # found by what is installed; imported when first used
+        else:
+            registry.load("renderer", renderer)  # fail now, with the list of names, if the name is unknown
         self.planner_name, self.renderer_name, self.executor_name = planner, renderer, executor
         self.cache_dir = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR
         self.seed, self.fps, self.size, self.style = seed, fps, size, style
@@ -81,7 +85,7 @@ class Director:
             "executor": executor_options or {},
         }
         self._built: dict[str, Any] = {}
-        for kind, name in (("planner", planner), ("renderer", renderer), ("executor", executor)):
+        for kind, name in (("planner", planner), ("executor", executor)):
             registry.load(kind, name)  # fail now, with the list of names, if a name is unknown
 
     def _get(self, kind: registry.Kind) -> Any:

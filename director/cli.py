@@ -31,6 +31,15 @@ app = typer.Typer(
 Output = Annotated[Path, typer.Option("--output", "-o", help="Where to write the result.")]
 PlannerName = Annotated[str, typer.Option("--planner", help="Planner to use; `director planners` lists them.")]
 RendererName = Annotated[str, typer.Option("--renderer", help="Renderer to use; `director renderers` lists them.")]
+DefaultRendererName = Annotated[
+    Optional[str],
+    typer.Option(
+        "--renderer",
+        help="Renderer to use; `director renderers` lists them. [default: tiny, the embedded diffusion models, "
+        "where `director[tiny]` is installed; else animatic]",
+        show_default=False,
+    ),
+]
 ExecutorName = Annotated[str, typer.Option("--executor", help="Where jobs run; `director executors` lists them.")]
 RendererConfig = Annotated[
     Optional[Path],
@@ -337,7 +346,7 @@ def plan(
 def render(
     board: BoardPath,
     output: Output,
-    renderer: RendererName = "animatic",
+    renderer: DefaultRendererName = None,
     executor: ExecutorName = "local",
     seed: Seed = 0,
     fps: Fps = None,
@@ -365,10 +374,12 @@ def render(
 
 
 def _render_settings(
-    renderer: str, executor: str, seed: int, fps: int | None, size: str | None, cache_dir: Path | None,
+    renderer: str | None, executor: str, seed: int, fps: int | None, size: str | None, cache_dir: Path | None,
     subtitles: str, schedule: str, address: str | None, workers: int | None, renderer_config: Path | None,
 ) -> dict[str, Any]:
     """The Director arguments that `render` and `make` share, from their command-line options."""
+    if renderer is None:
+        renderer = _default_renderer()
     return {
         "renderer": renderer,
         "executor": executor,
@@ -381,6 +392,20 @@ def _render_settings(
         "executor_options": _executor_options(executor, address, workers),
         "renderer_options": _renderer_options(renderer_config),
     }
+
+
+def _default_renderer() -> str:
+    """The default renderer; says so when it is the animatic because the tiny renderer is not installed."""
+    from rich.console import Console
+
+    from director import registry
+
+    name = registry.default_renderer()
+    if name != "tiny":
+        Console(stderr=True, highlight=False).print(
+            f"[dim]renderer: {name} (for the embedded diffusion renderer: pip install 'director\\[tiny]')[/]"
+        )
+    return name
 
 
 def _render_with_bars(director: Any, bars: _Bars, board: Any, output: Path) -> Any:
@@ -402,7 +427,7 @@ def make(
     script: ScriptPath,
     output: Output,
     planner: PlannerName = "llm",
-    renderer: RendererName = "animatic",
+    renderer: DefaultRendererName = None,
     executor: ExecutorName = "local",
     seed: Seed = 0,
     fps: Fps = None,
@@ -720,8 +745,10 @@ def _list(kind: str) -> None:
     table = Table(show_header=True)
     for column in ("name", "from", "what it is"):
         table.add_column(column)
+    default = registry.default_renderer() if kind == "renderer" else None
     for plugin in registry.available(kind).values():  # type: ignore[arg-type]
-        table.add_row(plugin.name, plugin.origin, plugin.summary())
+        name = f"{plugin.name} (default)" if plugin.name == default else plugin.name
+        table.add_row(name, plugin.origin, plugin.summary())
     Console().print(table)
 
 

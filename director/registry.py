@@ -41,6 +41,14 @@ BUILTIN: dict[Kind, dict[str, str]] = {
 }
 
 
+def default_renderer() -> str:
+    """The renderer used when none is named: `tiny`, the embedded diffusion models, where its extra is
+    installed (`pip install 'director[tiny]'`), else `animatic`, which needs nothing more."""
+    from renderers.tiny import installed
+
+    return "tiny" if installed() else "animatic"
+
+
 @dataclass(frozen=True)
 class Plugin:
     kind: Kind

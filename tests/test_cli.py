@@ -27,7 +27,7 @@ def run(*args: str):
 
 def test_make_writes_the_movie_and_everything_beside_it(tmp_path):
     out = tmp_path / "kite.mp4"
-    result = run("make", EXAMPLES / "the_kite.fountain", "-o", out, "--cache-dir", tmp_path / "cache", "--size", "128x72", "--fps", "4", "--planner", "rules")
+    result = run("make", EXAMPLES / "the_kite.fountain", "-o", out, "--cache-dir", tmp_path / "cache", "--size", "128x72", "--fps", "4", "--planner", "rules", "--renderer", "animatic")
     assert result.exit_code == 0, result.output
     for name in ("kite.mp4", "kite.srt", "kite.contact.png", "kite.storyboard.json"):
         assert (tmp_path / name).stat().st_size > 0, name
@@ -43,6 +43,22 @@ def test_plan_then_render(tmp_path):
     assert (tmp_path / "m.mp4").is_file()
     again = run("render", tmp_path / "b.json", "-o", tmp_path / "m2.mp4", "--size", "96x54", "--cache-dir", tmp_path / "c")
     assert "0 jobs rendered" in again.output
+
+
+def test_the_default_renderer_is_tiny_where_installed_else_the_animatic_with_a_hint(tmp_path, monkeypatch):
+    import renderers.tiny
+    from director import registry
+    from director.state import read_render_state
+
+    assert registry.default_renderer() == ("tiny" if renderers.tiny.installed() else "animatic")
+    monkeypatch.setattr(renderers.tiny, "REQUIREMENTS", (*renderers.tiny.REQUIREMENTS, "no_such_module_for_director"))
+    assert registry.default_renderer() == "animatic"
+    make_board(scenes=1).save(tmp_path / "b.json")
+    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    assert "renderer: animatic (for the embedded diffusion renderer: pip install 'director[tiny]')" in " ".join(result.output.split())
+    assert read_render_state(tmp_path / "m.mp4")["render"]["renderer"].startswith("animatic/")
+    assert "animatic (default)" in run("renderers").output
 
 
 @pytest.mark.parametrize(

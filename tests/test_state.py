@@ -21,7 +21,7 @@ def run(*args):
 
 def test_a_render_keeps_its_state_file_up_to_date_and_ends_it_done(tmp_path):
     seen = []
-    director = Director(cache_dir=tmp_path / "cache", renderer_options={"window": 4})
+    director = Director(renderer="animatic", cache_dir=tmp_path / "cache", renderer_options={"window": 4})
     director.watch = lambda snapshot: seen.append(json.loads(state_path(tmp_path / "m.mp4").read_text())["status"])
     result = director.render(make_board(scenes=2), tmp_path / "m.mp4")
     state = read_render_state(tmp_path / "m.mp4")
@@ -35,7 +35,7 @@ def test_a_crashed_render_says_where_it_stopped_and_the_rerun_resumes(tmp_path, 
     board = make_board(scenes=3)
     board.save(tmp_path / "b.json")
     crashing = CountingRenderer(fail_after=5)
-    director = Director(cache_dir=tmp_path / "cache", renderer_options={"window": 4})
+    director = Director(renderer="animatic", cache_dir=tmp_path / "cache", renderer_options={"window": 4})
     monkeypatch.setitem(director._built, "renderer", crashing)
     with pytest.raises(RuntimeError, match="simulated crash"):
         director.render(board, tmp_path / "m.mp4")
@@ -55,15 +55,15 @@ def test_a_crashed_render_says_where_it_stopped_and_the_rerun_resumes(tmp_path, 
 
 
 def test_a_different_render_replaces_the_state_instead_of_resuming_it(tmp_path):
-    Director(cache_dir=tmp_path / "cache", renderer_options={"window": 4}).render(make_board(scenes=1), tmp_path / "m.mp4")
-    Director(cache_dir=tmp_path / "cache", renderer_options={"window": 4}, seed=3).render(make_board(scenes=1), tmp_path / "m.mp4")
+    Director(renderer="animatic", cache_dir=tmp_path / "cache", renderer_options={"window": 4}).render(make_board(scenes=1), tmp_path / "m.mp4")
+    Director(renderer="animatic", cache_dir=tmp_path / "cache", renderer_options={"window": 4}, seed=3).render(make_board(scenes=1), tmp_path / "m.mp4")
     state = read_render_state(tmp_path / "m.mp4")
     assert state["run"] == 1 and state["render"]["seed"] == 3
 
 
 def test_cli_autoregressive_schedule_and_its_bars(tmp_path):
     make_board(scenes=2).save(tmp_path / "b.json")
-    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--schedule", "autoregressive", "--cache-dir", tmp_path / "c")
+    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--schedule", "autoregressive", "--renderer", "animatic", "--cache-dir", tmp_path / "c")
     assert result.exit_code == 0, result.output
     for bar in ("all jobs", "windows (autoregressive)", "scene scene_1", "scene scene_2", "encode"):
         assert bar in result.output

