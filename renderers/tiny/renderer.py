@@ -189,7 +189,7 @@ class TinyRenderer:
                 warp_guess([(anchor_frames[r], layouts[r][anchors[r]], 0.0)], layouts[r][f], 1.0, self.SIZE)[0]
                 for r, f in others
             ]
-            frames = self._sample(
+            drawn = self._sample(
                 self.keyframe_model,
                 images=torch.zeros(len(others), 0, self.SIZE, self.SIZE),
                 layouts=[layouts[r][f] for r, f in others],
@@ -200,7 +200,7 @@ class TinyRenderer:
                 strength=self.keyframe_strength,
                 guidance=self.layout_guidance,
             )
-            made = dict(zip(others, frames))
+            made = dict(zip(others, drawn))
         results = []
         for r, request in enumerate(requests):
             frames = [made[(r, f)] if f != anchors[r] else anchor_frames[r] for f in range(len(request.frames))]
