@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -50,6 +51,24 @@ def window_prompt(job: InfillJob, extra: str = "") -> FramePrompt:
     """One prompt for the window: every entity visible in any of its frames, then scene, setting, style."""
     visible = {entity for spec in job.frames for entity in spec.boxes}
     return frame_prompt(job.scene, [e.id for e in job.scene.entities if e.id in visible], extra)
+
+
+def pipeline_arguments(job: InfillJob, config: Any, prompt: str, width: int, height: int, window: WindowMap) -> dict[str, Any]:
+    """The keyword arguments every video pipeline here takes alike: prompt, negative prompt, size, length, steps,
+    guidance, the job's seed and numpy output. `config` is the renderer's `InfillConfig`."""
+    import torch
+
+    return dict(
+        prompt=prompt,
+        negative_prompt=config.negative_prompt,
+        width=width,
+        height=height,
+        num_frames=window.num_frames,
+        num_inference_steps=config.num_inference_steps,
+        guidance_scale=config.guidance_scale,
+        generator=torch.Generator().manual_seed(job.seed),
+        output_type="np",
+    )
 
 
 def frame_boxes(job: InfillJob, window: WindowMap) -> list[Mapping[str, Box]]:

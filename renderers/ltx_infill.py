@@ -27,7 +27,7 @@ from director.renderer import InfillJob
 from director.storyboard import Box
 from renderers.diffusers_config import InfillConfig
 from renderers.identity import box_mask, token_spans
-from renderers.infill_window import frame_boxes, known_image, map_window, read_targets, window_prompt
+from renderers.infill_window import frame_boxes, known_image, map_window, pipeline_arguments, read_targets, window_prompt
 from renderers.keyframe_plan import model_size
 
 LTX_DEFAULT_MAX_SEQUENCE_LENGTH = 128  # LTXConditionPipeline.__call__'s default
@@ -114,19 +114,11 @@ class LtxInfill:
             for frame, position in window.known
         ]
         call = dict(
+            pipeline_arguments(job, config, prompt.text, width, height, window),
             conditions=conditions or None,
-            prompt=prompt.text,
-            negative_prompt=config.negative_prompt,
-            width=width,
-            height=height,
-            num_frames=window.num_frames,
             frame_rate=config.frame_rate,
-            num_inference_steps=config.num_inference_steps,
-            guidance_scale=config.guidance_scale,
             image_cond_noise_scale=config.condition_noise,
             max_sequence_length=max_length,
-            generator=torch.Generator().manual_seed(job.seed),
-            output_type="np",
         )
         # 3. Generate, with the layout in the cross-attention when asked
         if config.attention_box_bias > 0:

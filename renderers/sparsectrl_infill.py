@@ -16,7 +16,7 @@ import torch
 from director.renderer import InfillJob
 from renderers.diffusers_config import InfillConfig
 from renderers.identity import token_spans
-from renderers.infill_window import frame_boxes, known_image, map_window, read_targets, window_prompt
+from renderers.infill_window import frame_boxes, known_image, map_window, pipeline_arguments, read_targets, window_prompt
 from renderers.keyframe_plan import model_size, unet_size_multiple
 from renderers.layout_attention import AttentionPlan, installed, regions_for
 
@@ -45,17 +45,7 @@ class SparseCtrlInfill:
         window = map_window(job, 1, max_frames=MAX_FRAMES)
         prompt = window_prompt(job, config.extra_prompt)
         known = [(frame, known_image(job, position, width, height)) for frame, position in window.known]
-        call = dict(
-            prompt=prompt.text,
-            negative_prompt=config.negative_prompt,
-            width=width,
-            height=height,
-            num_frames=window.num_frames,
-            num_inference_steps=config.num_inference_steps,
-            guidance_scale=config.guidance_scale,
-            generator=torch.Generator().manual_seed(job.seed),
-            output_type="np",
-        )
+        call = pipeline_arguments(job, config, prompt.text, width, height, window)
         if known:
             call.update(conditioning_frames=[image for _, image in known], controlnet_frame_indices=[frame for frame, _ in known])
         else:

@@ -14,7 +14,7 @@ import torch
 
 from director.renderer import InfillJob
 from renderers.diffusers_config import InfillConfig
-from renderers.infill_window import known_image, map_window, read_targets, window_prompt
+from renderers.infill_window import known_image, map_window, pipeline_arguments, read_targets, window_prompt
 from renderers.keyframe_plan import model_size
 
 
@@ -52,15 +52,7 @@ class WanInfill:
         video = self.pipe(
             image=known_image(job, 0, width, height),
             last_image=known_image(job, last, width, height) if last in positions else None,
-            prompt=window_prompt(job, config.extra_prompt).text,
-            negative_prompt=config.negative_prompt,
-            width=width,
-            height=height,
-            num_frames=window.num_frames,
-            num_inference_steps=config.num_inference_steps,
-            guidance_scale=config.guidance_scale,
-            generator=torch.Generator().manual_seed(job.seed),
-            output_type="np",
+            **pipeline_arguments(job, config, window_prompt(job, config.extra_prompt).text, width, height, window),
             **text,
         ).frames[0]
         return read_targets(np.asarray(video), job, window)
