@@ -30,7 +30,7 @@ from director.renderer import FrameSpec, InfillJob, KeyframeRequest, SceneContex
 from director.storyboard import Box, Entity
 from renderers.tiny.conditioning import coverage, warp_guess
 from renderers.tiny.detect import detect, iou
-from renderers.tiny.renderer import TinyRenderer
+from renderers.tiny.renderer import TinyRenderer, anchor_frame
 from renderers.tiny.train import HELD_OUT_SEEDS, to_tensor
 from renderers.tiny.world import BACKGROUNDS, Clip, background_caption, sample_clip
 
@@ -71,7 +71,7 @@ def placement(renderer: TinyRenderer, clips: int, keyframes: int, seeds: int = B
         specs = tuple(clip_spec(clip, ids, float(s), k) for k, s in enumerate(times))
         frames = renderer.keyframes([KeyframeRequest(scene, specs, seed=n)])[0]
         looks = {e.id: renderer.look(e).color for e in scene.entities}
-        anchor = max(range(keyframes), key=lambda f: (len(specs[f].boxes), -abs(f - (keyframes - 1) / 2)))
+        anchor = anchor_frame([spec.boxes for spec in specs])  # the keyframe the renderer draws first
         for k, s in enumerate(times):
             layout = clip.layout(float(s))
             truth = clip.frame(float(s), 32)

@@ -24,7 +24,7 @@ crisp pixels); known frames are box-filtered back down to 32x32.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -168,7 +168,7 @@ class TinyRenderer:
         # 2. conditioning of every frame
         layouts = [[self._placed(r.scene, spec) for spec in r.frames] for r in requests]
         backgrounds = [self._background(r.scene) for r in requests]
-        anchors = [_anchor(layout) for layout in layouts]
+        anchors = [anchor_frame(layout) for layout in layouts]
         # 3. the anchors, with the keyframe model
         noise = [_window_noise(r.seed, len(r.frames), self.SIZE) for r in requests]
         condition = global_condition(torch.stack([b for b, _ in backgrounds]), torch.tensor([t for _, t in backgrounds]))
@@ -338,8 +338,8 @@ def make_sampler():
     )
 
 
-def _anchor(layouts: list[list[Placed]]) -> int:
-    """The frame that shows the most entities (nearest the middle among equals)."""
+def anchor_frame(layouts: Sequence[Sized]) -> int:
+    """The frame that shows the most entities (nearest the middle among equals): a scene's anchor keyframe."""
     middle = (len(layouts) - 1) / 2
     return max(range(len(layouts)), key=lambda f: (len(layouts[f]), -abs(f - middle)))
 
