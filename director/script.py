@@ -44,6 +44,8 @@ class Speech:
     speaker: str | None
     text: str
     parenthetical: str | None = None
+    extension: str | None = None
+    """The cue's extension as written: 'V.O.', 'O.S.', "CONT'D" (the same person; V.O./O.S. are heard, not seen)."""
 
 
 Beat = Action | Speech
@@ -182,7 +184,7 @@ def _parse_fountain(text: str, source: str) -> Script:
         beats, transition = [], None
 
     def add_speech(cue: str, lines: list) -> None:
-        name = _character_name(cue)
+        name, extension = _character_name(cue), _cue_extension(cue)
         if name and name not in characters:
             characters.append(name)
         parenthetical = None
@@ -193,7 +195,7 @@ def _parse_fountain(text: str, source: str) -> Script:
             elif element.type == ElementType.DIALOGUE and element.text.strip():
                 spoken.append(element.text.strip())
         if spoken:
-            beats.append(Speech(name or None, " ".join(spoken), parenthetical))
+            beats.append(Speech(name or None, " ".join(spoken), parenthetical, extension))
 
     elements = list(document.elements)
     i = 0
@@ -233,8 +235,15 @@ def _parse_fountain(text: str, source: str) -> Script:
 
 def _character_name(cue: str) -> str:
     """'SARAH (V.O.)' -> 'Sarah'; '@McCLANE' -> 'McClane' kept as written when mixed case."""
-    name = re.sub(r"\(.*?\)", "", cue).strip().lstrip("@").rstrip("^").strip()
+    name = re.sub(r"\(.*?\)|\(.*$", "", cue).strip().lstrip("@").rstrip("^").strip()
+    name = " ".join(name.split())
     return name.title() if name.isupper() else name
+
+
+def _cue_extension(cue: str) -> str | None:
+    """'SARAH (V.O.)' -> 'V.O.'; several extensions are joined: 'SAM (O.S.) (CONT'D)' -> "O.S., CONT'D"."""
+    found = [e.strip() for e in re.findall(r"\(([^)]*)\)", cue) if e.strip()]
+    return ", ".join(found) or None
 
 
 def _parse_scene_list(text: str, source: str) -> Script:
@@ -268,8 +277,35 @@ SCENE_BREAK_WORDS = re.compile(
 MAX_SENTENCES_PER_SCENE = 3
 
 
+MAX_SENTENCE_WORDS = 60
+"""A longer run of words without a full stop is cut at its commas (or every 60 words), so that reading
+stays linear in the length of the text."""
+
+
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE_END.split(" ".join(text.split())) if s.strip()]
+    sentences = []
+    for sentence in SENTENCE_END.split(" ".join(text.split())):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        if sentence.count(" ") < MAX_SENTENCE_WORDS:
+            sentences.append(sentence)
+        else:
+            sentences.extend(_cut_long_sentence(sentence))
+    return sentences
+
+
+def _cut_long_sentence(sentence: str) -> list[str]:
+    pieces: list[str] = []
+    current: list[str] = []
+    for word in sentence.split(" "):
+        current.append(word)
+        if len(current) >= MAX_SENTENCE_WORDS or (len(current) >= MAX_SENTENCE_WORDS // 3 and word.endswith((",", ";", ":"))):
+            pieces.append(" ".join(current).rstrip(",;:") + ".")
+            current = []
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
 
 
 def _parse_prose(text: str, source: str) -> Script:

@@ -7,9 +7,9 @@ the embedded renderer's world, so a word planned here is a thing drawn there.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 # noun (singular) -> category
 NOUNS: dict[str, str] = {
@@ -253,30 +253,62 @@ TIMES_OF_DAY = {
 
 
 def singular(word: str) -> str | None:
-    """The singular if `word` is a known plural noun, else None."""
-    if word in IRREGULAR_PLURALS:
-        return IRREGULAR_PLURALS[word]
-    if word.endswith("ies") and word[:-3] + "y" in NOUNS:
-        return word[:-3] + "y"
-    if word.endswith("es") and word[:-2] in NOUNS:
-        return word[:-2]
-    if word.endswith("s") and word[:-1] in NOUNS:
-        return word[:-1]
-    return None
+    """The singular if `word` is a plural noun the default lexicon knows, else None."""
+    return DEFAULT.singular(word)
 
 
-_EXTRA_NOUNS_LOCK = threading.Lock()
+# -- screenplay conventions --------------------------------------------------------------------
+# What no parser knows: the words a screenplay shouts in CAPS that are never cast members.
+
+# Camera directions, shot sizes and transitions ("CLOSE ON", "ANGLE ON", "WE PUSH IN", "SLOW MOTION").
+SCREEN_DIRECTIONS = frozenset(
+    """angle close closeup close-up cu ecu ecu insert pov wide shot shots pan pans panning tilt tilts zoom zooms
+    dolly track tracking truck push pushes pull crane aerial overhead establishing slow motion super title
+    titles caption intercut montage flashback flash series back scene continuous later moments cut cuts fade
+    fades dissolve dissolves smash match reverse ots two-shot master freeze frame split screen end credits
+    black white on off we see hear v.o. o.s. o.c. vo os oc cont'd cont d mos sfx fx vfx b.g. bg f.g. fg""".split()
+)
+# Words before a cue name that mark the same person at another age ("YOUNG SAM", "OLD SAM").
+AGE_PREFIXES = frozenset(["young", "younger", "old", "older", "elderly", "little", "adult", "teen", "teenage", "baby", "grown"])
+# Cue extensions: heard, not seen.
+OFF_SCREEN_EXTENSIONS = frozenset(["v.o.", "vo", "v/o", "o.s.", "os", "o.c.", "oc", "off", "off screen", "off-screen", "voice over", "voice-over", "phone", "on phone", "filtered", "radio", "intercom", "tv", "on tv", "pre-lap", "prelap"])
+# Verbs of a state rather than an event: a sentence with no other verb only describes, and takes no time.
+STATIVE_VERBS = frozenset(
+    """be have sit stand lie sleep rest wait remain stay seem appear_to hang lean perch sprawl slump
+    contain hold_still wear sit_still""".split()
+)
+# Nouns for groups that are drawn as one crowd: "the band", "the crowd".
+GROUP_NOUNS = frozenset(["band", "crowd", "audience", "group", "family", "team", "gang", "crew", "choir", "army", "mob", "orchestra", "class", "troop", "couple", "pack", "herd", "flock", "swarm"])
+# Colour words a writer uses that the renderers know under another name.
+COLOR_SYNONYMS = {"grey": "gray", "ginger": "orange", "blonde": "yellow", "blond": "yellow", "crimson": "red", "scarlet": "red", "navy": "blue", "tan": "brown", "auburn": "brown"}
 
 
-@contextmanager
-def extra_nouns(nouns: dict[str, str]) -> Iterator[None]:
-    """Read with more nouns (noun -> category) for a while: the LLM planner teaches the reader
-    things the model found that this lexicon lacks ("a penguin"). Restored on exit; one at a time."""
-    with _EXTRA_NOUNS_LOCK:
-        added = {noun: category for noun, category in nouns.items() if noun not in NOUNS}
-        NOUNS.update(added)
-        try:
-            yield
-        finally:
-            for noun in added:
-                del NOUNS[noun]
+@dataclass(frozen=True)
+class Lexicon:
+    """The word lists one reading uses, passed in and never changed: `with_nouns` makes a new one."""
+
+    nouns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(dict(NOUNS)))
+
+    def with_nouns(self, extra: Mapping[str, str]) -> Lexicon:
+        """A lexicon that also knows `extra` (noun -> category): things a model found that this one lacks."""
+        added = {noun: category for noun, category in extra.items() if noun not in self.nouns}
+        return self if not added else Lexicon(nouns=MappingProxyType({**self.nouns, **added}))
+
+    def singular(self, word: str) -> str | None:
+        """The singular if `word` is a known plural noun, else None."""
+        if word in IRREGULAR_PLURALS:
+            return IRREGULAR_PLURALS[word]
+        for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
+            if word.endswith(suffix) and word[: -len(suffix)] + replacement in self.nouns:
+                return word[: -len(suffix)] + replacement
+        return None
+
+    def head_noun(self, word: str) -> tuple[str, bool] | None:
+        """(singular noun, is plural) for a noun this lexicon knows, else None."""
+        if word in self.nouns:
+            return word, False
+        single = self.singular(word)
+        return (single, True) if single is not None else None
+
+
+DEFAULT = Lexicon()

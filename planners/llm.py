@@ -205,8 +205,7 @@ class LLMPlanner:
             for t in found
             if t.noun not in lx.NOUNS and t.noun not in names and _is_noun_phrase_head(t.noun, script_scene.action_text)
         }
-        with lx.extra_nouns(taught if self.use_rules else {}):
-            draft = RulesPlanner().plan(script, options)
+        draft = RulesPlanner(lexicon=lx.DEFAULT.with_nouns(taught if self.use_rules else {})).plan(script, options)
         if self.use_rules:
             self.report.used["cast"] += len(taught)
         cast: dict[str, Entity] = {e.id: e for e in draft.entities}

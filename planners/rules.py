@@ -1,33 +1,45 @@
-"""The rules planner: a script -> a storyboard with a lexicon and patterns, no LLM.
+"""The rules planner: a script -> a storyboard with a dependency parser, a lexicon and patterns; no LLM.
 
-Fast, offline and deterministic: the fallback when no model is at hand, and
-the workhorse of the tests. What it does, scene by scene:
+Fast, offline and deterministic: the fallback when no model is at hand, the
+draft the LLM planner starts from, and the workhorse of the tests. It reads as
+a script supervisor would, scene by scene:
 
 1. **Scenes** come from the script's own structure (`director.script`):
    Fountain scene headings, "Scene N:" lines, or prose paragraphs.
-2. **Timing**: each beat (an action sentence or a line of dialogue) gets a
-   duration from its length; the scene lasts as long as its beats.
-3. **Cast and coreference**: noun phrases whose head is in the lexicon
-   ("a small black cat", "two red balloons"), names ("Mira", Fountain's
-   "SARAH"), and pronouns. "a/an/another/two X" introduces new identities;
-   "the X", "her X" and bare "X" refer back to the most recent X (matching
-   colour if given); he/she/it/they to the most recent fitting entity. The cast
-   is one registry for the whole story, so "the cat" in scene 4 is scene 1's cat.
+2. **Parsing**: every action sentence goes through spaCy (`planners.reading`):
+   parts of speech, lemmas, dependencies and named entities, with Fountain's
+   CAPS shown to the parser in ordinary case.
+3. **Cast and coreference**, by screenplay convention: a character cue names a
+   person (its extension, V.O., O.S., CONT'D, is the same person; V.O./O.S. are
+   heard, not seen); "YOUNG SAM" is Sam; a CAPS name with an age ("NORA (40)")
+   or an appositive ("A fat ginger cat, PEPPER", "her uncle RAY") is one
+   identity of that kind; a CAPS word with no sign of being a name (a sound
+   cue, a camera direction, emphasis) is never cast. Noun phrases whose head is
+   in the lexicon ("a small black cat", "three moving cars", "a barn owl") are
+   things; "a/an/another/two X" introduces new identities, "the X", "her X"
+   refer back; he/she/it/they to the most recent fitting entity or group. The
+   cast is one registry for the whole story.
 4. **Scene graph**: spatial phrases between two mentions ("to the left of",
-   "on top of", "beside") become relations; action verbs ("chases", "holds",
-   "looks at") become timed action edges.
-5. **Motions and visibility**: "from the left to the right", "enters from the
-   upper right", "leaves to the left", "first ... to the top left, then to the
-   bottom right", "appears only in the second half".
-6. **Layout**: the deterministic solver (`director.layout`) turns all of that
-   into a box per entity per keyframe.
+   "on top of", "beside") become relations; action verbs ("chases", "holds")
+   become timed action edges.
+5. **Motions and visibility**: "from the left to the right", "toward a train
+   on the right", "enters from the upper right", "first ... then ...",
+   "appears only in the second half".
+6. **Timing**: dialogue lasts as long as it takes to read (at least 1 s, at
+   most 17 characters a second); action sentences where something happens
+   share the rest; sentences that only describe take no time of their own.
+7. **Layout**: the deterministic solver (`director.layout`).
+
+The planner keeps no state between calls: each `plan` is a `_PlanRun` of its own.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from director.layout import plan_layout
 from director.planner import PlanOptions
@@ -44,57 +56,66 @@ from director.storyboard import (
     Visibility,
 )
 from planners import lexicon as lx
+from planners.reading import Word, load_parser, read_sentences
 
 log = logging.getLogger(__name__)
 
 MIN_SCENE_SECONDS = 3.0
-MAX_SCENE_SECONDS = 20.0
+MAX_ACTION_SECONDS = 20.0
+"""Action alone never makes a scene longer than this; dialogue takes what it needs."""
+MIN_LINE_SECONDS = 1.0
+MAX_CHARACTERS_PER_SECOND = 17.0  # subtitle reading speed (Netflix's adult guideline)
+MAX_ID_LENGTH = 40  # ids are at most 64 characters; leave room for "_12"
 
-
-@dataclass
-class _Token:
-    text: str
-    low: str
-
-
-def _tokenize(sentence: str) -> list[_Token]:
-    words = re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*|'s|’s|\d+(?:\.\d+)?|[.,;:!?]", sentence)
-    return [_Token(w, w.lower().replace("’", "'")) for w in words]
+PEOPLE = frozenset(["person", "child", "robot"])
+_POSSESSIVES = frozenset(["his", "her", "its", "their", "my", "our", "your"])
 
 
 @dataclass
 class _Mention:
-    start: int  # token span [start, end)
+    start: int  # word span [start, end)
     end: int
     ids: list[str]
 
 
 @dataclass
 class _Cast:
-    """The story's identities, with recency for coreference."""
+    """The story's identities, with aliases for names and recency for coreference."""
 
+    lexicon: lx.Lexicon
     entities: dict[str, Entity] = field(default_factory=dict)
     nouns: dict[str, str] = field(default_factory=dict)  # id -> head noun as written
     gender: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)  # "sam hale", "sam" -> id
+    alias_starts: dict[str, list[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(list))
+    by_category: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     last_seen: dict[str, int] = field(default_factory=dict)
     last_subject: dict[str, int] = field(default_factory=dict)  # pronouns prefer recent subjects
-    unintroduced: set[str] = field(default_factory=set)  # script characters no action line has described yet
+    last_group: list[str] = field(default_factory=list)  # the latest mention of several: "they"
+    unintroduced: dict[str, str] = field(default_factory=dict)  # name (lower) -> id, for characters no action line has described
+    next_suffix: dict[str, int] = field(default_factory=dict)
     clock: int = 0
 
     def touch(self, ids: list[str]) -> list[str]:
         self.clock += 1
         for entity_id in ids:
             self.last_seen[entity_id] = self.clock
+        if len(ids) > 1:
+            self.last_group = list(ids)
         return ids
 
     def _new_id(self, base: str) -> str:
         base = re.sub(r"[^a-z0-9]+", "_", base.lower()).strip("_") or "thing"
         if not base[0].isalpha():
             base = "e_" + base
-        candidate, k = base, 2
-        while candidate in self.entities:
-            candidate, k = f"{base}_{k}", k + 1
-        return candidate
+        base = base[:MAX_ID_LENGTH].rstrip("_")
+        if base not in self.entities:
+            return base
+        k = self.next_suffix.get(base, 2)
+        while f"{base}_{k}" in self.entities:
+            k += 1
+        self.next_suffix[base] = k + 1
+        return f"{base}_{k}"
 
     def add(self, name: str, category: str, noun: str, attributes: dict[str, str], description: str) -> str:
         entity_id = self._new_id(name)
@@ -102,29 +123,65 @@ class _Cast:
             id=entity_id, name=name, category=category, description=description, attributes=attributes
         )
         self.nouns[entity_id] = noun
+        self.by_category[category].append(entity_id)
+        self._learn_gender(entity_id, noun)
+        return entity_id
+
+    def _learn_gender(self, entity_id: str, noun: str) -> None:
         if noun in lx.FEMALE_WORDS:
             self.gender[entity_id] = "f"
         elif noun in lx.MALE_WORDS:
             self.gender[entity_id] = "m"
-        return entity_id
+
+    def alias(self, name: str, entity_id: str) -> None:
+        key = " ".join(name.lower().split())
+        if key and key not in self.aliases:
+            self.aliases[key] = entity_id
+            words = tuple(key.split())
+            self.alias_starts[words[0]].append(words)
+            self.alias_starts[words[0]].sort(key=len, reverse=True)
+
+    def find(self, name: str) -> str | None:
+        return self.aliases.get(" ".join(name.lower().split()))
 
     def named(self, name: str, category: str = "person", noun: str = "person") -> str:
-        for entity_id, entity in self.entities.items():
-            if entity.name.lower() == name.lower():
-                return entity_id
-        return self.add(name, category, noun, {}, name)
+        """The identity called `name`, made if new; 'Sam' finds 'Sam Hale' and 'Young Sam' finds 'Sam'."""
+        found = self.find(name) or self._same_person(name)
+        if found is not None:
+            self.alias(name, found)
+            return found
+        entity_id = self.add(name, category, noun, {}, name)
+        self.alias(name, entity_id)
+        first = name.split()[0] if len(name.split()) > 1 and name.split()[0].lower() not in lx.AGE_PREFIXES else None
+        if first and first.lower() not in self.aliases and not first.endswith("."):  # "Sam Hale" is also "Sam"
+            self.alias(first, entity_id)
+        return entity_id
+
+    def _same_person(self, name: str) -> str | None:
+        words = name.lower().split()
+        if len(words) > 1 and words[0] in lx.AGE_PREFIXES:  # "Young Sam", "Old Sam"
+            return self.find(" ".join(words[1:])) or self._same_person(" ".join(words[1:]))
+        if len(words) > 1:  # "Sam Hale" introduced after the cue "SAM"
+            found = self.find(words[0])
+            if found is not None and self.entities[found].category in PEOPLE and len(self.entities[found].name.split()) == 1:
+                return found
+        return None
 
     def character(self, name: str) -> str:
-        """A speaking character from the script; 'OWL' is an owl until an action line says more."""
+        """A speaking character from the script's cues; 'OWL' is an owl until an action line says more."""
         word = name.lower()
-        category = lx.NOUNS.get(word, "person")
-        entity_id = self.named(name, category, word if word in lx.NOUNS else "person")
-        self.unintroduced.add(entity_id)
+        category = self.lexicon.nouns.get(word, "person")
+        entity_id = self.named(name, category, word if word in self.lexicon.nouns else "person")
+        if self.entities[entity_id].description == self.entities[entity_id].name:
+            self.unintroduced[self.entities[entity_id].name.lower()] = entity_id
         return entity_id
 
     def describe(self, entity_id: str, category: str, noun: str, attributes: dict[str, str], description: str) -> None:
         """What an action line says a named entity is: 'a little girl named Mira', 'her dog BISCUIT'."""
         entity = self.entities[entity_id]
+        if entity.category != category:
+            self.by_category[entity.category].remove(entity_id)
+            self.by_category[category].append(entity_id)
         self.entities[entity_id] = entity.model_copy(
             update={
                 "category": category,
@@ -133,26 +190,19 @@ class _Cast:
             }
         )
         self.nouns[entity_id] = noun
-        self.unintroduced.discard(entity_id)
-        if noun in lx.FEMALE_WORDS:
-            self.gender[entity_id] = "f"
-        elif noun in lx.MALE_WORDS:
-            self.gender[entity_id] = "m"
+        self.unintroduced.pop(entity.name.lower(), None)
+        self._learn_gender(entity_id, noun)
 
     def introduced_as(self, noun: str, label: str) -> str | None:
         """A character not yet described whose name is this noun phrase ('OWL' for 'an old owl')."""
-        for entity_id in sorted(self.unintroduced):
-            if self.entities[entity_id].name.lower() in (noun, label):
-                return entity_id
-        return None
+        return self.unintroduced.get(noun) or self.unintroduced.get(label)
 
     def mark_subject(self, ids: list[str]) -> None:
         for entity_id in ids:
             self.last_subject[entity_id] = self.clock
 
-    def recent(self, ids: list[str] | None = None) -> list[str]:
-        pool = ids if ids is not None else list(self.entities)
-        return sorted(pool, key=lambda i: -self.last_seen.get(i, 0))
+    def recent(self, ids: list[str]) -> list[str]:
+        return sorted(ids, key=lambda i: -self.last_seen.get(i, 0))
 
     def salient(self, ids: list[str]) -> list[str]:
         """Most salient first: the subject of the latest clause, then the most recently mentioned."""
@@ -160,11 +210,11 @@ class _Cast:
 
     def definite(self, category: str, noun: str, attributes: dict[str, str]) -> list[str]:
         """The most recent entity this noun phrase can mean, preferring the same noun."""
+        color = attributes.get("color")
         candidates = [
             entity_id
-            for entity_id, entity in self.entities.items()
-            if entity.category == category
-            and all(entity.attributes.get(k, v) == v for k, v in attributes.items() if k == "color")
+            for entity_id in self.by_category.get(category, [])
+            if color is None or self.entities[entity_id].attributes.get("color", color) == color
         ]
         same_noun = [i for i in candidates if self.nouns.get(i) == noun]
         ranked = self.recent(same_noun or candidates)
@@ -175,85 +225,108 @@ class _Cast:
                 self.entities[ranked[0]] = entity.model_copy(update={"attributes": {**entity.attributes, **new_attributes}})
         return ranked[:1]
 
+    def _seen(self, pool: list[str]) -> list[str]:
+        return [i for i in pool if i in self.last_seen]
+
     def pronoun(self, word: str) -> list[str]:
-        people = {i for i, e in self.entities.items() if e.category in ("person", "child", "robot")}
+        people = [i for c in PEOPLE for i in self.by_category.get(c, [])]
+        if word in ("they", "them", "themselves"):  # the last group mentioned together, else the latest two
+            group = [i for i in self.last_group if i in self.last_seen]
+            if len(group) > 1 and all(self.last_seen[i] >= self.clock - 8 for i in group):
+                return group
+            return self.recent(self._seen(list(self.last_seen)))[:2]
         if word in ("he", "him", "himself"):
             pool = [i for i in people if self.gender.get(i) != "f"]
         elif word in ("she", "herself", "her"):
             pool = [i for i in people if self.gender.get(i) != "m"]
-        elif word in ("it", "itself"):
-            pool = [i for i in self.entities if i not in people] or list(self.entities)
-        else:  # they / them: the last group mentioned together
-            recent = self.recent()
-            if not recent:
-                return []
-            top = self.last_seen[recent[0]]
-            group = [i for i in recent if self.last_seen[i] == top]
-            return group if len(group) > 1 else recent[:2]
-        ranked = self.salient(pool)
-        if ranked and word in ("he", "him", "himself", "she", "herself", "her") and ranked[0] not in self.gender:
-            self.gender[ranked[0]] = "m" if word.startswith("h") and word != "her" and word != "herself" else "f"
+        else:  # it, itself
+            things = [i for i in self.last_seen if self.entities[i].category not in PEOPLE]
+            pool = things or list(self.last_seen)
+        ranked = self.salient(self._seen(pool))
+        if ranked and word not in ("it", "itself") and ranked[0] not in self.gender:
+            self.gender[ranked[0]] = "f" if word in ("she", "her", "herself") else "m"
         return ranked[:1]
 
 
 class RulesPlanner:
-    """Plans from the script's structure with a lexicon and patterns; no LLM. Fast, offline, deterministic."""
+    """Plans from the script's structure with a parser, a lexicon and patterns; no LLM. Fast, offline, deterministic."""
 
     name = "rules"
-    VERSION = "rules-1"
+    VERSION = "rules-2"
+
+    def __init__(self, lexicon: lx.Lexicon | None = None, parser: str | None = None) -> None:
+        self.lexicon = lexicon or lx.DEFAULT
+        self.parser = parser
 
     def plan(self, script: Script, options: PlanOptions | None = None) -> Storyboard:
-        options = options or PlanOptions()
-        cast = _Cast()
-        for character in script.characters:
-            cast.character(character)
+        return _PlanRun(script, options or PlanOptions(), self.lexicon, load_parser(self.parser)).storyboard(self.VERSION)
+
+
+class _PlanRun:
+    """One reading of one script: its cast, its parsed sentences, its scenes."""
+
+    def __init__(self, script: Script, options: PlanOptions, lexicon: lx.Lexicon, nlp: Any) -> None:
+        self.script, self.options, self.lexicon, self.nlp = script, options, lexicon, nlp
+        self.cast = _Cast(lexicon)
+        # Base names first, so "YOUNG SAM" and "SAM (V.O.)" find Sam.
+        for character in sorted(script.characters, key=lambda c: len(c.split())):
+            self.cast.character(character)
+        self.named_words = _named_words(script) | {w.lower() for c in script.characters for w in c.split()}
+
+    def is_name(self, word: str) -> bool:
+        return word in self.named_words or word in self.cast.aliases
+
+    def storyboard(self, version: str) -> Storyboard:
         scenes: list[Scene] = []
         background = "an open field"
-        for k, script_scene in enumerate(script.scenes):
-            scene, background = self._plan_scene(k, script_scene, cast, background, options)
+        for k, script_scene in enumerate(self.script.scenes):
+            scene, background = self._plan_scene(k, script_scene, background)
             scenes.append(scene)
         if scenes[-1].transition.kind == "crossfade":
             scenes[-1] = scenes[-1].model_copy(update={"transition": Transition(kind="fade_to_black", duration=0.5)})
         used = {entity_id for scene in scenes for entity_id in scene.entities} | {
             line.speaker for scene in scenes for line in scene.dialogue if line.speaker
         }
+        options = self.options
         return Storyboard(
-            title=options.title or script.title or "Untitled",
+            title=options.title or self.script.title or "Untitled",
             fps=options.fps,
             width=options.width,
             height=options.height,
             style=options.style,
-            entities=[e for i, e in cast.entities.items() if i in used],
+            entities=[e for i, e in self.cast.entities.items() if i in used],
             scenes=scenes,
-            provenance=Provenance(planner="rules", model=None, prompt_version=self.VERSION, seed=options.seed),
+            provenance=Provenance(planner="rules", model=None, prompt_version=version, seed=options.seed),
         )
 
     # -- one scene ---------------------------------------------------------------------------------
 
-    def _plan_scene(
-        self, k: int, script_scene: ScriptScene, cast: _Cast, previous_background: str, options: PlanOptions
-    ) -> tuple[Scene, str]:
-        beats = _timed_beats(script_scene)
-        duration = beats[-1][2] if beats else MIN_SCENE_SECONDS
+    def _plan_scene(self, k: int, script_scene: ScriptScene, previous_background: str) -> tuple[Scene, str]:
+        cast = self.cast
+        beats = _beats(script_scene)
+        sentences = [b.text for b in beats if isinstance(b, Action)]
+        parsed = iter(read_sentences(self.nlp, sentences, self.is_name))
+        words = {id(b): next(parsed) for b in beats if isinstance(b, Action)}
+        timed = _timed_beats(beats, self._takes_time(beats, words))
+        duration = max((end for _, _, end in timed), default=MIN_SCENE_SECONDS)
         present: list[str] = []
         relations: list[Relation] = []
         motions: list[Motion] = []
         visibility: list[Visibility] = []
         dialogue: list[DialogueLine] = []
-
         initial: dict[str, str] = {}
 
         def mark_present(ids: list[str]) -> None:
             present.extend(i for i in ids if i not in present)
 
-        for beat, start, end in beats:
+        for beat, start, end in timed:
             if isinstance(beat, Speech):
                 speaker = cast.touch([cast.named(beat.speaker)])[0] if beat.speaker else None
-                if speaker:
+                if speaker and not _heard_only(beat):
                     mark_present([speaker])
                 dialogue.append(DialogueLine(speaker=speaker, text=beat.text, start=start, end=end))
                 continue
-            reader = _SentenceReader(beat.text, cast, start, end, duration)
+            reader = _SentenceReader(words[id(beat)], self, start, end, duration)
             mark_present(reader.mentioned)
             relations.extend(reader.relations)
             motions.extend(reader.motions)
@@ -263,7 +336,7 @@ class RulesPlanner:
 
         motions = _start_from_initial_places(motions, initial)
         relations = _unique(relations)
-        background = _background(script_scene, previous_background)
+        background = _background(script_scene, previous_background, self.lexicon)
         scene = Scene(
             id=f"scene_{k + 1}",
             heading=script_scene.heading,
@@ -277,41 +350,115 @@ class RulesPlanner:
             dialogue=dialogue,
             transition=_transition(script_scene.transition),
         )
-        result = plan_layout(scene, cast.entities, aspect=options.width / options.height)
+        result = plan_layout(scene, cast.entities, aspect=self.options.width / self.options.height)
         for note in result.notes:
             log.info(note)
         return scene.model_copy(update={"layouts": result.layouts}), background
+
+    def _takes_time(self, beats: list[Action | Speech], words: dict[int, list[Word]]) -> dict[int, bool]:
+        """Which action sentences take time of their own. Sentences that only describe the opening state
+        ('A ball is initially on the lower left.') hold from the start and take none, unless someone
+        enters later (the scene is shown before the entrance); after the first event, every sentence is a beat."""
+        takes: dict[int, bool] = {}
+        actions = [b for b in beats if isinstance(b, Action)]
+        entrance_at = [any(w.low in lx.ENTER_WORDS for w in words[id(b)]) for b in actions]
+        started = False
+        for k, beat in enumerate(actions):
+            eventful = self._eventful(words[id(beat)])
+            started = started or eventful
+            takes[id(beat)] = started or any(entrance_at[k + 1 :])
+        return takes
+
+    def _eventful(self, words: list[Word]) -> bool:
+        """Does something happen in this sentence (a move, an entrance, an action), or does it only describe?"""
+        for w in words:
+            if w.low in lx.MOTION_VERBS or w.low in lx.ENTER_WORDS or w.low in lx.EXIT_WORDS:
+                return True
+            if w.pos == "VERB" and w.lemma not in lx.STATIVE_VERBS and w.dep not in ("amod", "acl"):
+                return True
+            if w.low in _ACTION_VERBS:  # the parser's small model can take 'waves' for a noun
+                return True
+        return False
+
+
+_ACTION_VERBS = frozenset(phrase[0] for phrase, _ in lx.ACTION_PHRASES)
+
+
+def _heard_only(speech: Speech) -> bool:
+    """A V.O. or O.S. line: the speaker is heard, not seen."""
+    if not speech.extension:
+        return False
+    parts = {p.strip().lower() for p in speech.extension.split(",")}
+    return bool(parts & lx.OFF_SCREEN_EXTENSIONS)
+
+
+_MID_SENTENCE_NAME = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]+(?:[-'][A-Za-z]+)?)\b")
+
+
+def _named_words(script: Script) -> set[str]:
+    """Words the script writes as names mid-sentence ('... and Pepper jumps'): a CAPS word that is also
+    written this way is a name, not a sound or emphasis."""
+    found: set[str] = set()
+    for scene in script.scenes:
+        for beat in scene.beats:
+            if isinstance(beat, Action):
+                found.update(m.group(1).lower() for m in _MID_SENTENCE_NAME.finditer(beat.text))
+    return found
 
 
 # -- timing ---------------------------------------------------------------------------------------
 
 
-def _beat_seconds(beat: Action | Speech) -> float:
-    words = len(beat.text.split())
-    if isinstance(beat, Speech):
-        return min(max(0.6 + 0.4 * words, 1.2), 8.0)  # about 150 words a minute
-    return min(max(1.0 + 0.15 * words, 1.5), 4.0)
-
-
-def _timed_beats(scene: ScriptScene) -> list[tuple[Action | Speech, float, float]]:
-    """Beats (action split into sentences) with start and end times; the scene lasts 3-20 s in
-    half-second steps."""
+def _beats(scene: ScriptScene) -> list[Action | Speech]:
+    """The scene's beats with action split into sentences."""
     beats: list[Action | Speech] = []
     for beat in scene.beats:
         if isinstance(beat, Action):
             beats.extend(Action(s) for s in split_sentences(beat.text))
         else:
             beats.append(beat)
+    return beats
+
+
+def _line_seconds(speech: Speech) -> float:
+    """As long as the line takes to read as a subtitle: at least 1 s, at most 17 characters a second,
+    and about 150 words a minute."""
+    return max(MIN_LINE_SECONDS, len(speech.text) / MAX_CHARACTERS_PER_SECOND, 0.4 * len(speech.text.split()))
+
+
+def _action_seconds(action: Action) -> float:
+    return min(max(1.0 + 0.15 * len(action.text.split()), 1.5), 4.0)
+
+
+def _timed_beats(beats: list[Action | Speech], eventful: dict[int, bool]) -> list[tuple[Action | Speech, float, float]]:
+    """Beats with start and end times. Dialogue gets what it needs; action sentences where something
+    happens share at most 20 s; sentences that only describe take no time of their own (they hold for
+    the whole scene). The scene lasts at least 3 s, in half-second steps."""
     if not beats:
         return []
-    seconds = [_beat_seconds(b) for b in beats]
+    seconds = [
+        _line_seconds(b) if isinstance(b, Speech) else (_action_seconds(b) if eventful[id(b)] else 0.0) for b in beats
+    ]
+    action_total = sum(s for b, s in zip(beats, seconds, strict=True) if isinstance(b, Action))
+    if action_total > MAX_ACTION_SECONDS:
+        scale = MAX_ACTION_SECONDS / action_total
+        seconds = [s * scale if isinstance(b, Action) else s for b, s in zip(beats, seconds, strict=True)]
     total = sum(seconds)
-    if total > MAX_SCENE_SECONDS:
-        seconds = [s * MAX_SCENE_SECONDS / total for s in seconds]
-    duration = min(max(MIN_SCENE_SECONDS, -(-sum(seconds) * 2 // 1) / 2), MAX_SCENE_SECONDS)
-    seconds[-1] += duration - sum(seconds)
+    duration = max(MIN_SCENE_SECONDS, -(-total * 2 // 1) / 2)
+    timed_ones = [k for k, s in enumerate(seconds) if s > 0]
+    if timed_ones:  # stretch the last timed beat (an action one if any) to the scene's end
+        actions = [k for k in timed_ones if isinstance(beats[k], Action)]
+        if actions:
+            stretch = (duration - total) / len(actions)
+            for k in actions:
+                seconds[k] += stretch
+        else:
+            seconds[timed_ones[-1]] += duration - total
     timed, t = [], 0.0
     for beat, s in zip(beats, seconds, strict=True):
+        if s == 0.0:
+            timed.append((beat, 0.0, duration))
+            continue
         end = round(min(t + s, duration), 3)
         timed.append((beat, round(t, 3), end))
         t = end
@@ -322,12 +469,14 @@ def _timed_beats(scene: ScriptScene) -> list[tuple[Action | Speech, float, float
 
 
 class _SentenceReader:
-    """Mentions, relations, motions and visibility of one action sentence spanning [start, end]."""
+    """Mentions, relations, motions and visibility of one parsed action sentence spanning [start, end]."""
 
-    def __init__(self, sentence: str, cast: _Cast, start: float, end: float, duration: float) -> None:
-        self.cast = cast
-        self.tokens = _tokenize(sentence)
-        self.low = [t.low for t in self.tokens]
+    def __init__(self, words: list[Word], run: _PlanRun, start: float, end: float, duration: float) -> None:
+        self.run = run
+        self.cast = run.cast
+        self.lexicon = run.lexicon
+        self.tokens = words
+        self.low = [w.low for w in words]
         whole = start <= 0 and end >= duration
         self.span = (None, None) if whole else (start, end)
         self.duration = duration
@@ -346,89 +495,127 @@ class _SentenceReader:
     def _find_mentions(self) -> list[_Mention]:
         mentions: list[_Mention] = []
         i = 0
-        tokens, low = self.tokens, self.low
-        while i < len(tokens):
+        low = self.low
+        while i < len(self.tokens):
             found = self._character_at(i) or self._noun_phrase_at(i) or self._pronoun_at(i) or self._name_at(i)
             if found:
+                found = self._appositive_after(found)
                 mentions.append(found)
                 self.cast.touch(found.ids)
                 i = found.end
             else:
                 i += 1
-        # "A cat and a dog": mentions joined by "and" were touched one after the other; group them.
-        for a, b in zip(mentions, mentions[1:]):
-            if b.start - a.end == 1 and low[a.end] in ("and", ","):
-                self.cast.touch(a.ids + b.ids)
+        # "A cat and a dog", "Anna, Ben and Carl": mentions joined by "and" or commas form a group.
+        group: list[_Mention] = []
+        for mention in mentions:
+            if group and mention.start - group[-1].end in (1, 2) and all(w in ("and", ",") for w in low[group[-1].end : mention.start]):
+                group.append(mention)
+            else:
+                if len(group) > 1:
+                    self.cast.touch([i for m in group for i in m.ids])
+                group = [mention]
+        if len(group) > 1:
+            self.cast.touch([i for m in group for i in m.ids])
         return mentions
 
     def _character_at(self, i: int) -> _Mention | None:
-        """A known name, however cased ('SARAH', 'Old Man')."""
-        for entity_id, entity in self.cast.entities.items():
-            if entity.category not in ("person", "child", "robot") or entity.name != entity.description:
-                continue
-            words = entity.name.lower().split()
-            if self.low[i : i + len(words)] == words and self.tokens[i].text[0].isupper():
+        """A known name, however cased ('SARAH', 'Sam Hale', 'Old Man')."""
+        token = self.tokens[i]
+        if not token.text[:1].isupper():
+            return None
+        for words in self.cast.alias_starts.get(token.low, ()):
+            if tuple(self.low[i : i + len(words)]) == words:
                 end = i + len(words)
+                entity_id = self.cast.aliases[" ".join(words)]
+                # "SAM HALE" after "SAM": the longer name is the same person, say it once.
+                while end < len(self.tokens) and self.tokens[end].shouted and self.tokens[i].shouted and self._name_word(end):
+                    end += 1
                 if end < len(self.low) and self.low[end] == "'s":
                     end += 1
                 return _Mention(i, end, [entity_id])
         return None
 
+    def _name_word(self, k: int) -> bool:
+        word = self.tokens[k]
+        return word.low not in lx.SCREEN_DIRECTIONS and word.pos in ("PROPN", "NOUN", "ADJ", "X") and word.low.isalpha()
+
+    def _modifier(self, k: int) -> bool:
+        """Can this word stand inside a noun phrase before its head ('three *moving* cars', 'a *fishing* boat')?"""
+        word, lex = self.tokens[k], self.lexicon
+        if word.low in lx.COLORS or word.low in lx.COLOR_SYNONYMS or word.low in lx.SIZES or word.low in lx.OTHER_ADJECTIVES or word.low in lx.NOUN_MODIFIERS:
+            return True
+        if word.low in self.cast.aliases or word.low in lx.DEFINITE or word.low in lx.INDEFINITE:
+            return False
+        if word.pos == "ADJ" or (word.pos == "VERB" and word.dep == "amod") or word.dep == "compound":
+            return True
+        return word.pos == "NOUN" and lex.head_noun(word.low) is None and k + 1 < len(self.tokens) and self.tokens[k + 1].pos in ("NOUN", "PROPN")
+
     def _noun_phrase_at(self, i: int) -> _Mention | None:
-        """Determiner? number? adjectives* NOUN, with 'named X' after it; i is the phrase's first token."""
-        low = self.low
+        """Determiner? number? modifiers* NOUN (the last noun of a compound is the head: 'a barn owl'),
+        with 'named X' or an appositive name after it."""
+        low, lex = self.low, self.lexicon
         j = i
         determiner = None
         if low[j] in lx.DEFINITE | lx.INDEFINITE or low[j] in lx.NUMBERS or low[j].isdigit():
             determiner = low[j]
             j += 1
         count = None
-        if j < len(low) and (low[j] in lx.NUMBERS and low[j] not in ("a", "an", "another") or low[j].isdigit()):
+        if j < len(low) and ((low[j] in lx.NUMBERS and low[j] not in ("a", "an", "another")) or low[j].isdigit()):
             count = int(low[j]) if low[j].isdigit() else lx.NUMBERS[low[j]]
             j += 1
-        elif determiner is not None and (determiner in lx.NUMBERS and determiner not in ("a", "an", "another") or determiner.isdigit()):
+        elif determiner is not None and ((determiner in lx.NUMBERS and determiner not in ("a", "an", "another")) or determiner.isdigit()):
             count = int(determiner) if determiner.isdigit() else lx.NUMBERS[determiner]
-        modifiers = []
-        while j < len(low) and (low[j] in lx.COLORS or low[j] in lx.SIZES or low[j] in lx.OTHER_ADJECTIVES or low[j] in lx.NOUN_MODIFIERS):
-            if low[j] in lx.NOUNS and (j + 1 >= len(low) or not _is_nounish(low[j + 1])):
-                break  # "the paper" alone is not a modifier
+        modifiers: list[str] = []
+        head = None
+        while j < len(low) and len(modifiers) < 6:
+            known = lex.head_noun(low[j])
+            following = lex.head_noun(low[j + 1]) if j + 1 < len(low) else None
+            compound = known is not None and not known[1] and following is not None and not self.tokens[j + 1].shouted and (self.tokens[j].dep == "compound" or not following[1])
+            if known is not None and not compound:  # 'a barn owl': 'barn' is a compound, 'owl' the head
+                head = known
+                break
+            if known is None and not self._modifier(j):
+                return None
             modifiers.append(low[j])
             j += 1
-        if j >= len(low):
+        if head is None:
             return None
-        noun, plural = low[j], False
-        if noun not in lx.NOUNS:
-            single = lx.singular(noun)
-            if single is None:
-                return None
-            noun, plural = single, True
-        if self.tokens[j].text.isupper() and len(self.tokens[j].text) > 1 and determiner is None:
+        noun, plural = head
+        if count is not None and count > 1 and not plural and noun not in ("sheep", "fish"):
+            plural = True
+        if self.tokens[j].shouted and determiner is None:
             return None  # Fountain caps are names, not nouns
+        if determiner is None and not modifiers and count is None and not plural and self.tokens[j].text[:1].isupper() and self.tokens[j].pos == "PROPN" and j > 0:
+            return None  # "Mr. Fox" mid-sentence is a name
         end = j + 1
         name = None
-        if end + 1 < len(low) and low[end] in ("named", "called") and self.tokens[end + 1].text[0].isupper():
-            name = self.tokens[end + 1].text
-            end += 2
+        if end + 1 < len(low) and low[end] in ("named", "called") and self.tokens[end + 1].text[:1].isupper():
+            name, end = self.tokens[end + 1].text, end + 2
         elif end < len(low) and self._is_appositive_name(end):  # "her dog BISCUIT", "the owl Hoot"
-            name = self.tokens[end].text
-            end += 1
+            name, end = self.tokens[end].text, end + 1
+        elif end + 1 < len(low) and low[end] == "," and self._is_appositive_name(end + 1, comma=True):  # "A fat ginger cat, PEPPER,"
+            name, end = self.tokens[end + 1].text, end + 2
+        else:
+            name, end = self._appositive_after_phrase(end) or (None, end)
         if end < len(low) and low[end] == "'s":
             end += 1
-        if determiner is None and not modifiers and i > 0 and self.low[i - 1] in ("of",) and noun in ("top",):
+        if determiner is None and not modifiers and i > 0 and low[i - 1] == "of" and noun == "top":
             return None
-        category = lx.NOUNS[noun]
+        category = lex.nouns[noun]
         attributes = {}
-        colors = [m for m in modifiers if m in lx.COLORS]
+        colors = [lx.COLOR_SYNONYMS.get(m, m) for m in modifiers if m in lx.COLORS or m in lx.COLOR_SYNONYMS]
         sizes = [lx.SIZES[m] for m in modifiers if m in lx.SIZES]
         if colors:
-            attributes["color"] = "gray" if colors[0] == "grey" else colors[0]
+            attributes["color"] = colors[0]
         if sizes:
             attributes["size"] = sizes[0]
         label = " ".join([*modifiers, noun])
         description = f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+        if determiner in _POSSESSIVES and determiner not in ("a", "an"):
+            description = f"{determiner} {label}"
 
         if name is not None:
-            entity_id = self.cast.named(name.title() if name.isupper() else name, category, noun)
+            entity_id = self.cast.named(_display_name(name), category, noun)
             self.cast.describe(entity_id, category, noun, attributes, description)
             return _Mention(i, end, [entity_id])
         introduces = determiner in lx.INDEFINITE or count is not None or (determiner is None and plural)
@@ -445,7 +632,7 @@ class _SentenceReader:
                 ids = [self.cast.add(f"{label} {k + 1}", category, noun, attributes, description) for k in range(n)]
             return _Mention(i, end, ids)
         if plural:  # "the cats": every recent one of them
-            ids = self.cast.recent([e for e, ent in self.cast.entities.items() if ent.category == category])[: count or 12]
+            ids = self.cast.recent(self.cast._seen(self.cast.by_category.get(category, [])))[: count or 12]
             if not ids:
                 ids = [self.cast.add(f"{label} {k + 1}", category, noun, attributes, description) for k in range(2)]
             return _Mention(i, end, ids)
@@ -454,35 +641,121 @@ class _SentenceReader:
             ids = [self.cast.add(label, category, noun, attributes, description)]
         return _Mention(i, end, ids)
 
-    def _is_appositive_name(self, k: int) -> bool:
+    def _appositive_after_phrase(self, end: int) -> tuple[str, int] | None:
+        """'A tall woman in a grey coat, NORA (40), walks': a shouted name after a comma, with only a
+        prepositional phrase (no verb) between it and the noun phrase."""
+        for k in range(end, min(end + 8, len(self.tokens) - 1)):
+            word = self.tokens[k]
+            if word.pos in ("VERB", "AUX") or word.low in (";", ".", "and"):
+                return None
+            if word.low == "," and self._is_appositive_name(k + 1, comma=True) and (self.tokens[k + 1].age or self.tokens[k + 1].dep == "appos"):
+                return self.tokens[k + 1].text, k + 2
+        return None
+
+    def _is_appositive_name(self, k: int, comma: bool = False) -> bool:
         token = self.tokens[k]
-        known = any(e.name.lower() == token.low for e in self.cast.entities.values())
-        shouted = token.text.isupper() and len(token.text) > 1  # Fountain introduces characters in caps
-        return (known or shouted) and token.text[0].isupper() and token.low not in lx.NOT_NAMES and token.low not in lx.NOUNS
+        if not token.text[:1].isupper() or token.low in lx.NOT_NAMES or token.low in self.lexicon.nouns or token.low in lx.SCREEN_DIRECTIONS:
+            return False
+        known = token.low in self.cast.aliases or self.run.is_name(token.low)
+        shouted = token.shouted  # Fountain introduces characters in caps
+        if comma:  # "a cat, PEPPER," : the name is followed by a comma, an age, or the verb
+            after = self.low[k + 1] if k + 1 < len(self.low) else "."
+            return (known or shouted or token.pos == "PROPN") and (token.age or after in (",", ".", ";") or token.dep == "appos")
+        return known or shouted
+
+    def _appositive_after(self, mention: _Mention) -> _Mention:
+        """'NORA, a tall woman in a grey coat, ...': a name followed by what it is describes the name."""
+        end = mention.end
+        if len(mention.ids) != 1 or end + 2 >= len(self.low) or self.low[end] != "," or self.low[end + 1] not in ("a", "an"):
+            return mention
+        entity_id = mention.ids[0]
+        entity = self.cast.entities[entity_id]
+        if entity.description != entity.name and entity_id not in self.cast.unintroduced.values():
+            return mention
+        j, modifiers = end + 2, []
+        while j < len(self.low) and len(modifiers) < 6:
+            known = self.lexicon.head_noun(self.low[j])
+            if known is not None and not known[1]:
+                noun = known[0]
+                category = self.lexicon.nouns[noun] if entity.category in PEOPLE or entity.category == self.lexicon.nouns[noun] else entity.category
+                label = " ".join([*modifiers, noun])
+                self.cast.describe(entity_id, category, noun, {}, f"{'an' if label[0] in 'aeiou' else 'a'} {label}")
+                return _Mention(mention.start, j + 1, mention.ids)
+            if not self._modifier(j):
+                return mention
+            modifiers.append(self.low[j])
+            j += 1
+        return mention
 
     def _pronoun_at(self, i: int) -> _Mention | None:
         word = self.low[i]
         if word not in ("he", "him", "she", "her", "it", "they", "them"):
             return None
-        if word == "her" and i + 1 < len(self.low) and _is_nounish(self.low[i + 1]):
+        if word == "her" and (self.tokens[i].dep == "poss" or (i + 1 < len(self.low) and _is_nounish(self.low[i + 1], self.lexicon))):
             return None  # possessive: "her kite"
+        if word == "it" and i + 1 < len(self.low) and self.low[i + 1] in ("is", "was", "'s") and i + 2 < len(self.low) and self.tokens[i + 2].pos in ("ADJ", "NOUN", "DET"):
+            return None  # "it is raining", "it's a trap"
         ids = self.cast.pronoun(word)
         return _Mention(i, i + 1, ids) if ids else None
 
     def _name_at(self, i: int) -> _Mention | None:
+        """A name the script has not introduced before: a proper noun, or a CAPS word with a sign of
+        being a name. Sound cues, camera directions and emphasis have none, and are never cast."""
         token = self.tokens[i]
         word = token.low
-        if not token.text[0].isupper() or word in lx.NOT_NAMES or word in lx.NOUNS or lx.singular(word):
+        lex = self.lexicon
+        if not token.text[:1].isupper() or not word.isalpha() or len(word) < 2:
             return None
-        if word in lx.COLORS or word in lx.SIZES or word in lx.OTHER_ADJECTIVES or word.endswith(("ly", "ing")):
+        if word in lx.NOT_NAMES or word in lx.SCREEN_DIRECTIONS or word in lex.nouns or lex.singular(word):
             return None
-        if word in lx.MOTION_VERBS or word in lx.ENTER_WORDS or word in lx.EXIT_WORDS or len(word) < 2:
+        if word in lx.COLORS or word in lx.SIZES or word in lx.MOTION_VERBS or word in lx.ENTER_WORDS or word in lx.EXIT_WORDS:
             return None
-        name = token.text.title() if token.text.isupper() else token.text
-        end = i + 1 + (1 if i + 1 < len(self.low) and self.low[i + 1] == "'s" else 0)
-        return _Mention(i, end, [self.cast.named(name)])
+        if i > 0 and self.low[i - 1] in lx.DEFINITE | lx.INDEFINITE and self.low[i - 1] not in _POSSESSIVES:
+            return None  # "a TOYOTA", "the BANG": names take no article
+        role = self._role_before(i)  # "her uncle RAY", "his dog REX"
+        if token.shouted:
+            evidence = self.run.is_name(word) or token.age or role is not None
+            if not evidence or token.pos not in ("PROPN", "NOUN", "ADJ", "X", "VERB"):
+                return None
+        else:
+            if token.pos != "PROPN" or token.entity in _NOT_PEOPLE:
+                return None
+            if (i == 0 or self.low[i - 1] in (".", "!", "?", ":", ";")) and token.entity != "PERSON" and not self.run.is_name(word):
+                return None  # a capital that only starts the sentence
+        end = i + 1
+        while end < len(self.tokens) and end - i < 4:
+            nxt = self.tokens[end]
+            same_kind = nxt.shouted if token.shouted else (nxt.pos == "PROPN" and nxt.text[:1].isupper() and nxt.entity == token.entity)
+            if not same_kind or not self._name_word(end) or nxt.low in lex.nouns:
+                break
+            end += 1
+        name = _display_name(" ".join(t.text for t in self.tokens[i:end]))
+        if role is not None:
+            noun, description = role
+            category = lex.nouns.get(noun, "person")
+            entity_id = self.cast.named(name, category, noun)
+            self.cast.describe(entity_id, category, noun, {}, description)
+        else:
+            entity_id = self.cast.named(name)
+        if end < len(self.low) and self.low[end] == "'s":
+            end += 1
+        return _Mention(i, end, [entity_id])
+
+    def _role_before(self, i: int) -> tuple[str, str] | None:
+        """('uncle', 'her uncle') for 'her uncle RAY': a possessed noun right before the name."""
+        if i < 2:
+            return None
+        noun, owner = self.tokens[i - 1], self.low[i - 2]
+        if noun.pos != "NOUN" or noun.shouted or (owner not in _POSSESSIVES and not owner.endswith("'s")):
+            return None
+        single = self.lexicon.head_noun(noun.low)
+        word = single[0] if single else noun.low
+        return word, f"{owner} {noun.low}"
 
     # clauses
+
+    def _verbish(self, k: int) -> bool:
+        return self.tokens[k].pos in ("VERB", "AUX") or _is_verbish(self.low[k])
 
     def _clauses(self) -> list[tuple[int, int]]:
         """Token ranges of clauses: split at ; : then while but when after before, and at 'and'
@@ -493,8 +766,8 @@ class _SentenceReader:
             split = word in (";", ":", "then", "while", "but", "when", "after", "before", "as")
             if word == "and" and k + 1 in starts_at:  # "the cat sleeps and the dog runs", not "a cat and a dog run"
                 after = starts_at[k + 1].end
-                has_verb = any(_is_verbish(w) for w in self.low[start:k])
-                split = has_verb and after < len(self.low) and _is_verbish(self.low[after])
+                has_verb = any(self._verbish(m) for m in range(start, k))
+                split = has_verb and after < len(self.low) and self._verbish(after)
             if split and k > start:
                 bounds.append((start, k))
                 start = k + 1
@@ -597,13 +870,21 @@ class _SentenceReader:
         return region, k
 
     def _regions_after(self, word: str, start: int, end: int) -> list[tuple[int, str]]:
+        """Places named after `word` ('to the upper right'), or where the thing named after it is
+        ('toward a train on the right')."""
         found = []
         for k in range(start, end):
             if self.low[k] == word:
-                region = self._region_at(k + 1)
+                region = self._region_at(k + 1) or self._region_of_mention_at(k + 1, end)
                 if region:
                     found.append((k, region[0]))
         return found
+
+    def _region_of_mention_at(self, k: int, end: int) -> tuple[str, int] | None:
+        mention = next((m for m in self.mentions if m.start == k), None)
+        if mention is None or mention.end + 1 >= end or self.low[mention.end] not in ("on", "at", "in"):
+            return None
+        return self._region_at(mention.end + 1)
 
     def _read_sequence(self) -> bool:
         """'first flies to the top left, then to the bottom right (and finally to the center)'."""
@@ -668,8 +949,17 @@ class _SentenceReader:
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-def _is_nounish(word: str) -> bool:
-    return word in lx.NOUNS or lx.singular(word) is not None or word in lx.COLORS or word in lx.SIZES or word in lx.OTHER_ADJECTIVES or word in lx.NOUN_MODIFIERS
+_NOT_PEOPLE = frozenset(["GPE", "LOC", "ORG", "FAC", "DATE", "TIME", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL", "PERCENT"])
+"""Named-entity labels of proper nouns that are not cast members: places, companies, dates, brands."""
+
+
+def _display_name(name: str) -> str:
+    """'SAM HALE' -> 'Sam Hale'; 'McClane' as written."""
+    return " ".join(w.title() if w.isupper() else w for w in name.split())
+
+
+def _is_nounish(word: str, lexicon: lx.Lexicon) -> bool:
+    return lexicon.head_noun(word) is not None or word in lx.COLORS or word in lx.SIZES or word in lx.OTHER_ADJECTIVES or word in lx.NOUN_MODIFIERS
 
 
 def _is_verbish(word: str) -> bool:
@@ -732,7 +1022,7 @@ def _merge_visibility(spans: list[Visibility]) -> list[Visibility]:
 HEADING = re.compile(r"^(?:INT\./EXT|INT/EXT|I/E|INT|EXT|EST)[.\s]+(?P<place>.*?)(?:\s+[-–—]\s+(?P<time>[^-–—]*))?$", re.IGNORECASE)
 
 
-def _background(scene: ScriptScene, previous: str) -> str:
+def _background(scene: ScriptScene, previous: str, lexicon: lx.Lexicon) -> str:
     """'EXT. PARK - DUSK' -> 'a park at dusk'; prose -> the first setting word it names, else the last scene's."""
     match = HEADING.match(scene.heading.strip())
     if match:
