@@ -128,6 +128,32 @@ def test_export_zips_the_storyboard_of_the_version_it_names(client, project):
     assert Storyboard.from_json(archive.read("storyboard.json").decode()) == project.board
 
 
+@pytest.mark.parametrize("name", ["storyboard.json", "history/index.json"])
+def test_a_project_whose_files_lead_outside_it_is_not_opened(tmp_path, name):
+    from director.errors import InputError
+
+    root = tmp_path / "film"
+    Project.create(root, make_board())
+    outside = tmp_path / "outside.json"
+    (root / name).rename(outside)
+    (root / name).symlink_to(outside)
+    with pytest.raises(InputError, match="outside the project"):
+        Project.open(root)
+
+
+def test_creating_a_project_does_not_write_through_a_symlink_out_of_it(tmp_path):
+    from director.errors import InputError
+
+    script, root, outside = tmp_path / "s.fountain", tmp_path / "film", tmp_path / "precious.txt"
+    script.write_text("INT. ROOM - DAY\n\nA cat sits.\n")
+    outside.write_text("precious")
+    root.mkdir()
+    (root / "script.fountain").symlink_to(outside)
+    with pytest.raises(InputError, match="outside the project"):
+        Project.create(root, make_board(), script=script)
+    assert outside.read_text() == "precious"
+
+
 # -- 3. values JSON has no room for: 400/422, never 500 ---------------------------------------------
 
 NASTY = ["NaN", "Infinity", "-Infinity", "1e400", '"\\ud800"', '"a\\udfffb"', "1" * 5000]
