@@ -558,46 +558,18 @@ def edit(
     renderer: RendererName = "animatic",
 ) -> None:
     """Open the storyboard editor in the browser: edit boxes, text and cast, preview, re-plan, render, undo."""
-    import ipaddress
-    import secrets
-    import socket
-
     from director.errors import InputError
 
     try:
-        import uvicorn
-
-        from director.editor.app import create_app
         from director.editor.project import open_project
+        from director.editor.serve import EditorServer
     except ImportError as e:
         raise InputError(f"the editor needs its extra: pip install 'director[editor]' ({e})") from None
 
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False  # a host name: treat it as reachable from elsewhere
-    if not loopback and not token:
-        token = secrets.token_urlsafe(24)
     opened, note = open_project(target, project, planner)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP named explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and without it
-    # Nagle's algorithm and delayed ACKs add ~40 ms to every reply on a kept-alive connection.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as e:
-        sock.close()
-        raise InputError(f"cannot listen on {host}:{port} ({e.strerror}); choose another --port, or --port 0 for any free one") from None
-    port = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    wildcard = host in ("0.0.0.0", "::")
-    allowed = None if wildcard else [f"{shown}:{port}".lower()] + ([f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"] if loopback else [])
-    app_ = create_app(opened, token=token, allowed_hosts=allowed, planner=planner, renderer=renderer)
-    url = f"http://{socket.gethostname() if wildcard else shown}:{port}/" + (f"?token={token}" if token else "")
-    typer.echo(f"{note}\ndirector editor: {url}\n(Ctrl+C stops it; every saved edit is in {opened.root / 'history'})")
-    config = uvicorn.Config(app_, log_level="warning", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    server = EditorServer.bind(opened, host=host, port=port, token=token, planner=planner, renderer=renderer)
+    typer.echo(f"{note}\ndirector editor: {server.url}\n(Ctrl+C stops it; every saved edit is in {opened.root / 'history'})")
+    server.run()
 
 
 # `director eval` (director/evaluate/) ---------------------------------------------------------------

@@ -23,7 +23,12 @@ must be one the server was started for (DNS-rebinding defence); a request
 from another origin may not change anything; with an access token, every
 request must carry it (the URL printed at start-up sets it as a cookie).
 Every file path goes through `Project.path`, which refuses to leave the
-project folder.
+project folder (the export too: a symlink out of `renders/` is left out).
+Request bodies are read as strict JSON (`json_body`): NaN, Infinity, numbers
+out of range and lone surrogates are a 422, not a server error later. Plug-in
+names in a request must be ones the server offers (`registry.available`, and
+the renderer and planner it was started with): a request never names a
+`module:attribute` to import.
 """
 
 from __future__ import annotations
@@ -46,8 +51,9 @@ from starlette.exceptions import HTTPException
 
 from director import registry
 from director.editor import cast as cast_edits
+from director.editor.json_body import StrictJSONRoute
 from director.editor.preview import identity_colors, png_bytes, preview_board, preview_frame, preview_size
-from director.editor.project import EXPORTS_DIR, MOVIE_FILE, RENDERS_DIR, Project, VersionConflict
+from director.editor.project import BOARD_FILE, EXPORTS_DIR, MOVIE_FILE, RENDERS_DIR, Project, VersionConflict
 from director.editor.render_job import RenderRunner, stale_scenes
 from director.editor.replan import replan_scene
 from director.editor.validation import StoryboardInvalid, field_errors, validate_storyboard
@@ -134,9 +140,12 @@ def create_app(
 ) -> FastAPI:
     """The editor app for `project`. `allowed_hosts`: Host header values to accept (None: any)."""
     app = FastAPI(title="director editor", docs_url=None, redoc_url=None, openapi_url=None)
+    app.router.route_class = StrictJSONRoute  # before any route is added
     runner = RenderRunner(project)
     app.state.project, app.state.runner = project, runner
-    planners = sorted(registry.available("planner"))  # entry points are read once: it is slow-ish
+    # The names a request may use: registered plug-ins (entry points are read once: it is slow-ish) and the
+    # ones the server was started with, which the command line may give as 'module:attribute'.
+    planners = sorted(set(registry.available("planner")) | {planner})
     renderers = sorted(set(registry.available("renderer")) | {renderer})
 
     # -- errors as JSON the page can show ---------------------------------------------------------
@@ -206,26 +215,33 @@ def create_app(
             return {"valid": False, "errors": [err.model_dump() for err in e.errors]}
         return {"valid": True, "errors": []}
 
+    # Each change replies with the state it left, read before the lock is let go: a save from another tab
+    # landing in between would otherwise be reported as this one's.
+
     @app.post("/api/storyboard")
     def save(body: SaveRequest) -> dict[str, Any]:
         board = validate_storyboard(body.storyboard)
-        version = project.save(board, body.base_version, body.message)
-        return {**state(), "saved": version is not None}
+        with project.lock:
+            version = project.save(board, body.base_version, body.message)
+            return {**state(), "saved": version is not None}
 
     @app.post("/api/undo")
     def undo(body: VersionRequest) -> dict[str, Any]:
-        project.undo(body.base_version)
-        return state()
+        with project.lock:
+            project.undo(body.base_version)
+            return state()
 
     @app.post("/api/redo")
     def redo(body: VersionRequest) -> dict[str, Any]:
-        project.redo(body.base_version)
-        return state()
+        with project.lock:
+            project.redo(body.base_version)
+            return state()
 
     @app.post("/api/history/{version_id}/restore")
     def restore(version_id: int, body: VersionRequest) -> dict[str, Any]:
-        project.restore(version_id, body.base_version)
-        return state()
+        with project.lock:
+            project.restore(version_id, body.base_version)
+            return state()
 
     # -- previews ---------------------------------------------------------------------------------
 
@@ -252,7 +268,7 @@ def create_app(
     @app.post("/api/replan")
     def replan(body: ReplanRequest) -> dict[str, Any]:
         board = validate_storyboard(body.storyboard)
-        result = replan_scene(board, body.scene_id, body.planner)
+        result = replan_scene(board, body.scene_id, offered("planner", body.planner, planners))
         return {**_draft(result.board), "added": result.added, "notes": result.notes}
 
     @app.post("/api/cast/rename")
@@ -277,8 +293,8 @@ def create_app(
         with project.lock:
             if body.base_version != project.version:
                 raise VersionConflict(body.base_version, project.version)
-            runner.start(body.renderer)
-        return runner.status.as_json()
+            runner.start(offered("renderer", body.renderer, renderers))
+            return runner.status.as_json()
 
     @app.get("/api/render")
     def render_status() -> dict[str, Any]:
@@ -289,28 +305,24 @@ def create_app(
 
     @app.post("/api/export")
     def export() -> dict[str, Any]:
-        with project.lock:
-            version, title = project.version, project.board.title
-        slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_") or "storyboard"
+        with project.lock:  # the board as it is now, not as storyboard.json may be by the time it is zipped
+            version, board = project.version, project.board
+        slug = re.sub(r"[^a-z0-9]+", "_", board.title.lower())[:60].strip("_") or "storyboard"  # a file name has room
         name = f"{EXPORTS_DIR}/{slug}-v{version}.zip"
         target = project.path(name)
         target.parent.mkdir(parents=True, exist_ok=True)
-        members = [project.path("storyboard.json")]
-        if project.script_file:
-            members.append(project.script_file)
-        renders = project.path(RENDERS_DIR)
-        if renders.is_dir():
-            members += sorted(p for p in renders.iterdir() if p.is_file() and not p.name.startswith("."))
+        members, left_out = _export_members(project)
         fd, tmp = tempfile.mkstemp(prefix=".export.", suffix=".partial", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-                for member in members:
-                    archive.write(member, member.relative_to(project.root).as_posix())
+                archive.writestr(BOARD_FILE, board.to_json())
+                for relative, path in members:
+                    archive.write(path, relative)
             publish(Path(tmp), target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return {"url": f"/files/{name}", "files": [m.relative_to(project.root).as_posix() for m in members]}
+        return {"url": f"/files/{name}", "files": [BOARD_FILE, *(relative for relative, _ in members)], "left_out": left_out}
 
     @app.get("/files/{relative:path}")
     def files(relative: str) -> FileResponse:
@@ -318,14 +330,40 @@ def create_app(
             return _not_found()
         try:
             path = project.path(relative)
-        except InputError:
-            return _not_found()
-        if not path.is_file():
+            if not path.is_file():
+                return _not_found()
+        except (InputError, OSError):  # leads outside; or a name the file system refuses (too long ...)
             return _not_found()
         return FileResponse(path, headers={"Cache-Control": "no-cache"})
 
     app.add_middleware(RequestGuard, token=token, allowed_hosts=allowed_hosts, max_body_bytes=max_body_bytes)
     return app
+
+
+def offered(kind: str, name: str, names: list[str]) -> str:
+    """`name` if it is one of the plug-in `names` this editor offers; else an `InputError` listing them."""
+    if name not in names:
+        raise InputError(f"unknown {kind} {name!r}; this editor offers: {', '.join(names)}")
+    return name
+
+
+def _export_members(project: Project) -> tuple[list[tuple[str, Path]], list[str]]:
+    """The script and the renders to zip beside the storyboard, as (name in the zip, file), each through the
+    project's containment check; and the names left out because they lead outside the project."""
+    names = [project.script_file.name] if project.script_file else []
+    renders = project.path(RENDERS_DIR)
+    if renders.is_dir():
+        names += sorted(f"{RENDERS_DIR}/{p.name}" for p in renders.iterdir() if not p.name.startswith("."))
+    members, left_out = [], []
+    for relative in names:
+        try:
+            path = project.path(relative)
+        except InputError:
+            left_out.append(relative)
+            continue
+        if path.is_file():
+            members.append((relative, path))
+    return members, left_out
 
 
 def _draft(board: Any) -> dict[str, Any]:

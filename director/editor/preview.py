@@ -5,22 +5,28 @@ storyboard's settings; the animatic renderer draws the frame nearest to time
 `t` exactly as the movie will show it (`director.execute.frame_spec`),
 scaled down to at most `max_width` pixels so a preview stays cheap whatever
 the movie's size. No cache, no files: a frame takes a few milliseconds.
+The animatic comes through the registry, like every renderer `director` uses.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import replace
+from typing import Any
 
 from PIL import Image
 
+from director import registry
 from director.drawing import identity_color
 from director.execute import frame_spec, scene_context
 from director.storyboard import Entity, Scene, Storyboard, Transition
-from renderers.animatic import AnimaticRenderer
 
-_ANIMATIC = AnimaticRenderer()
-_BACKDROP = AnimaticRenderer(show_time=False)
+
+@functools.cache
+def animatic(show_time: bool = True) -> Any:
+    """The animatic renderer, made once (with its clock drawn, or without for a bare backdrop)."""
+    return registry.create("renderer", "animatic", show_time=show_time)
 
 
 def preview_size(width: int, height: int, max_width: int) -> tuple[int, int]:
@@ -51,9 +57,9 @@ def preview_frame(board: Storyboard, t: float, backdrop_only: bool = False) -> I
     index = min(max(0, round(t * board.fps)), scene.num_frames(board.fps) - 1)
     spec = frame_spec(board, scene, index)
     if backdrop_only:
-        pixels = _BACKDROP.draw_frame(scene_context(board, scene), replace(spec, boxes={}, captions=()))
+        pixels = animatic(show_time=False).draw_frame(scene_context(board, scene), replace(spec, boxes={}, captions=()))
     else:
-        pixels = _ANIMATIC.draw_frame(scene_context(board, scene), spec)
+        pixels = animatic().draw_frame(scene_context(board, scene), spec)
     return Image.fromarray(pixels)
 
 

@@ -80,7 +80,10 @@ class HistoryIndex(StrictModel):
 
 
 def inside(root: Path, relative: str | Path) -> Path:
-    """`root / relative`, refusing anything that would lead outside `root` (.., absolute paths, symlinks out)."""
+    """`root / relative`, refusing anything that would lead outside `root` (.., absolute paths, symlinks out)
+    or that no file system takes (a NUL)."""
+    if "\x00" in str(relative):
+        raise InputError(f"{str(relative)!r}: a path may not hold a NUL character")
     relative = Path(relative)
     if relative.is_absolute() or relative.drive or ".." in relative.parts:
         raise InputError(f"{str(relative)!r}: paths must stay inside the project folder")
@@ -151,15 +154,15 @@ class Project:
     def open(cls, root: str | Path) -> Project:
         """Open an existing project folder; a storyboard changed on disk since the last save becomes a new version."""
         root = Path(root)
-        board_path = root / BOARD_FILE
         if not root.is_dir():
             raise InputError(f"{root}: no such project folder")
         index = _read_index(root)
+        board_path = inside(root, BOARD_FILE)
         if not board_path.is_file():
             if index is None:
                 raise InputError(f"{root}: is not a director project (it has no {BOARD_FILE})")
             current = index.line[index.position]  # lost the board file: the history still has it
-            shutil.copyfile(root / _version_file(current), board_path)
+            shutil.copyfile(inside(root, _version_file(current)), board_path)
         try:
             board = Storyboard.load(board_path)
         except InputError as e:
@@ -179,14 +182,14 @@ class Project:
     def create(cls, root: str | Path, board: Storyboard, script: str | Path | None = None) -> Project:
         """Make a new project folder holding `board` (and a copy of the script it came from)."""
         root = Path(root)
-        if (root / BOARD_FILE).exists():
+        if (root / BOARD_FILE).exists() or (root / BOARD_FILE).is_symlink():
             raise InputError(f"{root}: already holds a project; open it with `director edit {root}`")
         root.mkdir(parents=True, exist_ok=True)
         if script is not None:
             script = Path(script)
             suffix = script.suffix.lower() if script.suffix.lower() in SCRIPT_SUFFIXES else ".txt"
-            shutil.copyfile(script, root / f"script{suffix}")
-        board.save(root / BOARD_FILE)
+            shutil.copyfile(script, inside(root, f"script{suffix}"))
+        board.save(inside(root, BOARD_FILE))
         return cls.open(root)
 
     # -- reading ---------------------------------------------------------------------------------
@@ -226,9 +229,14 @@ class Project:
 
     @property
     def script_file(self) -> Path | None:
+        """The script the storyboard was planned from, if the project holds one (a symlink out of it does not count)."""
         for suffix in SCRIPT_SUFFIXES:
-            if (self.root / f"script{suffix}").is_file():
-                return self.path(f"script{suffix}")
+            try:
+                path = self.path(f"script{suffix}")
+            except InputError:
+                continue
+            if path.is_file():
+                return self.root / f"script{suffix}"
         return None
 
     # -- changing --------------------------------------------------------------------------------
@@ -322,7 +330,7 @@ def _version_file(version_id: int) -> str:
 
 
 def _read_index(root: Path) -> HistoryIndex | None:
-    path = root / INDEX_FILE
+    path = inside(root, INDEX_FILE)
     if not path.is_file():
         return None
     try:
@@ -334,7 +342,7 @@ def _read_index(root: Path) -> HistoryIndex | None:
     if index.position >= len(index.line) or not set(index.line) <= known:
         raise InputError(f"{path}: the editor's history index is damaged (its undo line names unknown versions)")
     for version_id in index.line:
-        if not (root / _version_file(version_id)).is_file():
+        if not inside(root, _version_file(version_id)).is_file():
             raise InputError(f"{path}: the history names version {version_id}, but {_version_file(version_id)} is missing")
     return index
 
