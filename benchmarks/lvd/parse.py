@@ -21,9 +21,7 @@ The answer is free text holding, in this order, ``Frame 1:`` .. ``Frame 6:`` and
 from __future__ import annotations
 
 import ast
-import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from benchmarks.lvd.rules import FRAMES, Track, Video, resample
@@ -97,14 +95,14 @@ def answer_to_video(text: str) -> Video:
     return to_video(frames)
 
 
-def replay_cache(path: Path, prompts: Iterable[str]) -> list[str | None]:
+def replay_cache(cache: dict[str, list[str]], prompts: Iterable[str]) -> list[str | None]:
     """LVD's cached answers for `prompts` in order: the n-th time a prompt comes, its n-th answer (`utils/cache.py`).
 
-    None where the cache has no answer left for that prompt (LVD would ask the model again).
+    `cache` is one of LVD's `cache/cache_lvd_v0.1_<model>.json` files, read (prompt -> answers in the order
+    they were asked). None where the cache has no answer left for that prompt (LVD would ask the model again).
     """
-    cache = json.loads(Path(path).read_text())
     if not isinstance(cache, dict) or not all(isinstance(v, list) for v in cache.values()):
-        raise AnswerError(f"{path}: an LVD answer cache is a JSON object of prompt -> list of answers")
+        raise AnswerError("an LVD answer cache is a JSON object of prompt -> list of answers")
     used: dict[str, int] = {}
     answers: list[str | None] = []
     for prompt in prompts:
