@@ -83,9 +83,12 @@ def run_planner(name: str, cases: list[Case], args: argparse.Namespace, log) -> 
     planned: dict[str, tuple[dict, str | None, int]] = {}  # prompt -> (verdict, layout text, scenes): one plan per distinct prompt
     rows = []
     distinct = list(dict.fromkeys(c.prompt for c in cases))
+    tty = sys.stderr.isatty()
+    progress = tty or name != "rules"  # a slow planner says where it is, a line per prompt into a log file
     for case in cases:
         if case.prompt not in planned:
-            print(f"\r{name}: {len(planned) + 1}/{len(distinct)} distinct prompts", end="", file=sys.stderr, flush=True)
+            if progress:
+                print(f"\r{name}: {len(planned) + 1}/{len(distinct)} distinct prompts", end="" if tty else "\n", file=sys.stderr, flush=True)
             started = time.perf_counter()
             try:
                 board = director.plan(case.prompt)
@@ -104,7 +107,8 @@ def run_planner(name: str, cases: list[Case], args: argparse.Namespace, log) -> 
         if log is not None:
             log.write(json.dumps({k: v for k, v in row.items() if k != "layout"}) + "\n")
             log.flush()
-    print(file=sys.stderr)
+    if tty:
+        print(file=sys.stderr)
     return rows
 
 
