@@ -78,7 +78,7 @@ def run_planner(name: str, cases: list[Case], args: argparse.Namespace, log) -> 
     from director import Director
     from director.interchange import export_layouts
 
-    options = {"n_threads": args.threads} if name == "llm" else {}
+    options = {"n_threads": args.threads} if args.threads is not None else {}
     director = Director(planner=name, renderer="animatic", cache_dir=args.cache_dir, seed=args.seed, planner_options=options)
     planned: dict[str, tuple[dict, str | None, int]] = {}  # prompt -> (verdict, layout text, scenes): one plan per distinct prompt
     rows = []
@@ -97,6 +97,9 @@ def run_planner(name: str, cases: list[Case], args: argparse.Namespace, log) -> 
                 verdict, text, scenes = {"invalid": f"{type(e).__name__}: {e}", "why": f"planning failed: {type(e).__name__}: {e}"}, None, 0
             else:
                 verdict = score_answer(case, text)
+            report = getattr(director._get("planner"), "report", None)  # the llm planner's PlanReport of this plan
+            if report is not None:
+                verdict["stages"] = {key: dict(getattr(report, key)) for key in STAGE_COUNTS if hasattr(report, key)}
             verdict["seconds"] = time.perf_counter() - started
             planned[case.prompt] = (verdict, text, scenes)
         verdict, text, scenes = planned[case.prompt]
@@ -110,6 +113,9 @@ def run_planner(name: str, cases: list[Case], args: argparse.Namespace, log) -> 
     if tty:
         print(file=sys.stderr)
     return rows
+
+
+STAGE_COUNTS = ("calls", "proposed", "used", "repaired", "dropped")  # the Counters of planners.llm.PlanReport
 
 
 def _case_fields(case: Case) -> dict:
@@ -144,6 +150,17 @@ def table(rows_by_source: dict[str, list[dict]]) -> str:
         seconds = sum(r["seconds"] for r in {r["prompt"]: r for r in rows}.values())  # each distinct plan once
         overall = f"{100 * sum(passed.values()) / len(rows):.1f}% ({sum(passed.values())}/{len(rows)})"
         lines.append(f"| {source} | " + " | ".join(cells) + f" | {overall} | {invalid} | {len(rows)} | {seconds:.1f} |")
+    for source, rows in rows_by_source.items():
+        totals = {key: Counter() for key in STAGE_COUNTS}
+        for r in {r["prompt"]: r for r in rows}.values():  # each distinct plan once
+            for key, counts in r.get("stages", {}).items():
+                totals[key].update(counts)
+        stages = sorted(set().union(*totals.values()))
+        if not stages:
+            continue
+        lines += ["", f"Stages of `{source}` over its distinct prompts (model answers given / used in the storyboards):", ""]
+        lines += ["| stage | " + " | ".join(STAGE_COUNTS) + " |", "|" + "---|" * (len(STAGE_COUNTS) + 1)]
+        lines += [f"| {stage} | " + " | ".join(str(totals[key][stage]) for key in STAGE_COUNTS) + " |" for stage in stages]
     return "\n".join(lines)
 
 
@@ -164,7 +181,7 @@ def main() -> None:
     parser.add_argument("--summarize", type=Path, nargs="+", help="print the table from --log files instead of running")
     parser.add_argument("--failures", action="store_true", help="print each failing prompt with what the rule saw")
     parser.add_argument("--json", type=Path, help="write every verdict (and the LVD layout text of each plan) here")
-    parser.add_argument("--threads", type=int, default=2, help="llm: llama.cpp threads")
+    parser.add_argument("--threads", type=int, help="planner option n_threads (llm: llama.cpp threads; default: the planner's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache-dir", type=Path, help="the Director's cache (default: a fresh temporary folder, so nothing is reused)")
     args = parser.parse_args()
