@@ -97,6 +97,8 @@ def run_planner(name: str, cases: list[Case], args: argparse.Namespace, log) -> 
                 verdict, text, scenes = {"invalid": f"{type(e).__name__}: {e}", "why": f"planning failed: {type(e).__name__}: {e}"}, None, 0
             else:
                 verdict = score_answer(case, text)
+                if scenes > 1 and verdict["why"] is not None:  # LVD's reader stops at the second 'Frame 1:'
+                    verdict["why"] += f" (planned as {scenes} scenes; LVD's reader reads the first)"
             report = getattr(director._get("planner"), "report", None)  # the llm planner's PlanReport of this plan
             if report is not None:
                 verdict["stages"] = {key: dict(getattr(report, key)) for key in STAGE_COUNTS if hasattr(report, key)}
