@@ -37,22 +37,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.lvd.parse import AnswerError, answer_to_video, replay_cache  # noqa: E402
 from benchmarks.lvd.prompts import CATEGORIES, Case, lvd_cases  # noqa: E402
 
-LVD_REPO = "/work/.mirror/TonyLianLong+LLM-groundedVideoDiffusion/repo"
+CACHE_DIR = Path(__file__).resolve().parent / "lvd" / "cache"  # LVD's two GPT caches, copied (see its NOTICE.md)
 LVD_COMMIT = "22d90d2994ac3a938367383a11a5608f7fe73147"
 
 
 # -- where layouts come from -----------------------------------------------------------------------
 
 
-def read_lvd_cache(repo: Path, model: str) -> dict[str, list[str]]:
-    """`cache/cache_lvd_v0.1_<model>.json` of LVD's repository: a checkout, or a bare git directory (read at LVD_COMMIT)."""
-    relative = f"cache/cache_lvd_v0.1_{model}.json"
-    if (repo / relative).is_file():
-        return json.loads((repo / relative).read_text())
+def read_lvd_cache(model: str, repo: Path | None) -> dict[str, list[str]]:
+    """`cache_lvd_v0.1_<model>.json`: the copy in benchmarks/lvd/cache/, or `cache/` of LVD's repository
+    (a checkout, or a bare git directory read at LVD_COMMIT) when `repo` is given."""
+    name = f"cache_lvd_v0.1_{model}.json"
+    if repo is None:
+        path = CACHE_DIR / name
+        if not path.is_file():
+            raise SystemExit(f"no {path}; the copied caches are {', '.join(p.name for p in CACHE_DIR.glob('*.json'))} (others: --lvd-repo)")
+        return json.loads(path.read_text())
+    if (repo / "cache" / name).is_file():
+        return json.loads((repo / "cache" / name).read_text())
     try:
-        text = subprocess.run(["git", "--git-dir", str(repo), "show", f"{LVD_COMMIT}:{relative}"], check=True, capture_output=True, text=True).stdout
+        text = subprocess.run(["git", "--git-dir", str(repo), "show", f"{LVD_COMMIT}:cache/{name}"], check=True, capture_output=True, text=True).stdout
     except (subprocess.CalledProcessError, FileNotFoundError) as e:
-        raise SystemExit(f"cannot read {relative} from {repo} (a checkout or git directory of LVD's repository): {e}") from None
+        raise SystemExit(f"cannot read cache/{name} from {repo} (a checkout or git directory of LVD's repository): {e}") from None
     return json.loads(text)
 
 
@@ -69,8 +75,8 @@ def score_answer(case: Case, text: str | None) -> dict:
     return {"invalid": None, "why": case.rule.check(video), "seen": video.describe()}
 
 
-def run_lvd_answers(model: str, cases: list[Case], repo: Path) -> list[dict]:
-    answers = replay_cache(read_lvd_cache(repo, model), [c.prompt for c in cases])
+def run_lvd_answers(model: str, cases: list[Case], repo: Path | None) -> list[dict]:
+    answers = replay_cache(read_lvd_cache(model, repo), [c.prompt for c in cases])
     return [{"source": f"LVD {model}", **_case_fields(case), **score_answer(case, text), "seconds": 0.0} for case, text in zip(cases, answers, strict=True)]
 
 
@@ -176,7 +182,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--planner", action="append", default=[], help="a director planner (rules, llm, ...); repeat for several")
     parser.add_argument("--lvd-answers", nargs="*", default=[], metavar="MODEL", help="score LVD's cached answers, e.g. gpt-4-1106-preview gpt-3.5-turbo")
-    parser.add_argument("--lvd-repo", type=Path, default=Path(LVD_REPO), help="LVD's repository (checkout or git directory) holding cache/")
+    parser.add_argument("--lvd-repo", type=Path, help="read the caches from LVD's repository (checkout or git directory) instead of benchmarks/lvd/cache/")
     parser.add_argument("--limit", type=int, help="only the first N of the 500 prompts")
     parser.add_argument("--shard", default="0/1", help="i/n: the i-th of n interleaved parts of the distinct prompts")
     parser.add_argument("--log", type=Path, help="append each prompt's verdict as a JSON line while running")
