@@ -173,9 +173,15 @@ def table(rows_by_source: dict[str, list[dict]]) -> str:
 
 
 def print_failures(rows: list[dict]) -> None:
+    """Each failing prompt once per source, how many of its repeats failed, and what the rule saw (in the first)."""
+    seen: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
         if r["why"] is not None:
-            print(f"[{r['source']}] #{r['index']} {r['category']}: {r['prompt']}\n    {r['why']}")
+            seen.setdefault((r["source"], r["prompt"]), []).append(r)
+    for (source, prompt), group in seen.items():
+        first = group[0]
+        times = f" (x{len(group)})" if len(group) > 1 else ""
+        print(f"[{source}] #{first['index']} {first['category']}{times}: {prompt}\n    {first['why']}")
 
 
 def main() -> None:
