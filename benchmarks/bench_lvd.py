@@ -44,6 +44,11 @@ LVD_COMMIT = "22d90d2994ac3a938367383a11a5608f7fe73147"
 # -- where layouts come from -----------------------------------------------------------------------
 
 
+def _bad_input(message: str) -> SystemExit:
+    print(f"bench_lvd.py: error: {message}", file=sys.stderr)
+    return SystemExit(2)
+
+
 def read_lvd_cache(model: str, repo: Path | None) -> dict[str, list[str]]:
     """`cache_lvd_v0.1_<model>.json`: the copy in benchmarks/lvd/cache/, or `cache/` of LVD's repository
     (a checkout, or a bare git directory read at LVD_COMMIT) when `repo` is given."""
@@ -51,14 +56,14 @@ def read_lvd_cache(model: str, repo: Path | None) -> dict[str, list[str]]:
     if repo is None:
         path = CACHE_DIR / name
         if not path.is_file():
-            raise SystemExit(f"no {path}; the copied caches are {', '.join(p.name for p in CACHE_DIR.glob('*.json'))} (others: --lvd-repo)")
+            raise _bad_input(f"no {path}; the copied caches are {', '.join(p.name for p in CACHE_DIR.glob('*.json'))} (others: --lvd-repo)")
         return json.loads(path.read_text())
     if (repo / "cache" / name).is_file():
         return json.loads((repo / "cache" / name).read_text())
     try:
         text = subprocess.run(["git", "--git-dir", str(repo), "show", f"{LVD_COMMIT}:cache/{name}"], check=True, capture_output=True, text=True).stdout
     except (subprocess.CalledProcessError, FileNotFoundError) as e:
-        raise SystemExit(f"cannot read cache/{name} from {repo} (a checkout or git directory of LVD's repository): {e}") from None
+        raise _bad_input(f"cannot read cache/{name} from {repo} (a checkout or git directory of LVD's repository): {e}") from None
     return json.loads(text)
 
 
@@ -85,7 +90,12 @@ def run_planner(name: str, cases: list[Case], args: argparse.Namespace, log) -> 
     from director.interchange import export_layouts
 
     options = {"n_threads": args.threads} if args.threads is not None else {}
-    director = Director(planner=name, renderer="animatic", cache_dir=args.cache_dir, seed=args.seed, planner_options=options)
+    from director.errors import InputError
+
+    try:
+        director = Director(planner=name, renderer="animatic", cache_dir=args.cache_dir, seed=args.seed, planner_options=options)
+    except InputError as e:  # an unknown planner name: the message lists the known ones
+        raise _bad_input(str(e)) from None
     planned: dict[str, tuple[dict, str | None, int]] = {}  # prompt -> (verdict, layout text, scenes): one plan per distinct prompt
     rows = []
     distinct = list(dict.fromkeys(c.prompt for c in cases))
@@ -137,7 +147,7 @@ def select(cases: list[Case], limit: int | None, shard: str) -> list[Case]:
         if not 0 <= i < n:
             raise ValueError
     except ValueError:
-        raise SystemExit(f"--shard wants i/n with 0 <= i < n, got {shard!r}") from None
+        raise _bad_input(f"--shard wants i/n with 0 <= i < n, got {shard!r}") from None
     cases = cases[:limit] if limit is not None else cases
     mine = set(list(dict.fromkeys(c.prompt for c in cases))[i::n])
     return [c for c in cases if c.prompt in mine]

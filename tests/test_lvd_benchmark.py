@@ -137,3 +137,25 @@ def test_names_match_on_word_boundaries_as_lvds_get_box():
     video = answer_to_video(frames_text(*still((0, "carrot", (0, 0, 50, 50)), (1, "cars", (100, 0, 50, 50)))))
     assert video.find(("car",)) is None
     assert answer_to_video(frames_text(*still((0, "small car", (0, 0, 50, 50))))).find(("car",)) is not None
+
+
+def test_a_director_storyboard_is_exported_and_scored_as_lvd_reads_it():
+    from benchmarks.bench_lvd import score_answer
+    from director.interchange import export_layouts
+    from tests.conftest import make_board
+
+    case = next(c for c in lvd_cases() if c.rule == MovesTo("cat", "left", "right"))
+    verdict = score_answer(case, export_layouts(make_board(scenes=1), "lvd"))  # its cat walks from x 0.15 to 0.8
+    assert verdict["invalid"] is None and verdict["why"] is None
+    assert verdict["seen"] == "'cat' [123456], 'dog' [123456]"
+    backwards = next(c for c in lvd_cases() if c.rule == MovesTo("cat", "right", "left"))
+    assert score_answer(backwards, export_layouts(make_board(scenes=1), "lvd"))["why"] is not None
+
+
+def test_a_layout_without_boxes_or_unreadable_is_an_invalid_plan():
+    from benchmarks.bench_lvd import score_answer
+
+    case = lvd_cases()[0]
+    assert score_answer(case, frames_text(*[[]] * 6))["invalid"] == "no boxes"
+    assert score_answer(case, "Reasoning: I cannot.")["invalid"].startswith("no 'Frame 2:'")
+    assert score_answer(case, None)["invalid"] == "no answer"
