@@ -166,7 +166,7 @@ def _has_title_page(text: str) -> bool:
 def _parse_fountain(text: str, source: str) -> Script:
     from fountain import ElementType, FountainParser
 
-    document = FountainParser().parse(text)
+    document = FountainParser().parse(_force_non_ascii_cues(text))
     title = document.metadata.get("title")
     title = " ".join(title) if isinstance(title, list) else (str(title).strip() if title else None)
     title = re.sub(r"[*_]+", "", title).strip() if title else None
@@ -231,6 +231,21 @@ def _parse_fountain(text: str, source: str) -> Script:
             f"{source}: has a title page but no scenes; add scene headings (INT. ROOM - DAY) with action below them"
         )
     return Script(title, "fountain", tuple(scenes), source, tuple(characters))
+
+
+def _force_non_ascii_cues(text: str) -> str:
+    """fountain-py knows a cue by ASCII capitals only, so 'ÉLODIE' above a line of dialogue would be
+    action; such lines get Fountain's own '@' (a forced cue)."""
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
+        name = line.strip()
+        if not name or name.isascii() or name != name.upper() or not any(c.isalpha() and not c.isascii() for c in name):
+            continue
+        if name[0] in "@.!>~#=[/(" or name.endswith(":") or (k > 0 and lines[k - 1].strip()):
+            continue
+        if k + 1 < len(lines) and lines[k + 1].strip():
+            lines[k] = "@" + name
+    return "\n".join(lines)
 
 
 def _character_name(cue: str) -> str:

@@ -272,6 +272,33 @@ SCREEN_DIRECTIONS = frozenset(
 AGE_PREFIXES = frozenset(["young", "younger", "old", "older", "elderly", "little", "adult", "teen", "teenage", "baby", "grown"])
 # Cue extensions: heard, not seen.
 OFF_SCREEN_EXTENSIONS = frozenset(["v.o.", "vo", "v/o", "o.s.", "os", "o.c.", "oc", "off", "off screen", "off-screen", "voice over", "voice-over", "phone", "on phone", "filtered", "radio", "intercom", "tv", "on tv", "pre-lap", "prelap"])
+# Lemmas of verbs of moving (the parser gives the lemma: "scuttles" -> "scuttle").
+MOTION_LEMMAS = frozenset(
+    """move walk run fly drive roll swim hop jump crawl float drift sail ride go travel dash race wander stroll
+    glide bounce slide trot gallop head hurry zoom climb skip march scurry hike shuffle scuttle stride sprint
+    jog limp stagger tiptoe sneak creep saunter amble pace step cross descend ascend rush charge flee approach
+    retreat dart leap dive tumble rise barrel storm trudge wade paddle skate ski cycle pedal speed cruise
+    swoop soar lope waddle slither prowl""".split()
+)
+# Particles after a verb of moving: "scuttles off", "walks away" leave; "comes in" enters.
+EXIT_PARTICLES = frozenset(["off", "away", "out", "offscreen", "off-screen"])
+ENTER_PARTICLES = frozenset(["in", "inside", "onscreen", "on-screen"])
+# Courtesy titles that begin a name: "Mr. Hoff", "DR. BENNETT".
+HONORIFICS = frozenset(["mr", "mrs", "ms", "miss", "dr", "mr.", "mrs.", "ms.", "dr.", "sir", "lady", "lord", "professor", "prof", "captain", "capt", "officer", "sergeant", "sgt", "detective", "father", "sister", "uncle", "aunt", "grandma", "grandpa", "coach", "judge", "agent"])
+# What people are called by what they do, for a shouted role with an article ("The MAILMAN", "the DRIVER"),
+# besides the people nouns above and words ending in -man, -woman, -ist, -ess.
+ROLE_NOUNS = frozenset(
+    """driver doctor waiter bartender reporter manager owner player singer worker lawyer clerk cop janitor
+    receptionist newscaster customer passenger preacher minister trucker rancher sheriff deputy priest boss
+    chief coach teenager teen photographer assistant attendant director professor servant butler maid host
+    announcer narrator courier messenger bodyguard bouncer cashier chauffeur dealer drummer guitarist
+    jailer judge landlord landlady lieutenant marshal mayor mechanic monk nun paramedic pastor patient
+    president principal prisoner rider senator sergeant sniper spy stewardess surgeon tenant tourist usher
+    vendor veteran villain visitor warden witness agent captain commander colonel general major private
+    brute thug goon henchman crony minion kid bride groom widow orphan toddler infant intern hostage""".split()
+)
+ROLE_ENDINGS = ("man", "woman", "men", "women", "ist", "ess")
+
 # Verbs of a state rather than an event: a sentence with no other verb only describes, and takes no time.
 STATIVE_VERBS = frozenset(
     """be have sit stand lie sleep rest wait remain stay seem appear_to hang lean perch sprawl slump

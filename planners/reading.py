@@ -86,11 +86,19 @@ def ordinary_case(text: str, is_name: Callable[[str], bool], dictionary: frozens
         low = word.lower()
         if len(low) != len(word):
             return word
-        if is_name(low) or low.strip(".'") not in dictionary:
+        if is_name(low) or not _in_dictionary(low.strip(".'"), dictionary):
             return word[0] + low[1:]
         return low
 
     return re.sub(r"\b[A-Z][A-Z'.]*[A-Z]\b", fix, text)
+
+
+def _in_dictionary(word: str, dictionary: frozenset[str]) -> bool:
+    """The word or an inflection of one ('screams', 'applauded', 'crashing', 'cries')."""
+    if word in dictionary:
+        return True
+    stems = [word[:-1], word[:-2], word[:-3], word[:-3] + "y", word[:-3] + "e", word[:-2] + "e", word[:-1] + "y"]
+    return any(stem in dictionary for stem, end in zip(stems, ("s", "es", "ing", "ies", "ing", "ed", "s")) if word.endswith(end))
 
 
 def read_sentences(

@@ -217,7 +217,8 @@ class _Cast:
             if color is None or self.entities[entity_id].attributes.get("color", color) == color
         ]
         same_noun = [i for i in candidates if self.nouns.get(i) == noun]
-        ranked = self.recent(same_noun or candidates)
+        # "the cat" may be any recent cat; "the man" is no other recent person than a man.
+        ranked = self.recent(same_noun if same_noun or category in PEOPLE else candidates)
         if ranked:
             entity = self.entities[ranked[0]]
             new_attributes = {k: v for k, v in attributes.items() if k not in entity.attributes}
@@ -387,12 +388,14 @@ _ACTION_VERBS = frozenset(phrase[0] for phrase, _ in lx.ACTION_PHRASES)
 def _heard_only(speech: Speech) -> bool:
     """A V.O. or O.S. line: the speaker is heard, not seen."""
     if not speech.extension:
-        return False
+        return bool(speech.speaker) and speech.speaker.lower().split()[-1] == "voice"
     parts = {p.strip().lower() for p in speech.extension.split(",")}
+    if speech.speaker and speech.speaker.lower().split()[-1] == "voice":  # "VOICE", "MALE VOICE"
+        return True
     return bool(parts & lx.OFF_SCREEN_EXTENSIONS)
 
 
-_MID_SENTENCE_NAME = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]+(?:[-'][A-Za-z]+)?)\b")
+_MID_SENTENCE_NAME = re.compile(r"\b[a-z]+[,;]? ([A-Z][a-z]+(?:[-'][A-Za-z]+)?)\b")
 
 
 def _named_words(script: Script) -> set[str]:
@@ -528,8 +531,14 @@ class _SentenceReader:
                 end = i + len(words)
                 entity_id = self.cast.aliases[" ".join(words)]
                 # "SAM HALE" after "SAM": the longer name is the same person, say it once.
-                while end < len(self.tokens) and self.tokens[end].shouted and self.tokens[i].shouted and self._name_word(end):
-                    end += 1
+                start_end = end
+                while end < len(self.tokens) and end - i < 4 and self._name_word(end) and self.tokens[end].low not in self.lexicon.nouns and (
+                    (self.tokens[end].shouted and self.tokens[i].shouted)
+                    or (not self.tokens[end].shouted and self.tokens[end].pos == "PROPN" and self.tokens[end].text[:1].isupper())
+                ):
+                    end += 1  # "Edward Bloom" after "Edward", "SAM HALE" after "SAM": the same person
+                if end > start_end:
+                    self.cast.alias(" ".join(self.low[i:end]), entity_id)
                 if end < len(self.low) and self.low[end] == "'s":
                     end += 1
                 return _Mention(i, end, [entity_id])
@@ -591,7 +600,7 @@ class _SentenceReader:
         name = None
         if end + 1 < len(low) and low[end] in ("named", "called") and self.tokens[end + 1].text[:1].isupper():
             name, end = self.tokens[end + 1].text, end + 2
-        elif end < len(low) and self._is_appositive_name(end):  # "her dog BISCUIT", "the owl Hoot"
+        elif end < len(low) and determiner in lx.DEFINITE and self._is_appositive_name(end) and self.tokens[end].pos != "VERB":  # "her dog BISCUIT", "the owl Hoot"
             name, end = self.tokens[end].text, end + 1
         elif end + 1 < len(low) and low[end] == "," and self._is_appositive_name(end + 1, comma=True):  # "A fat ginger cat, PEPPER,"
             name, end = self.tokens[end + 1].text, end + 2
@@ -614,6 +623,10 @@ class _SentenceReader:
         if determiner in _POSSESSIVES and determiner not in ("a", "an"):
             description = f"{determiner} {label}"
 
+        if name is None and not plural and (count or 1) == 1:
+            known = self.cast.find(label) or (self.cast.find(noun) if determiner in lx.DEFINITE else None)
+            if known is not None:  # "the security guard" is the cue SECURITY GUARD
+                return _Mention(i, end, [known])
         if name is not None:
             entity_id = self.cast.named(_display_name(name), category, noun)
             self.cast.describe(entity_id, category, noun, attributes, description)
@@ -706,12 +719,22 @@ class _SentenceReader:
         lex = self.lexicon
         if not token.text[:1].isupper() or not word.isalpha() or len(word) < 2:
             return None
+        honorific = word.rstrip(".") in lx.HONORIFICS and i + 1 < len(self.tokens) and self.tokens[i + 1].text[:1].isupper() and self.tokens[i + 1].low.isalpha() and self.tokens[i + 1].low not in lex.nouns
+        if honorific and (token.shouted == self.tokens[i + 1].shouted):  # "Mr. Hoff", "DR. BENNETT"
+            end = i + 2
+            name = _display_name(f"{token.text}{'' if token.text.endswith('.') else ''} {self.tokens[i + 1].text}")
+            return _Mention(i, end + (1 if end < len(self.low) and self.low[end] == "'s" else 0), [self.cast.named(name)])
         if word in lx.NOT_NAMES or word in lx.SCREEN_DIRECTIONS or word in lex.nouns or lex.singular(word):
+            return None
+        if word in lx.AGE_PREFIXES:  # "Young Dr. Bennett": the name follows
+            return None
+        if not token.shouted and i > 0 and self.low[i - 1] == "of":  # "a can of Ensure", "the Ashton River"
             return None
         if word in lx.COLORS or word in lx.SIZES or word in lx.MOTION_VERBS or word in lx.ENTER_WORDS or word in lx.EXIT_WORDS:
             return None
         if i > 0 and self.low[i - 1] in lx.DEFINITE | lx.INDEFINITE and self.low[i - 1] not in _POSSESSIVES:
-            return None  # "a TOYOTA", "the BANG": names take no article
+            # "a TOYOTA", "the BANG": names take no article; "The MAILMAN", "the DRIVER" are roles.
+            return self._shouted_role_at(i) if token.shouted else None
         role = self._role_before(i)  # "her uncle RAY", "his dog REX"
         if token.shouted:
             evidence = self.run.is_name(word) or token.age or role is not None
@@ -741,12 +764,31 @@ class _SentenceReader:
             end += 1
         return _Mention(i, end, [entity_id])
 
+    def _shouted_role_at(self, i: int) -> _Mention | None:
+        """'The MAILMAN is just leaving': a shouted noun for what a person does introduces that person
+        (one identity per role: the next 'the mailman' is the same one)."""
+        end = i
+        while end < len(self.tokens) and self.tokens[end].shouted and self._name_word(end) and end - i < 3:
+            end += 1
+        if end == i:
+            return None
+        role = " ".join(self.low[i:end])
+        if not _is_role(role.split()[-1], self.lexicon):
+            return None
+        category = self.lexicon.nouns.get(role.split()[-1], "person")
+        found = self.cast.find(role)
+        if found is None:
+            found = self.cast.named(_display_name(" ".join(t.text for t in self.tokens[i:end])), category, role.split()[-1])
+        return _Mention(i, end, [found])
+
     def _role_before(self, i: int) -> tuple[str, str] | None:
         """('uncle', 'her uncle') for 'her uncle RAY': a possessed noun right before the name."""
         if i < 2:
             return None
         noun, owner = self.tokens[i - 1], self.low[i - 2]
         if noun.pos != "NOUN" or noun.shouted or (owner not in _POSSESSIVES and not owner.endswith("'s")):
+            return None
+        if not _is_role(noun.low, self.lexicon):  # "Steel's face FILLS the scope": a face is no role
             return None
         single = self.lexicon.head_noun(noun.low)
         word = single[0] if single else noun.low
@@ -907,18 +949,28 @@ class _SentenceReader:
         targets += [r for _, r in self._regions_after("toward", start, end)]
         targets += [r for _, r in self._regions_after("towards", start, end)]
         targets += [r for _, r in self._regions_after("into", start, end)]
-        enters = entrances and (any(w in lx.ENTER_WORDS for w in low) or _has_phrase(low, lx.ENTER_PHRASES))
-        exits = any(w in lx.EXIT_WORDS for w in low) or _has_phrase(low, lx.EXIT_PHRASES)
-        moves = any(w in lx.MOTION_VERBS for w in low)
-        if not (enters or exits or ((origin or targets) and moves) or (moves and "across" in low)):
+        verbs = [k for k in range(start, end) if self._moving_verb(k)]
+        particles = {self.low[k + 1] for k in verbs if k + 1 < end} | {self.low[k + 2] for k in verbs if k + 2 < end and self.low[k + 1] in ("back", "right", "straight")}
+        enters = entrances and (any(w in lx.ENTER_WORDS for w in low) or _has_phrase(low, lx.ENTER_PHRASES) or bool(particles & lx.ENTER_PARTICLES))
+        exits = any(w in lx.EXIT_WORDS for w in low) or _has_phrase(low, lx.EXIT_PHRASES) or bool(particles & lx.EXIT_PARTICLES)
+        moves = bool(verbs)
+        if not (enters or exits or moves):
             return
         path = targets[:1] if not enters or targets else []
         if moves and "across" in low and origin is None and not targets:
             origin, path = "left", ["right"]
+        elif moves and not (enters or exits) and origin is None and not targets:
+            # A move the text gives no direction for ("Yorblef hikes through a meadow"): across the
+            # frame, left to right (screen direction's default), right to left when going back.
+            origin, path = ("right", ["left"]) if "back" in low or "returns" in low else ("left", ["right"])
         for entity_id in movers:
             self.motions.append(
                 Motion(entity=entity_id, origin=origin, path=path, start=span_start, end=span_end, enters=enters, exits=exits)
             )
+
+    def _moving_verb(self, k: int) -> bool:
+        word = self.tokens[k]
+        return word.low in lx.MOTION_VERBS or (word.pos == "VERB" and word.lemma in lx.MOTION_LEMMAS and word.dep not in ("amod", "acl"))
 
     def _read_visibility(self, start: int, end: int, entities: list[str]) -> bool:
         low, d = self.low[start:end], self.duration
@@ -951,6 +1003,13 @@ class _SentenceReader:
 
 _NOT_PEOPLE = frozenset(["GPE", "LOC", "ORG", "FAC", "DATE", "TIME", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL", "PERCENT"])
 """Named-entity labels of proper nouns that are not cast members: places, companies, dates, brands."""
+
+
+def _is_role(noun: str, lexicon: lx.Lexicon) -> bool:
+    """Can a person (or an animal) be called this: 'uncle', 'dog', 'mailman', 'driver'?"""
+    single = lexicon.head_noun(noun)
+    word = single[0] if single else noun
+    return word in lexicon.nouns or word in lx.ROLE_NOUNS or word in lx.HONORIFICS or word.endswith(lx.ROLE_ENDINGS)
 
 
 def _display_name(name: str) -> str:
