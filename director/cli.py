@@ -301,13 +301,12 @@ def _print_plan_summary(board: Any, path: Path | None) -> None:
         console.print(f"wrote [bold]{escape(str(path))}[/]")
 
 
-def _print_plan_time(board: Any, seconds: float) -> None:
-    """Which planner (and model) made the plan, and how long it took."""
+def _print_plan_time(planner: str, board: Any, seconds: float) -> None:
+    """Which planner (and model, from the plan's provenance) made the plan, and how long it took."""
     from rich.console import Console
 
-    made = board.provenance
-    model = f" (model {made.model})" if made.model else ""
-    Console(highlight=False).print(f"planned with the {made.planner} planner{model} in {seconds:.1f} s", markup=False)
+    model = f" (model {board.provenance.model})" if board.provenance.model else ""
+    Console(highlight=False).print(f"planned with the {planner} planner{model} in {seconds:.1f} s", markup=False)
 
 
 def _renderer_label(director: Any) -> str:
@@ -526,7 +525,7 @@ def make(
     started = time.perf_counter()
     board = _plan_script(director, script, title)
     _print_plan_summary(board, None)
-    _print_plan_time(board, time.perf_counter() - started)
+    _print_plan_time(director.planner_name, board, time.perf_counter() - started)
     started = time.perf_counter()
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, board, output)
