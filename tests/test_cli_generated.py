@@ -24,13 +24,17 @@ SCRIPT_PIECES = [
     "Hello!", "CUT TO:", "FADE OUT.", "Title: The Test", "[[note]]", "[bold]", "**bold**", "=== ", "~lyric",
     "x" * 90, "Z" * 70, "3 robots", "Zoë", "日本語", "🙂", "\t", "\r\n", "\u200b", "—", "'", '"', "$(echo)", "%s", "{0}",
 ]
-scripts = st.lists(st.one_of(st.sampled_from(SCRIPT_PIECES), st.text(max_size=20)), max_size=14).map(" ".join)
+# Lines of pieces, blank lines among them, so headings and cues stand where Fountain looks for them.
+lines = st.lists(st.one_of(st.sampled_from(SCRIPT_PIECES), st.text(max_size=20)), min_size=1, max_size=3).map(" ".join)
+scripts = st.lists(st.one_of(st.sampled_from(SCRIPT_PIECES), lines, st.just("")), max_size=12).map("\n".join)
+AWKWARD_TEXT = ["[/b]", "[bold]x", "Z" * 70, "", "\u0000", "\ud800", "scene_1", "cat"]
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True) | st.text(max_size=12),
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True)
+    | st.text(max_size=12) | st.sampled_from(AWKWARD_TEXT),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=8,
 )
-BOARD = make_board(scenes=1, duration=1.0, fps=2, width=32, height=18)
+BOARD = make_board(scenes=1, duration=2.0, fps=2, width=32, height=18)
 
 
 def run(*args: object):
@@ -58,12 +62,16 @@ def _replace(data, path, value):
 
 @st.composite
 def corrupted_boards(draw) -> bytes:
-    """A valid small storyboard, then one corruption: a value replaced, a key dropped, text cut, bytes flipped."""
+    """A valid small storyboard, then one corruption: a value replaced or nested deep, a key dropped, text cut,
+    bytes flipped or inserted."""
     data = BOARD.model_dump(mode="json")
-    kind = draw(st.sampled_from(["replace", "drop", "truncate", "flip", "insert"]))
-    if kind in ("replace", "drop"):
+    kind = draw(st.sampled_from(["replace", "drop", "nest", "truncate", "flip", "insert"]))
+    if kind in ("replace", "drop", "nest"):
         places = list(_leaves(data))
         path, _ = draw(st.sampled_from(places[1:]))
+        if kind == "nest":
+            depth = draw(st.sampled_from([3, 3_000, 100_000]))
+            return json.dumps(_replace(data, path, "NESTED")).replace('"NESTED"', "[" * depth + "]" * depth).encode()
         if kind == "drop" and isinstance(path[-1], str):
             parent_path, key = path[:-1], path[-1]
             parent = dict(next(v for p, v in places if p == parent_path))
@@ -130,6 +138,6 @@ def test_a_corrupted_board_renders_or_is_refused_and_leaves_nothing(data):
         board, movie = Path(folder) / "b.json", Path(folder) / "out" / "m.mp4"
         board.write_bytes(data)
         result = run("render", board, "-o", movie, "--renderer", "animatic", "--cache-dir", Path(folder) / "cache")
-        _assert_clean(result, [movie, movie.with_suffix(".srt"), movie.with_name("m.contact.png"), movie.with_name("m.storyboard.json")])
+        _assert_clean(result, [movie, movie.with_suffix(".srt"), movie.with_name("m.contact.png"), movie.with_name("m.storyboard.json"), movie.with_name("m.render.json")])
         if result.exit_code == 0:
             assert movie.stat().st_size > 0
