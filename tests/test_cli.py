@@ -361,3 +361,15 @@ def test_make_names_its_planner_and_renderer_and_does_not_count_planning_as_rend
     rendered = float(re.search(r"rendered \d+ frames \(.*?\) with the animatic renderer \(animatic/v1/.*?\) in ([\d.]+) s:", said).group(1))
     assert planned >= SlowPlanner.PAUSE - 0.05
     assert rendered <= wall - SlowPlanner.PAUSE + 0.05  # the pause is not in the render time
+
+
+def test_the_readmes_first_command_installs_the_tiny_renderer_and_makes_the_movie_with_the_defaults():
+    section = (ROOT / "README.md").read_text().split("## Set up and run", 1)[1].split("\n## ", 1)[0]
+    command = section.split("```bash\n", 1)[1].split("\n```", 1)[0].strip()
+    steps = [step.strip() for step in command.split("&&")]
+    install = next(step for step in steps if step.startswith("pip install"))
+    assert re.search(r'-e "\.\[(?:[\w-]+,)*tiny(?:,[\w-]+)*\]"', install), install  # the embedded diffusion renderer
+    assert "torch==" in install  # a pinned torch: the CPU build here, not an unpinned multi-GB CUDA one
+    make = steps[-1].split()
+    assert make[:2] == ["director", "make"] and not {"--planner", "--renderer"} & set(make)  # the defaults
+
