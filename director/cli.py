@@ -392,9 +392,11 @@ def plan(
     options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
     director = Director(planner=planner, seed=seed, fps=fps, size=_parse_size(size), style=style, cache_dir=_cache_dir(cache_dir), planner_options=options)
     _check_outputs([Written(output, "the storyboard")], {"the script": script})
+    started = time.perf_counter()
     board = _plan_script(director, script, title)
     board.save(output)
     _print_plan_summary(board, output)
+    _print_plan_time(planner, board, time.perf_counter() - started)
 
 
 @app.command()

@@ -83,6 +83,15 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _check_writable(output: Output) -> None:
+    try:
+        _check_path(output)
+    except OSError as e:  # a name too long, a loop of links ...
+        raise InputError(f"{output.path}: {output.role} cannot be written there ({e.strerror or e})") from None
+    except ValueError as e:  # a NUL in the name
+        raise InputError(f"{output.path!r}: {output.role} cannot be written there ({e})") from None
+
+
+def _check_path(output: Output) -> None:
     path = output.path
     if path.exists() or path.is_symlink():
         if output.kind == "file" and path.is_dir():
@@ -92,14 +101,29 @@ def _check_writable(output: Output) -> None:
         if output.kind == "folder":
             _check_folder_writable(path, output)
             return
-    folder = path.parent
+    folder, missing = path.parent, []
     while not folder.exists():
         if folder.is_symlink():
             raise InputError(f"{folder}: is a broken link, so {output.role} ({path}) cannot be written")
-        folder = folder.parent
+        folder, missing = folder.parent, [folder.name, *missing]
     if not folder.is_dir():
         raise InputError(f"{folder}: is a file, not a folder, so {output.role} ({path}) cannot be written inside it")
+    _check_names(folder, [*missing, path.name], output)
     _check_folder_writable(folder, output)
+
+
+def _check_names(folder: Path, names: list[str], output: Output) -> None:
+    """The folders still to be made, and the temporary name the file is first written under
+    (`.NAME.XXXXXXXX.partial.SUFFIX`, see storyboard.write_text_atomically), must fit the file system's names."""
+    try:
+        longest = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        longest = 255
+    *folders, name = names
+    temporary = f".{name}.XXXXXXXX.partial{Path(name).suffix}" if output.kind == "file" else name
+    for part in (*folders, temporary):
+        if len(os.fsencode(part)) > longest:
+            raise InputError(f"{output.path}: the name {part[:40]!r}... is longer than this file system allows ({longest} bytes)")
 
 
 def _check_folder_writable(folder: Path, output: Output) -> None:

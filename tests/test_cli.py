@@ -215,6 +215,7 @@ BAD_OUTPUTS = {
     "folder": ("taken", "is a folder"),
     "parent is a file": ("a_file/out", "a_file: is a file, not a folder"),
     "unwritable": ("/sys/director-test/out", "/sys: cannot write here"),
+    "name too long": ("n" * 250, "is longer than this file system allows"),
 }
 
 
