@@ -23,7 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # help is plain text: `director[tiny]` and `[default: ...]` are shown as written
 )
 
 # Reusable option types ---------------------------------------------------------------------------
@@ -123,8 +123,9 @@ DEBUG = bool(os.environ.get("DIRECTOR_DEBUG"))
 
 def _fail(message: str, code: int) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {message}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
 
 
@@ -152,16 +153,22 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _parse_size(size: str | None) -> tuple[int, int] | None:
+    """--size WxH, checked by the storyboard's own rules for width and height (and with their messages)."""
     if size is None:
         return None
-    from director.errors import InputError
+    from pydantic import ValidationError
+
+    from director.errors import InputError, format_validation_error
+    from director.storyboard import FrameSize
 
     try:
         width, height = (int(v) for v in size.lower().split("x"))
     except ValueError:
         raise InputError(f"--size {size!r} is not WIDTHxHEIGHT, like 512x288") from None
-    if width < 16 or height < 16 or width % 2 or height % 2:
-        raise InputError(f"--size {size!r}: width and height must be even numbers of at least 16 (H.264 needs even sizes)")
+    try:
+        FrameSize(width=width, height=height)
+    except ValidationError as e:
+        raise InputError(f"--size {size!r}: {format_validation_error(e)}") from None
     return width, height
 
 
@@ -265,40 +272,59 @@ class _Bars:
 
 
 def _print_plan_summary(board: Any, path: Path | None) -> None:
+    """The plan as a table. Every piece of the script's text is shown as text, never read as Rich markup."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from director.graph import check_storyboard
 
     console = Console()
-    table = Table(title=f"{board.title} — {len(board.scenes)} scenes, {len(board.entities)} in the cast", title_justify="left")
+    table = Table(title=Text(f"{board.title} — {len(board.scenes)} scenes, {len(board.entities)} in the cast"), title_justify="left")
     for column in ("scene", "heading", "seconds", "present", "relations", "motions", "lines"):
         table.add_column(column)
     for scene in board.scenes:
         table.add_row(
-            scene.id,
-            scene.heading[:40],
+            Text(scene.id),
+            Text(scene.heading[:40]),
             f"{scene.duration:.1f}",
-            ", ".join(scene.entities)[:40],
+            Text(", ".join(scene.entities)[:40]),
             str(len(scene.relations)),
             str(len(scene.motions)),
             str(len(scene.dialogue)),
         )
     console.print(table)
     for issue in check_storyboard(board):
-        console.print(f"[yellow]warning:[/] {issue}")
+        console.print(f"[yellow]warning:[/] {escape(str(issue))}")
     if path is not None:
-        console.print(f"wrote [bold]{path}[/]")
+        console.print(f"wrote [bold]{escape(str(path))}[/]")
 
 
-def _print_render_summary(result: Any, seconds: float) -> None:
+def _print_plan_time(planner: str, board: Any, seconds: float) -> None:
+    """Which planner (and model, from the plan's provenance) made the plan, and how long it took."""
     from rich.console import Console
+
+    model = f" (model {board.provenance.model})" if board.provenance.model else ""
+    Console(highlight=False).print(f"planned with the {planner} planner{model} in {seconds:.1f} s", markup=False)
+
+
+def _renderer_label(director: Any) -> str:
+    """'the tiny renderer (tiny/v2/weights=...)': the name and, cut short, the fingerprint that names its model."""
+    fingerprint = str(director.renderer.fingerprint)
+    shown = fingerprint if len(fingerprint) <= 72 else fingerprint[:71] + "…"
+    return f"the {director.renderer_name} renderer ({shown})"
+
+
+def _print_render_summary(result: Any, seconds: float, renderer: str | None = None) -> None:
+    from rich.console import Console
+    from rich.markup import escape
 
     stats, files = result.stats, result.files
     console = Console()
     console.print(
-        f"rendered {stats.frames} frames ({files.duration:.1f} s of video) in {seconds:.1f} s: "
-        f"{stats.jobs_rendered} jobs rendered, {stats.jobs_cached} from the cache"
+        f"rendered {stats.frames} frames ({files.duration:.1f} s of video){' with ' + escape(renderer) if renderer else ''} "
+        f"in {seconds:.1f} s: {stats.jobs_rendered} jobs rendered, {stats.jobs_cached} from the cache"
     )
     for label, path in (
         ("movie", files.movie),
@@ -307,7 +333,36 @@ def _print_render_summary(result: Any, seconds: float) -> None:
         ("storyboard", files.storyboard),
     ):
         if path is not None:
-            console.print(f"  {label:<14} [bold]{path}[/]")
+            console.print(f"  {label:<14} [bold]{escape(str(path))}[/]")
+
+
+def _check_outputs(outputs: list[Any], inputs: dict[str, Path | None]) -> None:
+    """Check every output of a command before it starts (director.outputs): exit 2, nothing written, when one
+    cannot be written or would land on an input. `inputs` maps what each input is to its path."""
+    from director.outputs import Input, check_outputs
+
+    check_outputs(outputs, [Input(path, role) for role, path in inputs.items() if path is not None])
+
+
+def _plan_script(director: Any, script: Path, title: str | None) -> Any:
+    """Plan SCRIPT with a spinner; a storyboard the script's text makes invalid is bad input (exit 2), with the field."""
+    from pydantic import ValidationError
+
+    from director.errors import InputError, format_validation_error
+
+    try:
+        with _planning(director.planner_name):
+            return director.plan_file(script, title=title)
+    except ValidationError as e:
+        raise InputError(f"{script}: does not give a valid storyboard: {format_validation_error(e, model=e.title)}") from None
+
+
+def _movie_path(output: Path) -> Path:
+    from director.errors import InputError
+
+    if output.suffix.lower() != ".mp4":
+        raise InputError(f"{output}: the movie must be an .mp4 file")
+    return output
 
 
 # Commands ------------------------------------------------------------------------------------------
@@ -332,13 +387,16 @@ def plan(
 ) -> None:
     """Plan a script into a storyboard (JSON): scenes, cast, scene graphs and layout boxes."""
     from director.api import Director
+    from director.outputs import Output as Written
 
     options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
     director = Director(planner=planner, seed=seed, fps=fps, size=_parse_size(size), style=style, cache_dir=_cache_dir(cache_dir), planner_options=options)
-    with _planning(planner):
-        board = director.plan_file(script, title=title)
+    _check_outputs([Written(output, "the storyboard")], {"the script": script})
+    started = time.perf_counter()
+    board = _plan_script(director, script, title)
     board.save(output)
     _print_plan_summary(board, output)
+    _print_plan_time(planner, board, time.perf_counter() - started)
 
 
 @app.command()
@@ -361,16 +419,21 @@ def render(
     """Render a storyboard into a movie (MP4), with .srt subtitles, a contact sheet and MOVIE.render.json
     (the render's progress, see `director status`) beside it."""
     from director.api import Director
+    from director.outputs import Output as Written
+    from director.outputs import movie_outputs
     from director.storyboard import Storyboard
 
+    settings = _render_settings(renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config)
+    _check_outputs(
+        [*movie_outputs(_movie_path(output)), Written(settings["cache_dir"], "the cache", kind="folder")],
+        {"the storyboard": board, "the renderer config": renderer_config},
+    )
     storyboard = Storyboard.load(board)
-    director = Director(**_render_settings(
-        renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config,
-    ))
+    director = Director(**settings)
     started = time.perf_counter()
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, storyboard, output)
-    _print_render_summary(result, time.perf_counter() - started)
+    _print_render_summary(result, time.perf_counter() - started, _renderer_label(director))
 
 
 def _render_settings(
@@ -447,24 +510,28 @@ def make(
 ) -> None:
     """Plan and render in one go: SCRIPT -> MOVIE.mp4, plus MOVIE.storyboard.json, MOVIE.srt, MOVIE.contact.png."""
     from director.api import Director
+    from director.outputs import Output as Written
+    from director.outputs import movie_outputs
 
+    settings = _render_settings(renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config)
     director = Director(
         planner=planner,
         planner_options=_planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir)),
         style=style,
-        **_render_settings(renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config),
+        **settings,
     )
-    if Path(output).suffix.lower() != ".mp4":
-        from director.errors import InputError
-
-        raise InputError(f"{output}: the movie must be an .mp4 file")
+    _check_outputs(
+        [*movie_outputs(_movie_path(output)), Written(settings["cache_dir"], "the cache", kind="folder")],
+        {"the script": script, "the renderer config": renderer_config},
+    )
     started = time.perf_counter()
-    with _planning(planner):
-        board = director.plan_file(script, title=title)
+    board = _plan_script(director, script, title)
     _print_plan_summary(board, None)
+    _print_plan_time(director.planner_name, board, time.perf_counter() - started)
+    started = time.perf_counter()
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, board, output)
-    _print_render_summary(result, time.perf_counter() - started)
+    _print_render_summary(result, time.perf_counter() - started, _renderer_label(director))
 
 
 @app.command()
@@ -475,12 +542,14 @@ def schema(
     """Print the storyboard JSON schema (what planners, and LLMs, must produce)."""
     import json
 
+    from director.outputs import Output as Written
     from director.storyboard import Storyboard, write_text_atomically
 
     text = json.dumps(Storyboard.model_json_schema(), indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:
+        _check_outputs([Written(output, "the schema")], {})
         write_text_atomically(output, text)
 
 
@@ -625,13 +694,20 @@ def eval_(
     from director.evaluate.report import plot_per_frame, summary_table
     from director.evaluate.run import check_movie_path, default_report_path
 
+    from rich.markup import escape
+
+    from director.outputs import Output as Written
+
     check_movie_path(movie)
     console = Console()
     if storyboard is None:
         beside = movie.with_name(movie.stem + ".storyboard.json")
         if beside.is_file():
             storyboard = beside
-            console.print(f"using the storyboard beside the movie: [bold]{beside}[/]")
+            console.print(f"using the storyboard beside the movie: [bold]{escape(str(beside))}[/]")
+    output = output or default_report_path(movie)
+    written = [Written(output, "the report")] + ([Written(output.with_suffix(".png"), "the plot of the report")] if plot else [])
+    _check_outputs(written, {"the movie": movie, "the storyboard": storyboard, "the reference": reference})
     config = EvalConfig(
         clip=clip or None,
         inception=inception or None,
@@ -646,18 +722,17 @@ def eval_(
     )
     with _Bars() as bars:
         report = evaluate_movie(movie, storyboard=storyboard, reference=reference, config=config, progress=bars)
-    output = output or default_report_path(movie)
     report.save(output)
     console.print(summary_table(report))
     for reason in dict.fromkeys(m.skipped for m in report.metrics if m.skipped):
-        console.print(f"[yellow]skipped:[/] {reason}")
+        console.print(f"[yellow]skipped:[/] {escape(str(reason))}")
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
-    console.print(f"wrote [bold]{output}[/]")
+        console.print(f"[yellow]warning:[/] {escape(str(warning))}")
+    console.print(f"wrote [bold]{escape(str(output))}[/]")
     if plot:
         picture = plot_per_frame(report, output.with_suffix(".png"))
         if picture is not None:
-            console.print(f"wrote [bold]{picture}[/]")
+            console.print(f"wrote [bold]{escape(str(picture))}[/]")
 
 
 @app.command()
@@ -680,8 +755,10 @@ def export_(
 ) -> None:
     """Write a storyboard's layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
     from director.interchange import export_layouts
+    from director.outputs import Output as Written
     from director.storyboard import Storyboard, write_text_atomically
 
+    _check_outputs([Written(output, "the layouts")], {"the storyboard": board})
     write_text_atomically(output, export_layouts(Storyboard.load(board), format, frames=frames))
     typer.echo(f"wrote {output}")
 
@@ -697,8 +774,10 @@ def import_(
     """Read another planner's layouts into a storyboard (JSON), ready to check, edit and render."""
     from director.errors import InputError
     from director.interchange import import_layouts
+    from director.outputs import Output as Written
     from director.script import decode_script_bytes
 
+    _check_outputs([Written(output, "the storyboard")], {"the layouts": layouts})
     try:
         data = layouts.read_bytes()
     except OSError as e:
@@ -711,6 +790,7 @@ def import_(
 def _list(kind: str) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from director import registry
 
@@ -720,7 +800,7 @@ def _list(kind: str) -> None:
     default = registry.default_renderer() if kind == "renderer" else None
     for plugin in registry.available(kind).values():  # type: ignore[arg-type]
         name = f"{plugin.name} (default)" if plugin.name == default else plugin.name
-        table.add_row(name, plugin.origin, plugin.summary())
+        table.add_row(Text(name), Text(plugin.origin), Text(plugin.summary()))  # plug-ins' text is not markup
     Console().print(table)
 
 
@@ -747,7 +827,7 @@ def executors() -> None:
 
 # `director train tiny ...`: train the embedded tiny renderer's models ---------------------------------
 
-train_app = typer.Typer(help="Train models that ship with director (needs the `tiny` extra: pip install 'director[tiny]').", no_args_is_help=True)
+train_app = typer.Typer(help="Train models that ship with director (needs the `tiny` extra: pip install 'director[tiny]').", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(train_app, name="train")
 
 

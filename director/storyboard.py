@@ -18,7 +18,10 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import re
 import tempfile
+import unicodedata
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -28,11 +31,14 @@ from director.errors import InputError, format_validation_error
 
 SCHEMA_VERSION = "1.0"
 
+IDENTIFIER_LENGTH = 64
 Identifier = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64),
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=IDENTIFIER_LENGTH),
     Field(description="A stable id: lower-case letters, digits and '_', starting with a letter."),
 ]
+Width = Annotated[int, Field(ge=16, le=7680, multiple_of=2, description="Movie width in pixels (even, for H.264).")]
+Height = Annotated[int, Field(ge=16, le=4320, multiple_of=2, description="Movie height in pixels (even).")]
 Seconds = Annotated[float, Field(ge=0.0, description="Seconds from the start of the scene.")]
 Region = Literal[
     "left",
@@ -52,6 +58,29 @@ class StrictModel(BaseModel):
     """Base for everything that crosses a boundary: unknown fields are errors."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def make_identifier(text: str, taken: Collection[str] = (), fallback: str = "thing") -> str:
+    """A valid `Identifier` made from a name in a script ('Mira', 'the RED BALL', 'Zoë'): its letters and
+    digits in lower-case ASCII joined by '_', 'e_' before a leading digit, `fallback` when nothing is left,
+    clipped to 64 characters, and '_2', '_3' ... added until it is not in `taken`. Planners and importers
+    make every id from user text with this, so no script, however long its words, makes an invalid id."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_") or fallback
+    if not base[0].isalpha():
+        base = f"e_{base}"
+    candidate, k = base[:IDENTIFIER_LENGTH].rstrip("_"), 2
+    while candidate in taken:
+        suffix = f"_{k}"
+        candidate, k = base[: IDENTIFIER_LENGTH - len(suffix)].rstrip("_") + suffix, k + 1
+    return candidate
+
+
+class FrameSize(StrictModel):
+    """A frame size given on its own (`--size WxH`), checked by the same rules as a storyboard's."""
+
+    width: Width
+    height: Height
 
 
 class Box(StrictModel):
@@ -324,8 +353,8 @@ class Storyboard(StrictModel):
     schema_version: Literal["1.0"] = SCHEMA_VERSION
     title: str = "Untitled"
     fps: Annotated[int, Field(ge=1, le=120, description="Frames per second of the movie.")] = 12
-    width: Annotated[int, Field(ge=16, le=7680, multiple_of=2, description="Movie width in pixels (even, for H.264).")] = 512
-    height: Annotated[int, Field(ge=16, le=4320, multiple_of=2, description="Movie height in pixels (even).")] = 288
+    width: Width = 512
+    height: Height = 288
     style: Annotated[str, Field(description="A visual style for every scene: 'storybook watercolour'.")] = ""
     entities: Annotated[list[Entity], Field(description="The cast: every identity that appears anywhere.")] = []
     scenes: Annotated[list[Scene], Field(min_length=1, description="The scenes, in order.")]
@@ -404,6 +433,10 @@ class Storyboard(StrictModel):
             data = json.loads(text)
         except json.JSONDecodeError as e:
             raise InputError(f"{source}: is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+        except RecursionError:
+            raise InputError(f"{source}: is nested too deeply to be a storyboard") from None
+        except ValueError as e:  # e.g. an integer of more digits than Python converts
+            raise InputError(f"{source}: is not valid JSON ({e})") from None
         if isinstance(data, dict) and data.get("schema_version") not in (None, SCHEMA_VERSION):
             raise InputError(
                 f"{source}: has schema_version {data.get('schema_version')!r}; this director reads {SCHEMA_VERSION!r}"
@@ -412,6 +445,8 @@ class Storyboard(StrictModel):
             return cls.model_validate(data)
         except ValidationError as e:
             raise InputError(f"{source}: is not a valid storyboard: {format_validation_error(e)}") from None
+        except RecursionError:
+            raise InputError(f"{source}: is nested too deeply to be a storyboard") from None
 
     def revalidated(self) -> Storyboard:
         """Check a storyboard edited in Python (assignments are not validated as they happen)."""

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from director.errors import InputError
-from director.storyboard import Box, Entity, LayoutFrame, Relation, Scene, Storyboard, Transition
+from director.storyboard import Box, Entity, FrameSize, LayoutFrame, Relation, Scene, Storyboard, Transition, make_identifier
 from tests.conftest import make_board
 
 
@@ -202,3 +202,62 @@ def test_any_storyboard_round_trips_through_json_exactly(board):
     again = Storyboard.from_json(text)
     assert again == board
     assert again.to_json() == text
+
+
+# Ids made from user text, frame sizes, and files no loader should choke on -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mira", "mira"),
+        ("the RED ball", "the_red_ball"),
+        ("Zoë", "zoe"),
+        ("42 robots", "e_42_robots"),
+        ("!!!", "thing"),
+        ("x" * 200, "x" * 64),
+        ("a " * 40, ("a_" * 32)[:63]),
+    ],
+)
+def test_an_identifier_made_from_any_name_is_a_valid_id(text, expected):
+    made = make_identifier(text)
+    assert made == expected
+    Entity(id=made, name=text, category="thing")  # valid: no ValidationError
+
+
+def test_identifiers_made_for_a_taken_name_count_up_and_stay_within_the_limit():
+    long = "y" * 80
+    taken = {make_identifier(long)}
+    second = make_identifier(long, taken)
+    taken.add(second)
+    third = make_identifier(long, taken)
+    assert (second, third) == ("y" * 62 + "_2", "y" * 62 + "_3")
+    assert make_identifier("cat", {"cat"}) == "cat_2"
+
+
+@given(st.text(max_size=300), st.sets(st.from_regex(r"[a-z][a-z0-9_]{0,63}", fullmatch=True), max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_make_identifier_gives_a_valid_unused_id_for_any_text(text, taken):
+    made = make_identifier(text, taken)
+    assert made not in taken
+    Entity(id=made, name="n", category="thing")
+
+
+def test_a_frame_size_is_checked_by_the_storyboards_rules():
+    with pytest.raises(ValidationError, match="less than or equal to 7680"):
+        FrameSize(width=100000, height=288)
+    with pytest.raises(ValidationError, match="multiple of 2"):
+        FrameSize(width=101, height=288)
+    assert FrameSize(width=512, height=288).width == 512
+
+
+@pytest.mark.parametrize("depth", [2_000, 100_000])
+def test_a_board_nested_too_deeply_is_bad_input(depth):
+    text = '{"scenes": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(InputError, match="nested too deeply"):
+        Storyboard.from_json(text, source="deep.json")
+
+
+def test_a_number_too_long_to_read_is_bad_input():
+    with pytest.raises(InputError, match="huge.json: is not valid JSON"):
+        Storyboard.from_json('{"fps": ' + "1" * 5000 + "}", source="huge.json")
