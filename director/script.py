@@ -239,7 +239,8 @@ def _force_non_ascii_cues(text: str) -> str:
     lines = text.split("\n")
     for k, line in enumerate(lines):
         name = line.strip()
-        if not name or name.isascii() or name != name.upper() or not any(c.isalpha() and not c.isascii() for c in name):
+        bare = name.split("(")[0].strip().rstrip("^").strip()  # the extension may be in any case: "(cont'd)"
+        if not bare or bare.isascii() or bare != bare.upper() or not any(c.isalpha() and not c.isascii() for c in bare):
             continue
         if name[0] in "@.!>~#=[/(" or name.endswith(":") or (k > 0 and lines[k - 1].strip()):
             continue

@@ -54,6 +54,7 @@ from director.storyboard import (
     Storyboard,
     Transition,
     Visibility,
+    make_identifier,
 )
 from planners import lexicon as lx
 from planners.reading import Word, load_parser, read_sentences
@@ -105,10 +106,7 @@ class _Cast:
         return ids
 
     def _new_id(self, base: str) -> str:
-        base = re.sub(r"[^a-z0-9]+", "_", base.lower()).strip("_") or "thing"
-        if not base[0].isalpha():
-            base = "e_" + base
-        base = base[:MAX_ID_LENGTH].rstrip("_")
+        base = make_identifier(base)[:MAX_ID_LENGTH].rstrip("_")  # the suffix is counted, not probed: linear in the cast
         if base not in self.entities:
             return base
         k = self.next_suffix.get(base, 2)
@@ -565,15 +563,15 @@ class _SentenceReader:
         low, lex = self.low, self.lexicon
         j = i
         determiner = None
-        if low[j] in lx.DEFINITE | lx.INDEFINITE or low[j] in lx.NUMBERS or low[j].isdigit():
+        if low[j] in lx.DEFINITE | lx.INDEFINITE or low[j] in lx.NUMBERS or _is_count(low[j]):
             determiner = low[j]
             j += 1
         count = None
-        if j < len(low) and ((low[j] in lx.NUMBERS and low[j] not in ("a", "an", "another")) or low[j].isdigit()):
-            count = int(low[j]) if low[j].isdigit() else lx.NUMBERS[low[j]]
+        if j < len(low) and ((low[j] in lx.NUMBERS and low[j] not in ("a", "an", "another")) or _is_count(low[j])):
+            count = int(low[j]) if _is_count(low[j]) else lx.NUMBERS[low[j]]
             j += 1
-        elif determiner is not None and ((determiner in lx.NUMBERS and determiner not in ("a", "an", "another")) or determiner.isdigit()):
-            count = int(determiner) if determiner.isdigit() else lx.NUMBERS[determiner]
+        elif determiner is not None and ((determiner in lx.NUMBERS and determiner not in ("a", "an", "another")) or _is_count(determiner)):
+            count = int(determiner) if _is_count(determiner) else lx.NUMBERS[determiner]
         modifiers: list[str] = []
         head = None
         while j < len(low) and len(modifiers) < 6:
@@ -1003,6 +1001,11 @@ class _SentenceReader:
 
 _NOT_PEOPLE = frozenset(["GPE", "LOC", "ORG", "FAC", "DATE", "TIME", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL", "PERCENT"])
 """Named-entity labels of proper nouns that are not cast members: places, companies, dates, brands."""
+
+
+def _is_count(word: str) -> bool:
+    """'3', '12': ASCII digits only ('²' and '٣' are digits to Python, not counts to a reader)."""
+    return word.isascii() and word.isdigit()
 
 
 def _is_role(noun: str, lexicon: lx.Lexicon) -> bool:
