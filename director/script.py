@@ -183,8 +183,8 @@ def _parse_fountain(text: str, source: str) -> Script:
             scenes.append(ScriptScene(heading or (title or "Opening"), tuple(beats), transition))
         beats, transition = [], None
 
-    def add_speech(cue: str, lines: list) -> None:
-        name, extension = _character_name(cue), _cue_extension(cue)
+    def add_speech(cue: str, lines: list, extension: str | None = None) -> None:
+        name, extension = _character_name(cue), extension or _cue_extension(cue)
         if name and name not in characters:
             characters.append(name)
         parenthetical = None
@@ -211,7 +211,7 @@ def _parse_fountain(text: str, source: str) -> Script:
             j = i + 1
             while j < len(elements) and elements[j].type in (ElementType.DIALOGUE, ElementType.PARENTHETICAL):
                 j += 1
-            add_speech(element.text, elements[i + 1 : j])
+            add_speech(element.text, elements[i + 1 : j], element.metadata.get("extension"))
             i = j
             continue
         elif kind == ElementType.DUAL_DIALOGUE:
@@ -219,7 +219,7 @@ def _parse_fountain(text: str, source: str) -> Script:
             for side in ("left", "right"):
                 cue = meta.get(f"{side}_character")
                 if cue is not None:
-                    add_speech(cue.text, list(meta.get(f"{side}_dialogue", [])))
+                    add_speech(cue.text, list(meta.get(f"{side}_dialogue", [])), cue.metadata.get("extension"))
         elif kind == ElementType.TRANSITION:
             transition = element.text.strip()
         i += 1

@@ -180,3 +180,106 @@ def test_examples_plan_into_valid_storyboards_with_boxes(name):
         visible = {e for frame in scene.layouts for e in frame.boxes}
         assert set(scene.entities) == visible, scene.id
     assert not [i for i in check_storyboard(board) if i.code in ("contradictory_relations", "unused_entity")]
+
+
+# -- screenplay conventions (issue 14) ----------------------------------------------------------------
+
+
+def cast_of(board: Storyboard) -> dict[str, tuple[str, str]]:
+    return {e.id: (e.category, e.description) for e in board.entities}
+
+
+def test_a_plural_pronoun_before_a_cue_character_is_seen_plans_the_group():
+    board = plan("INT. ROOM - DAY\n\nAnna and Ben sit. They laugh.\n\nCARL\nHi.\n")
+    assert set(ids(board)) == {"anna", "ben", "carl"}
+
+
+def test_a_caps_introduction_with_its_appositive_is_one_identity_of_that_kind():
+    board = plan(
+        "EXT. PLATFORM - DAY\n\nA tall woman in a grey coat, NORA (40), walks in. "
+        "A fat ginger cat, PEPPER, jumps down. A young sailor, TOM, waves.\n"
+    )
+    cast = cast_of(board)
+    assert set(cast) == {"nora", "pepper", "tom"}
+    assert cast["pepper"][0] == "cat" and "ginger cat" in cast["pepper"][1]
+    assert cast["nora"][0] == "person" and cast["tom"][0] == "person"
+
+
+def test_her_uncle_ray_is_ray_and_his_father_edward_is_edward():
+    board = plan("INT. KITCHEN - DAY\n\nMIRA (8) sits. Her uncle RAY waves. His father EDWARD waits.\n")
+    cast = cast_of(board)
+    assert set(cast) == {"mira", "ray", "edward"}
+    assert cast["ray"] == ("person", "Ray, her uncle")
+
+
+def test_sound_cues_camera_directions_and_emphasis_are_never_cast():
+    board = plan(
+        "INT. HALL - NIGHT\n\nNORA (30) waits. A door BANGS. CRASH! CLOSE ON the clock. SLOW MOTION: "
+        "Nora runs. WOW. A red TOYOTA pulls up. A cat SCREAMS from the porch.\n\nNORA\nWho's there?\n"
+    )
+    assert {e.id for e in board.entities if e.category == "person"} == {"nora"}
+    assert not {"bangs", "crash", "close", "wow", "toyota", "screams", "slow_motion"} & set(ids(board))
+
+
+def test_ages_and_time_jumps_keep_one_identity():
+    board = plan(
+        "EXT. YARD - DAY\n\nSAM HALE, AGE 6, runs to the left.\n\nYOUNG SAM\nWait!\n\n"
+        "INT. OFFICE - DAY\n\nSAM, now 30, sits.\n\nSAM (V.O.)\nI remember.\n"
+    )
+    people = [e for e in board.entities if e.category in ("person", "child")]
+    assert [e.id for e in people] == ["sam"]
+    assert all(scene.entities == ["sam"] for scene in board.scenes)
+
+
+def test_voice_over_and_off_screen_speakers_are_heard_not_placed_in_the_frame():
+    board = plan("INT. ROOM - DAY\n\nANNA (20) reads.\n\nBEN (O.S.)\nDinner!\n\nANNA (CONT'D)\nComing.\n")
+    scene = board.scenes[0]
+    assert [line.speaker for line in scene.dialogue] == ["ben", "anna"]
+    assert scene.entities == ["anna"]
+    assert all("ben" not in frame.boxes for frame in scene.layouts)
+
+
+def test_compound_nouns_are_one_thing_and_numerals_count_through_modifiers():
+    board = plan("A barn owl glides over three moving cars near a small fishing boat.")
+    categories = sorted(e.category for e in board.entities)
+    assert categories == ["boat", "car", "car", "car", "owl"]
+
+
+def test_a_move_toward_a_thing_on_the_right_goes_right():
+    board = plan("EXT. STATION - DAY\n\nNORA (40) walks from the left edge of the platform toward a train on the right.\n")
+    motion = next(m for m in board.scenes[0].motions if m.entity == "nora")
+    assert motion.origin == "left" and motion.path == ["right"]
+    frames = board.scenes[0].layouts
+    assert frames[0].boxes["nora"].x1 < frames[-1].boxes["nora"].x0
+
+
+def test_initially_then_first_then_reaches_the_first_place_at_the_middle_and_the_last_at_the_end():
+    board = plan(
+        "A ball is initially on the lower left of the scene. It first moves to the lower right and then to the upper right."
+    )
+    scene = board.scenes[0]
+    middle, end = scene.layout_at(scene.duration / 2)["ball"], scene.layout_at(scene.duration)["ball"]
+    assert in_region(middle, "lower_right") and in_region(end, "upper_right")
+
+
+def test_dialogue_is_never_squeezed_below_one_second_or_above_17_characters_a_second():
+    speech = " ".join(["This is a long line of dialogue that takes its time."] * 12)
+    board = plan(f"INT. ROOM - DAY\n\nANNA (30) sits.\n\nANNA\nYes.\n\nANNA\n{speech}\n")
+    lines = board.scenes[0].dialogue
+    assert lines[0].end - lines[0].start >= 1.0
+    assert len(lines[1].text) / (lines[1].end - lines[1].start) <= 17.0 + 1e-6
+
+
+def test_a_cue_in_accented_capitals_is_a_character():
+    board = plan("INT. CAFE - DAY\n\nÉLODIE (cont'd)\nBonjour.\n")
+    assert board.scenes[0].dialogue[0].speaker == "elodie"
+
+
+def test_the_lexicon_is_passed_in_and_never_changed():
+    from planners import lexicon as lx
+
+    taught = lx.DEFAULT.with_nouns({"penguin": "penguin"})
+    board = RulesPlanner(lexicon=taught).plan(parse_script("A penguin waddles."), PlanOptions())
+    assert [e.category for e in board.entities] == ["penguin"]
+    assert "penguin" not in lx.DEFAULT.nouns
+    assert RulesPlanner().plan(parse_script("A penguin waddles."), PlanOptions()).entities == []
