@@ -326,15 +326,16 @@ class _PlanRun:
                 dialogue.append(DialogueLine(speaker=speaker, text=beat.text, start=start, end=end))
                 continue
             reader = _SentenceReader(words[id(beat)], self, start, end, duration)
-            mark_present(reader.mentioned)
+            mark_present([i for i in reader.mentioned if not _is_voice(cast.entities[i].name)])
             relations.extend(reader.relations)
             motions.extend(reader.motions)
             visibility.extend(reader.visibility)
             for entity_id, place in reader.initial.items():
                 initial.setdefault(entity_id, place)
 
-        motions = _start_from_initial_places(motions, initial)
-        relations = _unique(relations)
+        motions = [m for m in _start_from_initial_places(motions, initial) if m.entity in present]
+        relations = [r for r in _unique(relations) if r.subject in present and (r.object is None or r.object in present)]
+        visibility = [v for v in visibility if v.entity in present]
         background = _background(script_scene, previous_background, self.lexicon)
         scene = Scene(
             id=f"scene_{k + 1}",
@@ -383,13 +384,18 @@ class _PlanRun:
 _ACTION_VERBS = frozenset(phrase[0] for phrase, _ in lx.ACTION_PHRASES)
 
 
+def _is_voice(name: str) -> bool:
+    """'VOICE', 'MALE VOICE', "MAN'S VOICE": a character who is only ever heard."""
+    return name.lower().split()[-1:] == ["voice"]
+
+
 def _heard_only(speech: Speech) -> bool:
-    """A V.O. or O.S. line: the speaker is heard, not seen."""
-    if not speech.extension:
-        return bool(speech.speaker) and speech.speaker.lower().split()[-1] == "voice"
-    parts = {p.strip().lower() for p in speech.extension.split(",")}
-    if speech.speaker and speech.speaker.lower().split()[-1] == "voice":  # "VOICE", "MALE VOICE"
+    """A V.O. or O.S. line, or a VOICE: the speaker is heard, not seen."""
+    if speech.speaker and _is_voice(speech.speaker):
         return True
+    if not speech.extension:
+        return False
+    parts = {p.strip().lower() for p in speech.extension.split(",")}
     return bool(parts & lx.OFF_SCREEN_EXTENSIONS)
 
 
