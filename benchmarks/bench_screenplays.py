@@ -334,10 +334,12 @@ def table(results: list[dict]) -> str:
         total["ids"] = total.get("ids", 0) + sum(ids)
         for k in ("phantoms", "not_cast", "wrong_kinds", "off_screen"):
             total[k] = total.get(k, 0) + len(r[k])
+    crashed = sum(1 for r in results if "error" in r)
     if total:
         mean = total["ids"] / total["characters"] if total["characters"] else float("nan")
+        label = f"**total** ({crashed} of {len(results)} crashed, not counted)" if crashed else "**total**"
         rows.append(
-            f"| **total** | {total['scenes']:.0f} | {total['seconds']:.1f} | {total['characters']:.0f} | {mean:.2f} | {total['zero']:.0f} | "
+            f"| {label} | {total['scenes']:.0f} | {total['seconds']:.1f} | {total['characters']:.0f} | {mean:.2f} | {total['zero']:.0f} | "
             f"{total['many']:.0f} | {total['cast_size']:.0f} | {total['phantoms']:.0f} | {total['not_cast']:.0f} | {total['wrong_kinds']:.0f} | "
             f"{total['off_screen']:.0f} | {total['motion_lines']:.0f} | {_pct(total['right'], total['motion_lines'])} | "
             f"{total['recovered']:.0f}/{total['moving_lines']:.0f} |"
