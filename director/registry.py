@@ -30,7 +30,7 @@ BUILTIN: dict[Kind, dict[str, str]] = {
     "planner": {"rules": "planners.rules:RulesPlanner", "llm": "planners.llm:LLMPlanner"},
     "renderer": {
         "animatic": "renderers.animatic:AnimaticRenderer",
-        "diffusers": "renderers.diffusers_renderer:DiffusersRenderer",
+        "diffusers": "renderers.diffusers.renderer:DiffusersRenderer",
         "tiny": "renderers.tiny.renderer:TinyRenderer",
     },
     "executor": {"local": "director.execute:LocalExecutor", "ray": "director.ray_executor:RayExecutor"},
