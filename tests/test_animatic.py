@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from director.drawing import COLOR_NAMES, identity_color
-from director.execute import frame_spec, scene_context
+from director.renderer import frame_spec, scene_context
 from director.renderer import InfillJob, KeyframeRequest, Renderer
 from renderers.animatic import AnimaticRenderer, setting_for
 from tests.conftest import frame_color_at, make_board
