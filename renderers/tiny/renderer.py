@@ -97,7 +97,7 @@ class TinyRenderer:
     VERSION = 2  # 2: the other keyframes drawn by the keyframe model from the warped anchor
     SIZE = 32
 
-    def __init__(self, weights_dir: str | None = None, **settings: Any) -> None:
+    def __init__(self, *, weights_dir: str | None = None, **settings: Any) -> None:
         """`settings` are `TinyRendererConfig` fields; a bad one is an `InputError` naming it."""
         try:
             self.config = TinyRendererConfig(**settings)
