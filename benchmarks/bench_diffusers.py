@@ -1,10 +1,10 @@
 """Speed and memory of the diffusers renderer's backends at realistic sizes, with random weights.
 
 Speed does not depend on weight values, so the real architectures are built with
-random weights (`renderers/random_pipelines.py`, size "full") directly on the GPU:
+random weights (`renderers/diffusers/random_pipelines.py`, size "full") directly on the GPU:
 no download. For each backend it times one keyframe batch or one infill window
 (after one warm-up call) and reports the peak GPU memory next to the pre-flight
-estimate (`renderers/preflight.py`), so the estimate can be checked.
+estimate (`renderers/diffusers/preflight.py`), so the estimate can be checked.
 
     python benchmarks/bench_diffusers.py                       # all backends, on cuda, bfloat16
     python benchmarks/bench_diffusers.py --backends layout_guidance ltx --steps 30
@@ -29,9 +29,9 @@ import torch  # noqa: E402
 
 from director.renderer import FrameSpec, InfillJob, KeyframeRequest, SceneContext  # noqa: E402
 from director.storyboard import Box, Entity  # noqa: E402
-from renderers.diffusers_config import InfillConfig, KeyframeConfig  # noqa: E402
-from renderers.preflight import GIB, Workload, estimate_memory  # noqa: E402
-from renderers.random_pipelines import build_pipeline  # noqa: E402
+from renderers.diffusers.config import InfillConfig, KeyframeConfig  # noqa: E402
+from renderers.diffusers.preflight import GIB, Workload, estimate_memory  # noqa: E402
+from renderers.diffusers.random_pipelines import build_pipeline  # noqa: E402
 
 # backend -> (pipeline kind, width, height, frames): the checkpoints' native sizes
 CASES = {
@@ -51,16 +51,16 @@ def boxes_at(a: float) -> dict[str, Box]:
 
 def make_backend(name: str, pipe, steps: int):
     if name in ("layout_guidance", "layout_guidance_xl"):
-        from renderers.layout_guidance import LayoutGuidanceKeyframes
+        from renderers.diffusers.layout_guidance import LayoutGuidanceKeyframes
 
         return LayoutGuidanceKeyframes(pipe, KeyframeConfig(num_inference_steps=steps, batch=8))
     if name == "gligen":
-        from renderers.gligen import GligenKeyframes
+        from renderers.diffusers.gligen import GligenKeyframes
 
         return GligenKeyframes(pipe, KeyframeConfig(backend="gligen", num_inference_steps=steps, batch=8))
-    from renderers.ltx_infill import LtxInfill
-    from renderers.sparsectrl_infill import SparseCtrlInfill
-    from renderers.wan_infill import WanInfill
+    from renderers.diffusers.ltx_infill import LtxInfill
+    from renderers.diffusers.sparsectrl_infill import SparseCtrlInfill
+    from renderers.diffusers.wan_infill import WanInfill
 
     backend = {"ltx": LtxInfill, "wan": WanInfill, "sparsectrl": SparseCtrlInfill}[name]
     return backend(pipe, InfillConfig(backend=name, model="random:full", num_inference_steps=steps))

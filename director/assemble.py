@@ -29,7 +29,8 @@ from PIL import Image, ImageDraw
 
 from director.drawing import draw_labelled_box, font, identity_color, wrap_text
 from director.errors import InputError
-from director.execute import ProgressCallback, RenderedStoryboard, frame_spec
+from director.execute import ProgressCallback, RenderedStoryboard
+from director.renderer import frame_spec
 from director.storyboard import Storyboard, publish
 
 SubtitleMode = Literal["auto", "burn", "none"]

@@ -836,12 +836,12 @@ app.add_typer(train_app, name="train")
 def train_tiny(
     model: Annotated[str, typer.Argument(help="Which model: keyframe, infill, or vocabulary (re-embed the world's words).", show_default=False)],
     run_dir: Annotated[Optional[Path], typer.Option("--run-dir", help="Checkpoints and log.jsonl [default: runs/tiny-MODEL].")] = None,
-    steps: Annotated[int, typer.Option("--steps", min=1, help="Total optimiser steps (a resumed run continues to this).")] = 4000,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="World samples per step.")] = 16,
-    learning_rate: Annotated[float, typer.Option("--lr", help="AdamW learning rate.")] = 6e-4,
-    channels: Annotated[Optional[str], typer.Option("--channels", help="UNet widths, e.g. 64,128,128 [default: keyframe 64,128,128; infill 48,96,96].")] = None,
+    steps: Annotated[Optional[int], typer.Option("--steps", min=1, help="Total optimiser steps; a resumed run continues to this (default: the trainer's).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, help="World samples per step (default: the trainer's).")] = None,
+    learning_rate: Annotated[Optional[float], typer.Option("--lr", help="AdamW learning rate (default: the trainer's).")] = None,
+    channels: Annotated[Optional[str], typer.Option("--channels", help="UNet widths, e.g. 64,128,128 (default: the shipped model's).")] = None,
     seed: Seed = 0,
-    threads: Annotated[int, typer.Option("--threads", min=1, help="CPU threads for torch.")] = 2,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: the trainer's).")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0, help="Stop with a checkpoint after this many minutes (0: none); run again to resume.")] = 0,
     resume: Annotated[bool, typer.Option("--resume/--restart", help="Continue the run in --run-dir if there is one.")] = True,
     export: Annotated[Optional[Path], typer.Option("--export", help="When done, write the EMA weights (fp16 safetensors) here, e.g. renderers/tiny/weights/keyframe.safetensors.")] = None,
@@ -849,42 +849,32 @@ def train_tiny(
     """Train a tiny renderer model on the procedural world (CPU is fine at 32x32), with checkpoints and resume."""
     from director.errors import InputError
 
-    if model not in ("keyframe", "infill", "vocabulary"):
-        raise InputError(f"unknown model {model!r}: use keyframe, infill or vocabulary")
     try:
-        from renderers.tiny import train as tiny_train
+        from renderers.tiny.train import train_tiny as train
     except ImportError as e:
         raise InputError(f"training needs the tiny extra ({e}): pip install 'director[tiny]'") from None
-    if model == "vocabulary":
-        from renderers.tiny.text import Vocabulary, default_vocabulary_path
-
-        path = export or default_vocabulary_path()
-        Vocabulary.build().save(path)
-        typer.echo(f"wrote {path}")
-        return
-    widths = channels or ("64,128,128" if model == "keyframe" else "48,96,96")
     try:
-        parsed = tuple(int(v) for v in widths.split(","))
+        widths = tuple(int(v) for v in channels.split(",")) if channels else None
     except ValueError:
-        raise InputError(f"--channels {widths!r} is not a comma-separated list of integers") from None
-    options = tiny_train.TrainOptions(
-        kind=model, steps=steps, batch_size=batch_size, learning_rate=learning_rate, seed=seed, threads=threads,
-        channels=parsed, norm_groups=16 if min(parsed) % 32 else 32, time_limit=time_limit * 60,
-    )
-    run = run_dir or Path("runs") / f"tiny-{model}"
+        raise InputError(f"--channels {channels!r} is not a comma-separated list of integers") from None
+    given = {"steps": steps, "batch_size": batch_size, "learning_rate": learning_rate, "channels": widths, "threads": threads}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(TextColumn(f"training {model}"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4f}"),
                   TimeElapsedColumn(), TimeRemainingColumn()) as bar:
-        task = bar.add_task(model, total=steps, loss=float("nan"))
+        tasks = []  # the bar's one task, added at the first step (the vocabulary has no steps, so no bar)
 
         def progress(step: int, total: int, loss: float) -> None:
-            bar.update(task, completed=step, loss=loss)
+            if not tasks:
+                tasks.append(bar.add_task(model, total=total, loss=loss))
+            bar.update(tasks[0], completed=step, loss=loss)
 
-        tiny_train.train(options, run, resume=resume, progress=progress)
-    typer.echo(f"checkpoints and log in {run}")
-    if export is not None:
-        typer.echo(f"wrote {tiny_train.export(run, export)}")
+        trained = train(model, run_dir=run_dir, export_to=export, resume=resume, time_limit_minutes=time_limit, progress=progress,
+                        seed=seed, **{name: value for name, value in given.items() if value is not None})
+    if trained.run_dir is not None:
+        typer.echo(f"checkpoints and log in {trained.run_dir}")
+    if trained.exported is not None:
+        typer.echo(f"wrote {trained.exported}")
 
 
 def _version(value: bool) -> None:

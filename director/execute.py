@@ -35,7 +35,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from director.cache import FrameCache, content_key
-from director.renderer import Caption, FrameSpec, InfillJob, KeyframeRequest, Renderer, RendererInfo, SceneContext, check_frames
+from director.renderer import FrameSpec, InfillJob, KeyframeRequest, Renderer, RendererInfo, SceneContext, check_frames, frame_spec, scene_context
 from director.storyboard import Scene, Storyboard
 from director.timeline import Schedule, TimelinePlan, Window, plan_timeline
 
@@ -236,31 +236,6 @@ class RenderedStoryboard:
     def iter_frames(self, scene_index: int) -> Iterator[np.ndarray]:
         for i in range(self.scenes[scene_index].num_frames):
             yield self.frame(scene_index, i)
-
-
-def scene_context(board: Storyboard, scene: Scene) -> SceneContext:
-    return SceneContext(
-        scene_id=scene.id,
-        heading=scene.heading,
-        prompt=scene.description,
-        background=scene.background,
-        style=board.style,
-        entities=tuple(board.entity(entity_id) for entity_id in scene.entities),
-        relations=tuple(scene.relations),
-        width=board.width,
-        height=board.height,
-    )
-
-
-def frame_spec(board: Storyboard, scene: Scene, index: int) -> FrameSpec:
-    """What frame `index` of `scene` must show: its time, boxes and the lines spoken then."""
-    t = index / board.fps
-    names = {e.id: e.name for e in board.entities}
-    captions = tuple(
-        Caption(line.speaker, names.get(line.speaker) if line.speaker else None, line.text) for line in scene.dialogue_at(t)
-    )
-    boxes = {entity_id: box for entity_id, box in sorted(scene.layout_at(t).items())}
-    return FrameSpec(index=index, t=t, boxes=boxes, captions=captions)
 
 
 def render_storyboard(

@@ -1,21 +1,33 @@
 """Find planners, renderers and executors by name, importing them only when used.
 
-Built-in ones are listed here as import strings; others come from installed
-distributions through entry-point groups (`director.planners`,
-`director.renderers`, `director.executors`), so a third-party package adds
-one without touching this repository. A name of the form `module:attribute`
-is imported directly, which is handy while developing a plug-in.
+Every plug-in comes through an entry-point group (`director.planners`,
+`director.renderers`, `director.executors`, `director.detectors`), so a
+third-party package adds one without touching this repository. This project's
+own plug-ins are the entry points its `pyproject.toml` declares, the one list
+of them: read from that file when the code runs from a source tree (where an
+editable install's metadata is a copy that goes stale when the file changes),
+else from the installed distribution's metadata. A name of the form
+`module:attribute` is imported directly, which is handy while developing a
+plug-in.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from functools import cache
+from importlib.metadata import PackageNotFoundError, distribution, entry_points
+from pathlib import Path
 from typing import Any, Literal
 
 from director.errors import InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 Kind = Literal["planner", "renderer", "executor", "detector"]
 
@@ -26,19 +38,26 @@ GROUPS: dict[Kind, str] = {
     "detector": "director.detectors",  # entity detectors for `director eval` (director/evaluate/detectors.py)
 }
 
-BUILTIN: dict[Kind, dict[str, str]] = {
-    "planner": {"rules": "planners.rules:RulesPlanner", "llm": "planners.llm:LLMPlanner"},
-    "renderer": {
-        "animatic": "renderers.animatic:AnimaticRenderer",
-        "diffusers": "renderers.diffusers_renderer:DiffusersRenderer",
-        "tiny": "renderers.tiny.renderer:TinyRenderer",
-    },
-    "executor": {"local": "director.execute:LocalExecutor", "ray": "director.ray_executor:RayExecutor"},
-    "detector": {
-        "color": "director.evaluate.detectors:ColorDetector",
-        "owlvit": "director.evaluate.detectors:OwlVitDetector",
-    },
-}
+PROJECT = "director"  # the distribution whose entry points are this project's own plug-ins ("built-in")
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"  # there when the code runs from a source tree
+
+
+@cache
+def own_entry_points() -> dict[str, dict[str, str]]:
+    """This project's plug-ins, group -> name -> "module:attribute": its `pyproject.toml`'s
+    `[project.entry-points]` in a source tree, else the installed distribution's entry points."""
+    if PYPROJECT.is_file():
+        project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8")).get("project", {})
+        if project.get("name") == PROJECT:
+            return {group: dict(points) for group, points in project.get("entry-points", {}).items()}
+    try:
+        installed = distribution(PROJECT).entry_points
+    except PackageNotFoundError:
+        return {}
+    points: dict[str, dict[str, str]] = {}
+    for ep in installed:
+        points.setdefault(ep.group, {})[ep.name] = ep.value
+    return points
 
 
 def default_renderer() -> str:
@@ -66,10 +85,12 @@ class Plugin:
 
 
 def available(kind: Kind) -> dict[str, Plugin]:
-    """Every plug-in of this kind: built-ins, then entry points (which may add names, not replace them)."""
-    plugins = {name: Plugin(kind, name, target, "built-in") for name, target in BUILTIN[kind].items()}
+    """Every plug-in of this kind: this project's own ("built-in"), then other distributions' entry points
+    (which may add names, not replace them)."""
+    own = own_entry_points().get(GROUPS[kind], {})
+    plugins = {name: Plugin(kind, name, target, "built-in") for name, target in own.items()}
     for ep in entry_points(group=GROUPS[kind]):
-        if ep.name not in plugins:
+        if ep.name not in plugins and not (ep.dist is not None and ep.dist.name == PROJECT):
             origin = ep.dist.name if ep.dist is not None else "entry point"
             plugins[ep.name] = Plugin(kind, ep.name, ep.value, origin)
     return plugins

@@ -9,9 +9,11 @@ A renderer has two calls, both on batches of independent jobs:
   is one window of the timeline: frames already made at some positions (the
   window's ends), specs for every position; the renderer makes the rest.
 
-Frames are numpy arrays of uint8, `(frames, height, width, 3)` RGB, at the size
-the scene context asks for. Everything a renderer is given is plain data, so
-jobs can be cached by content and shipped to other processes.
+`scene_context(board, scene)` and `frame_spec(board, scene, index)` read what a
+scene shares and what one frame must show from a storyboard. Frames are numpy
+arrays of uint8, `(frames, height, width, 3)` RGB, at the size the scene context
+asks for. Everything a renderer is given is plain data, so jobs can be cached by
+content and shipped to other processes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from director.storyboard import Box, Entity, Relation
+from director.storyboard import Box, Entity, Relation, Scene, Storyboard
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,32 @@ class SceneContext:
             if e.id == entity_id:
                 return e
         raise KeyError(entity_id)
+
+
+def scene_context(board: Storyboard, scene: Scene) -> SceneContext:
+    """What every job of `scene` shares, read from the board."""
+    return SceneContext(
+        scene_id=scene.id,
+        heading=scene.heading,
+        prompt=scene.description,
+        background=scene.background,
+        style=board.style,
+        entities=tuple(board.entity(entity_id) for entity_id in scene.entities),
+        relations=tuple(scene.relations),
+        width=board.width,
+        height=board.height,
+    )
+
+
+def frame_spec(board: Storyboard, scene: Scene, index: int) -> FrameSpec:
+    """What frame `index` of `scene` must show: its time, boxes and the lines spoken then."""
+    t = index / board.fps
+    names = {e.id: e.name for e in board.entities}
+    captions = tuple(
+        Caption(line.speaker, names.get(line.speaker) if line.speaker else None, line.text) for line in scene.dialogue_at(t)
+    )
+    boxes = {entity_id: box for entity_id, box in sorted(scene.layout_at(t).items())}
+    return FrameSpec(index=index, t=t, boxes=boxes, captions=captions)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,17 @@ Used for previews, for the editor, and to test everything around rendering.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Annotated, Any
 
 import numpy as np
 from PIL import Image, ImageDraw
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from director.drawing import RGB, draw_labelled_box, font, identity_color, pixel_box, wrap_text
+from director.errors import InputError, format_validation_error
 from director.renderer import FrameSpec, InfillJob, KeyframeRequest, RendererInfo, SceneContext
 
 # (keywords, sky colour, ground colour, horizon as a fraction of the height)
@@ -95,6 +99,18 @@ def _draw_skyline(picture: Image.Image, horizon: float) -> None:
         x += w + 2
 
 
+class AnimaticConfig(BaseModel):
+    """Every setting of the animatic; the cache fingerprint is made of `model_dump()`, so a setting added
+    here changes the key by itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The window changes which frames share a job, not pixels, but it is part of the key so caches of
+    # different schedules never mix.
+    window: Annotated[int, Field(ge=3, description="Frames per keyframe request and per infill window (NUWA-XL's L).")] = 16
+    show_time: Annotated[bool, Field(description="Stamp each frame's time in its lower right corner.")] = True
+
+
 class AnimaticRenderer:
     """Draws each scene's layout track: background, labelled entity boxes, speech bubbles. Instant; no model."""
 
@@ -107,18 +123,20 @@ class AnimaticRenderer:
     )
     VERSION = 1
 
-    def __init__(self, window: int = 16, show_time: bool = True) -> None:
-        if window < 3:
-            raise ValueError(f"`window` must be at least 3, but is {window}")
-        if window != self.info.window:
-            self.info = RendererInfo(**{**self.info.__dict__, "window": window})
-        self.show_time = show_time
+    def __init__(self, **settings: Any) -> None:
+        """`settings` are `AnimaticConfig` fields; a bad one is an `InputError` naming it."""
+        try:
+            self.config = AnimaticConfig(**settings)
+        except ValidationError as e:
+            raise InputError(f"bad options for renderer 'animatic': {format_validation_error(e)}") from None
+        if self.config.window != self.info.window:
+            self.info = RendererInfo(**{**self.info.__dict__, "window": self.config.window})
 
     @property
     def fingerprint(self) -> str:
-        # The window changes which frames share a job, not pixels, but it is part of the key
-        # so caches of different schedules never mix.
-        return f"animatic/v{self.VERSION}/window={self.info.window}/time={self.show_time}"
+        """The version and every setting (`AnimaticConfig.model_dump()`)."""
+        settings = json.dumps(self.config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return f"animatic/v{self.VERSION}/{settings}"
 
     def keyframes(self, requests: Sequence[KeyframeRequest]) -> list[np.ndarray]:
         return [self._draw(request.scene, request.frames) for request in requests]
@@ -145,7 +163,7 @@ class AnimaticRenderer:
         small = font(max(8, height // 28))
         if scene.heading:
             draw.text((6, 4), scene.heading, font=small, fill=(255, 255, 255, 230), stroke_width=2, stroke_fill=(0, 0, 0, 200))
-        if self.show_time:
+        if self.config.show_time:
             stamp = f"{frame.t:5.2f}s"
             draw.text((width - 6, height - 4), stamp, font=small, anchor="rd", fill=(255, 255, 255, 230), stroke_width=2, stroke_fill=(0, 0, 0, 200))
         base.paste(overlay, (0, 0), overlay)

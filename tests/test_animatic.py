@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from director.drawing import COLOR_NAMES, identity_color
-from director.execute import frame_spec, scene_context
-from director.renderer import InfillJob, KeyframeRequest, Renderer
-from renderers.animatic import AnimaticRenderer, setting_for
+from director.errors import InputError
+from director.renderer import InfillJob, KeyframeRequest, Renderer, frame_spec, scene_context
+from renderers.animatic import AnimaticConfig, AnimaticRenderer, setting_for
+from tests.config_fields import changed_fields
 from tests.conftest import frame_color_at, make_board
 
 
@@ -62,3 +64,10 @@ def test_settings_have_their_own_palettes():
     day_sky, _, _ = setting_for("a park")
     night_sky, _, _ = setting_for("a park at night")
     assert sum(night_sky) < sum(day_sky) / 2
+
+
+def test_every_setting_is_part_of_the_cache_key():
+    keys = [AnimaticRenderer().fingerprint] + [AnimaticRenderer(**{name: value}).fingerprint for name, value in changed_fields(AnimaticConfig())]
+    assert len(set(keys)) == len(keys) == 1 + len(AnimaticConfig.model_fields)  # each change gives a key of its own
+    with pytest.raises(InputError, match="bad options for renderer 'animatic': window"):
+        AnimaticRenderer(window=2)

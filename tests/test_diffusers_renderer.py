@@ -12,8 +12,8 @@ from director import registry
 from director.cache import FrameCache
 from director.errors import InputError
 from director.execute import render_storyboard
-from renderers.diffusers_config import DiffusersConfig
-from renderers.diffusers_renderer import DiffusersRenderer
+from renderers.diffusers.config import DiffusersConfig
+from renderers.diffusers.renderer import DiffusersRenderer
 from tests.conftest import make_board
 from tests.tiny_pipelines import one_thread  # noqa: F401
 

@@ -9,8 +9,8 @@ pytest.importorskip("diffusers")
 import numpy as np
 
 from director.storyboard import Box
-from renderers.diffusers_config import KeyframeConfig
-from renderers.gligen import GligenKeyframes
+from renderers.diffusers.config import KeyframeConfig
+from renderers.diffusers.gligen import GligenKeyframes
 from tests.tiny_pipelines import CAT, DOG, LEFT, RIGHT, keyframe_request, one_thread, region_difference, tiny  # noqa: F401
 
 FAST = dict(backend="gligen", num_inference_steps=3, gligen_beta=1.0)

@@ -9,8 +9,8 @@ pytest.importorskip("transformers")
 import torch
 
 from director.storyboard import Box
-from renderers.identity import entity_phrase, frame_prompt, initial_latents, token_spans
-from renderers.random_pipelines import clip_tokenizer
+from renderers.diffusers.identity import entity_phrase, frame_prompt, initial_latents, token_spans
+from renderers.diffusers.random_pipelines import clip_tokenizer
 from tests.tiny_pipelines import CAT, DOG, LEFT, RIGHT, scene
 
 

@@ -8,8 +8,8 @@ pytest.importorskip("diffusers")
 
 import torch
 
-from renderers.identity import box_mask
-from renderers.layout_attention import AttentionPlan, Region, grid_for, installed
+from renderers.diffusers.identity import box_mask
+from renderers.diffusers.layout_attention import AttentionPlan, Region, grid_for, installed
 from tests.tiny_pipelines import LEFT, RIGHT, one_thread, tiny  # noqa: F401 (one_thread is an autouse fixture)
 
 

@@ -9,9 +9,9 @@ pytest.importorskip("diffusers")
 import numpy as np
 import torch
 
-from renderers.diffusers_config import KeyframeConfig
-from renderers.layout_attention import installed
-from renderers.layout_guidance import LayoutGuidanceKeyframes, layout_energy
+from renderers.diffusers.config import KeyframeConfig
+from renderers.diffusers.layout_attention import installed
+from renderers.diffusers.layout_guidance import LayoutGuidanceKeyframes, layout_energy
 from tests.tiny_pipelines import LEFT, RIGHT, keyframe_request, one_thread, region_difference, tiny  # noqa: F401
 
 GUIDED = dict(num_inference_steps=4, layout_guidance_fraction=1.0, layout_guidance_strength=1.0, guidance_scale=1.0)
@@ -41,7 +41,7 @@ def test_a_guidance_step_lowers_the_layout_energy():
     pipe = tiny("sd")
     renderer = LayoutGuidanceKeyframes(pipe, KeyframeConfig(**GUIDED))
     request = keyframe_request({"cat": LEFT}, {"cat": RIGHT})
-    from renderers.keyframe_plan import plan_keyframes
+    from renderers.diffusers.keyframe_plan import plan_keyframes
 
     plan = plan_keyframes(request, pipe.tokenizer, (4, 16, 16))
     attention = plan.attention([0, 1])

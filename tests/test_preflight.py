@@ -9,9 +9,9 @@ pytest.importorskip("diffusers")
 import torch
 
 from director.errors import InputError
-from renderers import diffusers_renderer
-from renderers.diffusers_config import RuntimeConfig
-from renderers.preflight import GIB, Workload, check_memory, estimate_memory
+from renderers.diffusers import renderer as diffusers_renderer
+from renderers.diffusers.config import RuntimeConfig
+from renderers.diffusers.preflight import GIB, Workload, check_memory, estimate_memory
 from tests.tiny_pipelines import one_thread, tiny  # noqa: F401
 
 IMAGES = Workload(images=4, frames=1, width=512, height=288, guidance=True, layout_guidance=True)

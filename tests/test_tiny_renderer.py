@@ -8,10 +8,12 @@ import pytest
 pytest.importorskip("diffusers")
 
 from director import registry
+from director.errors import InputError
 from director.renderer import FrameSpec, InfillJob, KeyframeRequest, SceneContext
 from director.storyboard import Box, Entity
 from renderers.tiny.detect import detect, iou
-from renderers.tiny.renderer import TinyRenderer
+from renderers.tiny.renderer import TinyRenderer, TinyRendererConfig
+from tests.config_fields import changed_fields
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,18 @@ def test_tiny_is_a_registered_renderer():
     assert registry.load("renderer", "tiny") is TinyRenderer
 
 
+def test_every_setting_is_part_of_the_cache_key(renderer, tmp_path):
+    keys = [renderer.fingerprint] + [TinyRenderer(**{name: value}).fingerprint for name, value in changed_fields(TinyRendererConfig())]
+    assert len(set(keys)) == len(keys) == 1 + len(TinyRendererConfig.model_fields)  # each change gives a key of its own
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    for path in renderer.weights_dir.glob("*.safetensors"):
+        (weights / path.name).write_bytes(path.read_bytes() + (b" " if path.name == "infill.safetensors" else b""))
+    assert TinyRenderer(weights_dir=str(weights)).fingerprint != renderer.fingerprint  # and the weights
+    with pytest.raises(InputError, match="bad options for renderer 'tiny': colour"):
+        TinyRenderer(colour="red")
+
+
 def test_moving_a_box_moves_the_entity(renderer):
     left, right = Box(x0=0.05, y0=0.5, x1=0.45, y1=0.8), Box(x0=0.55, y0=0.5, x1=0.95, y1=0.8)
     requests = [KeyframeRequest(scene((CAR,)), (FrameSpec(0, 0.0, {"car": box}),), seed=3) for box in (left, right)]
@@ -50,7 +64,7 @@ def test_layout_guidance_changes_the_anchor_and_is_part_of_the_cache_key(rendere
     plain = TinyRenderer(layout_guidance=1.0)
     assert plain.fingerprint != renderer.fingerprint
     assert not np.array_equal(plain.keyframes([request])[0], renderer.keyframes([request])[0])
-    with pytest.raises(ValueError, match="layout_guidance"):
+    with pytest.raises(InputError, match="layout_guidance"):
         TinyRenderer(layout_guidance=0)
 
 
@@ -73,7 +87,7 @@ def test_every_keyframe_follows_its_box_and_keeps_the_look_of_the_scenes_anchor(
 
     ours, theirs = sky_change(frames), sky_change(independent.keyframes([request])[0])
     assert ours < 6 and ours < theirs / 2, (ours, theirs)
-    with pytest.raises(ValueError, match="keyframe_strength"):
+    with pytest.raises(InputError, match="keyframe_strength"):
         TinyRenderer(keyframe_strength=0)
 
 

@@ -13,8 +13,9 @@ from safetensors.torch import load_file
 from typer.testing import CliRunner
 
 from director.cli import app
+from director.errors import InputError
 from renderers.tiny.models import TinyConfig, TinyModel
-from renderers.tiny.train import TrainOptions, export, train
+from renderers.tiny.train import CHANNELS, TrainOptions, export, train, train_tiny
 
 SMALL = dict(batch_size=2, channels=(32, 32), norm_groups=8, checkpoint_every=1, eval_every=100, threads=1)
 
@@ -61,3 +62,13 @@ def test_director_train_tiny_trains_checkpoints_resumes_and_exports(tmp_path):
     assert (tmp_path / "k.safetensors").exists()
     bad = runner.invoke(app, ["train", "tiny", "painter"])
     assert bad.exit_code == 2 and "unknown model 'painter'" in bad.output
+
+
+def test_train_tiny_trains_the_shipped_widths_unless_others_are_given(tmp_path):
+    trained = train_tiny("infill", run_dir=tmp_path / "run", export_to=tmp_path / "infill.safetensors", steps=1, batch_size=1, threads=1)
+    options = json.loads((trained.run_dir / "state.json").read_text())["options"]
+    assert tuple(options["channels"]) == CHANNELS["infill"] and options["norm_groups"] == 16  # 48 is no multiple of 32
+    assert TinyModel.load(trained.exported).config.channels == CHANNELS["infill"]
+    with pytest.raises(InputError, match="unknown model 'painter'"):
+        train_tiny("painter", run_dir=tmp_path / "never")
+    assert not (tmp_path / "never").exists()

@@ -14,11 +14,11 @@ pytest.importorskip("diffusers")
 
 import numpy as np
 
-from renderers.diffusers_config import InfillConfig
-from renderers.infill_window import map_window
-from renderers.ltx_infill import LtxInfill
-from renderers.sparsectrl_infill import SparseCtrlInfill
-from renderers.wan_infill import WanInfill
+from renderers.diffusers.config import InfillConfig
+from renderers.diffusers.infill_window import map_window
+from renderers.diffusers.ltx_infill import LtxInfill
+from renderers.diffusers.sparsectrl_infill import SparseCtrlInfill
+from renderers.diffusers.wan_infill import WanInfill
 from tests.tiny_pipelines import LEFT, RIGHT, infill_job, one_thread, region_difference, solid, tiny  # noqa: F401
 
 BACKENDS = {"ltx": LtxInfill, "wan": WanInfill, "sparsectrl": SparseCtrlInfill}
@@ -130,7 +130,7 @@ def test_ltx_box_bias_changes_the_frames_made_and_only_through_the_boxes():
 def test_ltx_box_bias_acts_on_the_video_tokens_inside_each_frames_box_only():
     import torch
 
-    from renderers.ltx_infill import LtxBoxCrossAttention
+    from renderers.diffusers.ltx_infill import LtxBoxCrossAttention
 
     attn = tiny("ltx", True).transformer.transformer_blocks[0].attn2
     grid = (2, 4, 4)  # 2 latent frames of 4x4 tokens, after 3 tokens of a known frame elsewhere

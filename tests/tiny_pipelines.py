@@ -33,7 +33,7 @@ def one_thread():
 @lru_cache(maxsize=None)
 def tiny(kind: str, open_gates: bool = False):
     """A tiny random pipeline, built once per test session (renderers never leave them changed)."""
-    from renderers.random_pipelines import build_pipeline
+    from renderers.diffusers.random_pipelines import build_pipeline
 
     return build_pipeline(kind, "tiny", open_gates=open_gates)
 

@@ -2,7 +2,7 @@
 
 The page sends the scene as it stands (saved or not), the cast and the
 storyboard's settings; the animatic renderer draws the frame nearest to time
-`t` exactly as the movie will show it (`director.execute.frame_spec`),
+`t` exactly as the movie will show it (`director.renderer.frame_spec`),
 scaled down to at most `max_width` pixels so a preview stays cheap whatever
 the movie's size. No cache, no files: a frame takes a few milliseconds.
 The animatic comes through the registry, like every renderer `director` uses.
@@ -19,7 +19,7 @@ from PIL import Image
 
 from director import registry
 from director.drawing import identity_color
-from director.execute import frame_spec, scene_context
+from director.renderer import frame_spec, scene_context
 from director.storyboard import Entity, Scene, Storyboard, Transition
 
 

@@ -24,16 +24,19 @@ crisp pixels); known frames are box-filtered back down to 32x32.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence, Sized
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import torch
 from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from director.errors import InputError
+from director.errors import InputError, format_validation_error
 from director.renderer import FrameSpec, InfillJob, KeyframeRequest, RendererInfo, SceneContext
 from director.storyboard import Entity
 from renderers.tiny.conditioning import Placed, rasterise, warp_guess
@@ -43,7 +46,31 @@ from renderers.tiny.text import Vocabulary
 from renderers.tiny.world import PALETTE, TIMES, identity_shade, time_of_day
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
-SHARED_NOISE = 0.5  # share of the noise variance common to all frames of one window (PYoCo's mixed noise)
+WEIGHT_FILES = ("keyframe.safetensors", "infill.safetensors", "vocabulary.safetensors")
+
+
+class TinyRendererConfig(BaseModel):
+    """Every setting of the tiny renderer. With the weights, it is all its pixels depend on: the cache
+    fingerprint is made of `model_dump()`, so a setting added here changes the key by itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window: Annotated[int, Field(ge=3, description="Frames per keyframe request and per infill window (NUWA-XL's L).")] = 16
+    keyframe_steps: Annotated[int, Field(ge=1, description="DPM-Solver++ steps per keyframe.")] = 12
+    infill_steps: Annotated[int, Field(ge=1, description="DPM-Solver++ steps per infilled frame.")] = 8
+    infill_strength: Annotated[float, Field(
+        gt=0, le=1, description="Infill starts from the box-warped guess noised to this level (SDEdit): 0.5 is as good as 1, twice as fast.",
+    )] = 0.5
+    layout_guidance: Annotated[float, Field(
+        gt=0, description="Keyframes: >1 extrapolates from the prediction without entities (CFG-like); 1.25 chosen on validation seeds.",
+    )] = 1.25
+    keyframe_strength: Annotated[float, Field(
+        gt=0, le=1, description="The other keyframes start from the warped anchor noised to this level (SDEdit).",
+    )] = 0.6
+    shared_noise: Annotated[float, Field(
+        ge=0, le=1, description="Share of the noise variance common to all frames of one window (PYoCo's mixed noise).",
+    )] = 0.5
+    upscale: Annotated[Literal["bicubic", "nearest"], Field(description="How the 32x32 frames grow to the storyboard's size.")] = "bicubic"
 
 
 @dataclass(frozen=True)
@@ -70,35 +97,16 @@ class TinyRenderer:
     VERSION = 2  # 2: the other keyframes drawn by the keyframe model from the warped anchor
     SIZE = 32
 
-    def __init__(
-        self,
-        window: int = 16,
-        keyframe_steps: int = 12,
-        infill_steps: int = 8,
-        infill_strength: float = 0.5,  # start infill from the box-warped guess half-noised (SDEdit): as good, twice as fast
-        layout_guidance: float = 1.25,  # keyframes: >1 extrapolates from the prediction without entities (CFG-like)
-        keyframe_strength: float = 0.6,  # the other keyframes start from the warped anchor noised to this level (SDEdit)
-        upscale: str = "bicubic",
-        weights_dir: str | None = None,
-    ) -> None:
-        if window < 3:
-            raise ValueError(f"`window` must be at least 3, but is {window}")
-        if keyframe_steps < 1 or infill_steps < 1:
-            raise ValueError(f"`keyframe_steps` and `infill_steps` must be at least 1, but are {keyframe_steps} and {infill_steps}")
-        if not 0 < infill_strength <= 1:
-            raise ValueError(f"`infill_strength` must be in (0, 1], but is {infill_strength}")
-        if not 0 < keyframe_strength <= 1:
-            raise ValueError(f"`keyframe_strength` must be in (0, 1], but is {keyframe_strength}")
-        if layout_guidance <= 0:
-            raise ValueError(f"`layout_guidance` must be positive, but is {layout_guidance}")
-        if upscale not in ("bicubic", "nearest"):
-            raise ValueError(f"`upscale` must be 'bicubic' or 'nearest', but is {upscale!r}")
-        if window != self.info.window:
-            self.info = RendererInfo(**{**self.info.__dict__, "window": window})
-        self.keyframe_steps, self.infill_steps, self.upscale = keyframe_steps, infill_steps, upscale
-        self.infill_strength, self.layout_guidance, self.keyframe_strength = infill_strength, layout_guidance, keyframe_strength
+    def __init__(self, *, weights_dir: str | None = None, **settings: Any) -> None:
+        """`settings` are `TinyRendererConfig` fields; a bad one is an `InputError` naming it."""
+        try:
+            self.config = TinyRendererConfig(**settings)
+        except ValidationError as e:
+            raise InputError(f"bad options for renderer 'tiny': {format_validation_error(e)}") from None
+        if self.config.window != self.info.window:
+            self.info = RendererInfo(**{**self.info.__dict__, "window": self.config.window})
         self.weights_dir = Path(weights_dir) if weights_dir else WEIGHTS
-        for name in ("keyframe.safetensors", "infill.safetensors", "vocabulary.safetensors"):
+        for name in WEIGHT_FILES:
             if not (self.weights_dir / name).exists():
                 raise InputError(f"the tiny renderer's weights are missing: {self.weights_dir / name} (reinstall director)")
 
@@ -118,13 +126,12 @@ class TinyRenderer:
 
     @cached_property
     def fingerprint(self) -> str:
+        """The version, the weights' hash and every setting (`TinyRendererConfig.model_dump()`)."""
         digest = hashlib.sha256()
-        for name in ("keyframe.safetensors", "infill.safetensors", "vocabulary.safetensors"):
+        for name in WEIGHT_FILES:
             digest.update((self.weights_dir / name).read_bytes())
-        return (
-            f"tiny/v{self.VERSION}/weights={digest.hexdigest()[:16]}/window={self.info.window}"
-            f"/steps={self.keyframe_steps},{self.infill_steps}/strength={self.infill_strength},{self.keyframe_strength}/guidance={self.layout_guidance}/upscale={self.upscale}"
-        )
+        settings = json.dumps(self.config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return f"tiny/v{self.VERSION}/weights={digest.hexdigest()[:16]}/{settings}"
 
     # Conditioning ---------------------------------------------------------------------------------
 
@@ -170,7 +177,7 @@ class TinyRenderer:
         backgrounds = [self._background(r.scene) for r in requests]
         anchors = [anchor_frame(layout) for layout in layouts]
         # 3. the anchors, with the keyframe model
-        noise = [_window_noise(r.seed, len(r.frames), self.SIZE) for r in requests]
+        noise = [_window_noise(r.seed, len(r.frames), self.SIZE, self.config.shared_noise) for r in requests]
         condition = global_condition(torch.stack([b for b, _ in backgrounds]), torch.tensor([t for _, t in backgrounds]))
         anchor_frames = self._sample(
             self.keyframe_model,
@@ -178,8 +185,8 @@ class TinyRenderer:
             layouts=[layout[a] for layout, a in zip(layouts, anchors)],
             condition=condition,
             noise=torch.stack([n[a] for n, a in zip(noise, anchors)]),
-            steps=self.keyframe_steps,
-            guidance=self.layout_guidance,
+            steps=self.config.keyframe_steps,
+            guidance=self.config.layout_guidance,
         )
         # 4. every other keyframe, with the keyframe model, from its anchor warped into its layout
         others = [(r, f) for r, request in enumerate(requests) for f in range(len(request.frames)) if f != anchors[r]]
@@ -195,10 +202,10 @@ class TinyRenderer:
                 layouts=[layouts[r][f] for r, f in others],
                 condition=condition[[r for r, _ in others]],
                 noise=torch.stack([noise[r][f] for r, f in others]),
-                steps=self.keyframe_steps,
+                steps=self.config.keyframe_steps,
                 start=torch.stack(starts),
-                strength=self.keyframe_strength,
-                guidance=self.layout_guidance,
+                strength=self.config.keyframe_strength,
+                guidance=self.config.layout_guidance,
             )
             made = dict(zip(others, drawn))
         results = []
@@ -219,7 +226,7 @@ class TinyRenderer:
             known = [
                 (self._to_model(job.known[i]), self._placed(job.scene, by_index[i]), by_index[i].t) for i in known_specs
             ]
-            noise = _window_noise(job.seed, len(job.targets), self.SIZE)
+            noise = _window_noise(job.seed, len(job.targets), self.SIZE, self.config.shared_noise)
             for k, spec in enumerate(job.targets):
                 before = [item for item, i in zip(known, known_specs) if i < spec.index]
                 after = [item for item, i in zip(known, known_specs) if i > spec.index]
@@ -262,9 +269,9 @@ class TinyRenderer:
                 torch.tensor(extras, dtype=torch.float32),
             ),
             noise=torch.stack([row.noise for row in rows]),
-            steps=self.infill_steps,
+            steps=self.config.infill_steps,
             start=torch.stack(guesses),
-            strength=self.infill_strength,
+            strength=self.config.infill_strength,
         )
         return {(row.group, row.slot): frame for row, frame in zip(rows, frames)}
 
@@ -307,7 +314,7 @@ class TinyRenderer:
         small = ((frames.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
         if (scene.width, scene.height) == (self.SIZE, self.SIZE):
             return small
-        method = Image.Resampling.BICUBIC if self.upscale == "bicubic" else Image.Resampling.NEAREST
+        method = Image.Resampling.BICUBIC if self.config.upscale == "bicubic" else Image.Resampling.NEAREST
         return np.stack([np.asarray(Image.fromarray(f).resize((scene.width, scene.height), method)) for f in small])
 
 
@@ -344,9 +351,9 @@ def anchor_frame(layouts: Sequence[Sized]) -> int:
     return max(range(len(layouts)), key=lambda f: (len(layouts[f]), -abs(f - middle)))
 
 
-def _window_noise(seed: int, frames: int, size: int) -> torch.Tensor:
+def _window_noise(seed: int, frames: int, size: int, shared_noise: float) -> torch.Tensor:
     """(frames, 3, size, size) unit Gaussian noise sharing a common part across frames (PYoCo mixed noise)."""
     generator = torch.Generator().manual_seed(int(seed) % (2**63))
     shared = torch.randn(1, 3, size, size, generator=generator)
     own = torch.randn(frames, 3, size, size, generator=generator)
-    return shared * SHARED_NOISE**0.5 + own * (1 - SHARED_NOISE) ** 0.5
+    return shared * shared_noise**0.5 + own * (1 - shared_noise) ** 0.5

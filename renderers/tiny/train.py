@@ -1,4 +1,7 @@
-"""Training the tiny models on the procedural world: `director train tiny keyframe|infill`.
+"""Training the tiny models on the procedural world: `director train tiny keyframe|infill|vocabulary`.
+
+`train_tiny` is that command: the shipped models' widths unless others are given, the
+run directory, resume, export; `train` is one run of `TrainOptions`.
 
 Data is drawn on the fly from `world.sample_clip(seed)` with seeds below
 `HELD_OUT_SEEDS` (benchmarks use seeds from there up), so a run is a pure
@@ -19,23 +22,27 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
+from director.errors import InputError
 from renderers.tiny.conditioning import Placed, rasterise, warp_guess
 from renderers.tiny.models import TinyConfig, TinyModel, global_condition
 from renderers.tiny.text import Vocabulary, default_vocabulary_path
 from renderers.tiny.world import TIMES, Clip, sample_clip
 
 HELD_OUT_SEEDS = 1_000_000_000  # training draws world seeds below this; evaluation at and above it
+MODELS = ("keyframe", "infill", "vocabulary")  # what `director train tiny MODEL` makes
+CHANNELS = {"keyframe": (64, 128, 128), "infill": (48, 96, 96)}  # the shipped models' UNet widths
 
 
 @dataclass
 class TrainOptions:
     kind: str = "keyframe"  # "keyframe" or "infill"
-    steps: int = 3000
-    batch_size: int = 32
+    steps: int = 4000
+    batch_size: int = 16
     learning_rate: float = 6e-4
     warmup: int = 100
     ema_decay: float = 0.999
@@ -129,6 +136,38 @@ def diffusion_loss(model: TinyModel, scheduler, batch: Batch, generator: torch.G
 
 
 ProgressFn = Callable[[int, int, float], None]  # (step, total, latest loss)
+
+
+@dataclass(frozen=True)
+class Trained:
+    """What `train_tiny` wrote."""
+
+    run_dir: Path | None  # checkpoints and log.jsonl (None for the vocabulary, which is built, not trained)
+    exported: Path | None  # the weights (or the vocabulary) for the package, where asked for
+
+
+def train_tiny(model: str, *, run_dir: str | Path | None = None, export_to: str | Path | None = None, resume: bool = True,
+               time_limit_minutes: float = 0, progress: ProgressFn | None = None, **settings: Any) -> Trained:
+    """`director train tiny MODEL`: train (or resume) the keyframe or infill model in `run_dir`
+    (default `runs/tiny-MODEL`) and export its EMA weights to `export_to`; or, for `vocabulary`,
+    re-embed the world's words into `export_to` (default: the shipped vocabulary's path).
+
+    `settings` are `TrainOptions` fields (steps, batch_size, learning_rate, channels, seed, threads);
+    those not given take `TrainOptions`' defaults, and the widths the shipped model's."""
+    if model not in MODELS:
+        raise InputError(f"unknown model {model!r}: use keyframe, infill or vocabulary")
+    if model == "vocabulary":
+        path = Path(export_to) if export_to is not None else default_vocabulary_path()
+        Vocabulary.build().save(path)
+        return Trained(None, path)
+    channels = tuple(settings.pop("channels", None) or CHANNELS[model])
+    options = TrainOptions(
+        kind=model, channels=channels, norm_groups=32 if all(c % 32 == 0 for c in channels) else 16,  # groups divide every width
+        time_limit=time_limit_minutes * 60, **settings,
+    )
+    run = Path(run_dir) if run_dir is not None else Path("runs") / f"tiny-{model}"
+    train(options, run, resume=resume, progress=progress)
+    return Trained(run, export(run, export_to) if export_to is not None else None)
 
 
 def train(options: TrainOptions, run_dir: str | Path, *, resume: bool = True, progress: ProgressFn | None = None,

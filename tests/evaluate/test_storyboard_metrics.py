@@ -13,7 +13,7 @@ import numpy as np
 from director.evaluate import EvalConfig, evaluate_movie
 from director.evaluate.alignment import plan_frames
 from director.evaluate.detectors import ColorDetector, EntityQuery
-from director.execute import frame_spec, scene_context
+from director.renderer import frame_spec, scene_context
 from director.storyboard import Box, Transition
 from renderers.animatic import AnimaticRenderer
 from tests.conftest import make_board

@@ -20,11 +20,11 @@ from PIL import Image
 
 from director.renderer import KeyframeRequest
 from director.storyboard import Box
-from renderers.identity import FramePrompt, frame_prompt, initial_latents, token_spans
-from renderers.layout_attention import AttentionPlan, Region, regions_for
+from renderers.diffusers.identity import FramePrompt, frame_prompt, initial_latents, token_spans
+from renderers.diffusers.layout_attention import AttentionPlan, Region, regions_for
 
 if TYPE_CHECKING:
-    from renderers.diffusers_config import KeyframeConfig
+    from renderers.diffusers.config import KeyframeConfig
 
 
 @dataclass

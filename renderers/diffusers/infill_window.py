@@ -21,8 +21,8 @@ from PIL import Image
 
 from director.renderer import InfillJob
 from director.storyboard import Box
-from renderers.identity import FramePrompt, frame_prompt
-from renderers.keyframe_plan import to_uint8
+from renderers.diffusers.identity import FramePrompt, frame_prompt
+from renderers.diffusers.keyframe_plan import to_uint8
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ letter-level T5 unigram vocabulary), so nothing touches a hub. Every component i
 seeded with `torch.manual_seed(seed)` right before it is built, and put in eval mode.
 
 `build_pipeline(kind, size)` is the one entry point; a renderer config names such a
-pipeline `model = "random:tiny"` (see `renderers/diffusers_config.py`).
+pipeline `model = "random:tiny"` (see `renderers/diffusers/config.py`).
 """
 
 from __future__ import annotations

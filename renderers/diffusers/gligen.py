@@ -24,10 +24,10 @@ import numpy as np
 import torch
 
 from director.renderer import KeyframeRequest
-from renderers.diffusers_config import KeyframeConfig
-from renderers.identity import entity_phrase
-from renderers.keyframe_plan import KeyframePlan, batches, plan_for_pipeline, to_uint8, unet_size_multiple
-from renderers.layout_attention import installed
+from renderers.diffusers.config import KeyframeConfig
+from renderers.diffusers.identity import entity_phrase
+from renderers.diffusers.keyframe_plan import KeyframePlan, batches, plan_for_pipeline, to_uint8, unet_size_multiple
+from renderers.diffusers.layout_attention import installed
 
 MAX_OBJECTS = 30  # GLIGEN's position net was trained with 30 grounding slots
 

@@ -2,7 +2,7 @@
 
 - keyframes (NUWA-XL's global model): `layout_guidance` (training-free cross-attention
   energy guidance on any Stable Diffusion 1.x/2.x/XL checkpoint,
-  `renderers/layout_guidance.py`) or `gligen` (`renderers/gligen.py`), with fixed
+  `renderers/diffusers/layout_guidance.py`) or `gligen` (`renderers/diffusers/gligen.py`), with fixed
   per-entity phrases and noise and consistent self-attention across a scene's keyframes;
 - infill (the local model): `ltx` (`LTXConditionPipeline`, known frames at any index, box-biased
   cross-attention in every frame),
@@ -10,10 +10,10 @@
   (`AnimateDiffSparseControlNetPipeline`, frames at chosen indices, box-biased attention
   in every frame).
 
-Everything is chosen in a config file (`renderers/diffusers_config.py`). Pipelines load
+Everything is chosen in a config file (`renderers/diffusers/config.py`). Pipelines load
 lazily, the keyframe one for level 0 and the infill one after; with `offload = "none"`
 the one not in use goes back to the CPU. Before a pipeline goes onto a CUDA device its
-memory need is estimated (`renderers/preflight.py`) and a render that cannot fit stops
+memory need is estimated (`renderers/diffusers/preflight.py`) and a render that cannot fit stops
 with a message saying what to change.
 """
 
@@ -29,8 +29,8 @@ import numpy as np
 
 from director.errors import InputError
 from director.renderer import InfillJob, KeyframeRequest, RendererInfo
-from renderers.diffusers_config import DiffusersConfig, InfillConfig, KeyframeConfig, RuntimeConfig
-from renderers.diffusers_config import RANDOM_PREFIX
+from renderers.diffusers.config import DiffusersConfig, InfillConfig, KeyframeConfig, RuntimeConfig
+from renderers.diffusers.config import RANDOM_PREFIX
 
 VERSION = 1
 
@@ -121,8 +121,8 @@ class DiffusersRenderer:
         return backend
 
     def _workload(self, stage: str, backend: Any):
-        from renderers.keyframe_plan import model_size
-        from renderers.preflight import Workload
+        from renderers.diffusers.keyframe_plan import model_size
+        from renderers.diffusers.preflight import Workload
 
         # A typical scene size; the real one is known per request, the order of magnitude is what matters here.
         if stage == "keyframes":
@@ -165,21 +165,21 @@ def _make_backend(stage: str, options: Any, pipe: Any) -> Any:
     try:
         if stage == "keyframes":
             if options.backend == "gligen":
-                from renderers.gligen import GligenKeyframes
+                from renderers.diffusers.gligen import GligenKeyframes
 
                 return GligenKeyframes(pipe, options)
-            from renderers.layout_guidance import LayoutGuidanceKeyframes
+            from renderers.diffusers.layout_guidance import LayoutGuidanceKeyframes
 
             return LayoutGuidanceKeyframes(pipe, options)
         if options.backend == "ltx":
-            from renderers.ltx_infill import LtxInfill
+            from renderers.diffusers.ltx_infill import LtxInfill
 
             return LtxInfill(pipe, options)
         if options.backend == "wan":
-            from renderers.wan_infill import WanInfill
+            from renderers.diffusers.wan_infill import WanInfill
 
             return WanInfill(pipe, options)
-        from renderers.sparsectrl_infill import SparseCtrlInfill
+        from renderers.diffusers.sparsectrl_infill import SparseCtrlInfill
 
         return SparseCtrlInfill(pipe, options)
     except ValueError as e:
@@ -191,7 +191,7 @@ def load_pipeline(kind: str, options: Any, runtime: RuntimeConfig) -> Any:
     dtype = resolve_dtype(runtime.dtype, resolve_device(runtime.device))
     model: str = options.model
     if model.startswith(RANDOM_PREFIX):
-        from renderers.random_pipelines import build_pipeline
+        from renderers.diffusers.random_pipelines import build_pipeline
 
         size, _, random_kind = model.removeprefix(RANDOM_PREFIX).partition(":")
         if size not in ("tiny", "full"):
@@ -230,7 +230,7 @@ def place_pipeline(pipe: Any, runtime: RuntimeConfig, workload: Any, what: str) 
     """Attention backend, VAE tiling/slicing, memory check, then onto the device (or offload hooks)."""
     import torch
 
-    from renderers.preflight import check_memory, estimate_memory
+    from renderers.diffusers.preflight import check_memory, estimate_memory
 
     device = resolve_device(runtime.device)
     if runtime.attention_backend:

@@ -4,7 +4,7 @@ The known frames go to the SparseCtrl RGB ControlNet as `conditioning_frames` at
 `controlnet_frame_indices`; the AnimateDiff motion UNet makes the whole window.
 Being a Stable Diffusion UNet underneath, its spatial cross-attention can also be
 told where each entity is in *every* frame, in-between frames included: the box
-bias of `renderers/layout_attention.py` (`attention_box_bias`, forward only, no
+bias of `renderers/diffusers/layout_attention.py` (`attention_box_bias`, forward only, no
 extra passes), from the layout track at each frame's time. One prompt per window.
 """
 
@@ -14,11 +14,11 @@ import numpy as np
 import torch
 
 from director.renderer import InfillJob
-from renderers.diffusers_config import InfillConfig
-from renderers.identity import token_spans
-from renderers.infill_window import frame_boxes, known_image, map_window, pipeline_arguments, read_targets, window_prompt
-from renderers.keyframe_plan import model_size, unet_size_multiple
-from renderers.layout_attention import AttentionPlan, installed, regions_for
+from renderers.diffusers.config import InfillConfig
+from renderers.diffusers.identity import token_spans
+from renderers.diffusers.infill_window import frame_boxes, known_image, map_window, pipeline_arguments, read_targets, window_prompt
+from renderers.diffusers.keyframe_plan import model_size, unet_size_multiple
+from renderers.diffusers.layout_attention import AttentionPlan, installed, regions_for
 
 MAX_FRAMES = 32  # AnimateDiff motion modules' positional encoding length
 

@@ -13,9 +13,9 @@ import numpy as np
 import torch
 
 from director.renderer import InfillJob
-from renderers.diffusers_config import InfillConfig
-from renderers.infill_window import known_image, map_window, pipeline_arguments, read_targets, window_prompt
-from renderers.keyframe_plan import model_size
+from renderers.diffusers.config import InfillConfig
+from renderers.diffusers.infill_window import known_image, map_window, pipeline_arguments, read_targets, window_prompt
+from renderers.diffusers.keyframe_plan import model_size
 
 
 class WanInfill:

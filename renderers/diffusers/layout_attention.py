@@ -39,7 +39,7 @@ import torch
 import torch.nn.functional as F
 
 from director.storyboard import Box
-from renderers.identity import box_mask
+from renderers.diffusers.identity import box_mask
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ backward pass on the conditional batch. The pipeline's own `__call__` does
 everything else (prompt encoding, SDXL's micro-conditioning, scheduler, decode),
 through its `callback_on_step_end` hook, so any checkpoint of these families works.
 
-Identity: entity phrases and per-entity starting noise (`renderers/identity.py`),
+Identity: entity phrases and per-entity starting noise (`renderers/diffusers/identity.py`),
 and consistent self-attention across the keyframes of a batch
-(`renderers/layout_attention.py`).
+(`renderers/diffusers/layout_attention.py`).
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ import numpy as np
 import torch
 
 from director.renderer import KeyframeRequest
-from renderers.diffusers_config import KeyframeConfig
-from renderers.identity import box_mask
-from renderers.keyframe_plan import KeyframePlan, batches, plan_for_pipeline, to_uint8, unet_size_multiple
-from renderers.layout_attention import AttentionController, AttentionPlan, installed
+from renderers.diffusers.config import KeyframeConfig
+from renderers.diffusers.identity import box_mask
+from renderers.diffusers.keyframe_plan import KeyframePlan, batches, plan_for_pipeline, to_uint8, unet_size_multiple
+from renderers.diffusers.layout_attention import AttentionController, AttentionPlan, installed
 
 
 def layout_energy(maps: Sequence[tuple[tuple[int, int], torch.Tensor]], plan: AttentionPlan) -> torch.Tensor:

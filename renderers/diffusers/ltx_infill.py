@@ -25,10 +25,10 @@ import torch.nn.functional as F
 
 from director.renderer import InfillJob
 from director.storyboard import Box
-from renderers.diffusers_config import InfillConfig
-from renderers.identity import box_mask, token_spans
-from renderers.infill_window import frame_boxes, known_image, map_window, pipeline_arguments, read_targets, window_prompt
-from renderers.keyframe_plan import model_size
+from renderers.diffusers.config import InfillConfig
+from renderers.diffusers.identity import box_mask, token_spans
+from renderers.diffusers.infill_window import frame_boxes, known_image, map_window, pipeline_arguments, read_targets, window_prompt
+from renderers.diffusers.keyframe_plan import model_size
 
 LTX_DEFAULT_MAX_SEQUENCE_LENGTH = 128  # LTXConditionPipeline.__call__'s default
 

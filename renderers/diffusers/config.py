@@ -20,7 +20,7 @@ vae_tiling = true
 `director render board.json -o movie.mp4 --renderer diffusers --renderer-config
 this.toml`. Unknown keys are errors that name the key; `DiffusersConfig.model_json_schema()`
 documents every field. A model named `random:tiny` or `random:full` is a randomly
-initialised copy of the backend's architecture (`renderers/random_pipelines.py`),
+initialised copy of the backend's architecture (`renderers/diffusers/random_pipelines.py`),
 for tests and benchmarks without downloads.
 """
 
