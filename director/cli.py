@@ -410,15 +410,16 @@ def _default_renderer() -> str:
 
 def _render_with_bars(director: Any, bars: _Bars, board: Any, output: Path) -> Any:
     """director.render(board, output) feeding the bars, and saying first what an interrupted last run left."""
+    from director.state import RenderStateFile
+
+    state = RenderStateFile(output)  # started by the render, it reads the last run's (if it was this render)
 
     def watch(snapshot: Any) -> None:
-        state = director.last_state  # this render's state file, which read the last run's (if it was this render)
-        if "all jobs" not in bars.tasks and state is not None and state.resuming:
+        if "all jobs" not in bars.tasks and state.resuming:
             bars.resuming = f"resuming after run {state.previous['run']} stopped ({state.previous['status']})"
         bars.watch(snapshot)
 
-    director.progress, director.watch = bars, watch
-    return director.render(board, output)
+    return director.render(board, output, progress=bars, watch=watch, state=state)
 
 
 @app.command()
@@ -475,7 +476,8 @@ def schema(
     """Print the storyboard JSON schema (what planners, and LLMs, must produce)."""
     import json
 
-    from director.storyboard import Storyboard, write_text_atomically
+    from director.atomic import write_text_atomically
+    from director.storyboard import Storyboard
 
     text = json.dumps(Storyboard.model_json_schema(), indent=2) + "\n"
     if output is None:
@@ -708,7 +710,8 @@ def export_(
 ) -> None:
     """Write a storyboard's layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
     from director.interchange import export_layouts
-    from director.storyboard import Storyboard, write_text_atomically
+    from director.atomic import write_text_atomically
+    from director.storyboard import Storyboard
 
     write_text_atomically(output, export_layouts(Storyboard.load(board), format, frames=frames))
     typer.echo(f"wrote {output}")

@@ -18,12 +18,12 @@ from __future__ import annotations
 import bisect
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from director.atomic import write_text_atomically
 from director.errors import InputError, format_validation_error
 
 SCHEMA_VERSION = "1.0"
@@ -419,32 +419,3 @@ class Storyboard(StrictModel):
             return Storyboard.model_validate(self.model_dump())
         except ValidationError as e:
             raise InputError(f"the storyboard is not valid: {format_validation_error(e)}") from None
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        publish(Path(tmp), path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-_UMASK = _umask()
-
-
-def publish(tmp: Path, final: Path) -> None:
-    """Rename a finished temporary file onto its final name, with ordinary permissions
-    (temporary files are created private)."""
-    os.chmod(tmp, 0o666 & ~_UMASK)
-    os.replace(tmp, final)

@@ -188,7 +188,7 @@ def test_render_work_pickles_as_its_spec_and_rebuilds_its_own_renderer(tmp_path)
     from director.execute import RendererSpec, RenderWork
 
     spec = RendererSpec.of("renderers.animatic:AnimaticRenderer", {"window": 4})
-    copy = pickle.loads(pickle.dumps(RenderWork(FrameCache(tmp_path), spec.create(), spec)))
+    copy = pickle.loads(pickle.dumps(RenderWork(FrameCache(tmp_path), spec)))
     assert copy.cache.root == tmp_path and copy.info.window == 4
     rendered = render_storyboard(make_board(scenes=1), spec.create(), FrameCache(tmp_path / "other"), executor=_Elsewhere(copy))
     assert rendered.stats.jobs_rendered == rendered.stats.jobs

@@ -22,8 +22,8 @@ def run(*args):
 def test_a_render_keeps_its_state_file_up_to_date_and_ends_it_done(tmp_path):
     seen = []
     director = Director(renderer="animatic", cache_dir=tmp_path / "cache", renderer_options={"window": 4})
-    director.watch = lambda snapshot: seen.append(json.loads(state_path(tmp_path / "m.mp4").read_text())["status"])
-    result = director.render(make_board(scenes=2), tmp_path / "m.mp4")
+    watch = lambda snapshot: seen.append(json.loads(state_path(tmp_path / "m.mp4").read_text())["status"])  # noqa: E731
+    result = director.render(make_board(scenes=2), tmp_path / "m.mp4", watch=watch)
     state = read_render_state(tmp_path / "m.mp4")
     assert set(seen) == {"rendering"} and state["status"] == "done" and state["run"] == 1
     assert state["jobs"] == {"total": result.stats.jobs, "cached": 0, "rendered": result.stats.jobs, "remaining": 0}
@@ -31,12 +31,11 @@ def test_a_render_keeps_its_state_file_up_to_date_and_ends_it_done(tmp_path):
     assert state["render"]["schedule"] == "hierarchical" and state["render"]["renderer"].startswith("animatic/")
 
 
-def test_a_crashed_render_says_where_it_stopped_and_the_rerun_resumes(tmp_path, monkeypatch):
+def test_a_crashed_render_says_where_it_stopped_and_the_rerun_resumes(tmp_path):
     board = make_board(scenes=3)
     board.save(tmp_path / "b.json")
-    crashing = CountingRenderer(fail_after=5)
-    director = Director(renderer="animatic", cache_dir=tmp_path / "cache", renderer_options={"window": 4})
-    monkeypatch.setitem(director._built, "renderer", crashing)
+    director = Director(renderer="tests.conftest:CountingRenderer", cache_dir=tmp_path / "cache", renderer_options={"fail_after": 5})
+    crashing = director.renderer
     with pytest.raises(RuntimeError, match="simulated crash"):
         director.render(board, tmp_path / "m.mp4")
     state = read_render_state(tmp_path / "m.mp4")
