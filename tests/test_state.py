@@ -95,3 +95,35 @@ def test_status_without_a_state_file_is_a_clear_error(tmp_path):
 def test_the_ray_executor_is_listed_with_the_other_executors():
     result = run("executors")
     assert "ray" in result.output and "Ray cluster" in " ".join(result.output.split())
+
+
+@pytest.mark.slow
+def test_a_render_killed_while_encoding_leaves_partial_files_the_next_render_of_that_movie_removes(tmp_path):
+    """SIGKILL the real command while it writes the movie; the same command again removes what it left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    make_board(scenes=2, duration=20.0, fps=12, width=96, height=54).save(tmp_path / "b.json")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "director.cli", "render", str(tmp_path / "b.json"), "-o", str(out / "m.mp4"),
+               "--renderer", "animatic", "--cache-dir", str(tmp_path / "cache")]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen(command, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.glob(".m.mp4.*partial*")) and process.poll() is None:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    left = sorted(p.name for p in out.glob(".m.*partial*"))
+    assert any(name.startswith(".m.mp4.") for name in left), left  # killed mid-encode: the movie's partial file
+    assert not (out / "m.mp4").exists()
+
+    again = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["m.contact.png", "m.mp4", "m.render.json", "m.srt", "m.storyboard.json"]
+    assert not list(tmp_path.rglob("*.partial*"))
