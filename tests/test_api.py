@@ -6,7 +6,7 @@ import pytest
 
 from director import Director, InputError, Storyboard
 from director.storyboard import Box
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, CountingRenderer, make_board
 
 
 @pytest.fixture
@@ -53,3 +53,54 @@ def test_make_is_plan_plus_render(director, tmp_path):
 def test_unknown_names_fail_at_once_listing_what_exists(tmp_path):
     with pytest.raises(InputError, match="unknown renderer 'nope'; available: animatic"):
         Director(renderer="nope", cache_dir=tmp_path)
+
+
+
+# One way through a render: arguments in, a result out -------------------------------------------------
+
+
+class BuiltOnce(CountingRenderer):
+    """The counting animatic, counting how many times it is built (loaded as 'tests.test_api:BuiltOnce')."""
+
+    builds = 0
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        type(self).builds += 1
+
+
+def test_progress_watch_and_the_state_file_are_arguments_of_render(tmp_path):
+    from director.state import RenderStateFile
+
+    director = Director(renderer="animatic", cache_dir=tmp_path / "cache", renderer_options={"window": 4})
+    stages, snapshots, state = [], [], RenderStateFile(tmp_path / "m.mp4")
+    director.render(make_board(), tmp_path / "m.mp4", progress=lambda s, d, t: stages.append(s), watch=snapshots.append, state=state)
+    assert "level 0 (keyframes)" in stages and "encode" in stages and snapshots[-1].finished
+    assert state.state["status"] == "done" and not state.resuming
+    assert not hasattr(director, "progress") and not hasattr(director, "watch") and not hasattr(director, "last_state")
+    with pytest.raises(TypeError):
+        Director(renderer="animatic", progress=print)
+    director.render(make_board(), tmp_path / "n.mp4", state=False)
+    assert not (tmp_path / "n.render.json").exists()
+
+
+def test_the_renderer_is_built_once_and_renders_everything(tmp_path):
+    BuiltOnce.builds = 0
+    director = Director(renderer="tests.test_api:BuiltOnce", cache_dir=tmp_path / "cache")
+    first = director.render(make_board(scenes=2), tmp_path / "a.mp4")
+    director.render(make_board(scenes=3), tmp_path / "b.mp4")
+    assert BuiltOnce.builds == 1 and director.renderer.jobs == first.stats.jobs + first.stats.jobs // 2
+
+
+def test_a_render_validates_the_board_once(tmp_path, monkeypatch):
+    calls = []
+    validate = Storyboard.model_validate.__func__
+
+    def counting(cls, *args, **kwargs):
+        calls.append(cls)
+        return validate(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Storyboard, "model_validate", classmethod(counting))
+    director = Director(renderer="animatic", cache_dir=tmp_path / "cache", fps=4, size=(64, 36))
+    director.render(make_board(), tmp_path / "m.mp4")
+    assert len(calls) == 1
