@@ -214,7 +214,13 @@ def _executor_options(executor: str, address: str | None, workers: int | None) -
 
 class _Bars:
     """Rich progress bars: director's progress(stage, done, total) callback (levels, encoding) and its
-    `watch(RenderProgress)` (all jobs, per scene). Totals are exact from the start; ETAs come from the rate."""
+    `watch(RenderProgress)` (all jobs, per scene). Totals are exact from the start; ETAs come from the rate.
+
+    A bar per scene up to `SCENE_BARS` scenes (or, on a longer board, per scene with jobs to render, up to
+    as many); past that, one "scenes" bar (scenes finished): Rich lays out every bar at every refresh, so a bar per scene of a long board would cost more
+    than its rendering. Each snapshot costs the bars a constant amount of work, whatever the board's length."""
+
+    SCENE_BARS = 12
 
     def __init__(self) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -228,10 +234,11 @@ class _Bars:
             transient=False,
         )
         self.tasks: dict[str, Any] = {}
+        self.scene_bars: dict[int, Any] = {}  # scene index -> its bar, when there are few enough scenes
         self.resuming: str | None = None  # what the last run of this render left, said before the bars
 
     def watch(self, snapshot: Any) -> None:
-        """Bars for all jobs, each level and each scene, added in that order on the first snapshot."""
+        """Bars for all jobs, each level and the scenes (each, or all as one), added on the first snapshot."""
         if "all jobs" not in self.tasks:
             if snapshot.cached:
                 self.progress.console.print(
@@ -241,12 +248,20 @@ class _Bars:
             self("all jobs", 0, snapshot.to_render)
             for stage in snapshot.levels:
                 self(stage.name, stage.done, stage.total)
-            for scene in snapshot.scenes:
-                self(f"scene {scene.name}", scene.done, scene.total)
+            if snapshot.scenes_with_work > self.SCENE_BARS:
+                self("scenes", 0, snapshot.scenes_with_work)
+            else:  # every scene when there are few, else those with work (once, at the start)
+                few = len(snapshot.scenes) <= self.SCENE_BARS
+                for i, scene in enumerate(snapshot.scenes):
+                    if few or scene.total:
+                        self(f"scene {scene.name}", scene.done, scene.total)
+                    if scene.total:
+                        self.scene_bars[i] = self.tasks[f"scene {scene.name}"]
         self.progress.update(self.tasks["all jobs"], completed=snapshot.rendered)
-        for scene in snapshot.scenes:
-            if scene.total:
-                self.progress.update(self.tasks[f"scene {scene.name}"], completed=scene.done)
+        if "scenes" in self.tasks:
+            self.progress.update(self.tasks["scenes"], completed=snapshot.scenes_finished)
+        for i, bar in self.scene_bars.items():
+            self.progress.update(bar, completed=snapshot.scenes[i].done)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:

@@ -127,3 +127,20 @@ def test_a_render_killed_while_encoding_leaves_partial_files_the_next_render_of_
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in out.iterdir()) == ["m.contact.png", "m.mp4", "m.render.json", "m.srt", "m.storyboard.json"]
     assert not list(tmp_path.rglob("*.partial*"))
+
+
+def test_a_long_board_gets_one_scenes_bar_instead_of_a_bar_per_scene(tmp_path):
+    board = make_board(scenes=20, duration=2.0, fps=2)  # one job a scene
+    board.save(tmp_path / "b.json")
+    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--renderer", "animatic", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    assert "scene scene_1 " not in result.output and "scene scene_20" not in result.output
+    scenes_bar = [line for line in result.output.splitlines() if line.startswith("scenes ")]
+    assert len(scenes_bar) == 1 and f"{len(board.scenes)}/{len(board.scenes)}" in scenes_bar[0]
+
+    # An edit of one scene of the long board: a bar for that scene alone.
+    scenes = [s.model_copy(update={"description": "a dog runs"}) if s.id == "scene_7" else s for s in board.scenes]
+    board.model_copy(update={"scenes": scenes}).save(tmp_path / "b.json")
+    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--renderer", "animatic", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    assert "scene scene_7" in result.output and "scene scene_1 " not in result.output
