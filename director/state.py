@@ -61,7 +61,7 @@ class RenderStateFile:
         self.min_interval = min_interval
         self.previous: dict[str, Any] | None = None  # the last run's state, if it was this same render
         self.state: dict[str, Any] = {}
-        self._written = 0.0
+        self._next_write = 0.0
         self._progress: RenderProgress | None = None
 
     def start(self, render: dict[str, Any], executor: str) -> None:
@@ -78,7 +78,7 @@ class RenderStateFile:
             "started_at": _now(),
             "updated_at": _now(),
         }
-        self._written, self._progress = 0.0, None
+        self._next_write, self._progress = 0.0, None
 
     @property
     def resuming(self) -> bool:
@@ -86,13 +86,14 @@ class RenderStateFile:
         return self.previous is not None and self.previous.get("status") != "done"
 
     def __call__(self, progress: RenderProgress) -> None:
-        """Record a snapshot; the file is rewritten at most once per `min_interval` (and at the first, the
-        last and any before a job is rendered), so a board of many scenes costs a pass over them per write only."""
+        """Record a snapshot; the file is rewritten at most once per `min_interval`, and so that writing takes
+        at most 1/20 of the time (a board of many scenes), besides the first, the last and any before a job
+        is rendered; the scene list is built only when the file is written."""
         if not self.state:
             raise RuntimeError("RenderStateFile: call start(render, executor) before the first snapshot")
         self.state["status"] = "rendering"
         self._progress = progress
-        if progress.rendered == 0 or progress.finished or time.monotonic() - self._written >= self.min_interval:
+        if progress.rendered == 0 or progress.finished or time.monotonic() >= self._next_write:
             self._write()
 
     def mark(self, status: str) -> None:
@@ -122,5 +123,7 @@ class RenderStateFile:
         if self.state["status"] == "done":
             self.state["eta_seconds"] = 0
         self.state["updated_at"] = _now()
+        started = time.monotonic()
         write_text_atomically(self.path, json.dumps(self.state, indent=1) + "\n")
-        self._written = time.monotonic()
+        # At most once per min_interval, and never more than 1/20 of the time (a board of many scenes).
+        self._next_write = time.monotonic() + max(self.min_interval, 20 * (time.monotonic() - started))
