@@ -27,7 +27,7 @@ from director.execute import ProgressCallback, ProgressWatcher, RendererSpec, Re
 from director.planner import PlanOptions
 from director.script import Script, parse_script, read_script
 from director.state import RenderStateFile, state_path
-from director.storyboard import Storyboard
+from director.storyboard import MAX_SCENES, Storyboard
 from director.timeline import SCHEDULES, Schedule
 
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "director"
@@ -204,6 +204,8 @@ class Director:
     def _validated(self, board: Storyboard) -> Storyboard:
         """The storyboard with the fps / size given to this Director over its own, validated (once: an edit made
         in Python, by assignment, is checked here)."""
+        if len(board.scenes) > MAX_SCENES:  # before dumping them all to validate them
+            raise InputError(f"the storyboard has {len(board.scenes)} scenes; a storyboard may have at most {MAX_SCENES}")
         update: dict[str, Any] = {}
         if self.fps is not None:
             update["fps"] = self.fps

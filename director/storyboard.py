@@ -28,6 +28,11 @@ from director.errors import InputError, format_validation_error
 
 SCHEMA_VERSION = "1.0"
 
+MAX_SCENES = 100_000
+"""The most scenes one storyboard may have (27 hours of one-second scenes). A render holds its whole job
+graph in memory (every job's key is known before any renders, so progress is exact and edits re-render
+only what changed); this bound keeps that within a few GB. Longer works: one storyboard per part."""
+
 Identifier = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64),
@@ -328,8 +333,17 @@ class Storyboard(StrictModel):
     height: Annotated[int, Field(ge=16, le=4320, multiple_of=2, description="Movie height in pixels (even).")] = 288
     style: Annotated[str, Field(description="A visual style for every scene: 'storybook watercolour'.")] = ""
     entities: Annotated[list[Entity], Field(description="The cast: every identity that appears anywhere.")] = []
-    scenes: Annotated[list[Scene], Field(min_length=1, description="The scenes, in order.")]
+    scenes: Annotated[list[Scene], Field(min_length=1, max_length=MAX_SCENES, description="The scenes, in order.")]
     provenance: Provenance = Provenance()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_length(cls, data: object) -> object:
+        """Refuse a board of too many scenes before validating any of them (which would cost memory and time)."""
+        scenes = data.get("scenes") if isinstance(data, dict) else None
+        if isinstance(scenes, list) and len(scenes) > MAX_SCENES:
+            raise ValueError(f"`scenes` has {len(scenes)} scenes; a storyboard may have at most {MAX_SCENES} (split the work into parts)")
+        return data
 
     @model_validator(mode="after")
     def _check_references(self) -> Storyboard:

@@ -104,3 +104,30 @@ def test_a_render_validates_the_board_once(tmp_path, monkeypatch):
     director = Director(renderer="animatic", cache_dir=tmp_path / "cache", fps=4, size=(64, 36))
     director.render(make_board(), tmp_path / "m.mp4")
     assert len(calls) == 1
+
+
+# A board of a million scenes: refused at once, with the documented limit ------------------------------
+
+
+def test_a_board_of_a_million_scenes_is_refused_before_it_costs_memory(tmp_path):
+    import resource
+
+    board = make_board(scenes=1)
+    huge = Storyboard.model_construct(**{**dict(board), "scenes": board.scenes * 1_000_000})  # one Scene, a million times
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(InputError, match=r"1000000 scenes; a storyboard may have at most \d+"):
+        Director(renderer="animatic", cache_dir=tmp_path / "cache").render(huge, tmp_path / "m.mp4")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB: nothing was dumped or planned
+    assert not list(tmp_path.rglob("*"))
+
+
+def test_the_command_line_refuses_a_million_scene_board_with_exit_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from director.cli import app
+
+    (tmp_path / "b.json").write_text('{"scenes": [' + ",".join(["{}"] * 1_000_000) + "]}")
+    result = CliRunner().invoke(app, ["render", str(tmp_path / "b.json"), "-o", str(tmp_path / "m.mp4"), "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code == 2, result.output
+    assert "1000000 scenes; a storyboard may have at most" in " ".join(result.output.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.json"]
