@@ -51,9 +51,11 @@ def owner() -> str:
     return f"p{os.getpid()}h{_HOST}"
 
 
-def partial_path(final: Path) -> Path:
-    """A new, empty, private temporary file beside `final`, named as its partial file (with `final`'s suffix)."""
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.{owner()}.", suffix=f".partial{final.suffix}", dir=final.parent)
+def partial_path(final: Path, suffix: str | None = None) -> Path:
+    """A new, empty, private temporary file beside `final`, named as its partial file, ending in `suffix`
+    (default: `final`'s, for writers that pick a format by it)."""
+    suffix = final.suffix if suffix is None else suffix
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.{owner()}.", suffix=f".partial{suffix}", dir=final.parent)
     os.close(fd)
     return Path(name)
 
@@ -66,13 +68,14 @@ def publish(tmp: Path, final: Path) -> None:
 
 
 @contextmanager
-def replacing(final: Path, *, clean: bool = True) -> Iterator[Path]:
+def replacing(final: Path, *, clean: bool = True, suffix: str | None = None) -> Iterator[Path]:
     """A temporary path beside `final` to write to; renamed onto `final` when the block ends without an error
     (unless the block removed it), removed when it fails. With `clean`, the stale partial files earlier,
-    killed writes of `final` left are removed first. Nested blocks rename in the order they exit."""
+    killed writes of `final` left are removed first; `suffix` is the temporary name's ending (see
+    `partial_path`). Nested blocks rename in the order they exit."""
     if clean:
         remove_stale_partials(final)
-    tmp = partial_path(final)
+    tmp = partial_path(final, suffix)
     try:
         yield tmp
         if tmp.exists():

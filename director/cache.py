@@ -105,7 +105,7 @@ class FrameCache:
         if frames.dtype.hasobject:
             raise TypeError(f"cannot cache frames of dtype {frames.dtype}: only plain arrays (uint8) are stored")
         record = {"format": CACHE_FORMAT, "shape": list(frames.shape), "dtype": frames.dtype.str, "sha256": frames_digest(frames)}
-        with replacing(path, clean=False) as tmp:
+        with replacing(path, clean=False, suffix="") as tmp:  # not *.npz: a partial entry is not an entry
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
                 archive.writestr("entry.json", json.dumps(record))
                 with archive.open("frames.npy", "w") as member:
