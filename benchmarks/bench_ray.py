@@ -48,7 +48,7 @@ def timed_render(board, spec, executor, schedule):
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         rendered = render_storyboard(
-            board, spec.create(), FrameCache(tmp), executor=executor, renderer_spec=spec, schedule=schedule, progress=progress
+            board, spec, FrameCache(tmp), executor=executor, schedule=schedule, progress=progress
         )
         wall = time.perf_counter() - started
     stages, previous = {}, started
@@ -127,7 +127,7 @@ def warm_up(executor, spec) -> float:
     """Start the workers (build the renderer) with a one-window render; return the seconds it took."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        render_storyboard(long_scene(16), spec.create(), FrameCache(tmp), executor=executor, renderer_spec=spec)
+        render_storyboard(long_scene(16), spec, FrameCache(tmp), executor=executor)
     return time.perf_counter() - started
 
 

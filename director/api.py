@@ -15,16 +15,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import ValidationError
 
 from director import registry
 from director.assemble import MovieFiles, SubtitleMode, assemble_movie
-from director.cache import FrameCache
-from director.errors import InputError
-from director.execute import ProgressCallback, ProgressWatcher, RendererSpec, RenderStats, render_storyboard
+from director.cache import FrameCache, content_key
+from director.errors import InputError, format_validation_error
+from director.execute import ProgressCallback, ProgressWatcher, RendererSpec, RenderStats, RenderWork, plan_jobs, run_jobs
 from director.planner import PlanOptions
 from director.script import Script, parse_script, read_script
-from director.storyboard import Storyboard
+from director.state import RenderStateFile, state_path
+from director.storyboard import MAX_SCENES, Storyboard
 from director.timeline import SCHEDULES, Schedule
 
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "director"
@@ -59,10 +62,7 @@ class Director:
         planner_options: dict[str, Any] | None = None,
         renderer_options: dict[str, Any] | None = None,
         executor_options: dict[str, Any] | None = None,
-        progress: ProgressCallback | None = None,
         schedule: Schedule = "hierarchical",
-        state_file: bool = True,
-        watch: ProgressWatcher | None = None,
     ) -> None:
         if renderer is None:
             renderer = registry.default_renderer()  # found by what is installed; imported when first used
@@ -72,25 +72,22 @@ class Director:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR
         self.seed, self.fps, self.size, self.style = seed, fps, size, style
         self.subtitles: SubtitleMode = subtitles
-        self.progress = progress
         if schedule not in SCHEDULES:
             raise InputError(f"unknown schedule {schedule!r}; use one of {', '.join(SCHEDULES)}")
         self.schedule: Schedule = schedule
-        self.state_file = state_file  # write MOVIE.render.json beside each movie (director.state)
-        self.watch = watch
-        self.last_state: Any = None  # the RenderStateFile of the last render, if any
         self._options = {
             "planner": planner_options or {},
             "renderer": renderer_options or {},
             "executor": executor_options or {},
         }
         self._built: dict[str, Any] = {}
+        self._renderer = RendererSpec(renderer, self._options["renderer"])  # built on first use, once
         for kind, name in (("planner", planner), ("executor", executor)):
             registry.load(kind, name)  # fail now, with the list of names, if a name is unknown
 
-    def _get(self, kind: registry.Kind) -> Any:
+    def _get(self, kind: Literal["planner", "executor"]) -> Any:
         if kind not in self._built:
-            name = {"planner": self.planner_name, "renderer": self.renderer_name, "executor": self.executor_name}[kind]
+            name = {"planner": self.planner_name, "executor": self.executor_name}[kind]  # the renderer: self._renderer
             options = dict(self._options[kind])
             if kind == "planner" and "cache_dir" not in options and _accepts(registry.load(kind, name), "cache_dir"):
                 options["cache_dir"] = self.cache_dir  # planners that cache their plans share the Director's cache
@@ -99,7 +96,8 @@ class Director:
 
     @property
     def renderer(self) -> Any:
-        return self._get("renderer")
+        """The renderer, built from its name and options the first time it is asked for."""
+        return self._renderer.renderer
 
     def plan_options(self, title: str | None = None) -> PlanOptions:
         width, height = self.size or (PlanOptions.model_fields["width"].default, PlanOptions.model_fields["height"].default)
@@ -121,43 +119,53 @@ class Director:
     def plan_file(self, path: str | os.PathLike[str], *, title: str | None = None) -> Storyboard:
         return self.plan(read_script(path), title=title)
 
-    def render(self, board: Storyboard, path: str | os.PathLike[str]) -> RenderResult:
+    def render(
+        self,
+        board: Storyboard,
+        path: str | os.PathLike[str],
+        *,
+        progress: ProgressCallback | None = None,
+        watch: ProgressWatcher | None = None,
+        state: RenderStateFile | bool = True,
+    ) -> RenderResult:
         """Render a storyboard into a movie at `path` (.mp4), with .srt, contact sheet and storyboard beside it.
-        Jobs already in the cache are not rendered again."""
+        Jobs already in the cache are not rendered again.
+
+        `progress(stage, done, total)` hears each level and the encode; `watch` receives a `RenderProgress`
+        snapshot as the render advances. `state`: write MOVIE.render.json beside the movie (True), don't
+        (False), or keep this `RenderStateFile` of `path` up to date (to read what the last run left)."""
         path = Path(path)
         if path.suffix.lower() != ".mp4":
             raise InputError(f"{path}: the movie must be an .mp4 file")
-        board = self._with_overrides(board.revalidated())
-        renderer = self.renderer
-        state = self._state_file(board, renderer, path) if self.state_file else None
-        watchers = [w for w in (state, self.watch) if w is not None]
+        board = self._validated(board)
+        work = RenderWork(FrameCache(self.cache_dir), self._renderer)
+        renderer = work.renderer
+        graph = plan_jobs(board, renderer.fingerprint, renderer.info.window, seed=self.seed, schedule=self.schedule)
+        state_file = self._state_file(state, path, board, renderer.fingerprint)
+        watchers = [w for w in (state_file, watch) if w is not None]
         try:
-            rendered = render_storyboard(
-                board,
-                renderer,
-                FrameCache(self.cache_dir),
+            rendered = run_jobs(
+                graph,
+                work,
                 executor=self._get("executor"),
-                seed=self.seed,
-                progress=self.progress,
-                schedule=self.schedule,
-                renderer_spec=RendererSpec.of(self.renderer_name, self._options["renderer"]),
+                progress=progress,
                 watch=(lambda snapshot: [w(snapshot) for w in watchers]) if watchers else None,
             )
-            if state:
-                state.mark("encoding")
+            if state_file:
+                state_file.mark("encoding")
             files = assemble_movie(
                 rendered,
                 path,
                 subtitles=self.subtitles,
                 renderer_draws_captions="captions" in renderer.info.supports,
-                progress=self.progress,
+                progress=progress,
             )
         except BaseException as e:
-            if state:
-                state.mark("interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
+            if state_file:
+                state_file.mark("interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
             raise
-        if state:
-            state.mark("done")
+        if state_file:
+            state_file.mark("done")
         return RenderResult(files, rendered.stats, board)
 
     def close(self) -> None:
@@ -172,31 +180,41 @@ class Director:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _state_file(self, board: Storyboard, renderer: Any, path: Path) -> Any:
-        from director.cache import content_key
-        from director.state import RenderStateFile
-
+    def _state_file(self, state: RenderStateFile | bool, path: Path, board: Storyboard, fingerprint: str) -> RenderStateFile | None:
+        """The state file this render keeps (None for none), started with what identifies the render."""
+        if state is False:
+            return None
+        if state is True:
+            state = RenderStateFile(path)
+        elif state.path != state_path(path):
+            raise ValueError(f"the state file {state.path} is not the one of {path} ({state_path(path)})")
         render = {
             "storyboard": content_key(board.model_dump(mode="json")),
-            "renderer": renderer.fingerprint,
+            "renderer": fingerprint,
             "schedule": self.schedule,
             "seed": self.seed,
         }
-        self.last_state = RenderStateFile(path, render, executor=self.executor_name)
-        return self.last_state
+        state.start(render, executor=self.executor_name)
+        return state
 
     def make(self, script: str | Script, path: str | os.PathLike[str], *, title: str | None = None) -> RenderResult:
         """Plan and render in one go."""
         return self.render(self.plan(script, title=title), path)
 
-    def _with_overrides(self, board: Storyboard) -> Storyboard:
-        """Apply fps / size given to this Director over the storyboard's own."""
+    def _validated(self, board: Storyboard) -> Storyboard:
+        """The storyboard with the fps / size given to this Director over its own, validated (once: an edit made
+        in Python, by assignment, is checked here)."""
+        if len(board.scenes) > MAX_SCENES:  # before dumping them all to validate them
+            raise InputError(f"the storyboard has {len(board.scenes)} scenes; a storyboard may have at most {MAX_SCENES}")
         update: dict[str, Any] = {}
         if self.fps is not None:
             update["fps"] = self.fps
         if self.size is not None:
             update["width"], update["height"] = self.size
-        return Storyboard.model_validate({**board.model_dump(), **update}) if update else board
+        try:
+            return Storyboard.model_validate({**board.model_dump(), **update})
+        except ValidationError as e:
+            raise InputError(f"the storyboard is not valid: {format_validation_error(e)}") from None
 
 
 def _accepts(factory: Any, parameter: str) -> bool:

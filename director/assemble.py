@@ -11,15 +11,14 @@
 The movie timeline is computed in whole frames (scene starts, crossfade
 overlaps), so no frame is lost or doubled to floating-point time. Every file is
 written under a temporary name beside its destination and renamed into place
-only when complete: a crash never leaves half a movie under the final name.
+only when complete (`director.atomic`): a crash never leaves half a movie under
+the final name, and the temporary files a killed render left are removed by
+the next render of the same movie.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -27,11 +26,12 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageDraw
 
+from director.atomic import replacing
 from director.drawing import draw_labelled_box, font, identity_color, wrap_text
 from director.errors import InputError
 from director.execute import ProgressCallback, RenderedStoryboard
 from director.renderer import frame_spec
-from director.storyboard import Storyboard, publish
+from director.storyboard import Storyboard
 
 SubtitleMode = Literal["auto", "burn", "none"]
 
@@ -139,9 +139,9 @@ def assemble_movie(
     lines = movie_subtitles(board)
     sidecars = sidecar_paths(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _atomic(path) as tmp_movie, _atomic(sidecars["subtitles"]) as tmp_srt, _atomic(
+    with replacing(path) as tmp_movie, replacing(sidecars["subtitles"]) as tmp_srt, replacing(
         sidecars["contact_sheet"]
-    ) as tmp_sheet, _atomic(sidecars["storyboard"]) as tmp_board:
+    ) as tmp_sheet, replacing(sidecars["storyboard"]) as tmp_board:
         _encode(rendered, timeline, lines if burn else [], tmp_movie, progress)
         tmp_srt.write_text(srt_text(lines), encoding="utf-8")
         contact_sheet(rendered).save(tmp_sheet, format="PNG")
@@ -157,21 +157,6 @@ def assemble_movie(
         frames=timeline.total_frames,
         duration=timeline.duration,
     )
-
-
-@contextmanager
-def _atomic(final: Path) -> Iterator[Path]:
-    """A temporary path beside `final` (same suffix); renamed to `final` if the block succeeds,
-    removed if it fails. Renames happen in the order the blocks exit."""
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=f".partial{final.suffix}", dir=final.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        if tmp.exists():
-            publish(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _encode(

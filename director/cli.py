@@ -221,7 +221,13 @@ def _executor_options(executor: str, address: str | None, workers: int | None) -
 
 class _Bars:
     """Rich progress bars: director's progress(stage, done, total) callback (levels, encoding) and its
-    `watch(RenderProgress)` (all jobs, per scene). Totals are exact from the start; ETAs come from the rate."""
+    `watch(RenderProgress)` (all jobs, per scene). Totals are exact from the start; ETAs come from the rate.
+
+    A bar per scene up to `SCENE_BARS` scenes (or, on a longer board, per scene with jobs to render, up to
+    as many); past that, one "scenes" bar (scenes finished): Rich lays out every bar at every refresh, so a bar per scene of a long board would cost more
+    than its rendering. Each snapshot costs the bars a constant amount of work, whatever the board's length."""
+
+    SCENE_BARS = 12
 
     def __init__(self) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -235,10 +241,11 @@ class _Bars:
             transient=False,
         )
         self.tasks: dict[str, Any] = {}
+        self.scene_bars: dict[int, Any] = {}  # scene index -> its bar, when there are few enough scenes
         self.resuming: str | None = None  # what the last run of this render left, said before the bars
 
     def watch(self, snapshot: Any) -> None:
-        """Bars for all jobs, each level and each scene, added in that order on the first snapshot."""
+        """Bars for all jobs, each level and the scenes (each, or all as one), added on the first snapshot."""
         if "all jobs" not in self.tasks:
             if snapshot.cached:
                 self.progress.console.print(
@@ -248,12 +255,20 @@ class _Bars:
             self("all jobs", 0, snapshot.to_render)
             for stage in snapshot.levels:
                 self(stage.name, stage.done, stage.total)
-            for scene in snapshot.scenes:
-                self(f"scene {scene.name}", scene.done, scene.total)
+            if snapshot.scenes_with_work > self.SCENE_BARS:
+                self("scenes", 0, snapshot.scenes_with_work)
+            else:  # every scene when there are few, else those with work (once, at the start)
+                few = len(snapshot.scenes) <= self.SCENE_BARS
+                for i, scene in enumerate(snapshot.scenes):
+                    if few or scene.total:
+                        self(f"scene {scene.name}", scene.done, scene.total)
+                    if scene.total:
+                        self.scene_bars[i] = self.tasks[f"scene {scene.name}"]
         self.progress.update(self.tasks["all jobs"], completed=snapshot.rendered)
-        for scene in snapshot.scenes:
-            if scene.total:
-                self.progress.update(self.tasks[f"scene {scene.name}"], completed=scene.done)
+        if "scenes" in self.tasks:
+            self.progress.update(self.tasks["scenes"], completed=snapshot.scenes_finished)
+        for i, bar in self.scene_bars.items():
+            self.progress.update(bar, completed=snapshot.scenes[i].done)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:
@@ -473,15 +488,16 @@ def _default_renderer() -> str:
 
 def _render_with_bars(director: Any, bars: _Bars, board: Any, output: Path) -> Any:
     """director.render(board, output) feeding the bars, and saying first what an interrupted last run left."""
+    from director.state import RenderStateFile
+
+    state = RenderStateFile(output)  # started by the render, it reads the last run's (if it was this render)
 
     def watch(snapshot: Any) -> None:
-        state = director.last_state  # this render's state file, which read the last run's (if it was this render)
-        if "all jobs" not in bars.tasks and state is not None and state.resuming:
+        if "all jobs" not in bars.tasks and state.resuming:
             bars.resuming = f"resuming after run {state.previous['run']} stopped ({state.previous['status']})"
         bars.watch(snapshot)
 
-    director.progress, director.watch = bars, watch
-    return director.render(board, output)
+    return director.render(board, output, progress=bars, watch=watch, state=state)
 
 
 @app.command()
@@ -542,8 +558,9 @@ def schema(
     """Print the storyboard JSON schema (what planners, and LLMs, must produce)."""
     import json
 
+    from director.atomic import write_text_atomically
     from director.outputs import Output as Written
-    from director.storyboard import Storyboard, write_text_atomically
+    from director.storyboard import Storyboard
 
     text = json.dumps(Storyboard.model_json_schema(), indent=2) + "\n"
     if output is None:
@@ -755,8 +772,9 @@ def export_(
 ) -> None:
     """Write a storyboard's layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
     from director.interchange import export_layouts
+    from director.atomic import write_text_atomically
     from director.outputs import Output as Written
-    from director.storyboard import Storyboard, write_text_atomically
+    from director.storyboard import Storyboard
 
     _check_outputs([Written(output, "the layouts")], {"the storyboard": board})
     write_text_atomically(output, export_layouts(Storyboard.load(board), format, frames=frames))

@@ -1,21 +1,28 @@
-"""Orchestration: walk every scene's timeline level by level and render the jobs.
+"""Orchestration: plan every scene's jobs, then render them level by level.
 
-`render_storyboard` plans each scene's timeline (`director.timeline`), then for
-level 0, 1, 2 ... gathers that level's jobs across *all* scenes (they are
-independent), skips those already in the cache, and hands the rest to an
-executor in batches. Each finished job goes to the content-addressed cache at
-once, so a killed render resumes without redoing finished jobs, and an edited
-storyboard re-renders only the jobs its edit touched.
+A render is two steps, one way:
 
-Every job's cache key follows from the storyboard alone (a job's key names the
-keys of the jobs it is conditioned on), so the whole job graph, and which of
-it is already cached, is known before anything renders: progress totals are
-exact from the start, per level and per scene.
+1. `plan_jobs(board, fingerprint, window, seed, schedule) -> JobGraph` is pure:
+   it plans each scene's timeline (`director.timeline`) and makes every job of
+   every level, each with its cache key, and says where every frame of every
+   scene will be. A job's key follows from the storyboard, the renderer's
+   fingerprint and the seed alone (it names the keys of the jobs it is
+   conditioned on), so the whole job graph is known before anything renders.
+2. `run_jobs(graph, work, executor)` checks which jobs the cache already holds
+   (each entry is verified; one that is not what its key promises is rendered
+   again, with a `CacheEntryWarning`), then for level 0, 1, 2 ... hands that
+   level's missing jobs across *all* scenes (they are independent) to an
+   executor in batches. Each finished job goes to the content-addressed cache
+   at once, so a killed render resumes without redoing finished jobs, and an
+   edited storyboard re-renders only the jobs its edit touched. Progress
+   totals are exact from the start, per level and per scene.
 
-Executors receive a `RenderWork`: a picklable object that renders a batch and
-stores it. It travels as the renderer's *spec* (registry name and options) and
-the cache folder, so another process (a Ray worker) builds its own renderer
-once and writes into the same cache.
+`render_storyboard` is the two in a row. Executors receive a `RenderWork`: a
+picklable object that renders a batch and stores it. It holds the renderer as
+one thing, either an object (rendered in this process only) or a
+`RendererSpec` (registry name and options, built once per process), which is
+how it travels: another process (a Ray worker) builds its own renderer from
+the spec and writes into the same cache folder.
 
 Frames never pile up in memory: a job's known frames are read from the cache
 when its batch runs, and `RenderedStoryboard.frame` reads frames back one at a
@@ -27,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +42,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from director.cache import FrameCache, content_key
+from director.cache import BadEntry, CacheEntryWarning, FrameCache, content_key
 from director.renderer import FrameSpec, InfillJob, KeyframeRequest, Renderer, RendererInfo, SceneContext, check_frames, frame_spec, scene_context
 from director.storyboard import Scene, Storyboard
 from director.timeline import Schedule, TimelinePlan, Window, plan_timeline
@@ -69,43 +77,69 @@ class JobTask:
     def num_targets(self) -> int:
         return len(self.frames) - len(self.known)
 
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """The frames this job makes: (frames, height, width, channels)."""
+        return (self.num_targets, self.scene.height, self.scene.width, 3)
 
-@dataclass(frozen=True)
+
 class RendererSpec:
-    """How to build a renderer in another process: its registry name and keyword options."""
+    """A renderer by registry name and keyword options: built once per process, the first time it is used
+    (`renderer`), and pickled as its name and options alone, so another process builds its own."""
 
-    name: str
-    options: tuple[tuple[str, Any], ...] = ()
+    def __init__(self, name: str, options: Mapping[str, Any] | None = None) -> None:
+        self.name = name
+        self.options: tuple[tuple[str, Any], ...] = tuple(sorted((options or {}).items()))
+        self._built: Renderer | None = None
 
     @classmethod
     def of(cls, name: str, options: Mapping[str, Any] | None = None) -> RendererSpec:
-        return cls(name, tuple(sorted((options or {}).items())))
+        return cls(name, options)
 
     def create(self) -> Renderer:
+        """A new renderer from the registry (see `renderer` for the one this process shares)."""
         from director import registry
 
         return registry.create("renderer", self.name, **dict(self.options))
 
+    @property
+    def renderer(self) -> Renderer:
+        """This process's renderer of this spec, built on first use."""
+        if self._built is None:
+            self._built = self.create()
+        return self._built
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RendererSpec) and (self.name, self.options) == (other.name, other.options)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.options))
+
+    def __repr__(self) -> str:
+        return f"RendererSpec({self.name!r}, {dict(self.options)!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"name": self.name, "options": self.options}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.name, self.options, self._built = state["name"], state["options"], None
+
 
 class RenderWork:
-    """Renders a batch of same-kind job tasks and stores each result in the cache.
+    """Renders a batch of same-kind job tasks with one renderer and stores each result in the cache.
 
-    Pickles as its renderer spec and cache folder only: an unpickled copy (in a Ray worker, say) builds its
-    own renderer from the spec the first time it is called, keeps it, and opens the same cache folder."""
+    The renderer is an object (this process only) or a `RendererSpec`. Pickles as the spec and the cache
+    folder: an unpickled copy (in a Ray worker, say) builds its own renderer the first time it is called,
+    keeps it, and opens the same cache folder."""
 
-    def __init__(
-        self, cache: FrameCache, renderer: Renderer | None = None, spec: RendererSpec | None = None
-    ) -> None:
-        if renderer is None and spec is None:
-            raise ValueError("RenderWork needs a renderer or a renderer spec")
-        self.cache, self.spec, self._renderer = cache, spec, renderer
+    def __init__(self, cache: FrameCache, renderer: Renderer | RendererSpec) -> None:
+        self.cache = cache
+        self.spec = renderer if isinstance(renderer, RendererSpec) else None
+        self._object = None if self.spec is not None else renderer
 
     @property
     def renderer(self) -> Renderer:
-        if self._renderer is None:
-            assert self.spec is not None
-            self._renderer = self.spec.create()
-        return self._renderer
+        return self.spec.renderer if self.spec is not None else self._object
 
     @property
     def info(self) -> RendererInfo:
@@ -123,7 +157,7 @@ class RenderWork:
         return {"cache_root": os.fspath(self.cache.root), "spec": self.spec}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.cache, self.spec, self._renderer = FrameCache(Path(state["cache_root"])), state["spec"], None
+        self.cache, self.spec, self._object = FrameCache(Path(state["cache_root"])), state["spec"], None
 
 
 class Executor(Protocol):
@@ -176,6 +210,8 @@ class RenderProgress:
     elapsed: float  # seconds since the render started
     render_seconds: float  # seconds spent since the first batch was handed to the executor
     finished: bool = False
+    scenes_with_work: int = 0  # scenes with jobs to render
+    scenes_finished: int = 0  # of those, the scenes whose every job is rendered
 
     @property
     def to_render(self) -> int:
@@ -207,6 +243,7 @@ class RenderStats:
     rendered_by_scene: dict[str, int] = field(default_factory=dict)
     schedule: Schedule = "hierarchical"
     steps: int = 0  # levels walked: what must run one after another
+    jobs_redone: int = 0  # cached jobs whose entry could not be used (corrupt, another shape): rendered again
 
 
 @dataclass
@@ -238,79 +275,104 @@ class RenderedStoryboard:
             yield self.frame(scene_index, i)
 
 
-def render_storyboard(
-    board: Storyboard,
-    renderer: Renderer,
-    cache: FrameCache,
-    *,
-    executor: Executor | None = None,
-    seed: int = 0,
-    progress: ProgressCallback | None = None,
-    schedule: Schedule = "hierarchical",
-    renderer_spec: RendererSpec | None = None,
-    watch: ProgressWatcher | None = None,
-) -> RenderedStoryboard:
-    """Render every frame of every scene into `cache`, level by level; return where each frame is.
+@dataclass(frozen=True)
+class JobGraph:
+    """Every job of a render, level by level across all scenes, and where every frame of every scene will be.
+    Pure data, made before anything renders (`plan_jobs`)."""
 
-    `schedule` picks the timeline (`director.timeline`); `renderer_spec` says how other processes can build
-    `renderer` (executors that render elsewhere need it); `watch` receives a `RenderProgress` snapshot as
-    the render advances."""
-    executor = executor or LocalExecutor()
-    started = time.perf_counter()
-    window = renderer.info.window
+    board: Storyboard
+    schedule: Schedule
+    scenes: tuple[RenderedScene, ...]  # each scene's timeline plan and, per frame, the job that makes it
+    levels: tuple[tuple[JobTask, ...], ...]  # level -> its jobs; a level's jobs need only earlier levels
+
+    @property
+    def jobs(self) -> int:
+        return sum(len(level) for level in self.levels)
+
+    @property
+    def frames(self) -> int:
+        return sum(scene.num_frames for scene in self.scenes)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The progress stage of each level (every autoregressive window is one stage)."""
+        return tuple(_stage_name(self.schedule, level) for level in range(len(self.levels)))
+
+
+def plan_jobs(
+    board: Storyboard, fingerprint: str, window: int, *, seed: int = 0, schedule: Schedule = "hierarchical"
+) -> JobGraph:
+    """The job graph of rendering `board` with the renderer of `fingerprint` and window `window`: no I/O.
+
+    Every key follows from the storyboard, the fingerprint, the seed and the keys of earlier levels."""
     contexts = [scene_context(board, scene) for scene in board.scenes]
+    context_content = [_context_content(c) for c in contexts]
     plans = [plan_timeline(scene.num_frames(board.fps), window, schedule) for scene in board.scenes]
     refs: list[list[FrameRef | None]] = [[None] * plan.num_frames for plan in plans]
-    depth = max(plan.depth for plan in plans)
-    stats = RenderStats(frames=sum(p.num_frames for p in plans), schedule=schedule, steps=depth)
-    context_content = [_context_content(c) for c in contexts]
-
-    # 1. The whole job graph: every key follows from the storyboard and the keys of earlier levels.
-    to_render: list[list[JobTask]] = []
-    scene_of: dict[str, str] = {}
-    for level in range(depth):
+    levels: list[tuple[JobTask, ...]] = []
+    for level in range(max(plan.depth for plan in plans)):
         tasks: list[JobTask] = []
         for s, (scene, plan) in enumerate(zip(board.scenes, plans, strict=True)):
             if level >= plan.depth:
                 continue
             for window_ in plan.levels[level]:
-                task = _job_task(board, scene, contexts[s], context_content[s], window_, refs[s], renderer, seed)
+                task = _job_task(board, scene, contexts[s], context_content[s], window_, refs[s], fingerprint, seed)
                 for position, index in enumerate(window_.targets):
                     refs[s][index] = FrameRef(task.key, position)
-                stats.jobs += 1
-                if cache.has(task.key):
-                    stats.jobs_cached += 1
-                else:
-                    tasks.append(task)
-                    scene_of[task.key] = scene.id
-                    stats.rendered_by_scene[scene.id] = stats.rendered_by_scene.get(scene.id, 0) + 1
-        to_render.append(tasks)
+                tasks.append(task)
+        levels.append(tuple(tasks))
+    scenes = tuple(
+        RenderedScene(scene, plan, [ref for ref in scene_refs if ref is not None])
+        for scene, plan, scene_refs in zip(board.scenes, plans, refs, strict=True)
+    )
+    return JobGraph(board, schedule, scenes, tuple(levels))
 
-    # 2. Progress bars with exact totals: a stage per level (one for all autoregressive windows), a bar per scene.
-    stages = [_stage_name(schedule, level) for level in range(depth)]
-    stage_total = {name: 0 for name in stages}
-    for name, tasks in zip(stages, to_render, strict=True):
-        stage_total[name] += len(tasks)
-    stage_done = dict.fromkeys(stage_total, 0)
-    scene_total = {scene.id: stats.rendered_by_scene.get(scene.id, 0) for scene in board.scenes}
-    scene_done = dict.fromkeys(scene_total, 0)
-    render_started: float | None = None
 
-    def snapshot(finished: bool = False) -> RenderProgress:
-        now = time.perf_counter()
-        return RenderProgress(
-            jobs=stats.jobs,
-            cached=stats.jobs_cached,
-            rendered=stats.jobs_rendered,
-            levels=tuple(StageProgress(n, stage_done[n], t) for n, t in stage_total.items()),
-            scenes=tuple(StageProgress(n, scene_done[n], t) for n, t in scene_total.items()),
-            elapsed=now - started,
-            render_seconds=0.0 if render_started is None else now - render_started,
-            finished=finished,
+def run_jobs(
+    graph: JobGraph,
+    work: RenderWork,
+    *,
+    executor: Executor | None = None,
+    progress: ProgressCallback | None = None,
+    watch: ProgressWatcher | None = None,
+) -> RenderedStoryboard:
+    """Render the jobs of `graph` the cache lacks, level by level, with `work` (its renderer and cache).
+
+    `progress(stage, done, total)` hears each level (and the workers' start); `watch` receives a
+    `RenderProgress` snapshot when the render starts, after each finished batch, and when it ends."""
+    executor = executor or LocalExecutor()
+    started = time.perf_counter()
+    stats = RenderStats(frames=graph.frames, schedule=graph.schedule, steps=len(graph.levels))
+
+    # 1. What the cache holds: every entry is checked, and one that cannot be used is made again.
+    to_render: list[list[JobTask]] = []
+    unusable: list[BadEntry] = []
+    for tasks in graph.levels:
+        missing = []
+        for task in tasks:
+            found = work.cache.check(task.key, task.shape)
+            if found is True:
+                stats.jobs_cached += 1
+                continue
+            if isinstance(found, BadEntry):
+                unusable.append(found)
+            missing.append(task)
+            stats.rendered_by_scene[task.scene.scene_id] = stats.rendered_by_scene.get(task.scene.scene_id, 0) + 1
+        to_render.append(missing)
+    stats.jobs = graph.jobs
+    stats.jobs_redone = len(unusable)
+    if unusable:
+        shown = "; ".join(f"{bad.key[:12]} {bad.reason}" for bad in unusable[:3])
+        more = f"; and {len(unusable) - 3} more" if len(unusable) > 3 else ""
+        warnings.warn(
+            CacheEntryWarning(
+                f"{len(unusable)} cached job(s) in {work.cache.root} could not be used and are rendered again: {shown}{more}"
+            ),
+            stacklevel=2,
         )
 
-    # 3. Executors with workers start them now, so the bars and the ETA time rendering, not start-up.
-    work = RenderWork(cache, renderer, renderer_spec)
+    # 2. Executors with workers start them now, so the bars and the ETA time rendering, not start-up.
+    tracker = _Tracker(graph, to_render, stats, started)
     prepare = getattr(executor, "prepare", None)
     if prepare is not None and any(to_render):
         if progress:
@@ -319,35 +381,93 @@ def render_storyboard(
         if progress:
             progress("start workers", 1, 1)
     if watch:
-        watch(snapshot())
+        watch(tracker.snapshot())
     if progress:
-        for name, total in stage_total.items():
+        for name, total in tracker.stage_total.items():
             progress(name, 0, total)
 
-    # 4. Level by level: everything a level needs was made by the levels before it.
-    for stage, tasks in zip(stages, to_render, strict=True):
+    # 3. Level by level: everything a level needs was made by the levels before it.
+    for stage, tasks in zip(graph.stages, to_render, strict=True):
         if not tasks:
             continue
-        if render_started is None:
-            render_started = time.perf_counter()
-        for finished in executor.run(tasks, work, renderer.info.max_batch):
-            stats.jobs_rendered += len(finished)
-            stage_done[stage] += len(finished)
-            for task in finished:
-                scene_done[scene_of[task.key]] += 1
+        tracker.start_rendering()
+        for finished in executor.run(tasks, work, work.info.max_batch):
+            tracker.finished(stage, finished)
             if progress:
-                progress(stage, stage_done[stage], stage_total[stage])
+                progress(stage, tracker.stage_done[stage], tracker.stage_total[stage])
             if watch:
-                watch(snapshot())
+                watch(tracker.snapshot())
 
     stats.seconds = time.perf_counter() - started
     if watch:
-        watch(snapshot(finished=True))
-    scenes = [
-        RenderedScene(scene, plan, [ref for ref in scene_refs if ref is not None])
-        for scene, plan, scene_refs in zip(board.scenes, plans, refs, strict=True)
-    ]
-    return RenderedStoryboard(board, scenes, cache, stats)
+        watch(tracker.snapshot(finished=True))
+    return RenderedStoryboard(graph.board, list(graph.scenes), work.cache, stats)
+
+
+def render_storyboard(
+    board: Storyboard,
+    renderer: Renderer | RendererSpec,
+    cache: FrameCache,
+    *,
+    executor: Executor | None = None,
+    seed: int = 0,
+    progress: ProgressCallback | None = None,
+    schedule: Schedule = "hierarchical",
+    watch: ProgressWatcher | None = None,
+) -> RenderedStoryboard:
+    """Render every frame of every scene into `cache`, level by level; return where each frame is.
+
+    `renderer` is an object, or a `RendererSpec` (needed by executors that render in other processes);
+    `schedule` picks the timeline (`director.timeline`); see `run_jobs` for `progress` and `watch`."""
+    work = RenderWork(cache, renderer)
+    graph = plan_jobs(board, work.renderer.fingerprint, work.info.window, seed=seed, schedule=schedule)
+    return run_jobs(graph, work, executor=executor, progress=progress, watch=watch)
+
+
+class _Tracker:
+    """The counts behind progress snapshots, updated per finished batch in time proportional to the batch
+    (a board of many scenes must not cost a pass over every scene per batch)."""
+
+    def __init__(self, graph: JobGraph, to_render: list[list[JobTask]], stats: RenderStats, started: float) -> None:
+        self.stats, self.started = stats, started
+        self.stage_total = dict.fromkeys(graph.stages, 0)
+        for name, tasks in zip(graph.stages, to_render, strict=True):
+            self.stage_total[name] += len(tasks)
+        self.stage_done = dict.fromkeys(self.stage_total, 0)
+        self.scene_index = {scene.scene.id: i for i, scene in enumerate(graph.scenes)}
+        self.scenes = [StageProgress(s.scene.id, 0, stats.rendered_by_scene.get(s.scene.id, 0)) for s in graph.scenes]
+        self.scenes_with_work = sum(1 for s in self.scenes if s.total)
+        self.scenes_finished = 0
+        self.render_started: float | None = None
+
+    def start_rendering(self) -> None:
+        if self.render_started is None:
+            self.render_started = time.perf_counter()
+
+    def finished(self, stage: str, batch: Sequence[JobTask]) -> None:
+        self.stats.jobs_rendered += len(batch)
+        self.stage_done[stage] += len(batch)
+        for task in batch:
+            i = self.scene_index[task.scene.scene_id]
+            scene = self.scenes[i]
+            self.scenes[i] = scene = StageProgress(scene.name, scene.done + 1, scene.total)
+            if scene.done == scene.total:
+                self.scenes_finished += 1
+
+    def snapshot(self, finished: bool = False) -> RenderProgress:
+        now = time.perf_counter()
+        return RenderProgress(
+            jobs=self.stats.jobs,
+            cached=self.stats.jobs_cached,
+            rendered=self.stats.jobs_rendered,
+            levels=tuple(StageProgress(n, self.stage_done[n], t) for n, t in self.stage_total.items()),
+            scenes=tuple(self.scenes),
+            elapsed=now - self.started,
+            render_seconds=0.0 if self.render_started is None else now - self.render_started,
+            finished=finished,
+            scenes_with_work=self.scenes_with_work,
+            scenes_finished=self.scenes_finished,
+        )
 
 
 def _stage_name(schedule: Schedule, level: int) -> str:
@@ -384,7 +504,7 @@ def _job_task(
     context_content: dict,
     window: Window,
     scene_refs: list[FrameRef | None],
-    renderer: Renderer,
+    fingerprint: str,
     seed: int,
 ) -> JobTask:
     frames = tuple(frame_spec(board, scene, index) for index in window.frames)
@@ -394,7 +514,7 @@ def _job_task(
         assert ref is not None, f"frame {index} of {scene.id} is needed before it is made"
         known.append((index, ref))
     content = {
-        "renderer": renderer.fingerprint,
+        "renderer": fingerprint,
         "kind": "keyframes" if window.level == 0 else "infill",
         "context": context_content,
         "frames": [_spec_content(f) for f in frames],

@@ -44,12 +44,13 @@ class RenderWorker:
     cache folder each batch names (a worker outlives renders, and renders may use different caches)."""
 
     def __init__(self, spec: RendererSpec) -> None:
-        self.renderer = spec.create()  # load the model now: a worker that cannot fails here, not mid-level
+        self.spec = spec
+        spec.renderer  # load the model now: a worker that cannot fails here, not mid-level
         self.caches: dict[str, FrameCache] = {}
 
     def render(self, batch: list[JobTask], cache_root: str) -> int:
         cache = self.caches.setdefault(cache_root, FrameCache(cache_root))
-        RenderWork(cache, self.renderer)(batch)
+        RenderWork(cache, self.spec)(batch)
         return len(batch)
 
     def pid(self) -> int:
@@ -127,7 +128,7 @@ class RayExecutor:
     def _checked(work: Callable[[list[JobTask]], None]) -> RenderWork:
         if not isinstance(work, RenderWork) or work.spec is None:
             raise ValueError(
-                "the ray executor needs the renderer by name (render_storyboard(..., renderer_spec=RendererSpec(...))) "
+                "the ray executor needs the renderer by name (render_storyboard(board, RendererSpec(name, options), ...)) "
                 "so that each worker can build its own"
             )
         return work

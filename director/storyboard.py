@@ -19,7 +19,6 @@ import bisect
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Collection
 from pathlib import Path
@@ -27,11 +26,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from director.atomic import write_text_atomically
 from director.errors import InputError, format_validation_error
 
 SCHEMA_VERSION = "1.0"
 
 IDENTIFIER_LENGTH = 64
+MAX_SCENES = 100_000
+"""The most scenes one storyboard may have (27 hours of one-second scenes). A render holds its whole job
+graph in memory (every job's key is known before any renders, so progress is exact and edits re-render
+only what changed); this bound keeps that within a few GB. Longer works: one storyboard per part."""
+
 Identifier = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=IDENTIFIER_LENGTH),
@@ -357,8 +362,17 @@ class Storyboard(StrictModel):
     height: Height = 288
     style: Annotated[str, Field(description="A visual style for every scene: 'storybook watercolour'.")] = ""
     entities: Annotated[list[Entity], Field(description="The cast: every identity that appears anywhere.")] = []
-    scenes: Annotated[list[Scene], Field(min_length=1, description="The scenes, in order.")]
+    scenes: Annotated[list[Scene], Field(min_length=1, max_length=MAX_SCENES, description="The scenes, in order.")]
     provenance: Provenance = Provenance()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_length(cls, data: object) -> object:
+        """Refuse a board of too many scenes before validating any of them (which would cost memory and time)."""
+        scenes = data.get("scenes") if isinstance(data, dict) else None
+        if isinstance(scenes, list) and len(scenes) > MAX_SCENES:
+            raise ValueError(f"`scenes` has {len(scenes)} scenes; a storyboard may have at most {MAX_SCENES} (split the work into parts)")
+        return data
 
     @model_validator(mode="after")
     def _check_references(self) -> Storyboard:
@@ -454,32 +468,3 @@ class Storyboard(StrictModel):
             return Storyboard.model_validate(self.model_dump())
         except ValidationError as e:
             raise InputError(f"the storyboard is not valid: {format_validation_error(e)}") from None
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        publish(Path(tmp), path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-_UMASK = _umask()
-
-
-def publish(tmp: Path, final: Path) -> None:
-    """Rename a finished temporary file onto its final name, with ordinary permissions
-    (temporary files are created private)."""
-    os.chmod(tmp, 0o666 & ~_UMASK)
-    os.replace(tmp, final)

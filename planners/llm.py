@@ -64,6 +64,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from director.atomic import write_text_atomically
 from director.errors import InputError
 from director.layout import SPATIAL_PREDICATES, plan_layout
 from director.planner import PlanOptions
@@ -78,7 +79,6 @@ from director.storyboard import (
     Scene,
     Storyboard,
     Visibility,
-    write_text_atomically,
 )
 from planners import lexicon as lx
 from planners import stages as st

@@ -188,7 +188,7 @@ def test_render_work_pickles_as_its_spec_and_rebuilds_its_own_renderer(tmp_path)
     from director.execute import RendererSpec, RenderWork
 
     spec = RendererSpec.of("renderers.animatic:AnimaticRenderer", {"window": 4})
-    copy = pickle.loads(pickle.dumps(RenderWork(FrameCache(tmp_path), spec.create(), spec)))
+    copy = pickle.loads(pickle.dumps(RenderWork(FrameCache(tmp_path), spec)))
     assert copy.cache.root == tmp_path and copy.info.window == 4
     rendered = render_storyboard(make_board(scenes=1), spec.create(), FrameCache(tmp_path / "other"), executor=_Elsewhere(copy))
     assert rendered.stats.jobs_rendered == rendered.stats.jobs
@@ -206,3 +206,34 @@ class _Elsewhere:
     def run(self, tasks, work, batch_size):
         for batch in LocalExecutor().run(tasks, self.work, batch_size):
             yield batch
+
+
+# The plan, then the run ----------------------------------------------------------------------------------
+
+
+def test_the_job_graph_is_planned_without_a_cache_and_is_what_the_render_runs(tmp_path):
+    from director.execute import plan_jobs
+
+    board = make_board(scenes=3)
+    renderer = CountingRenderer()
+    graph = plan_jobs(board, renderer.fingerprint, renderer.info.window, seed=5)
+    per_scene = [len(level) for level in graph.scenes[0].plan.levels]  # the timeline's windows, level by level
+    assert per_scene[0] == 1 and [len(level) for level in graph.levels] == [3 * n for n in per_scene]
+    assert graph.jobs == 3 * sum(per_scene) and graph.frames == 36 and graph.stages[0] == "level 0 (keyframes)"
+    assert not list(tmp_path.iterdir())  # nothing was written, nothing was needed
+    rendered, renderer = render(board, tmp_path, seed=5)
+    assert renderer.jobs == graph.jobs
+    assert [s.refs for s in rendered.scenes] == [s.refs for s in graph.scenes]
+    assert plan_jobs(board, renderer.fingerprint, renderer.info.window, seed=6).scenes[0].refs != graph.scenes[0].refs
+
+
+def test_the_renderer_is_one_thing_an_object_or_a_spec_built_once_per_process(tmp_path):
+    import pickle
+
+    from director.execute import RendererSpec, RenderWork
+
+    spec = RendererSpec("tests.conftest:CountingRenderer")
+    rendered = render_storyboard(make_board(scenes=2), spec, FrameCache(tmp_path))
+    assert spec.renderer.jobs == rendered.stats.jobs_rendered > 0  # the spec built it, and keeps it
+    copy = pickle.loads(pickle.dumps(RenderWork(FrameCache(tmp_path), spec)))
+    assert copy.spec == spec and copy.renderer is not spec.renderer and copy.renderer.jobs == 0

@@ -54,7 +54,7 @@ def logged(log_dir: Path, seconds: float = 0.0) -> RendererSpec:
 
 
 def render(board, spec, cache_dir, executor=None, **kwargs):
-    return render_storyboard(board, spec.create(), FrameCache(cache_dir), executor=executor, renderer_spec=spec, **kwargs)
+    return render_storyboard(board, spec, FrameCache(cache_dir), executor=executor, **kwargs)
 
 
 def all_frames(rendered):

@@ -22,8 +22,8 @@ def run(*args):
 def test_a_render_keeps_its_state_file_up_to_date_and_ends_it_done(tmp_path):
     seen = []
     director = Director(renderer="animatic", cache_dir=tmp_path / "cache", renderer_options={"window": 4})
-    director.watch = lambda snapshot: seen.append(json.loads(state_path(tmp_path / "m.mp4").read_text())["status"])
-    result = director.render(make_board(scenes=2), tmp_path / "m.mp4")
+    watch = lambda snapshot: seen.append(json.loads(state_path(tmp_path / "m.mp4").read_text())["status"])  # noqa: E731
+    result = director.render(make_board(scenes=2), tmp_path / "m.mp4", watch=watch)
     state = read_render_state(tmp_path / "m.mp4")
     assert set(seen) == {"rendering"} and state["status"] == "done" and state["run"] == 1
     assert state["jobs"] == {"total": result.stats.jobs, "cached": 0, "rendered": result.stats.jobs, "remaining": 0}
@@ -31,12 +31,11 @@ def test_a_render_keeps_its_state_file_up_to_date_and_ends_it_done(tmp_path):
     assert state["render"]["schedule"] == "hierarchical" and state["render"]["renderer"].startswith("animatic/")
 
 
-def test_a_crashed_render_says_where_it_stopped_and_the_rerun_resumes(tmp_path, monkeypatch):
+def test_a_crashed_render_says_where_it_stopped_and_the_rerun_resumes(tmp_path):
     board = make_board(scenes=3)
     board.save(tmp_path / "b.json")
-    crashing = CountingRenderer(fail_after=5)
-    director = Director(renderer="animatic", cache_dir=tmp_path / "cache", renderer_options={"window": 4})
-    monkeypatch.setitem(director._built, "renderer", crashing)
+    director = Director(renderer="tests.conftest:CountingRenderer", cache_dir=tmp_path / "cache", renderer_options={"fail_after": 5})
+    crashing = director.renderer
     with pytest.raises(RuntimeError, match="simulated crash"):
         director.render(board, tmp_path / "m.mp4")
     state = read_render_state(tmp_path / "m.mp4")
@@ -96,3 +95,52 @@ def test_status_without_a_state_file_is_a_clear_error(tmp_path):
 def test_the_ray_executor_is_listed_with_the_other_executors():
     result = run("executors")
     assert "ray" in result.output and "Ray cluster" in " ".join(result.output.split())
+
+
+@pytest.mark.slow
+def test_a_render_killed_while_encoding_leaves_partial_files_the_next_render_of_that_movie_removes(tmp_path):
+    """SIGKILL the real command while it writes the movie; the same command again removes what it left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    make_board(scenes=2, duration=20.0, fps=12, width=96, height=54).save(tmp_path / "b.json")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "director.cli", "render", str(tmp_path / "b.json"), "-o", str(out / "m.mp4"),
+               "--renderer", "animatic", "--cache-dir", str(tmp_path / "cache")]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen(command, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.glob(".m.mp4.*partial*")) and process.poll() is None:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    left = sorted(p.name for p in out.glob(".m.*partial*"))
+    assert any(name.startswith(".m.mp4.") for name in left), left  # killed mid-encode: the movie's partial file
+    assert not (out / "m.mp4").exists()
+
+    again = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["m.contact.png", "m.mp4", "m.render.json", "m.srt", "m.storyboard.json"]
+    assert not list(tmp_path.rglob("*.partial*"))
+
+
+def test_a_long_board_gets_one_scenes_bar_instead_of_a_bar_per_scene(tmp_path):
+    board = make_board(scenes=20, duration=2.0, fps=2)  # one job a scene
+    board.save(tmp_path / "b.json")
+    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--renderer", "animatic", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    assert "scene scene_1 " not in result.output and "scene scene_20" not in result.output
+    scenes_bar = [line for line in result.output.splitlines() if line.startswith("scenes ")]
+    assert len(scenes_bar) == 1 and f"{len(board.scenes)}/{len(board.scenes)}" in scenes_bar[0]
+
+    # An edit of one scene of the long board: a bar for that scene alone.
+    scenes = [s.model_copy(update={"description": "a dog runs"}) if s.id == "scene_7" else s for s in board.scenes]
+    board.model_copy(update={"scenes": scenes}).save(tmp_path / "b.json")
+    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--renderer", "animatic", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    assert "scene scene_7" in result.output and "scene scene_1 " not in result.output

@@ -58,7 +58,8 @@ from director.editor.render_job import RenderRunner, stale_scenes
 from director.editor.replan import replan_scene
 from director.editor.validation import StoryboardInvalid, field_errors, validate_storyboard
 from director.errors import InputError
-from director.storyboard import Entity, Identifier, Scene, StrictModel, publish
+from director.atomic import publish
+from director.storyboard import Entity, Identifier, Scene, StrictModel
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 4 * 1024 * 1024  # a long film's storyboard is a few hundred kB; 4 MiB leaves room

@@ -36,7 +36,8 @@ from typing import Annotated
 from pydantic import Field, ValidationError
 
 from director.errors import DirectorError, InputError, format_validation_error
-from director.storyboard import StrictModel, Storyboard, write_text_atomically
+from director.atomic import write_text_atomically
+from director.storyboard import StrictModel, Storyboard
 
 try:
     import fcntl  # advisory file locks; Windows has none, and then only threads are serialised

@@ -86,8 +86,8 @@ class RenderRunner:
         status = self.status
         started = time.perf_counter()
         try:
-            director = Director(renderer=renderer, cache_dir=self.project.path("cache"), progress=self._progress)
-            result = director.render(board, self.project.path(MOVIE_FILE))
+            director = Director(renderer=renderer, cache_dir=self.project.path("cache"))
+            result = director.render(board, self.project.path(MOVIE_FILE), progress=self._progress)
         except InputError as e:
             status.error, status.state = str(e), "failed"
         except Exception as e:  # a renderer's bug: show it in the page, keep the server up

@@ -118,7 +118,7 @@ class EvalReport(StrictModel):
         return {m.name: m.value for m in self.metrics}
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        from director.storyboard import write_text_atomically
+        from director.atomic import write_text_atomically
 
         path = Path(path)
         write_text_atomically(path, self.model_dump_json(indent=2) + "\n")
@@ -175,6 +175,8 @@ def plot_per_frame(report: EvalReport, path: str | os.PathLike[str]) -> Path | N
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from director.atomic import replacing
+
     pf = report.per_frame
     panels = [
         (pf.clip_consistency, "CLIP frame consistency", "cosine with previous frame"),
@@ -216,8 +218,7 @@ def plot_per_frame(report: EvalReport, path: str | os.PathLike[str]) -> Path | N
     fig.suptitle(f"{Path(report.movie).name}: per-frame measures (dashed: scene starts, shaded: transitions)", fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial.png")
-    fig.savefig(tmp, dpi=110)
+    with replacing(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
-    os.replace(tmp, path)
     return path
