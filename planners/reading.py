@@ -105,11 +105,17 @@ def read_sentences(
     nlp: Any, sentences: Iterable[str], is_name: Callable[[str], bool] = lambda _: False, batch_size: int = 128
 ) -> Iterator[list[Word]]:
     """Each sentence as a list of `Word`s (brackets, quotes and dashes left out), in order."""
-    sentences = list(sentences)
     dictionary = dictionary_words(nlp)
-    texts = [ordinary_case(s, is_name, dictionary) for s in sentences]
-    for original, doc in zip(sentences, nlp.pipe(texts, batch_size=batch_size), strict=True):
-        yield _words(original, doc)
+    originals: list[str] = []
+
+    def texts() -> Iterator[str]:  # lazily, so a long script is never held twice
+        for sentence in sentences:
+            originals.append(sentence)
+            yield ordinary_case(sentence, is_name, dictionary)
+
+    for k, doc in enumerate(nlp.pipe(texts(), batch_size=batch_size)):
+        yield _words(originals[k], doc)
+        originals[k] = ""
 
 
 def _words(original: str, doc: Any) -> list[Word]:

@@ -278,8 +278,13 @@ class _PlanRun:
     def storyboard(self, version: str) -> Storyboard:
         scenes: list[Scene] = []
         background = "an open field"
+        beats = [_beats(script_scene) for script_scene in self.script.scenes]
+        # One pass of the parser over every action sentence of the script: batching is what makes it fast.
+        sentences = [b.text for scene_beats in beats for b in scene_beats if isinstance(b, Action)]
+        parsed = read_sentences(self.nlp, sentences, self.is_name)
         for k, script_scene in enumerate(self.script.scenes):
-            scene, background = self._plan_scene(k, script_scene, background)
+            words = {id(b): next(parsed) for b in beats[k] if isinstance(b, Action)}
+            scene, background = self._plan_scene(k, script_scene, beats[k], words, background)
             scenes.append(scene)
         if scenes[-1].transition.kind == "crossfade":
             scenes[-1] = scenes[-1].model_copy(update={"transition": Transition(kind="fade_to_black", duration=0.5)})
@@ -300,12 +305,10 @@ class _PlanRun:
 
     # -- one scene ---------------------------------------------------------------------------------
 
-    def _plan_scene(self, k: int, script_scene: ScriptScene, previous_background: str) -> tuple[Scene, str]:
+    def _plan_scene(
+        self, k: int, script_scene: ScriptScene, beats: list[Action | Speech], words: dict[int, list[Word]], previous_background: str
+    ) -> tuple[Scene, str]:
         cast = self.cast
-        beats = _beats(script_scene)
-        sentences = [b.text for b in beats if isinstance(b, Action)]
-        parsed = iter(read_sentences(self.nlp, sentences, self.is_name))
-        words = {id(b): next(parsed) for b in beats if isinstance(b, Action)}
         timed = _timed_beats(beats, self._takes_time(beats, words))
         duration = max((end for _, _, end in timed), default=MIN_SCENE_SECONDS)
         present: list[str] = []
