@@ -92,7 +92,7 @@ LLMBackend = Annotated[
 ]
 LLMModel = Annotated[
     Optional[str],
-    typer.Option("--llm-model", envvar="DIRECTOR_LLM_MODEL", help="The model: GGUF path, hub id or local path, or the server's model name."),
+    typer.Option("--llm-model", envvar="DIRECTOR_LLM_MODEL", help="The model: for embedded smollm2-135m (default) or gemma3-270m; a GGUF path, hub id or local path, or the server's model name."),
 ]
 LLMBaseUrl = Annotated[
     Optional[str],
@@ -104,11 +104,15 @@ LLMApiKey = Annotated[
 ]
 
 
-def _planning(planner: str) -> Any:
-    """A spinner while a planner thinks (an LLM takes tens of seconds on a CPU)."""
+def _planning(planner: str, options: dict[str, Any] | None = None) -> Any:
+    """A spinner while a planner thinks (an LLM takes minutes on a long script); the llm planner says
+    which stage it is at, scene by scene (its `progress` option, added to `options`)."""
     from rich.console import Console
 
-    return Console(stderr=True).status(f"planning with the {planner} planner ...")
+    status = Console(stderr=True).status(f"planning with the {planner} planner ...")
+    if options is not None and planner == "llm":
+        options["progress"] = lambda what, done, total: status.update(f"planning with the {planner} planner: {what}, scene {done}/{total}")
+    return status
 
 
 def _planner_options(planner: str, backend: str, model: str | None, base_url: str | None, api_key: str | None, cache_dir: Path) -> dict[str, Any]:
@@ -334,8 +338,9 @@ def plan(
     from director.api import Director
 
     options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
+    planning = _planning(planner, options)
     director = Director(planner=planner, seed=seed, fps=fps, size=_parse_size(size), style=style, cache_dir=_cache_dir(cache_dir), planner_options=options)
-    with _planning(planner):
+    with planning:
         board = director.plan_file(script, title=title)
     board.save(output)
     _print_plan_summary(board, output)
@@ -448,9 +453,11 @@ def make(
     """Plan and render in one go: SCRIPT -> MOVIE.mp4, plus MOVIE.storyboard.json, MOVIE.srt, MOVIE.contact.png."""
     from director.api import Director
 
+    options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
+    planning = _planning(planner, options)
     director = Director(
         planner=planner,
-        planner_options=_planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir)),
+        planner_options=options,
         style=style,
         **_render_settings(renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config),
     )
@@ -459,7 +466,7 @@ def make(
 
         raise InputError(f"{output}: the movie must be an .mp4 file")
     started = time.perf_counter()
-    with _planning(planner):
+    with planning:
         board = director.plan_file(script, title=title)
     _print_plan_summary(board, None)
     with director, _Bars() as bars:
