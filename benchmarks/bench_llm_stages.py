@@ -6,12 +6,12 @@
     python benchmarks/bench_llm_stages.py --timing SCRIPT                 # seconds per scene per stage
 
 The prompts and rules are LVD's stage-1 benchmark (`benchmarks/lvd/`, rebuilt from
-TonyLianLong/LLM-groundedVideoDiffusion): 500 cases, about 210 distinct prompts (numeracy
-and others repeat each prompt five times). The distinct prompts of each category are
-shuffled with a fixed seed (14, the issue's number) and cut in half: the first half is
+TonyLianLong/LLM-groundedVideoDiffusion): 500 cases (numeracy and others repeat each prompt
+five or ten times). The distinct prompts of each category are
+(184 in all) shuffled with a fixed seed (14, the issue's number) and cut in half: the first half is
 the validation split (the policy in `planners.llm.MERGE_POLICY` is chosen there), the
 second the test split (where it is reported). A case scores as LVD scores it: its rule
-on six frames of the planned layout (`storyboard_video`).
+on six frames of the planned layout, read as `bench_lvd.py` reads it (`storyboard_video`).
 
 `--ablate` plans the split with: the rules planner; the LLM planner with `MERGE_POLICY`;
 and, for each stage, the same with that stage switched to each of its other policies
@@ -45,7 +45,10 @@ SPLIT_SEED = 14
 class RecordedBackend:
     """A backend that asks `inner` once per distinct question and keeps the answers in a JSON file."""
 
+    last: RecordedBackend | None = None
+
     def __init__(self, inner: Any, path: Path | None) -> None:
+        RecordedBackend.last = self
         self.inner, self.path = inner, path
         self.model_id = inner.model_id
         self.answers: dict[str, Any] = json.loads(path.read_text()) if path is not None and path.is_file() else {}
@@ -98,41 +101,33 @@ def split_cases(split: str, limit: int | None = None) -> list[Any]:
 
 
 def storyboard_video(board: Any) -> Any:
-    """The first scene's layout as LVD's rules read a layout: six frames at LVD's query times
-    (`linspace(0, 1 - 1e-5, 6)` of the clip), one track per entity, its phrase the entity's name."""
-    import numpy as np
+    """The storyboard as LVD's rules see it, exactly as `bench_lvd.py` scores a plan: its layout track
+    exported in LVD's format (`director.interchange`, six frames), read back by LVD's answer reader."""
+    from benchmarks.lvd.parse import answer_to_video
+    from director.interchange import export_layouts
 
-    from benchmarks.lvd.rules import FRAMES, Track, Video
-
-    scene = board.scenes[0]
-    names = {e.id: e.name.lower() for e in board.entities}
-    times = np.linspace(0, 1 - 1e-5, FRAMES) * scene.duration
-    frames = [scene.layout_at(float(t)) for t in times]
-    tracks = []
-    for entity_id in scene.entities:
-        boxes = np.zeros((FRAMES, 4))
-        for k, boxes_at in enumerate(frames):
-            if entity_id in boxes_at:
-                b = boxes_at[entity_id]
-                boxes[k] = (b.x0, b.y0, b.x1, b.y1)
-        tracks.append(Track(names.get(entity_id, entity_id), boxes))
-    return Video(tuple(tracks))
+    return answer_to_video(export_layouts(board, "lvd"))
 
 
 def variants(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
     """(row name, planner settings): None settings is the rules planner."""
     from planners.llm import MERGE_POLICY, POLICIES
 
-    rows: list[tuple[str, dict[str, Any]]] = [("rules", {"rules": True}), ("policy", {})]
+    # The scenes stage only names a scene's background, which LVD's rules do not look at: unless
+    # --ask-scenes, it is left to the reader in every row (half the model calls on these prompts).
+    base = {} if args.ask_scenes else {"scenes": "reader"}
+    rows: list[tuple[str, dict[str, Any]]] = [("rules", {"rules": True}), ("policy", {"policy": base})]
     if args.ablate:
         for stage, choices in POLICIES.items():
+            if stage == "scenes" and not args.ask_scenes:
+                continue
             for choice in choices:
                 if choice != MERGE_POLICY[stage]:
-                    rows.append((f"{stage}={choice}", {"policy": {stage: choice}}))
+                    rows.append((f"{stage}={choice}", {"policy": {**base, stage: choice}}))
         rows.append(("model-only", {"use_rules": False}))
     for extra in args.policy or []:
         stage, _, choice = extra.partition("=")
-        rows.append((extra, {"policy": {stage: choice}}))
+        rows.append((extra, {"policy": {**base, stage: choice}}))
     return rows
 
 
@@ -248,6 +243,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--ablate", action="store_true", help="every stage switched to each of its other policies")
     parser.add_argument("--policy", action="append", help="an extra row STAGE=POLICY")
+    parser.add_argument("--ask-scenes", action="store_true", help="ask the scenes stage too (backgrounds; LVD does not score them)")
     parser.add_argument("--answers", type=Path, help="keep the model's answers here (JSON)")
     parser.add_argument("--output", type=Path, help="write the rows (and failures) here (JSON)")
     parser.add_argument("--timing", type=Path, help="plan this script file and print seconds per stage")
@@ -255,8 +251,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.timing:
         timing(args)
-    else:
+        return
+    try:
         run(args)
+    finally:  # an interrupted run keeps the answers it got
+        if RecordedBackend.last is not None:
+            RecordedBackend.last.save()
 
 
 if __name__ == "__main__":
