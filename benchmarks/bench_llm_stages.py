@@ -128,6 +128,8 @@ def variants(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
     for extra in args.policy or []:
         stage, _, choice = extra.partition("=")
         rows.append((extra, {"policy": {**base, stage: choice}}))
+    if args.rows:
+        rows = [(name, settings) for name, settings in rows if name in args.rows]
     return rows
 
 
@@ -189,9 +191,9 @@ def run(args: argparse.Namespace) -> None:
                 "failures": failures,
             }
         )
+        if args.output:  # after every row, so a long run can be read while it goes
+            args.output.write_text(json.dumps({"split": args.split, "model": recorded.model_id, "prompts": len(prompts), "rows": rows}, indent=1))
     print_table(rows, CATEGORIES, len(prompts))
-    if args.output:
-        args.output.write_text(json.dumps({"split": args.split, "model": recorded.model_id, "prompts": len(prompts), "rows": rows}, indent=1))
 
 
 def print_table(rows: list[dict[str, Any]], categories: tuple[str, ...], prompts: int) -> None:
@@ -244,11 +246,20 @@ def main() -> None:
     parser.add_argument("--ablate", action="store_true", help="every stage switched to each of its other policies")
     parser.add_argument("--policy", action="append", help="an extra row STAGE=POLICY")
     parser.add_argument("--ask-scenes", action="store_true", help="ask the scenes stage too (backgrounds; LVD does not score them)")
+    parser.add_argument("--rows", type=lambda v: v.split(","), help="only these rows (comma-separated names)")
     parser.add_argument("--answers", type=Path, help="keep the model's answers here (JSON)")
     parser.add_argument("--output", type=Path, help="write the rows (and failures) here (JSON)")
     parser.add_argument("--timing", type=Path, help="plan this script file and print seconds per stage")
     parser.add_argument("--scenes", type=int, help="--timing: only the first N scenes")
+    parser.add_argument("--table", type=Path, help="print the table of an --output file and stop")
     args = parser.parse_args()
+    if args.table:
+        from benchmarks.lvd.prompts import CATEGORIES
+
+        saved = json.loads(args.table.read_text())
+        print(f"{saved['split']}, {saved['model']}:")
+        print_table(saved["rows"], CATEGORIES, saved["prompts"])
+        return
     if args.timing:
         timing(args)
         return
