@@ -491,8 +491,12 @@ class PlanRun:
             entities, relations = list(scene.entities), list(scene.relations)
             motions, visibility = list(scene.motions), list(scene.visibility)
             for _ in range(thing.count - len(mine)):
-                entity_id = _new_id(stem, self.cast)
-                self.cast[entity_id] = model_entity.model_copy(update={"id": entity_id})
+                n = len(mine) + 1
+                while f"{stem}_{n}" in self.cast:
+                    n += 1
+                entity_id = f"{stem}_{n}"  # numbered like the draft's: car_1, car_2 ... car_3
+                name = re.sub(r"\s\d+$", "", model_entity.name) + f" {n}"
+                self.cast[entity_id] = model_entity.model_copy(update={"id": entity_id, "name": name})
                 entities.insert(entities.index(mine[-1]) + 1, entity_id)
                 mine.append(entity_id)
                 relations += [r.model_copy(update={"subject": entity_id}) for r in scene.relations if r.subject == model_entity.id]

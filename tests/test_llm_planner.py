@@ -136,6 +136,8 @@ def test_the_models_count_wins_where_the_text_says_that_number_and_the_reader_re
     board, report = planner.plan_with_report(script)
     cars = _kind(board, "car")
     assert len(cars) == 3 and report.used["counts"] == 1
+    names = [e.name for e in board.entities if e.id in cars]
+    assert len(set(names)) == 3, names  # three identities, each with a name of its own
     scene = board.scenes[0]
     for car in cars:  # the added car moves as the others do
         assert scene.layout_at(scene.duration)[car].center[0] - scene.layout_at(0)[car].center[0] > 0.3
