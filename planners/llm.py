@@ -1,7 +1,8 @@
 """The LLM planner: a script -> a storyboard, stage by stage, every model answer held to a JSON schema.
 
-The default (`director plan SCRIPT`) runs offline on a CPU with the embedded
-SmolLM2-135M-Instruct (see `planners.backends`); `backend="openai"`,
+The default (`director plan SCRIPT`) runs offline on a CPU with an embedded
+model (SmolLM2-135M-Instruct; `--llm-model gemma3-270m` for Gemma 3 270M, see
+`planners.backends`); `backend="openai"`,
 `"transformers"` or `"vllm"` point the same stages at a larger model.
 
 Stages (templates in `prompts/`, version recorded in `provenance.prompt_version`):
@@ -29,26 +30,36 @@ sees its answer and the problems and answers again; what is still wrong is
 dropped and reported in `PlanReport`.
 
 **How the model's answers meet the deterministic parts** (`use_rules=True`,
-the default). The cast stage runs first; nouns it finds that the lexicon
-lacks ("a penguin") are taught to the rules planner's reader (lexicon, noun
+the default). The cast stage runs first; nouns it finds that the lexicon lacks
+("a penguin") are taught to the rules planner's reader (lexicon, noun
 phrases, coreference, patterns), which then reads the script; its reading is
-the draft, and every other answer is merged into it field by field. A stage
-whose question the draft already answers is not asked (that is most of the
-speed on a CPU):
+the draft. Which source wins in each stage is data, `MERGE_POLICY` (one of
+`POLICIES[stage]`: `reader`, `fill`, `number_said`, `model`, see `Policy`),
+chosen by measurement on a validation split (`benchmarks/bench_llm_stages.py`,
+numbers in `benchmarks/RESULTS.md`). A stage whose answer could not change the
+plan under its policy is not asked (that is most of the speed on a CPU): a
+`reader` stage never; the cast stage only about nouns that matter (ones the
+lexicon lacks, ones a number is said before); `fill` stages only where the
+draft has a gap the text has words for. An answer that fails its schema or
+the backend leaves the draft as it is.
 
-| stage | asked when | the model's answer is used when | otherwise |
-|---|---|---|---|
-| scenes | no Fountain heading | the text names no setting the lexicon knows (time of day only if the text says one) | the draft's background |
-| cast | every scene with action | it names a thing the lexicon lacks: taught to the reader | the draft's entities, counts, colours |
-| graph | some pair of entities has no draft relation | the draft has nothing on the pair and the text has a word for the predicate, or it refines the draft's relation into a timed start/end pair | the draft's relation |
-| motion | the text names places the draft's motions do not use | the draft's places are a subsequence of the model's (it adds places), or the draft has no move and the model's uses only unexplained places | the draft's motion |
-| visibility | some entity has no draft span and the text speaks of appearing, halves ... | the draft has no span for the entity | the draft's span |
-| layout | larger models (off for the embedded one, whose boxes are unusable) | boxes of a plausible size, then repaired by the solver | the solver's boxes |
+| stage | `fill` uses the model's answer when | `model` |
+|---|---|---|
+| scenes | the text names no setting the lexicon knows (time of day only if the text says one) | always |
+| kinds | (`model`: a noun the lexicon lacks, used as a noun in the text, is taught to the reader) | |
+| counts | (`number_said`: the model's count of a kind wins where the text says that number before the noun) | wherever it differs |
+| graph | the draft has nothing on the pair and the text has a word for the predicate, or it refines the draft's relation into a timed start/end pair | the model's relations of a pair replace the draft's |
+| motion | the draft's places are a subsequence of the model's (it adds places), or the draft has no move and the model's uses only unexplained places | the model's move of an entity replaces the draft's |
+| visibility | the draft has no span for the entity | the model's span replaces the draft's |
+| layout | larger models only (off for the embedded ones, whose boxes are unusable): boxes of a plausible size, then repaired by the solver | |
 
 With `use_rules=False` the model's answers are all there is (ids from its
 own cast, coreference by noun and colour); `benchmarks/bench_layout.py`
 reports both, and how many answers of each stage were used, so it is clear
 which part does what.
+
+Everything about one plan (the cast so far, the report) lives in a `PlanRun`;
+`LLMPlanner` holds settings and the lazily loaded backend only.
 """
 
 from __future__ import annotations
@@ -57,10 +68,13 @@ import hashlib
 import json
 import logging
 import re
+import threading
+import time
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -89,6 +103,57 @@ log = logging.getLogger(__name__)
 
 PROMPT_VERSION = f"prompts-{st.PROMPT_SET}"
 
+ProgressCallback = Callable[[str, int, int], None]
+"""(what is being done, scenes done, scenes in all): the same shape as `director.execute.ProgressCallback`."""
+
+# -- which source wins where ---------------------------------------------------------------------------
+
+Policy = Literal["reader", "fill", "number_said", "model"]
+"""How a stage's model answer meets the rules reader's draft:
+
+- `reader`: the draft stands; the model is not asked at all.
+- `fill`: the model's answer is used only where the draft has nothing (no relation on that pair, no
+  motion or span for that entity, no setting the lexicon knows), and only when the text has words
+  for it (a predicate's cue between the two names, the places of a move said with the entity).
+- `number_said` (counts): the model's count of a kind wins where the draft's differs and the text
+  says that very number (two ... twelve, or digits) within three words before the noun: the model
+  binds the number to the noun ("three moving cars"), the words confirm it.
+- `model`: the model's answer wins wherever it gives one (the draft stays where it is silent).
+"""
+
+POLICIES: dict[str, tuple[Policy, ...]] = {
+    "scenes": ("reader", "fill", "model"),  # the setting (background) of a scene without a heading
+    "kinds": ("reader", "model"),  # things the lexicon lacks ("a penguin"), taught to the reader
+    "counts": ("reader", "number_said", "model"),  # how many of a kind the draft also found
+    "graph": ("reader", "fill", "model"),  # relations and actions between two entities, with when
+    "motion": ("reader", "fill", "model"),  # origin, places visited in order, entering, exiting
+    "visibility": ("reader", "fill", "model"),  # when an entity can be seen
+}
+
+MERGE_POLICY: dict[str, Policy] = {
+    # Chosen on the validation split of LVD's prompts (benchmarks/bench_llm_stages.py: the best score,
+    # a tie going to fewer model calls; the numbers, and each stage's contribution on the test split,
+    # are in benchmarks/RESULTS.md). SmolLM2-135M, 45 distinct prompts (185 cases):
+    "scenes": "fill",  # not scored by LVD (backgrounds): kept as it was
+    "kinds": "model",  # LVD names no noun the lexicon lacks (a tie); the layout benchmark's penguins need it
+    "counts": "number_said",  # 100% numeracy as `model` (reader 50%), 7 cast calls instead of 45
+    "graph": "reader",  # `fill` ties with 2 more calls; `model` loses 10 dynamic-spatial cases
+    "motion": "fill",  # ties with `reader` at no call; `model` loses 7 dynamic, gains 5 sequential, -2 in all
+    "visibility": "fill",  # ties with `reader` and `model`, no call asked
+}
+
+
+def merge_policy(overrides: Mapping[str, str] | None = None) -> dict[str, Policy]:
+    """MERGE_POLICY with some stages set otherwise (for the benchmark's ablations); unknown names are an error."""
+    policy = dict(MERGE_POLICY)
+    for stage, value in (overrides or {}).items():
+        if stage not in POLICIES:
+            raise InputError(f"LLM planner policy: unknown stage {stage!r}; the stages are {', '.join(POLICIES)}")
+        if value not in POLICIES[stage]:
+            raise InputError(f"LLM planner policy: {stage} can be {', '.join(POLICIES[stage])}, not {value!r}")
+        policy[stage] = value  # type: ignore[assignment]
+    return policy
+
 
 @dataclass
 class PlanReport:
@@ -99,12 +164,16 @@ class PlanReport:
     used: Counter = field(default_factory=Counter)  # stage -> items that went into the storyboard
     repaired: Counter = field(default_factory=Counter)  # stage -> repair rounds asked
     dropped: Counter = field(default_factory=Counter)  # stage -> items still wrong after repair
+    seconds: Counter = field(default_factory=Counter)  # stage -> seconds spent waiting for the model
     notes: list[str] = field(default_factory=list)
     cached: bool = False
 
 
 class LLMPlanner:
-    """Plans with an LLM in small stages, answers held to JSON schemas; the embedded SmolLM2 by default."""
+    """Plans with an LLM in small stages, answers held to JSON schemas; the embedded SmolLM2 by default.
+
+    The planner holds its settings and the (lazily loaded) backend; everything about one plan lives in
+    a `PlanRun`, so one planner plans one script after another with nothing carried over."""
 
     name = "llm"
 
@@ -122,6 +191,8 @@ class LLMPlanner:
         n_threads: int | None = None,
         response_format_style: str = "auto",
         timeout: float = 120.0,
+        policy: Mapping[str, str] | None = None,
+        progress: ProgressCallback | None = None,
     ) -> None:
         try:
             self.config = BackendConfig(
@@ -141,24 +212,26 @@ class LLMPlanner:
             raise InputError(f"LLM planner options: {format_validation_error(e)}") from None
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.use_rules = use_rules
-        # The layout stage is off for the embedded 135M model by default: its boxes are not usable
-        # (it answers [1, 2, 3, 4] for every entity), and the solver's boxes from the scene graph are.
+        self.policy = merge_policy(policy)
+        # The layout stage is off for the embedded models by default: their boxes are not usable
+        # (SmolLM2 answers [1, 2, 3, 4] for every entity), and the solver's boxes from the scene graph are.
         self.keyframe_boxes = keyframe_boxes if keyframe_boxes is not None else backend != "embedded"
         self.repair_rounds = repair_rounds
+        self.progress = progress
         self._backend: Backend | None = None
-        self._cast_now: dict[str, Entity] = {}
-        self.report = PlanReport()
+        self._backend_lock = threading.Lock()
 
     @property
     def backend(self) -> Backend:
-        if self._backend is None:
-            self._backend = create_backend(self.config)
-        return self._backend
+        with self._backend_lock:
+            if self._backend is None:
+                self._backend = create_backend(self.config)
+            return self._backend
 
     # -- the plan cache ----------------------------------------------------------------------------
 
     def cache_key(self, script: Script, options: PlanOptions) -> str:
-        """Script, planner, model, prompt version (and the prompts' text), seed and options."""
+        """Script, planner, model, prompt version (and the prompts' text), seed, options and merge policy."""
         parts = {
             "script": _script_fingerprint(script),
             "planner": self.name,
@@ -170,6 +243,7 @@ class LLMPlanner:
             "use_rules": self.use_rules,
             "keyframe_boxes": self.keyframe_boxes,
             "repair_rounds": self.repair_rounds,
+            "policy": self.policy,
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -179,70 +253,105 @@ class LLMPlanner:
     # -- planning ------------------------------------------------------------------------------------
 
     def plan(self, script: Script, options: PlanOptions | None = None) -> Storyboard:
+        return self.plan_with_report(script, options)[0]
+
+    def plan_with_report(self, script: Script, options: PlanOptions | None = None) -> tuple[Storyboard, PlanReport]:
+        """The storyboard, and what each stage asked and what became of the answers."""
         options = options or PlanOptions()
-        self.report = PlanReport()
         path = self._cache_path(self.cache_key(script, options))
         if path is not None and path.is_file():
             try:
                 board = Storyboard.from_json(path.read_text(encoding="utf-8"), source=str(path))
-                self.report.cached = True
-                return board
+                return board, PlanReport(cached=True)
             except (InputError, OSError):
                 log.warning("ignoring unreadable cached plan %s", path)
-        board = self._plan(script, options)
+        run = PlanRun(self, script, options)
+        board = run.plan()
         if path is not None:
             write_text_atomically(path, board.to_json())
-        return board
+        return board, run.report
 
-    def _plan(self, script: Script, options: PlanOptions) -> Storyboard:
+
+@dataclass
+class PlanRun:
+    """One plan of one script: its cast so far and its report. Made by `LLMPlanner.plan`, used once."""
+
+    planner: LLMPlanner
+    script: Script
+    options: PlanOptions
+    report: PlanReport = field(default_factory=PlanReport)
+    cast: dict[str, Entity] = field(default_factory=dict)
+
+    @property
+    def use_rules(self) -> bool:
+        return self.planner.use_rules
+
+    def policy(self, stage: str) -> Policy:
+        """What wins in `stage`; without the reader there is no draft, so the model's answer is all there is."""
+        return self.planner.policy[stage] if self.use_rules else "model"
+
+    def _progress(self, what: str, done: int, total: int) -> None:
+        if self.planner.progress is not None:
+            self.planner.progress(what, done, total)
+
+    def _each_scene(self, what: str, scenes: list[Scene], texts: list[str], step: Callable[[Scene, str], Scene]) -> list[Scene]:
+        out = []
+        for k, (scene, text) in enumerate(zip(scenes, texts, strict=True)):
+            out.append(step(scene, text))
+            self._progress(what, k + 1, len(scenes))
+        return out
+
+    def plan(self) -> Storyboard:
+        script, options = self.script, self.options
+        texts = [script_scene.action_text for script_scene in script.scenes]
+        names = {c.lower() for c in script.characters}
         # Stage 2 runs first: the things the model finds that the lexicon lacks ("a penguin") are
         # taught to the deterministic reader, which then reads counts, colours and moves for them too.
-        things = [self._ask_cast(script_scene.action_text) for script_scene in script.scenes]
-        names = {c.lower() for c in script.characters}
-        taught = {
-            t.noun: t.noun
-            for found, script_scene in zip(things, script.scenes, strict=True)
-            for t in found
-            if t.noun not in lx.NOUNS and t.noun not in names and _is_noun_phrase_head(t.noun, script_scene.action_text)
-        }
-        draft = RulesPlanner(lexicon=lx.DEFAULT.with_nouns(taught if self.use_rules else {})).plan(script, options)
-        if self.use_rules:
-            self.report.used["cast"] += len(taught)
+        things = []
+        for k, text in enumerate(texts):
+            things.append(self._ask_cast(text, names))
+            self._progress("cast", k + 1, len(texts))
+        taught = {}
+        if self.use_rules and self.policy("kinds") == "model":
+            taught = {
+                t.noun: t.noun
+                for found, text in zip(things, texts, strict=True)
+                for t in found
+                if t.noun not in lx.NOUNS and t.noun not in names and _is_noun_phrase_head(t.noun, text)
+            }
+        draft = RulesPlanner(lexicon=lx.DEFAULT.with_nouns(taught)).plan(script, options)
+        self.report.used["kinds"] += len(taught)
         cast: dict[str, Entity] = {e.id: e for e in draft.entities}
-        self._cast_now = cast
+        self.cast = cast
         scenes = [scene.model_copy(update={"layouts": []}) for scene in draft.scenes]
-        texts = [script_scene.action_text for script_scene in script.scenes]
         if not self.use_rules:  # the model's reading only: keep the script's structure, timing and speakers
             speakers = {line.speaker for scene in scenes for line in scene.dialogue if line.speaker}
             cast = {i: e for i, e in cast.items() if i in speakers}
+            self.cast = cast
             scenes = [
                 s.model_copy(update={"entities": [i for i in s.entities if i in speakers], "relations": [], "motions": [], "visibility": []})
                 for s in scenes
             ]
         # The other stages go stage by stage across all scenes (not scene by scene): consecutive
         # calls share the stage's few-shot prefix, which llama.cpp keeps evaluated.
-        scenes = [self._scene_setting(s, text) for s, text in zip(scenes, texts, strict=True)]
-        for k, text in enumerate(texts):
-            scenes[k] = self._cast(scenes[k], things[k], cast)
-        for k, text in enumerate(texts):
-            scenes[k] = self._graph(scenes[k], text)
-        for k, text in enumerate(texts):
-            scenes[k] = self._motion(scenes[k], text)
-        for k, text in enumerate(texts):
-            scenes[k] = self._visibility(scenes[k], text)
+        scenes = self._each_scene("setting", scenes, texts, self._scene_setting)
+        scenes = [self._cast(scene, found, text) for scene, found, text in zip(scenes, things, texts, strict=True)]
+        scenes = self._each_scene("graph", scenes, texts, self._graph)
+        scenes = self._each_scene("motion", scenes, texts, self._motion)
+        scenes = self._each_scene("visibility", scenes, texts, self._visibility)
         aspect = options.width / options.height
-        for k, text in enumerate(texts):
-            scenes[k] = self._layout(scenes[k], text, cast, aspect)
+        scenes = self._each_scene("layout", scenes, texts, lambda scene, text: self._layout(scene, text, aspect))
         used = {i for s in scenes for i in s.entities} | {line.speaker for s in scenes for line in s.dialogue if line.speaker}
+        model = model_id_for(self.planner.config)
         return Storyboard(
             title=draft.title,
             fps=draft.fps,
             width=draft.width,
             height=draft.height,
             style=draft.style,
-            entities=[e for i, e in cast.items() if i in used],
+            entities=[e for i, e in self.cast.items() if i in used],
             scenes=scenes,
-            provenance=Provenance(planner=self.name, model=model_id_for(self.config), prompt_version=PROMPT_VERSION, seed=options.seed),
+            provenance=Provenance(planner=self.planner.name, model=model, prompt_version=PROMPT_VERSION, seed=options.seed),
         )
 
     # -- asking -------------------------------------------------------------------------------------------
@@ -259,20 +368,24 @@ class LLMPlanner:
         None when the backend fails or the answer still does not validate (the draft stands)."""
         messages = st.load_template(stage).render(**values)
         schema = st.schema_of(answer_model)
-        for attempt in range(1 + self.repair_rounds):
+        rounds = self.planner.repair_rounds
+        for attempt in range(1 + rounds):
             self.report.calls[stage] += 1
+            started = time.perf_counter()
             try:
-                raw = self.backend.complete_json(messages, schema, max_tokens=max_tokens)
+                raw = self.planner.backend.complete_json(messages, schema, max_tokens=max_tokens, seed=self.options.seed)
                 answer = answer_model.model_validate(raw)
             except (BackendError, ValidationError) as e:
                 self.report.notes.append(f"{stage}: {e}")
-                if attempt == self.repair_rounds or not isinstance(e, ValidationError):
+                if attempt == rounds or not isinstance(e, ValidationError):
                     return None
                 self.report.repaired[stage] += 1
                 messages = [*messages, {"role": "user", "content": f"That answer does not fit the format: {e}. Answer again."}]
                 continue
+            finally:
+                self.report.seconds[stage] += time.perf_counter() - started
             found = problems(answer) if problems is not None else []
-            if not found or attempt == self.repair_rounds:
+            if not found or attempt == rounds:
                 return answer
             self.report.repaired[stage] += 1
             messages = [
@@ -284,7 +397,7 @@ class LLMPlanner:
 
     def _names(self, entity_id: str) -> set[str]:
         """Words the text may use for an entity: its id's words, its name's last word, its category."""
-        entity = self._cast_now.get(entity_id)
+        entity = self.cast.get(entity_id)
         words = set(entity_id.split("_")) - {str(n) for n in range(20)}
         if entity is not None:
             words |= {entity.name.lower().split()[-1], entity.category}
@@ -293,11 +406,12 @@ class LLMPlanner:
     # -- stage 1: scenes ------------------------------------------------------------------------------
 
     def _scene_setting(self, scene: Scene, text: str) -> Scene:
-        if HEADING.match(scene.heading.strip()) or not text:
+        policy = self.policy("scenes")
+        if HEADING.match(scene.heading.strip()) or not text or policy == "reader":
             return scene  # a Fountain heading says where and when
         words = set(text.lower().replace(".", " ").replace(",", " ").split())
         named = any(w in keywords for w in words for keywords, _ in lx.SETTINGS)
-        if self.use_rules and named:
+        if policy == "fill" and named:
             return scene
         answer = self._ask("scenes", st.scenes_answer(), 40, text=text)
         if answer is None:
@@ -314,21 +428,84 @@ class LLMPlanner:
 
     # -- stage 2: cast --------------------------------------------------------------------------------
 
-    def _ask_cast(self, text: str) -> list[Any]:
+    def _cast_question(self, text: str, names: set[str]) -> list[str]:
+        """The nouns whose answer could change the plan: with the reader, the ones the lexicon lacks
+        (when kinds are the model's) and the ones a number is said before (when counts may be);
+        without it, every candidate. Empty: nothing to ask."""
+        nouns = [n for n in st.candidate_nouns(text) if n != "thing" and n not in names]
+        if not self.use_rules:
+            return nouns or ["thing"]
+        wanted = []
+        if self.policy("kinds") == "model":
+            wanted += [n for n in nouns if n not in lx.NOUNS and _is_noun_phrase_head(n, text)]
+        if self.policy("counts") == "model":
+            wanted += [n for n in nouns if n in lx.NOUNS]
+        elif self.policy("counts") == "number_said":
+            wanted += [n for n in nouns if _number_before(n, text) is not None]
+        return list(dict.fromkeys(n for n in nouns if n in wanted))
+
+    def _ask_cast(self, text: str, names: set[str]) -> list[Any]:
         """The model's things in one scene's action text, one per noun (the first answer for a noun wins)."""
-        if not text:
-            return []
-        answer = self._ask("cast", st.cast_answer(st.candidate_nouns(text), st.colours_in(text)), 160, text=text)
+        nouns = self._cast_question(text, names) if text else []
+        if not nouns:
+            return []  # no answer could change anything
+        answer = self._ask("cast", st.cast_answer(nouns, st.colours_in(text)), 160, text=text)
         things: dict[str, Any] = {}
         for thing in answer.things if answer is not None else []:  # type: ignore[attr-defined]
             self.report.proposed["cast"] += 1
             things.setdefault(thing.noun, thing)
         return list(things.values())
 
-    def _cast(self, scene: Scene, things: list[Any], cast: dict[str, Entity]) -> Scene:
-        """Without the reader, the model's things are the cast. (With it, they were taught to the reader.)"""
-        if self.use_rules:
+    def _cast(self, scene: Scene, things: list[Any], text: str) -> Scene:
+        """With the reader: the model's counts where the policy lets them win. Without it: the model's
+        things are the cast (identities linked by noun and colour)."""
+        return self._counts(scene, things, text) if self.use_rules else self._model_cast(scene, things)
+
+    def _counts(self, scene: Scene, things: list[Any], text: str) -> Scene:
+        """Make the scene hold as many of a kind as the model counted: more are copies of the draft's
+        (same description, moves and relations), fewer drop the last ones with what they did."""
+        policy = self.policy("counts")
+        if policy == "reader":
             return scene
+        for thing in things:
+            category = lx.NOUNS.get(thing.noun, thing.noun)
+            mine = [i for i in scene.entities if _is_kind(self.cast[i], thing.noun, category)]
+            said = _number_before(thing.noun, text)
+            if not mine or thing.count == len(mine) or (policy == "number_said" and said != thing.count):
+                continue
+            self.report.used["counts"] += 1
+            if thing.count < len(mine):
+                gone = set(mine[thing.count :])
+                scene = scene.model_copy(
+                    update={
+                        "entities": [i for i in scene.entities if i not in gone],
+                        "relations": [r for r in scene.relations if r.subject not in gone and r.object not in gone],
+                        "motions": [m for m in scene.motions if m.entity not in gone],
+                        "visibility": [v for v in scene.visibility if v.entity not in gone],
+                    }
+                )
+                continue
+            model_entity = self.cast[mine[-1]]
+            stem = re.sub(r"_\d+$", "", model_entity.id)
+            entities, relations = list(scene.entities), list(scene.relations)
+            motions, visibility = list(scene.motions), list(scene.visibility)
+            for _ in range(thing.count - len(mine)):
+                n = len(mine) + 1
+                while f"{stem}_{n}" in self.cast:
+                    n += 1
+                entity_id = f"{stem}_{n}"  # numbered like the draft's: car_1, car_2 ... car_3
+                name = re.sub(r"\s\d+$", "", model_entity.name) + f" {n}"
+                self.cast[entity_id] = model_entity.model_copy(update={"id": entity_id, "name": name})
+                entities.insert(entities.index(mine[-1]) + 1, entity_id)
+                mine.append(entity_id)
+                relations += [r.model_copy(update={"subject": entity_id}) for r in scene.relations if r.subject == model_entity.id]
+                motions += [m.model_copy(update={"entity": entity_id}) for m in scene.motions if m.entity == model_entity.id]
+                visibility += [v.model_copy(update={"entity": entity_id}) for v in scene.visibility if v.entity == model_entity.id]
+            scene = scene.model_copy(update={"entities": entities, "relations": relations, "motions": motions, "visibility": visibility})
+        return scene
+
+    def _model_cast(self, scene: Scene, things: list[Any]) -> Scene:
+        cast = self.cast
         present = list(scene.entities)
         for thing in things:
             noun, count, colour = thing.noun, thing.count, (None if thing.color == "none" else thing.color)
@@ -354,12 +531,13 @@ class LLMPlanner:
     # -- stage 3: scene graph ------------------------------------------------------------------------------
 
     def _graph(self, scene: Scene, text: str) -> Scene:
-        if len(scene.entities) < 2 or not text:
+        policy = self.policy("graph")
+        if len(scene.entities) < 2 or not text or policy == "reader":
             return scene
         related = {frozenset((r.subject, r.object)) for r in scene.relations if r.object is not None}
-        if self.use_rules and len(related) >= len(scene.entities) - 1:
+        if policy == "fill" and len(related) >= len(scene.entities) - 1:
             return scene  # the draft already relates the scene's entities; the model would only be overruled
-        if self.use_rules and not _words(text) & ALL_CUES:
+        if policy == "fill" and not _words(text) & ALL_CUES:
             return scene  # no word in the text could ground a relation, so no answer could be used
         answer = self._ask("graph", st.graph_answer(scene.entities), 200, problems=_relation_problems, entities=", ".join(scene.entities), text=text)
         if answer is None:
@@ -376,7 +554,9 @@ class LLMPlanner:
         for pair, items in by_pair.items():
             drafted = [r for r in relations if r.object is not None and frozenset((r.subject, r.object)) == pair]
             timed = {r.when: r for r in items if r.when != "always"}
-            if drafted and self.use_rules:
+            if drafted and policy == "model":
+                relations = [r for r in relations if r not in drafted]  # the model's reading of the pair wins
+            elif drafted and policy == "fill":
                 untimed = [r for r in drafted if r.start is None and r.end is None and r.predicate in SPATIAL_PREDICATES]
                 first = timed.get("start")
                 if untimed and first is not None and "end" in timed and (first.subject, first.predicate) == (untimed[0].subject, untimed[0].predicate):
@@ -385,7 +565,7 @@ class LLMPlanner:
                 else:
                     continue
             for r in items:
-                if self.use_rules and not _said_in_order(text, self._names(r.subject), _cues(r.predicate), self._names(r.object)):
+                if policy == "fill" and not _said_in_order(text, self._names(r.subject), _cues(r.predicate), self._names(r.object)):
                     continue
                 start, end = spans[r.when]
                 relation = Relation(subject=r.subject, predicate=r.predicate, object=r.object, start=start, end=end)
@@ -397,11 +577,12 @@ class LLMPlanner:
     # -- stage 4: motions and visibility ------------------------------------------------------------------
 
     def _motion(self, scene: Scene, text: str) -> Scene:
+        policy = self.policy("motion")
         places = st.places_in(text)
-        if not scene.entities or not places:
+        if not scene.entities or not places or policy == "reader":
             return scene
         drafted_places = {p for m in scene.motions for p in ([m.origin] if m.origin else []) + list(m.path)}
-        if self.use_rules and all(p in drafted_places for p in places):
+        if policy == "fill" and all(p in drafted_places for p in places):
             return scene  # the draft's motions already account for every place the text names
         answer = self._ask(
             "motion", st.motion_answer(scene.entities, places), 200, entities=", ".join(scene.entities), places=", ".join(places), text=text
@@ -419,13 +600,15 @@ class LLMPlanner:
                 continue
             seen.add(m.entity)
             drafted = [x for x in motions if x.entity == m.entity]
-            drafted_places = [p for x in drafted for p in ([x.origin] if x.origin else []) + list(x.path)]
-            if drafted and not (len(sequence) > len(drafted_places) and _is_subsequence(drafted_places, sequence)):
-                continue  # the draft read an explicit move; the model may only add places around it
-            if self.use_rules and not drafted and not (set(sequence) <= unexplained and _said_in_order(text, self._names(m.entity), _place_words(sequence))):
-                continue  # a move the reader did not see must use places it could not explain, said with the entity
-            enters = any(x.enters for x in drafted) if drafted else m.enters
-            exits = any(x.exits for x in drafted) if drafted else m.exits
+            if policy == "fill":
+                drafted_sequence = [p for x in drafted for p in ([x.origin] if x.origin else []) + list(x.path)]
+                if drafted and not (len(sequence) > len(drafted_sequence) and _is_subsequence(drafted_sequence, sequence)):
+                    continue  # the draft read an explicit move; the model may only add places around it
+                if not drafted and not (set(sequence) <= unexplained and _said_in_order(text, self._names(m.entity), _place_words(sequence))):
+                    continue  # a move the reader did not see must use places it could not explain, said with the entity
+            keep_draft_ends = policy == "fill" and drafted
+            enters = any(x.enters for x in drafted) if keep_draft_ends else m.enters
+            exits = any(x.exits for x in drafted) if keep_draft_ends else m.exits
             try:
                 motion = Motion(entity=m.entity, origin=origin, path=list(m.path), enters=enters, exits=exits)
             except ValidationError:
@@ -436,9 +619,10 @@ class LLMPlanner:
         return scene.model_copy(update={"motions": motions})
 
     def _visibility(self, scene: Scene, text: str) -> Scene:
-        if not scene.entities or not st.VISIBILITY_CUES.search(text):
+        policy = self.policy("visibility")
+        if not scene.entities or not st.VISIBILITY_CUES.search(text) or policy == "reader":
             return scene
-        if self.use_rules and all(any(v.entity == e for v in scene.visibility) for e in scene.entities):
+        if policy == "fill" and all(any(v.entity == e for v in scene.visibility) for e in scene.entities):
             return scene  # the draft has a span for every entity
         answer = self._ask("visibility", st.visibility_answer(scene.entities), 120, entities=", ".join(scene.entities), text=text)
         if answer is None:
@@ -448,18 +632,22 @@ class LLMPlanner:
         visibility = list(scene.visibility)
         for v in answer.visibility:  # type: ignore[attr-defined]
             self.report.proposed["visibility"] += 1
-            if v.when == "always" or any(x.entity == v.entity for x in visibility):
+            drafted = any(x.entity == v.entity for x in visibility)
+            if policy == "fill" and (v.when == "always" or drafted):
                 continue
-            start, end = spans[v.when]
-            visibility.append(Visibility(entity=v.entity, start=start, end=end))
+            visibility = [x for x in visibility if x.entity != v.entity]
+            if v.when != "always":
+                start, end = spans[v.when]
+                visibility.append(Visibility(entity=v.entity, start=start, end=end))
             self.report.used["visibility"] += 1
         return scene.model_copy(update={"visibility": visibility})
 
     # -- stage 5: keyframe layouts -------------------------------------------------------------------------
 
-    def _layout(self, scene: Scene, text: str, cast: dict[str, Entity], aspect: float) -> Scene:
+    def _layout(self, scene: Scene, text: str, aspect: float) -> Scene:
+        cast = self.cast
         frames: list[LayoutFrame] = []
-        if self.keyframe_boxes and scene.entities:
+        if self.planner.keyframe_boxes and scene.entities:
             entities = ", ".join(f"{i} ({cast[i].description or cast[i].name})" for i in scene.entities)
             answer = self._ask(
                 "layout",
@@ -605,6 +793,24 @@ def _is_noun_phrase_head(noun: str, text: str) -> bool:
         if j >= 0 and low[j] in _DETERMINERS:
             return True
     return False
+
+
+_NUMBER_WORDS = {word: n for word, n in lx.NUMBERS.items() if n >= 2} | {"eleven": 11, "twelve": 12}
+
+
+def _number_before(noun: str, text: str) -> int | None:
+    """The number the text says within three words before `noun` (or its plural): 'three moving cars'
+    gives 3 for car; None when there is none ('cars drive', 'a car')."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+|\d+", text)]
+    for i, word in enumerate(words):
+        if word not in (noun, noun + "s", noun + "es") and lx.singular(word) != noun:
+            continue
+        for before in reversed(words[max(0, i - 3) : i]):
+            if before.isdigit():
+                return int(before)
+            if before in _NUMBER_WORDS:
+                return _NUMBER_WORDS[before]
+    return None
 
 
 def _is_identifier(word: str) -> bool:

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -23,13 +24,15 @@ from typer.testing import CliRunner
 
 from director.cli import app
 from director.errors import InputError
+from director.planner import PlanOptions
 from director.script import parse_script
 from director.storyboard import Storyboard
-from planners.backends import embedded_model_path
-from planners.llm import LLMPlanner
+from planners.backends import Backend, BackendError, embedded_model_path
+from planners.llm import MERGE_POLICY, POLICIES, LLMPlanner, PlanReport
+from planners.rules import RulesPlanner
 
 
-class ReplayBackend:
+class ReplayBackend(Backend):
     """Answers each stage from a queue (by the schema's title), after checking the answer fits the schema."""
 
     model_id = "replay"
@@ -72,7 +75,7 @@ def planner_with(answers: dict[str, list[dict]], **options) -> tuple[LLMPlanner,
 
 def test_a_noun_the_lexicon_lacks_is_taught_to_the_reader_which_then_counts_and_moves_it():
     planner, _ = planner_with({"CastAnswer": [{"things": [{"noun": "penguin", "count": 3, "color": "none"}]}]})
-    board = planner.plan(parse_script("Three penguins walk from the left to the right."))
+    board, report = planner.plan_with_report(parse_script("Three penguins walk from the left to the right."))
     penguins = [e for e in board.entities if e.category == "penguin"]
     assert len(penguins) == 3
     scene = board.scenes[0]
@@ -80,16 +83,16 @@ def test_a_noun_the_lexicon_lacks_is_taught_to_the_reader_which_then_counts_and_
         start, end = scene.layout_at(0)[penguin.id], scene.layout_at(scene.duration)[penguin.id]
         assert end.center[0] - start.center[0] > 0.3
     assert board.provenance.planner == "llm" and board.provenance.prompt_version == "prompts-v1"
-    assert planner.report.used["cast"] == 1
+    assert report.used["kinds"] == 1
 
 
 def test_a_move_the_reader_cannot_read_comes_from_the_model():
     motion = {"motions": [{"entity": "cat", "origin": "left", "path": ["right"], "enters": False, "exits": False}]}
     planner, backend = planner_with({"MotionAnswer": [motion]})
-    board = planner.plan(parse_script("A cat tiptoes from the left to the right."))  # "tiptoes" is not in the lexicon
+    board, report = planner.plan_with_report(parse_script("A cat tiptoes from the left to the right."))  # "tiptoes" is not in the lexicon
     scene = board.scenes[0]
     assert scene.layout_at(scene.duration)["cat"].center[0] - scene.layout_at(0)["cat"].center[0] > 0.3
-    assert planner.report.used["motion"] == 1
+    assert report.used["motion"] == 1
 
 
 def test_the_readers_explicit_answer_stands_against_the_model():
@@ -99,6 +102,104 @@ def test_the_readers_explicit_answer_stands_against_the_model():
     assert len(cats) == 2 and all(c.attributes["color"] == "black" for c in cats)
 
 
+class FixedBackend(Backend):
+    """Gives one fixed answer to every question whose schema has that title, and counts the questions."""
+
+    model_id = "fixed"
+
+    def __init__(self, answers: dict[str, dict]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def complete_json(self, messages, schema, max_tokens=512, seed=0):
+        self.asked.append(schema["title"])
+        if schema["title"] not in self.answers:
+            raise BackendError(f"no answer for {schema['title']}")
+        return self.answers[schema["title"]]
+
+
+def planner_fixed(answers: dict[str, dict], **options) -> tuple[LLMPlanner, FixedBackend]:
+    planner = LLMPlanner(**options)
+    planner._backend = backend = FixedBackend(answers)
+    return planner, backend
+
+
+def _kind(board, category: str) -> list[str]:
+    return [i for i in board.scenes[0].entities if next(e for e in board.entities if e.id == i).category == category]
+
+
+def test_the_models_count_wins_where_the_text_says_that_number_and_the_reader_read_another():
+    script = parse_script("Three moving cars drive from the left to the right.")
+    reader = RulesPlanner().plan(script)
+    assert len(_kind(reader, "car")) != 3  # what the reader alone gets wrong
+    planner, _ = planner_fixed({"CastAnswer": {"things": [{"noun": "car", "count": 3, "color": "none"}]}})
+    board, report = planner.plan_with_report(script)
+    cars = _kind(board, "car")
+    assert len(cars) == 3 and report.used["counts"] == 1
+    names = [e.name for e in board.entities if e.id in cars]
+    assert len(set(names)) == 3, names  # three identities, each with a name of its own
+    scene = board.scenes[0]
+    for car in cars:  # the added car moves as the others do
+        assert scene.layout_at(scene.duration)[car].center[0] - scene.layout_at(0)[car].center[0] > 0.3
+
+
+def test_with_counts_left_to_the_reader_the_drafts_count_stands_and_the_model_is_not_asked():
+    script = parse_script("Three moving cars drive from the left to the right.")
+    planner, backend = planner_fixed({"CastAnswer": {"things": [{"noun": "car", "count": 3, "color": "none"}]}}, policy={"counts": "reader"})
+    board = planner.plan(script)
+    assert len(_kind(board, "car")) == len(_kind(RulesPlanner().plan(script), "car"))
+    assert "CastAnswer" not in backend.asked  # no noun's answer could change the plan
+
+
+def test_a_count_the_text_contradicts_does_not_win_unless_the_policy_trusts_the_model():
+    script = parse_script("Two black cats sleep.")
+    answers = {"CastAnswer": {"things": [{"noun": "cat", "count": 4, "color": "black"}]}}
+    assert len(_kind(planner_fixed(answers)[0].plan(script), "cat")) == 2  # "two", not the model's 4
+    board = planner_fixed(answers, policy={"counts": "model"})[0].plan(script)
+    cats = [e for e in board.entities if e.category == "cat"]
+    assert len(cats) == 4 and all(c.attributes["color"] == "black" for c in cats)
+
+
+def test_an_invalid_answer_leaves_the_readers_draft_standing():
+    script = parse_script("Three moving cars drive from the left to the right.")
+    wrong = {"CastAnswer": {"things": [{"noun": "car", "count": 99, "color": "none"}]}}  # count is at most 12
+    planner, backend = planner_fixed(wrong, repair_rounds=0)
+    board, report = planner.plan_with_report(script)
+    assert board.scenes[0].entities == RulesPlanner().plan(script).scenes[0].entities
+    assert backend.asked.count("CastAnswer") == 1 and any("cast:" in note for note in report.notes)
+
+
+def test_a_backend_failure_in_every_stage_gives_the_readers_plan():
+    script = parse_script("Scene 1: A zebra waits near a tree.\nScene 2: The zebra walks to the upper left and then appears only in the second half.")
+    planner, backend = planner_fixed({}, policy={"graph": "model", "motion": "model", "visibility": "model", "scenes": "model"})
+    board, report = planner.plan_with_report(script)
+    reader = RulesPlanner().plan(script)
+    assert [s.entities for s in board.scenes] == [s.entities for s in reader.scenes]
+    assert [s.motions for s in board.scenes] == [s.motions for s in reader.scenes]
+    assert backend.asked and report.used == Counter()
+
+
+def test_the_merge_policy_is_data_checked_against_the_stages():
+    assert set(MERGE_POLICY) == set(POLICIES) and all(MERGE_POLICY[s] in POLICIES[s] for s in POLICIES)
+    with pytest.raises(InputError, match="unknown stage 'colour'"):
+        LLMPlanner(policy={"colour": "model"})
+    with pytest.raises(InputError, match="counts can be reader, number_said, model"):
+        LLMPlanner(policy={"counts": "fill"})
+    assert LLMPlanner(policy={"counts": "model"}).cache_key(parse_script("A cat."), PlanOptions()) != LLMPlanner().cache_key(parse_script("A cat."), PlanOptions())
+
+
+def test_the_planner_keeps_nothing_of_a_plan_and_reports_progress_per_scene():
+    seen = []
+    planner, _ = planner_fixed({"CastAnswer": {"things": [{"noun": "penguin", "count": 1, "color": "none"}]}}, progress=lambda what, done, total: seen.append((what, done, total)))
+    before = dict(vars(planner))
+    first, first_report = planner.plan_with_report(parse_script("Scene 1: A penguin sleeps.\nScene 2: A penguin eats."))
+    assert {k: v for k, v in vars(planner).items() if k != "_backend"} == {k: v for k, v in before.items() if k != "_backend"}
+    second, second_report = planner.plan_with_report(parse_script("A dog sleeps."))
+    assert [e.category for e in second.entities] == ["dog"] and second_report is not first_report
+    assert second_report.calls["cast"] == 0 and first_report.calls["cast"] == 2  # "dog" is known: nothing to ask
+    assert ("cast", 1, 2) in seen and ("cast", 2, 2) in seen and ("layout", 2, 2) in seen
+
+
 def test_a_contradictory_answer_gets_one_repair_round_with_the_problem_named():
     contradictory = {"relations": [{"subject": "fox", "predicate": "left_of", "object": "truck", "when": "always"}, {"subject": "fox", "predicate": "right_of", "object": "truck", "when": "always"}]}
     fixed = {"relations": [{"subject": "fox", "predicate": "left_of", "object": "truck", "when": "always"}]}
@@ -106,13 +207,13 @@ def test_a_contradictory_answer_gets_one_repair_round_with_the_problem_named():
         {"CastAnswer": [{"things": [{"noun": "fox", "count": 1, "color": "none"}, {"noun": "truck", "count": 1, "color": "none"}]}], "GraphAnswer": [contradictory, fixed]},
         use_rules=False,
     )
-    board = planner.plan(parse_script("A fox waits, and a truck stands to its left."))
+    board, report = planner.plan_with_report(parse_script("A fox waits, and a truck stands to its left."))
     graph_calls = [messages for stage, messages in backend.calls if stage == "GraphAnswer"]
     assert len(graph_calls) == 2
     assert "cannot both hold" in graph_calls[1][-1]["content"]
     relations = {(r.subject, r.predicate, r.object) for r in board.scenes[0].relations}
     assert relations == {("fox", "left_of", "truck")}
-    assert planner.report.repaired["graph"] == 1
+    assert report.repaired["graph"] == 1
 
 
 def test_without_the_reader_the_models_motion_is_used():
@@ -130,8 +231,8 @@ def test_plans_are_cached_by_script_model_prompts_and_seed(tmp_path):
     first = planner.plan(script)
     calls = len(backend.calls)
     assert calls > 0
-    again = planner.plan(script)
-    assert len(backend.calls) == calls and planner.report.cached
+    again, report = planner.plan_with_report(script)
+    assert len(backend.calls) == calls and report.cached
     assert again == first
     from director.planner import PlanOptions
 
@@ -171,15 +272,15 @@ def _importable(name: str) -> bool:
 def test_embedded_model_plans_a_story_with_one_identity_across_scenes(tmp_path):
     script = parse_script("Scene 1: A penguin walks from the left to the right.\nScene 2: The penguin sleeps beside a red ball.")
     planner = LLMPlanner(cache_dir=tmp_path)
-    board = planner.plan(script)
+    board, report = planner.plan_with_report(script)
     assert Storyboard.model_validate_json(board.to_json()) == board
     assert board.provenance.model == "SmolLM2-135M-Instruct.Q4_1"
     penguins = [e for e in board.entities if e.category == "penguin"]
     assert len(penguins) == 1, board.entities  # "a penguin" ... "the penguin" is one identity
     assert all(penguins[0].id in scene.entities for scene in board.scenes)
-    assert sum(planner.report.calls.values()) >= 2
+    assert sum(report.calls.values()) >= 2
     fresh = LLMPlanner(cache_dir=tmp_path)
-    assert fresh.plan(script) == board and fresh.report.cached and fresh._backend is None  # no model loaded
+    assert fresh.plan_with_report(script) == (board, PlanReport(cached=True)) and fresh._backend is None  # no model loaded
 
 
 def _free_port() -> int:
@@ -218,9 +319,9 @@ def llama_server(tmp_path_factory):
 @pytest.mark.slow
 def test_openai_backend_plans_against_a_real_server(llama_server, tmp_path):
     planner = LLMPlanner(backend="openai", base_url=llama_server, model="smollm2", cache_dir=tmp_path)
-    board = planner.plan(parse_script("A purple giraffe walks from the right to the left."))
+    board, report = planner.plan_with_report(parse_script("A purple giraffe walks from the right to the left."))
     assert board.provenance.model == f"smollm2@{llama_server}"
-    assert planner.report.calls["cast"] == 1 and not [n for n in planner.report.notes if "cast" in n]
+    assert report.calls["cast"] == 1 and not [n for n in report.notes if "cast" in n]
     giraffe = next(e for e in board.entities if e.category == "giraffe")
     assert giraffe.attributes == {"color": "purple"}
     scene = board.scenes[0]
@@ -232,9 +333,9 @@ def test_openai_backend_plans_against_a_real_server(llama_server, tmp_path):
 @pytest.mark.slow
 def test_openai_backend_reports_a_server_that_is_down(tmp_path):
     planner = LLMPlanner(backend="openai", base_url=f"http://127.0.0.1:{_free_port()}/v1", cache_dir=tmp_path, timeout=5)
-    board = planner.plan(parse_script("A cat sleeps."))  # the draft stands; the failure is reported
+    board, report = planner.plan_with_report(parse_script("A cat sleeps."))  # the draft stands; the failure is reported
     assert [e.category for e in board.entities] == ["cat"]
-    assert any("cannot reach the LLM server" in note for note in planner.report.notes)
+    assert any("cannot reach the LLM server" in note for note in report.notes)
 
 
 def test_schema_of_a_stage_is_json():

