@@ -88,6 +88,7 @@ def run_lvd_answers(model: str, cases: list[Case], repo: Path | None) -> list[di
 def run_planner(name: str, cases: list[Case], args: argparse.Namespace, log) -> list[dict]:
     from director import Director
     from director.interchange import export_layouts
+    from director.script import parse_script
 
     options = {"n_threads": args.threads} if args.threads is not None else {}
     from director.errors import InputError
@@ -106,8 +107,13 @@ def run_planner(name: str, cases: list[Case], args: argparse.Namespace, log) -> 
             if progress:
                 print(f"\r{name}: {len(planned) + 1}/{len(distinct)} distinct prompts", end="" if tty else "\n", file=sys.stderr, flush=True)
             started = time.perf_counter()
+            report = None
             try:
-                board = director.plan(case.prompt)
+                planner = director._get("planner")
+                if hasattr(planner, "plan_with_report"):  # the llm planner says what each stage asked and what was used
+                    board, report = planner.plan_with_report(parse_script(case.prompt), director.plan_options())
+                else:
+                    board = director.plan(case.prompt)
                 text, scenes = export_layouts(board, "lvd"), len(board.scenes)
             except Exception as e:  # noqa: BLE001 - any failure to plan is an invalid plan, reported with its message
                 verdict, text, scenes = {"invalid": f"{type(e).__name__}: {e}", "why": f"planning failed: {type(e).__name__}: {e}"}, None, 0
@@ -115,7 +121,6 @@ def run_planner(name: str, cases: list[Case], args: argparse.Namespace, log) -> 
                 verdict = score_answer(case, text)
                 if scenes > 1 and verdict["why"] is not None:  # LVD's reader stops at the second 'Frame 1:'
                     verdict["why"] += f" (planned as {scenes} scenes; LVD's reader reads the first)"
-            report = getattr(director._get("planner"), "report", None)  # the llm planner's PlanReport of this plan
             if report is not None:
                 verdict["stages"] = {key: dict(getattr(report, key)) for key in STAGE_COUNTS if hasattr(report, key)}
             verdict["seconds"] = time.perf_counter() - started
