@@ -695,7 +695,16 @@ def detectors() -> None:
     _list("detector")
 
 
-LayoutFormat = Annotated[str, typer.Option("--format", "-f", help="lvd (LVD's per-frame box text), videodirectorgpt (its video plan, JSON) or visorgpt (box sequences).")]
+LayoutFormat = Annotated[
+    Optional[str],
+    typer.Option(
+        "--format", "-f",
+        help="Timelines for editors (through OpenTimelineIO): otio, edl (CMX 3600), fcp7xml (Final Cut Pro 7 XML), "
+        "fcpxml (Final Cut Pro X), kdenlive (a Kdenlive project), mlt (MLT XML for melt and Shotcut; write only). Layouts for other planners: lvd (LVD's per-frame box text), "
+        "videodirectorgpt (its video plan, JSON), visorgpt (box sequences). [default: from the file's suffix, else lvd]",
+        show_default=False,
+    ),
+]
 
 
 @app.command("export")
@@ -703,30 +712,61 @@ LayoutFormat = Annotated[str, typer.Option("--format", "-f", help="lvd (LVD's pe
 def export_(
     board: BoardPath,
     output: Output,
-    format: LayoutFormat = "lvd",
-    frames: Annotated[int, typer.Option("--frames", min=1, max=64, help="Layout frames per scene, evenly spaced.")] = 6,
+    format: LayoutFormat = None,
+    frames: Annotated[int, typer.Option("--frames", min=1, max=64, help="Layout formats: layout frames per scene, evenly spaced.")] = 6,
+    movie: Annotated[
+        Optional[Path], typer.Option("--movie", help="Timeline formats: the rendered movie the clips point at (its rate sets the durations).")
+    ] = None,
+    shot_files: Annotated[
+        Optional[Path], typer.Option("--shot-files", help="Timeline formats: also cut the movie into one file per shot in this folder, and point the clips at them.")
+    ] = None,
 ) -> None:
-    """Write a storyboard's layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
-    from director.interchange import export_layouts
+    """Write a storyboard as a timeline for editing programs (one clip per shot, dialogue markers, transitions,
+    the scratch audio), or its layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
+    from director.interchange import export_layouts, format_for, is_timeline_format
     from director.storyboard import Storyboard, write_text_atomically
 
-    write_text_atomically(output, export_layouts(Storyboard.load(board), format, frames=frames))
-    typer.echo(f"wrote {output}")
+    format = format_for(str(output), format)
+    storyboard = Storyboard.load(board)
+    if not is_timeline_format(format):
+        write_text_atomically(output, export_layouts(storyboard, format, frames=frames))
+        typer.echo(f"wrote {output}")
+        return
+    from director.edit_timeline import export_timeline
+
+    report = export_timeline(storyboard, output, format, movie=movie, shot_dir=shot_files)
+    typer.echo(f"wrote {output}: {format}, {report.clips} clips")
+    for note in report.notes:
+        typer.echo(f"  note: {note}")
+    for item in report.dropped:
+        typer.echo(f"  dropped by {format}: {item}")
 
 
 @app.command("import")
 @handles_errors
 def import_(
-    layouts: Annotated[Path, typer.Argument(help="Layouts written by LVD, VideoDirectorGPT or VisorGPT.", show_default=False)],
+    layouts: Annotated[Path, typer.Argument(help="A timeline (.otio, .edl, .xml, .fcpxml, .kdenlive) or layouts written by LVD, VideoDirectorGPT or VisorGPT.", show_default=False)],
     output: Output,
-    format: LayoutFormat = "lvd",
+    format: LayoutFormat = None,
     title: Title = None,
 ) -> None:
-    """Read another planner's layouts into a storyboard (JSON), ready to check, edit and render."""
+    """Read a timeline, or another planner's layouts, into a storyboard (JSON), ready to check, edit and render."""
     from director.errors import InputError
-    from director.interchange import import_layouts
+    from director.interchange import format_for, import_layouts, is_timeline_format
     from director.script import decode_script_bytes
 
+    format = format_for(str(layouts), format)
+    if is_timeline_format(format):
+        from director.edit_timeline import import_timeline
+
+        board, notes = import_timeline(layouts, format)
+        if title:
+            board = board.model_copy(update={"title": title})
+        board.save(output)
+        for note in notes:
+            typer.echo(f"note: {note}")
+        _print_plan_summary(board, output)
+        return
     try:
         data = layouts.read_bytes()
     except OSError as e:
