@@ -60,6 +60,15 @@ Subtitles = Annotated[
         "The .srt file is always written.",
     ),
 ]
+AudioMode = Annotated[
+    str,
+    typer.Option(
+        "--audio",
+        help="none: a silent movie, timed exactly as the storyboard; scratch: every line spoken offline by eSpeak NG, "
+        "one voice per character, mixed into an AAC track (scenes grow where a line needs longer). "
+        "Default none: scratch changes the storyboard's timing and needs the system's espeak-ng.",
+    ),
+]
 ScheduleName = Annotated[
     str,
     typer.Option(
@@ -357,20 +366,57 @@ def render(
     address: RayAddress = None,
     workers: RayWorkers = None,
     renderer_config: RendererConfig = None,
+    audio: AudioMode = "none",
 ) -> None:
     """Render a storyboard into a movie (MP4), with .srt subtitles, a contact sheet and MOVIE.render.json
     (the render's progress, see `director status`) beside it."""
     from director.api import Director
     from director.storyboard import Storyboard
 
+    audio = _audio_mode(audio)
     storyboard = Storyboard.load(board)
     director = Director(**_render_settings(
         renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config,
     ))
+    storyboard, scratch = _scratch_voices(audio, storyboard)
     started = time.perf_counter()
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, storyboard, output)
+    _add_scratch_audio(scratch, result)
     _print_render_summary(result, time.perf_counter() - started)
+
+
+def _audio_mode(value: str) -> str:
+    from director.errors import InputError
+
+    if value not in ("none", "scratch"):
+        raise InputError(f"--audio {value!r}: use none or scratch")
+    return value
+
+
+def _scratch_voices(audio: str, board: Any) -> tuple[Any, Any]:
+    """With --audio scratch: speak every line, and the storyboard retimed so none is cut off (said line by line)."""
+    if audio != "scratch":
+        return board, None
+    from rich.console import Console
+
+    from director.voices import prepare_scratch_voices
+
+    scratch = prepare_scratch_voices(board)
+    console = Console(stderr=True, highlight=False)
+    for speaker, voice in scratch.voices.items():
+        who = board.entity(speaker).name if speaker else "narrator"
+        console.print(f"[dim]scratch voice for {who}: espeak-ng {voice.name}[/]")
+    for note in scratch.notes:
+        console.print(f"[dim]retimed: {note}[/]")
+    return scratch.board, scratch
+
+
+def _add_scratch_audio(scratch: Any, result: Any) -> None:
+    if scratch is not None:
+        from director.voices import add_scratch_audio
+
+        add_scratch_audio(result.movie, scratch, result.storyboard)
 
 
 def _render_settings(
@@ -444,10 +490,12 @@ def make(
     llm_model: LLMModel = None,
     llm_base_url: LLMBaseUrl = None,
     llm_api_key: LLMApiKey = None,
+    audio: AudioMode = "none",
 ) -> None:
     """Plan and render in one go: SCRIPT -> MOVIE.mp4, plus MOVIE.storyboard.json, MOVIE.srt, MOVIE.contact.png."""
     from director.api import Director
 
+    audio = _audio_mode(audio)
     director = Director(
         planner=planner,
         planner_options=_planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir)),
@@ -462,8 +510,10 @@ def make(
     with _planning(planner):
         board = director.plan_file(script, title=title)
     _print_plan_summary(board, None)
+    board, scratch = _scratch_voices(audio, board)
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, board, output)
+    _add_scratch_audio(scratch, result)
     _print_render_summary(result, time.perf_counter() - started)
 
 
