@@ -826,6 +826,27 @@ def import_(
     _print_plan_summary(board, output)
 
 
+@app.command("board")
+@handles_errors
+def board_(
+    board: BoardPath,
+    output: Output,
+    paper: Annotated[str, typer.Option("--paper", help="letter (US Letter) or a4, landscape.")] = "letter",
+    movie: Annotated[
+        Optional[Path], typer.Option("--movie", help="The rendered movie to take each panel's frame from [default: the animatic's drawing].")
+    ] = None,
+) -> None:
+    """Print a storyboard as a PDF: a cover with the title and cast, then a panel per shot (frame, heading, action,
+    dialogue, camera notes), page-numbered."""
+    from director.board_pdf import write_board_pdf
+    from director.storyboard import Storyboard
+
+    printed = write_board_pdf(Storyboard.load(board), output, paper=paper, movie=movie)
+    typer.echo(f"wrote {printed.path}: {printed.pages} pages, {printed.panels} panels")
+    for note in printed.notes:
+        typer.echo(f"  note: {note}")
+
+
 def _list(kind: str) -> None:
     from rich.console import Console
     from rich.table import Table
