@@ -282,6 +282,8 @@ def export_timeline(
     if not fades and any(s.transition.kind == "fade_to_black" for s in board.scenes[:-1]):
         notes.append("an EDL dissolve starts at the cut, so fades to black are left out of the EDL (they are in the movie's picture)")
     timeline = storyboard_timeline(board, movie, media=media, shot_files=shot_files, rate_scale=scale, fades=fades)
+    if adapter == "fcpx_xml" and _replace_in_names(timeline, "'", "\u2019"):
+        notes.append("the fcpx_xml adapter cannot write ' in a name: apostrophes in clip and marker names are written as \u2019")
     options = {"width": board.width, "height": board.height} if adapter == "mlt_xml" else {}
     text = _write_string(otio, timeline, adapter, **options)
     try:
@@ -295,6 +297,16 @@ def export_timeline(
                    "dialogue markers and the storyboard metadata are not in MLT's XML"]
     clips = sum(1 for _ in timeline.video_tracks()[0].find_clips())
     return ExportReport(path, format, clips, dropped, notes)
+
+
+def _replace_in_names(timeline: Any, old: str, new: str) -> bool:
+    """Replace `old` by `new` in the names of every clip and marker; whether any changed."""
+    changed = False
+    for clip in timeline.find_clips():
+        for thing in (clip, *clip.markers):
+            if old in thing.name:
+                thing.name, changed = thing.name.replace(old, new), True
+    return changed
 
 
 def timecode_scale(otio, fps: int) -> int:
@@ -354,7 +366,9 @@ def compare_timelines(written: Any, read_back: Any) -> list[str]:
     if a["transitions"] != b["transitions"]:
         dropped.append(f"transitions: wrote {len(a['transitions'])} ({a['transitions']} frames), the file holds {b['transitions']}")
     if a["audio clips"] != b["audio clips"]:
-        dropped.append(f"dialogue audio track: {len(b['audio clips'])} of {len(a['audio clips'])} audio clips kept")
+        kept = len(b["audio clips"])
+        dropped.append(f"dialogue audio track: {kept} of {len(a['audio clips'])} audio clips kept"
+                       + (" (their names or lengths changed)" if kept == len(a["audio clips"]) else ""))
     if a["metadata"] and not b["metadata"]:
         dropped.append("the storyboard metadata (layouts, cast, scene graphs): import from this file rebuilds scenes from clip names and times only")
     if a["media"] != b["media"]:

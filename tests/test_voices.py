@@ -118,3 +118,28 @@ def test_scratch_audio_without_espeak_is_a_clear_error(tmp_path, monkeypatch):
     assert not (tmp_path / "talk.mp4").exists()
     result = runner.invoke(app, ["render", str(tmp_path / "talk.json"), "-o", str(tmp_path / "talk.mp4"), "--audio", "loud"])
     assert result.exit_code == 2 and "use none or scratch" in result.output
+
+
+@needs_espeak
+def test_the_scratch_audio_goes_into_the_timeline_as_one_clip_per_line(tmp_path):
+    import opentimelineio as otio
+
+    from director.edit_timeline import export_timeline
+
+    talking_board().save(tmp_path / "talk.json")
+    movie = tmp_path / "talk.mp4"
+    result = runner.invoke(app, ["render", str(tmp_path / "talk.json"), "-o", str(movie), "--renderer", "animatic",
+                                 "--audio", "scratch", "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    board = Storyboard.load(tmp_path / "talk.storyboard.json")
+    lines = [(f"{board.entity(l.speaker).name}: {l.text}" if l.speaker else l.text) for s in board.scenes for l in s.dialogue]
+    for format, suffix in (("otio", ".otio"), ("fcp7xml", ".xml"), ("fcpxml", ".fcpxml")):
+        report = export_timeline(board, tmp_path / f"talk{suffix}", format, movie=movie)
+        assert not any("audio" in d for d in report.dropped), (format, report.dropped)
+        back = otio.adapters.read_from_file(str(report.path))
+        audio = [c for track in back.audio_tracks() for c in track.find_clips()]
+        assert [c.name for c in audio] == lines, format
+        timeline = movie_timeline(board)
+        starts = [timeline.starts[i] / board.fps + l.start for i, s in enumerate(board.scenes) for l in s.dialogue]
+        placed = [back.audio_tracks()[0].range_of_child(c).start_time.to_seconds() for c in audio]
+        assert all(abs(p - t) <= 0.5 / board.fps + 1e-6 for p, t in zip(placed, starts, strict=True)), (placed, starts)  # to the frame
