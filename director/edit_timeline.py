@@ -37,8 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from director.assemble import movie_timeline
-from director.errors import InputError
+from director.errors import InputError, format_validation_error
 from director.media_probe import MediaInfo, ffmpeg_exe, probe_media
 from director.storyboard import Scene, Storyboard, Transition, publish, write_text_atomically
 
@@ -506,8 +508,8 @@ def timeline_storyboard(timeline: Any, source: str = "<timeline>") -> tuple[Stor
     board_data["scenes"] = built
     try:
         board = Storyboard.model_validate(board_data)
-    except Exception as e:
-        raise InputError(f"{source}: does not make a valid storyboard ({e})") from None
+    except ValidationError as e:
+        raise InputError(f"{source}: does not make a valid storyboard: {format_validation_error(e)}") from None
     return board.revalidated(), notes
 
 

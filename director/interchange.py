@@ -61,8 +61,9 @@ def format_for(path: str, format: str | None) -> str:
         if format not in FORMATS and format not in TIMELINE_FORMATS:
             raise InputError(f"unknown format {format!r}; use one of {', '.join([*FORMATS, *TIMELINE_FORMATS])}")
         return format
-    suffix = "." + str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else ""
-    return SUFFIX_FORMATS.get(suffix, "lvd")
+    from pathlib import Path
+
+    return SUFFIX_FORMATS.get(Path(path).suffix.lower(), "lvd")
 
 
 def is_timeline_format(format: str) -> bool:
