@@ -19,7 +19,8 @@ so an OTIO file imports back exactly, and other formats import what they kept.
 
 Files are written by OTIO's adapters (otio_json, cmx_3600, fcp_xml, fcpx_xml, mlt_xml,
 kdenlive), never by hand, to a temporary name renamed into place; each is
-read back with the same adapter to say what the format dropped.
+read back with the same adapter to say what the format dropped. Kdenlive keeps
+markers per media file, so there the dialogue markers go on the timeline (guides).
 
 Shots: storyboards do not have shots yet; `shots_of` is the one place that
 says what a scene's shots are (today: one spanning the scene).
@@ -286,6 +287,9 @@ def export_timeline(
     timeline = storyboard_timeline(board, movie, media=media, shot_files=shot_files, rate_scale=scale, fades=fades)
     if adapter == "fcpx_xml" and _replace_in_names(timeline, "'", "\u2019"):
         notes.append("the fcpx_xml adapter cannot write ' in a name: apostrophes in clip and marker names are written as \u2019")
+    if adapter == "kdenlive":
+        _clip_markers_to_guides(otio, timeline)
+        notes.append("Kdenlive keeps markers per media file, not per clip: the dialogue markers are timeline guides")
     options = {"width": board.width, "height": board.height} if adapter == "mlt_xml" else {}
     text = _write_string(otio, timeline, adapter, **options)
     try:
@@ -293,12 +297,44 @@ def export_timeline(
     except OSError as e:
         raise InputError(f"{path}: cannot be written ({e.strerror})") from None
     if otio.adapters.from_name(adapter).has_feature("read_from_string"):
-        dropped = compare_timelines(timeline, _read_string(otio, text, adapter, str(path)))
+        back = _read_string(otio, text, adapter, str(path))
+        if adapter == "kdenlive":
+            _guides_to_clip_markers(otio, back)
+            _guides_to_clip_markers(otio, timeline)
+        dropped = compare_timelines(timeline, back)
     else:
         dropped = [f"{format} cannot be read back by OTIO (its adapter only writes), so this list is not checked: "
                    "dialogue markers and the storyboard metadata are not in MLT's XML"]
     clips = sum(1 for _ in timeline.video_tracks()[0].find_clips())
     return ExportReport(path, format, clips, dropped, notes)
+
+
+def _clip_markers_to_guides(otio, timeline: Any) -> None:
+    """Move every clip's markers onto the timeline itself (in timeline time): Kdenlive's guides."""
+    track = timeline.video_tracks()[0]
+    for clip in track.find_clips():
+        at = track.range_of_child(clip).start_time - clip.source_range.start_time
+        for marker in _own_markers(clip):
+            timeline.tracks.markers.append(otio.schema.Marker(
+                name=marker.name, color=marker.color, metadata=marker.metadata,
+                marked_range=otio.opentime.TimeRange(marker.marked_range.start_time + at, marker.marked_range.duration),
+            ))
+        clip.markers.clear()
+
+
+def _guides_to_clip_markers(otio, timeline: Any) -> None:
+    """The inverse: each timeline marker onto the clip it falls in, in that clip's source time."""
+    track = timeline.video_tracks()[0]
+    placed = [(track.range_of_child(clip), clip) for clip in track.find_clips()]
+    for marker in list(timeline.tracks.markers):
+        t = marker.marked_range.start_time
+        for span, clip in placed:
+            if span.contains(t):
+                start = t - span.start_time + clip.source_range.start_time
+                clip.markers.append(otio.schema.Marker(name=marker.name, color=marker.color, metadata=marker.metadata,
+                                                       marked_range=otio.opentime.TimeRange(start, marker.marked_range.duration)))
+                timeline.tracks.markers.remove(marker)
+                break
 
 
 def _replace_in_names(timeline: Any, old: str, new: str) -> bool:
@@ -434,6 +470,7 @@ def import_timeline(path: str | os.PathLike[str], format: str | None = None) -> 
     timeline = _read_string(otio, text, TIMELINE_FORMATS[format][0], str(path))
     if not isinstance(timeline, otio.schema.Timeline) or not timeline.video_tracks():
         raise InputError(f"{path}: holds no timeline with a video track")
+    _guides_to_clip_markers(otio, timeline)  # dialogue written as timeline markers (Kdenlive's guides)
     return timeline_storyboard(timeline, source=str(path))
 
 

@@ -113,7 +113,13 @@ def test_each_format_says_what_it_dropped(rendered, tmp_path):
     assert any("storyboard metadata" in d for d in edl.dropped)
     assert any("24 fps" in n for n in edl.notes)  # 12 fps has no SMPTE timecode
     kdenlive = export_timeline(board, tmp_path / "kite.kdenlive", movie=movie)
+    assert any(d.startswith("clips:") for d in kdenlive.dropped)  # one media file: Kdenlive names every clip after it
+    kdenlive = export_timeline(board, tmp_path / "kite.kdenlive", movie=movie, shot_dir=tmp_path / "shots")
     assert any(d.startswith("transitions:") for d in kdenlive.dropped)
+    assert not any("markers" in d or "clips:" in d for d in kdenlive.dropped)  # the dialogue goes on as timeline guides
+    again, _ = import_timeline(tmp_path / "kite.kdenlive")
+    assert [[line.text for line in s.dialogue] for s in again.scenes] == [
+        [f"{board.entity(line.speaker).name}: {line.text}" for line in s.dialogue] for s in board.scenes]
 
 
 def test_edl_import_rebuilds_scenes_from_names_times_and_markers(rendered, tmp_path):
