@@ -779,6 +779,10 @@ def export_(
     format = format_for(str(output), format)
     storyboard = Storyboard.load(board)
     if not is_timeline_format(format):
+        if movie is not None or shot_files is not None:
+            from director.errors import InputError
+
+            raise InputError(f"--movie and --shot-files are for timeline formats (otio, edl, fcp7xml, fcpxml, kdenlive, mlt), not {format}")
         write_text_atomically(output, export_layouts(storyboard, format, frames=frames))
         typer.echo(f"wrote {output}")
         return
