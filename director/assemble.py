@@ -266,3 +266,36 @@ def contact_sheet(rendered: RenderedStoryboard, per_scene: int = 6, thumb_width:
             sheet.paste(image, (x, top))
             draw.text((x + 3, top + thumb_height - 13), f"{index / board.fps:.1f}s", font=small, fill=(255, 255, 255), stroke_width=1, stroke_fill=(0, 0, 0))
     return sheet
+
+
+def add_audio_track(movie: str | os.PathLike[str], samples: np.ndarray, sample_rate: int) -> Path:
+    """Give the movie an AAC audio track of `samples` (mono float in [-1, 1]), replacing the file atomically;
+    the picture is copied, not re-encoded. The track is padded or cut to the movie's length."""
+    import subprocess
+    import wave
+
+    import imageio_ffmpeg
+
+    movie = Path(movie)
+    fd, wav_name = tempfile.mkstemp(prefix=f".{movie.name}.", suffix=".partial.wav", dir=movie.parent)
+    os.close(fd)
+    wav = Path(wav_name)
+    try:
+        pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+        with wave.open(str(wav), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(sample_rate)
+            w.writeframes(pcm.tobytes())
+        with _atomic(movie) as tmp:
+            command = [
+                imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-i", str(movie), "-i", str(wav),
+                "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-ar", "44100",
+                "-af", "apad", "-shortest", "-fflags", "+bitexact", "-map_metadata", "-1", str(tmp),
+            ]
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"ffmpeg could not add the audio track to {movie}: {done.stderr.strip()[-400:]}")
+    finally:
+        wav.unlink(missing_ok=True)
+    return movie

@@ -60,6 +60,15 @@ Subtitles = Annotated[
         "The .srt file is always written.",
     ),
 ]
+AudioMode = Annotated[
+    str,
+    typer.Option(
+        "--audio",
+        help="none: a silent movie, timed exactly as the storyboard; scratch: every line spoken offline by eSpeak NG, "
+        "one voice per character, mixed into an AAC track (scenes grow where a line needs longer). "
+        "Default none: scratch changes the storyboard's timing and needs the system's espeak-ng.",
+    ),
+]
 ScheduleName = Annotated[
     str,
     typer.Option(
@@ -435,6 +444,7 @@ def render(
     address: RayAddress = None,
     workers: RayWorkers = None,
     renderer_config: RendererConfig = None,
+    audio: AudioMode = "none",
 ) -> None:
     """Render a storyboard into a movie (MP4), with .srt subtitles, a contact sheet and MOVIE.render.json
     (the render's progress, see `director status`) beside it."""
@@ -443,6 +453,7 @@ def render(
     from director.outputs import movie_outputs
     from director.storyboard import Storyboard
 
+    audio = _audio_mode(audio)
     settings = _render_settings(renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config)
     _check_outputs(
         [*movie_outputs(_movie_path(output)), Written(settings["cache_dir"], "the cache", kind="folder")],
@@ -450,10 +461,45 @@ def render(
     )
     storyboard = Storyboard.load(board)
     director = Director(**settings)
+    storyboard, scratch = _scratch_voices(audio, storyboard)
     started = time.perf_counter()
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, storyboard, output)
+    _add_scratch_audio(scratch, result)
     _print_render_summary(result, time.perf_counter() - started, _renderer_label(director))
+
+
+def _audio_mode(value: str) -> str:
+    from director.errors import InputError
+
+    if value not in ("none", "scratch"):
+        raise InputError(f"--audio {value!r}: use none or scratch")
+    return value
+
+
+def _scratch_voices(audio: str, board: Any) -> tuple[Any, Any]:
+    """With --audio scratch: speak every line, and the storyboard retimed so none is cut off (said line by line)."""
+    if audio != "scratch":
+        return board, None
+    from rich.console import Console
+
+    from director.voices import prepare_scratch_voices
+
+    scratch = prepare_scratch_voices(board)
+    console = Console(stderr=True, highlight=False)
+    for speaker, voice in scratch.voices.items():
+        who = board.entity(speaker).name if speaker else "narrator"
+        console.print(f"[dim]scratch voice for {who}: espeak-ng {voice.name}[/]")
+    for note in scratch.notes:
+        console.print(f"[dim]retimed: {note}[/]")
+    return scratch.board, scratch
+
+
+def _add_scratch_audio(scratch: Any, result: Any) -> None:
+    if scratch is not None:
+        from director.voices import add_scratch_audio
+
+        add_scratch_audio(result.movie, scratch, result.storyboard)
 
 
 def _render_settings(
@@ -528,12 +574,14 @@ def make(
     llm_model: LLMModel = None,
     llm_base_url: LLMBaseUrl = None,
     llm_api_key: LLMApiKey = None,
+    audio: AudioMode = "none",
 ) -> None:
     """Plan and render in one go: SCRIPT -> MOVIE.mp4, plus MOVIE.storyboard.json, MOVIE.srt, MOVIE.contact.png."""
     from director.api import Director
     from director.outputs import Output as Written
     from director.outputs import movie_outputs
 
+    audio = _audio_mode(audio)
     settings = _render_settings(renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config)
     options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
     planning = _planning(planner, options)
@@ -551,9 +599,11 @@ def make(
     board = _plan_script(director, script, title, planning)
     _print_plan_summary(board, None)
     _print_plan_time(director.planner_name, board, time.perf_counter() - started)
+    board, scratch = _scratch_voices(audio, board)
     started = time.perf_counter()
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, board, output)
+    _add_scratch_audio(scratch, result)
     _print_render_summary(result, time.perf_counter() - started, _renderer_label(director))
 
 
@@ -766,7 +816,16 @@ def detectors() -> None:
     _list("detector")
 
 
-LayoutFormat = Annotated[str, typer.Option("--format", "-f", help="lvd (LVD's per-frame box text), videodirectorgpt (its video plan, JSON) or visorgpt (box sequences).")]
+LayoutFormat = Annotated[
+    Optional[str],
+    typer.Option(
+        "--format", "-f",
+        help="Timelines for editors (through OpenTimelineIO): otio, edl (CMX 3600), fcp7xml (Final Cut Pro 7 XML), "
+        "fcpxml (Final Cut Pro X), kdenlive (a Kdenlive project), mlt (MLT XML for melt and Shotcut; write only). Layouts for other planners: lvd (LVD's per-frame box text), "
+        "videodirectorgpt (its video plan, JSON), visorgpt (box sequences). [default: from the file's suffix, else lvd]",
+        show_default=False,
+    ),
+]
 
 
 @app.command("export")
@@ -774,35 +833,70 @@ LayoutFormat = Annotated[str, typer.Option("--format", "-f", help="lvd (LVD's pe
 def export_(
     board: BoardPath,
     output: Output,
-    format: LayoutFormat = "lvd",
-    frames: Annotated[int, typer.Option("--frames", min=1, max=64, help="Layout frames per scene, evenly spaced.")] = 6,
+    format: LayoutFormat = None,
+    frames: Annotated[int, typer.Option("--frames", min=1, max=64, help="Layout formats: layout frames per scene, evenly spaced.")] = 6,
+    movie: Annotated[
+        Optional[Path], typer.Option("--movie", help="Timeline formats: the rendered movie the clips point at (its rate sets the durations).")
+    ] = None,
+    shot_files: Annotated[
+        Optional[Path], typer.Option("--shot-files", help="Timeline formats: also cut the movie into one file per shot in this folder, and point the clips at them.")
+    ] = None,
 ) -> None:
-    """Write a storyboard's layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
-    from director.interchange import export_layouts
+    """Write a storyboard as a timeline for editing programs (one clip per shot, dialogue markers, transitions,
+    the scratch audio), or its layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
     from director.atomic import write_text_atomically
+    from director.interchange import export_layouts, format_for, is_timeline_format
     from director.outputs import Output as Written
     from director.storyboard import Storyboard
 
-    _check_outputs([Written(output, "the layouts")], {"the storyboard": board})
-    write_text_atomically(output, export_layouts(Storyboard.load(board), format, frames=frames))
-    typer.echo(f"wrote {output}")
+    format = format_for(str(output), format)
+    _check_outputs([Written(output, "the export")], {"the storyboard": board, "the movie": movie})
+    storyboard = Storyboard.load(board)
+    if not is_timeline_format(format):
+        if movie is not None or shot_files is not None:
+            from director.errors import InputError
+
+            raise InputError(f"--movie and --shot-files are for timeline formats (otio, edl, fcp7xml, fcpxml, kdenlive, mlt), not {format}")
+        write_text_atomically(output, export_layouts(storyboard, format, frames=frames))
+        typer.echo(f"wrote {output}")
+        return
+    from director.edit_timeline import export_timeline
+
+    report = export_timeline(storyboard, output, format, movie=movie, shot_dir=shot_files)
+    typer.echo(f"wrote {output}: {format}, {report.clips} clips")
+    for note in report.notes:
+        typer.echo(f"  note: {note}")
+    for item in report.dropped:
+        typer.echo(f"  dropped by {format}: {item}")
 
 
 @app.command("import")
 @handles_errors
 def import_(
-    layouts: Annotated[Path, typer.Argument(help="Layouts written by LVD, VideoDirectorGPT or VisorGPT.", show_default=False)],
+    layouts: Annotated[Path, typer.Argument(help="A timeline (.otio, .edl, .xml, .fcpxml, .kdenlive) or layouts written by LVD, VideoDirectorGPT or VisorGPT.", show_default=False)],
     output: Output,
-    format: LayoutFormat = "lvd",
+    format: LayoutFormat = None,
     title: Title = None,
 ) -> None:
-    """Read another planner's layouts into a storyboard (JSON), ready to check, edit and render."""
+    """Read a timeline, or another planner's layouts, into a storyboard (JSON), ready to check, edit and render."""
     from director.errors import InputError
-    from director.interchange import import_layouts
+    from director.interchange import format_for, import_layouts, is_timeline_format
     from director.outputs import Output as Written
     from director.script import decode_script_bytes
 
     _check_outputs([Written(output, "the storyboard")], {"the layouts": layouts})
+    format = format_for(str(layouts), format)
+    if is_timeline_format(format):
+        from director.edit_timeline import import_timeline
+
+        board, notes = import_timeline(layouts, format)
+        if title:
+            board = board.model_copy(update={"title": title})
+        board.save(output)
+        for note in notes:
+            typer.echo(f"note: {note}")
+        _print_plan_summary(board, output)
+        return
     try:
         data = layouts.read_bytes()
     except OSError as e:
@@ -810,6 +904,27 @@ def import_(
     board = import_layouts(decode_script_bytes(data, str(layouts)), format, source=str(layouts), title=title)
     board.save(output)
     _print_plan_summary(board, output)
+
+
+@app.command("board")
+@handles_errors
+def board_(
+    board: BoardPath,
+    output: Output,
+    paper: Annotated[str, typer.Option("--paper", help="letter (US Letter) or a4, landscape.")] = "letter",
+    movie: Annotated[
+        Optional[Path], typer.Option("--movie", help="The rendered movie to take each panel's frame from [default: the animatic's drawing].")
+    ] = None,
+) -> None:
+    """Print a storyboard as a PDF: a cover with the title and cast, then a panel per shot (frame, heading, action,
+    dialogue, camera notes), page-numbered."""
+    from director.board_pdf import write_board_pdf
+    from director.storyboard import Storyboard
+
+    printed = write_board_pdf(Storyboard.load(board), output, paper=paper, movie=movie)
+    typer.echo(f"wrote {printed.path}: {printed.pages} pages, {printed.panels} panels")
+    for note in printed.notes:
+        typer.echo(f"  note: {note}")
 
 
 def _list(kind: str) -> None:

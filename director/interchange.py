@@ -52,6 +52,26 @@ LVD_FRAMES = 6
 LVD_SECONDS = 3.0  # six frames at two per second
 
 
+def format_for(path: str, format: str | None) -> str:
+    """The format to read or write `path` in: `format` if given, else a timeline format named by the
+    suffix (.otio, .edl, .xml, .fcpxml, .kdenlive), else LVD's layout text."""
+    from director.edit_timeline import SUFFIX_FORMATS, TIMELINE_FORMATS
+
+    if format is not None:
+        if format not in FORMATS and format not in TIMELINE_FORMATS:
+            raise InputError(f"unknown format {format!r}; use one of {', '.join([*FORMATS, *TIMELINE_FORMATS])}")
+        return format
+    from pathlib import Path
+
+    return SUFFIX_FORMATS.get(Path(path).suffix.lower(), "lvd")
+
+
+def is_timeline_format(format: str) -> bool:
+    from director.edit_timeline import TIMELINE_FORMATS
+
+    return format in TIMELINE_FORMATS
+
+
 def export_layouts(board: Storyboard, format: str, frames: int = LVD_FRAMES) -> str:
     """The storyboard's layout track in `format`; `frames` boxes per scene, evenly spaced in time."""
     if format == "lvd":

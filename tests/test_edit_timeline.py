@@ -1,0 +1,192 @@
+"""Timelines for editors: OpenTimelineIO files, and EDL / FCP XML / Kdenlive / MLT through OTIO's adapters,
+read back by those adapters and played by a real editing engine (MLT's melt)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+from typer.testing import CliRunner
+
+from director.api import Director
+from director.cli import app
+from director.edit_timeline import TIMELINE_FORMATS, export_timeline, import_timeline, shot_spans, shots_of
+from director.media_probe import probe_media
+from director.storyboard import Storyboard
+from planners.rules import RulesPlanner
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+def kite_board() -> Storyboard:
+    """The bundled screenplay, planned without a model: 5 scenes, a cut, a crossfade, fades to black, dialogue."""
+    from director.planner import PlanOptions
+    from director.script import read_script
+
+    board = RulesPlanner().plan(read_script(EXAMPLES / "the_kite.fountain"), PlanOptions(width=64, height=36, fps=12))
+    assert len(board.scenes) == 5
+    return board
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> tuple[Storyboard, Path]:
+    folder = tmp_path_factory.mktemp("kite")
+    board = kite_board()
+    director = Director(planner="rules", renderer="animatic", cache_dir=folder / "cache", state_file=False)
+    director.render(board, folder / "kite.mp4")
+    return board, folder / "kite.mp4"
+
+
+def field_differences(a: object, b: object, where: str = "") -> list[str]:
+    """Every field where two JSON-like values differ, by path."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for key in sorted(set(a) | set(b)) for d in field_differences(a.get(key), b.get(key), f"{where}.{key}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for k, (x, y) in enumerate(zip(a, b)) for d in field_differences(x, y, f"{where}[{k}]")]
+    return [] if a == b else [f"{where}: {a!r} != {b!r}"]
+
+
+def test_every_scene_is_one_shot_until_storyboards_have_shots():
+    board = kite_board()
+    for scene in board.scenes:
+        assert [(s.start, s.end) for s in shots_of(scene)] == [(0.0, scene.duration)]
+
+
+def test_clips_tile_the_movie_frame_for_frame(rendered):
+    board, movie = rendered
+    spans = shot_spans(board)
+    assert spans[0].movie_start == 0
+    for before, after in zip(spans, spans[1:]):
+        assert before.movie_start + before.frames == after.movie_start  # no gap, no overlap on the track
+    assert spans[-1].movie_start + spans[-1].frames == probe_media(movie).frames
+    crossfade = board.scenes[1].transition
+    assert spans[1].handle == round(crossfade.duration * board.fps)  # the dissolve's frames are the next clip's
+
+
+def test_otio_round_trip_loses_no_field(rendered, tmp_path):
+    board, movie = rendered
+    report = export_timeline(board, tmp_path / "kite.otio", movie=movie)
+    assert report.dropped == [] and report.clips == 5
+    again, notes = import_timeline(tmp_path / "kite.otio")
+    assert notes == []
+    assert field_differences(board.model_dump(mode="json"), again.model_dump(mode="json")) == []
+
+
+def test_otio_file_holds_clips_markers_transitions_and_media(rendered, tmp_path):
+    board, movie = rendered
+    export_timeline(board, tmp_path / "kite.otio", movie=movie)
+    timeline = otio.adapters.read_from_file(str(tmp_path / "kite.otio"))
+    track = timeline.video_tracks()[0]
+    clips = list(track.find_clips())
+    assert [c.name for c in clips] == [f"{s.id}.shot_1" for s in board.scenes]
+    assert all(c.media_reference.target_url == movie.resolve().as_uri() for c in clips)
+    assert [m.name for c in clips for m in c.markers][0] == "Mira: " + board.scenes[0].dialogue[0].text
+    transitions = [item for item in track if isinstance(item, otio.schema.Transition)]
+    kinds = [s.transition.kind for s in board.scenes[:-1] if s.transition.kind != "cut"]
+    assert [t.name for t in transitions] == kinds
+    # Durations at the movie's rate, and the whole track as long as the movie.
+    assert track.duration().rate == 12 and round(track.duration().to_frames()) == probe_media(movie).frames
+
+
+@pytest.mark.parametrize("format", [f for f in TIMELINE_FORMATS if f not in ("otio", "mlt")])
+def test_otio_adapters_read_every_export_back_with_the_same_clips(rendered, tmp_path, format):
+    board, movie = rendered
+    shots = tmp_path / "shots" if format == "kdenlive" else None  # Kdenlive names a clip after its media file
+    report = export_timeline(board, tmp_path / f"kite{TIMELINE_FORMATS[format][1]}", format, movie=movie, shot_dir=shots)
+    back = otio.adapters.read_from_file(str(report.path), adapter_name=TIMELINE_FORMATS[format][0])
+    clips = list(back.video_tracks()[0].find_clips())
+    spans = shot_spans(board)
+    assert [c.name for c in clips] == [f"{s.id}.shot_1" for s in board.scenes]
+    assert [round(c.duration().to_seconds() * board.fps) for c in clips] == [s.frames for s in spans]
+    assert not any(d.startswith("clips:") for d in report.dropped)
+    again, _ = import_timeline(report.path)
+    assert [s.id for s in again.scenes] == [s.id for s in board.scenes]
+
+
+def test_each_format_says_what_it_dropped(rendered, tmp_path):
+    board, movie = rendered
+    edl = export_timeline(board, tmp_path / "kite.edl", movie=movie)
+    assert any("storyboard metadata" in d for d in edl.dropped)
+    assert any("24 fps" in n for n in edl.notes)  # 12 fps has no SMPTE timecode
+    kdenlive = export_timeline(board, tmp_path / "kite.kdenlive", movie=movie)
+    assert any(d.startswith("clips:") for d in kdenlive.dropped)  # one media file: Kdenlive names every clip after it
+    kdenlive = export_timeline(board, tmp_path / "kite.kdenlive", movie=movie, shot_dir=tmp_path / "shots")
+    assert any(d.startswith("transitions:") for d in kdenlive.dropped)
+    assert not any("markers" in d or "clips:" in d for d in kdenlive.dropped)  # the dialogue goes on as timeline guides
+    again, _ = import_timeline(tmp_path / "kite.kdenlive")
+    assert [[line.text for line in s.dialogue] for s in again.scenes] == [
+        [f"{board.entity(line.speaker).name}: {line.text}" for line in s.dialogue] for s in board.scenes]
+
+
+def test_edl_import_rebuilds_scenes_from_names_times_and_markers(rendered, tmp_path):
+    board, movie = rendered
+    export_timeline(board, tmp_path / "kite.edl", movie=movie)
+    again, _ = import_timeline(tmp_path / "kite.edl")
+    assert [round(s.duration * 12) for s in again.scenes] == [s.num_frames(12) for s in board.scenes]
+    assert [len(s.dialogue) for s in again.scenes] == [len(s.dialogue) for s in board.scenes]
+    assert again.scenes[1].transition.kind == "crossfade"
+
+
+def test_shot_files_are_cut_frame_exactly_with_their_handles(rendered, tmp_path):
+    board, movie = rendered
+    report = export_timeline(board, tmp_path / "kite.otio", movie=movie, shot_dir=tmp_path / "shots")
+    files = sorted((tmp_path / "shots").glob("*.mp4"))
+    assert len(files) == 5 and not list((tmp_path / "shots").glob(".*partial*"))
+    spans = shot_spans(board)
+    assert [probe_media(f).frames for f in files] == [s.frames + s.handle for s in spans]
+    clips = list(otio.adapters.read_from_file(str(report.path)).find_clips())
+    assert [Path(c.media_reference.target_url).name for c in clips] == [f.name for f in files]
+
+
+@pytest.mark.skipif(shutil.which("melt") is None, reason="MLT's melt is not installed (apt-get install melt)")
+def test_melt_plays_the_mlt_export_to_a_movie_of_the_right_length(rendered, tmp_path):
+    board, movie = rendered
+    report = export_timeline(board, tmp_path / "kite.mlt", movie=movie)
+    out = tmp_path / "from_melt.mp4"
+    done = subprocess.run(["melt", "-quiet", str(report.path), "-consumer", f"avformat:{out}", "vcodec=libx264"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    played, source = probe_media(out), probe_media(movie)
+    assert played.fps == 12 and played.frames == source.frames
+    assert (played.width, played.height) == (board.width, board.height)
+
+
+def test_cli_exports_timelines_and_says_what_was_dropped(rendered, tmp_path):
+    board, movie = rendered
+    board.save(tmp_path / "b.json")
+    result = runner.invoke(app, ["export", str(tmp_path / "b.json"), "-o", str(tmp_path / "k.edl"), "--movie", str(movie)])
+    assert result.exit_code == 0, result.output
+    assert "5 clips" in result.output and "dropped by edl" in result.output
+    result = runner.invoke(app, ["import", str(tmp_path / "k.edl"), "-o", str(tmp_path / "again.json")])
+    assert result.exit_code == 0, result.output
+    assert len(Storyboard.load(tmp_path / "again.json").scenes) == 5
+
+
+def test_cli_refuses_bad_input_with_exit_2_and_writes_nothing(rendered, tmp_path):
+    board, movie = rendered
+    board.save(tmp_path / "b.json")
+    cases = [
+        (["export", str(movie), "-o", str(tmp_path / "x.otio")], "not a storyboard"),  # a movie, not a board
+        (["export", str(tmp_path / "b.json"), "-o", str(tmp_path / "x.otio"), "-f", "avid"], "unknown format"),
+        (["export", str(tmp_path / "b.json"), "-o", str(tmp_path / "x.otio"), "--movie", str(tmp_path / "b.json")], "no video stream"),
+        (["export", str(tmp_path / "b.json"), "-o", str(tmp_path / "b.json" / "x.otio")], "cannot be written"),
+        (["import", str(tmp_path / "b.json"), "-o", str(tmp_path / "x.json"), "-f", "otio"], "holds no timeline"),
+        (["import", str(tmp_path / "x.mlt"), "-o", str(tmp_path / "x.json")], "not read it"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output, (args, result.output)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.json"]
+
+
+def test_a_movie_of_another_storyboard_is_refused(rendered, tmp_path):
+    board, movie = rendered
+    shorter = board.model_copy(update={"scenes": board.scenes[:2]})
+    with pytest.raises(Exception, match="is it the movie of this storyboard"):
+        export_timeline(shorter, tmp_path / "x.otio", movie=movie)
+    assert not (tmp_path / "x.otio").exists()
