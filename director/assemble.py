@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageDraw
 
-from director.atomic import replacing
+from director.atomic import partial_path, replacing
 from director.drawing import draw_labelled_box, font, identity_color, wrap_text
 from director.errors import InputError
 from director.execute import ProgressCallback, RenderedStoryboard
@@ -277,9 +277,7 @@ def add_audio_track(movie: str | os.PathLike[str], samples: np.ndarray, sample_r
     import imageio_ffmpeg
 
     movie = Path(movie)
-    fd, wav_name = tempfile.mkstemp(prefix=f".{movie.name}.", suffix=".partial.wav", dir=movie.parent)
-    os.close(fd)
-    wav = Path(wav_name)
+    wav = partial_path(movie, ".wav")
     try:
         pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
         with wave.open(str(wav), "wb") as w:
@@ -287,7 +285,7 @@ def add_audio_track(movie: str | os.PathLike[str], samples: np.ndarray, sample_r
             w.setsampwidth(2)
             w.setframerate(sample_rate)
             w.writeframes(pcm.tobytes())
-        with _atomic(movie) as tmp:
+        with replacing(movie, clean=False) as tmp:
             command = [
                 imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-i", str(movie), "-i", str(wav),
                 "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-ar", "44100",

@@ -72,7 +72,7 @@ def test_panels_take_their_frames_from_the_movie(tmp_path):
     from director.api import Director
 
     board = make_board(scenes=2, width=64, height=36)
-    Director(planner="rules", renderer="animatic", cache_dir=tmp_path / "cache", state_file=False).render(board, tmp_path / "m.mp4")
+    Director(planner="rules", renderer="animatic", cache_dir=tmp_path / "cache").render(board, tmp_path / "m.mp4", state=False)
     printed = write_board_pdf(board, tmp_path / "b.pdf", movie=tmp_path / "m.mp4")
     assert printed.notes == []
     listing = subprocess.run(["pdfimages", "-list", str(printed.path)], capture_output=True, text=True, check=True).stdout

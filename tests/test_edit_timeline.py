@@ -36,8 +36,8 @@ def kite_board() -> Storyboard:
 def rendered(tmp_path_factory) -> tuple[Storyboard, Path]:
     folder = tmp_path_factory.mktemp("kite")
     board = kite_board()
-    director = Director(planner="rules", renderer="animatic", cache_dir=folder / "cache", state_file=False)
-    director.render(board, folder / "kite.mp4")
+    director = Director(planner="rules", renderer="animatic", cache_dir=folder / "cache")
+    director.render(board, folder / "kite.mp4", state=False)
     return board, folder / "kite.mp4"
 
 
