@@ -19,7 +19,8 @@ Cases:
   before its (N+1)th scene heading (N scenes, and the opening before the
   first heading), to project the whole screenplay (time x 191 / scenes) for a
   planner too slow to run it all.
-- `paragraph_260k`: one generated paragraph of 260 KB of prose, no blank line.
+- `paragraph_260k`: one generated paragraph of 260 KB of prose, no blank line
+  (`paragraph_Nk` for N KB, to show how time grows with length).
   Goal: planned in linear time, or refused with exit 2.
 - `scenes_1000`, `scenes_5000`: generated Fountain, each scene a heading, a
   character introduced in caps with an appositive, action with a move and a
@@ -126,9 +127,10 @@ def case_input(name: str, folder: Path) -> tuple[Path, int | None]:
         path = folder / f"{name}.fountain"
         path.write_text(first_scenes(text, n), encoding="utf-8")
         return path, scene_count(path)
-    if name == "paragraph_260k":
-        path = folder / "paragraph_260k.txt"
-        path.write_text(generated_paragraph(260_000), encoding="utf-8")
+    match = re.fullmatch(r"paragraph_(\d+)k", name)
+    if match:  # paragraph_260k, and smaller or larger ones to show how time grows with length
+        path = folder / f"{name}.txt"
+        path.write_text(generated_paragraph(int(match.group(1)) * 1000), encoding="utf-8")
         return path, None
     match = re.fullmatch(r"scenes_(\d+)", name)
     if match:
