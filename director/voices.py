@@ -124,15 +124,6 @@ def read_wav(path: Path) -> np.ndarray:
     return data
 
 
-def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(pcm.tobytes())
-
-
 def fit_dialogue(board: Storyboard, seconds: dict[tuple[str, int], float]) -> tuple[Storyboard, list[str]]:
     """Move and stretch dialogue slots so each line's speech (`seconds`, keyed by scene id and line index)
     fits in it, in order, without overlap; lengthen scenes whose last line runs past their end."""
