@@ -107,7 +107,7 @@ def main() -> None:
                            "--renderer", "animatic", "--cache-dir", str(cache)]
             rows.append((door, run_for(command, cache, args.window)))
 
-    print(f"| door | scenes | window s | jobs done | first job after s | jobs/s after the first |")
+    print("| door | scenes | window s | jobs done | first job after s | jobs/s after the first |")
     print("|---|---|---|---|---|---|")
     for door, row in rows:
         first = "-" if row["first_job_s"] is None else f"{row['first_job_s']:.1f}"

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from director.api import Director
 from director.cli import app
 from director.state import read_render_state, state_path
-from tests.conftest import CountingRenderer, make_board
+from tests.conftest import make_board
 
 runner = CliRunner()
 
