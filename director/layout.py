@@ -53,7 +53,6 @@ CATEGORY_PRIORS: dict[str, CategoryPrior] = {
     "person": CategoryPrior(0.50, 0.40, "ground"),
     "child": CategoryPrior(0.34, 0.45, "ground"),
     "robot": CategoryPrior(0.42, 0.55, "ground"),
-    "crowd": CategoryPrior(0.45, 2.20, "ground"),  # "the band", "the crowd": one wide group
     "cat": CategoryPrior(0.18, 1.30, "ground"),
     "dog": CategoryPrior(0.24, 1.30, "ground"),
     "fox": CategoryPrior(0.20, 1.40, "ground"),

@@ -304,8 +304,6 @@ STATIVE_VERBS = frozenset(
     """be have sit stand lie sleep rest wait remain stay seem appear_to hang lean perch sprawl slump
     contain hold_still wear sit_still""".split()
 )
-# Nouns for groups that are drawn as one crowd: "the band", "the crowd".
-GROUP_NOUNS = frozenset(["band", "crowd", "audience", "group", "family", "team", "gang", "crew", "choir", "army", "mob", "orchestra", "class", "troop", "couple", "pack", "herd", "flock", "swarm"])
 # Colour words a writer uses that the renderers know under another name.
 COLOR_SYNONYMS = {"grey": "gray", "ginger": "orange", "blonde": "yellow", "blond": "yellow", "crimson": "red", "scarlet": "red", "navy": "blue", "tan": "brown", "auburn": "brown"}
 
