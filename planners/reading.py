@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -152,23 +152,16 @@ def _age_follows(text: str, at: int) -> bool:
 
 def _drop_ages(words: list[Word]) -> list[Word]:
     """Leave out the number of an age ("NORA (40)"): it is not a count of anything."""
-    kept: list[Word] = []
+    keep: list[int] = []
     skip_number = False
-    for word in words:
+    for k, word in enumerate(words):
         if skip_number and (word.pos == "NUM" or word.low == "age" or word.low.rstrip("s").isdigit()):
             if word.low != "age":
                 skip_number = False
             continue
         skip_number = word.age
-        kept.append(word)
-    if len(kept) == len(words):
-        return kept
-    index = {id(w): k for k, w in enumerate(kept)}
-    old = {k: w for k, w in enumerate(words)}
-    remap = {}
-    for k, w in old.items():
-        remap[k] = index.get(id(w))
-    return [
-        Word(w.text, w.low, w.lemma, w.pos, w.dep, remap.get(w.head) if remap.get(w.head) is not None else k, w.entity, w.shouted, w.age)
-        for k, w in enumerate(kept)
-    ]
+        keep.append(k)
+    if len(keep) == len(words):
+        return words
+    position = {old: new for new, old in enumerate(keep)}  # heads point into the shorter list
+    return [replace(words[old], head=position.get(words[old].head, new)) for new, old in enumerate(keep)]
