@@ -262,7 +262,7 @@ def singular(word: str) -> str | None:
 
 # Camera directions, shot sizes and transitions ("CLOSE ON", "ANGLE ON", "WE PUSH IN", "SLOW MOTION").
 SCREEN_DIRECTIONS = frozenset(
-    """angle close closeup close-up cu ecu ecu insert pov wide shot shots pan pans panning tilt tilts zoom zooms
+    """angle close closeup close-up cu ecu insert pov wide shot shots pan pans panning tilt tilts zoom zooms
     dolly track tracking truck push pushes pull crane aerial overhead establishing slow motion super title
     titles caption intercut montage flashback flash series back scene continuous later moments cut cuts fade
     fades dissolve dissolves smash match reverse ots two-shot master freeze frame split screen end credits
@@ -301,8 +301,7 @@ ROLE_ENDINGS = ("man", "woman", "men", "women", "ist", "ess")
 
 # Verbs of a state rather than an event: a sentence with no other verb only describes, and takes no time.
 STATIVE_VERBS = frozenset(
-    """be have sit stand lie sleep rest wait remain stay seem appear_to hang lean perch sprawl slump
-    contain hold_still wear sit_still""".split()
+    """be have sit stand lie sleep rest wait remain stay seem hang lean perch sprawl slump contain wear""".split()
 )
 # Colour words a writer uses that the renderers know under another name.
 COLOR_SYNONYMS = {"grey": "gray", "ginger": "orange", "blonde": "yellow", "blond": "yellow", "crimson": "red", "scarlet": "red", "navy": "blue", "tan": "brown", "auburn": "brown"}

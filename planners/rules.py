@@ -729,7 +729,7 @@ class _SentenceReader:
         honorific = word.rstrip(".") in lx.HONORIFICS and i + 1 < len(self.tokens) and self.tokens[i + 1].text[:1].isupper() and self.tokens[i + 1].low.isalpha() and self.tokens[i + 1].low not in lex.nouns
         if honorific and (token.shouted == self.tokens[i + 1].shouted):  # "Mr. Hoff", "DR. BENNETT"
             end = i + 2
-            name = _display_name(f"{token.text}{'' if token.text.endswith('.') else ''} {self.tokens[i + 1].text}")
+            name = _display_name(f"{token.text} {self.tokens[i + 1].text}")
             return _Mention(i, end + (1 if end < len(self.low) and self.low[end] == "'s" else 0), [self.cast.named(name)])
         if word in lx.NOT_NAMES or word in lx.SCREEN_DIRECTIONS or word in lex.nouns or lex.singular(word):
             return None
