@@ -342,6 +342,14 @@ class JobGraph:
         return tuple(_stage_name(self.schedule, level) for level in range(len(self.levels)))
 
 
+def plan_shots(board: Storyboard, window: int, schedule: Schedule = "hierarchical") -> tuple[tuple[ShotPlan, ...], ...]:
+    """Every scene's shots, each with its own timeline of `window`-frame windows (scene -> its shots, in order)."""
+    return tuple(
+        tuple(ShotPlan(shot, frames, plan_timeline(len(frames), window, schedule)) for shot, frames in scene.shot_frames(board.fps))
+        for scene in board.scenes
+    )
+
+
 def plan_jobs(
     board: Storyboard, fingerprint: str, window: int, *, seed: int = 0, schedule: Schedule = "hierarchical"
 ) -> JobGraph:
@@ -350,11 +358,10 @@ def plan_jobs(
     Each shot of each scene gets its own timeline; level k of the graph is level k of every shot's timeline.
     Every key follows from the storyboard, the fingerprint, the seed and the keys of earlier levels."""
     shots: list[list[_ShotJobs]] = []
-    for scene in board.scenes:
+    for scene, shot_plans in zip(board.scenes, plan_shots(board, window, schedule), strict=True):
         scene_shots = []
-        for shot, frames in scene.shot_frames(board.fps):
-            context = scene_context(board, scene, shot)
-            shot_plan = ShotPlan(shot, frames, plan_timeline(len(frames), window, schedule))
+        for shot_plan in shot_plans:
+            context = scene_context(board, scene, shot_plan.shot)
             scene_shots.append(_ShotJobs(shot_plan, context, _context_content(context)))
         shots.append(scene_shots)
     refs: list[list[FrameRef | None]] = [[None] * scene.num_frames(board.fps) for scene in board.scenes]

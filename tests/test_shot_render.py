@@ -83,7 +83,7 @@ def test_every_frame_of_a_cut_scene_is_rendered_once_and_shows_its_shot(tmp_path
     frames = frames_of(rendered)
     assert frames.shape == (18, 36, 64, 3)
     with pytest.raises(ValueError, match="cut into 3 shots"):
-        rendered.scenes[0].plan
+        _ = rendered.scenes[0].plan
 
 
 def test_editing_one_shot_changes_only_that_shots_keys_and_rerenders_only_it(tmp_path):
@@ -157,3 +157,19 @@ def test_progress_is_per_scene_and_exact_with_shots(tmp_path):
     per_scene = sum(s.plan.num_jobs for s in rendered.scenes[0].shots)
     assert [s.total for s in snapshots[0].scenes] == [per_scene] * 3 and renderer.jobs == 3 * per_scene
     assert snapshots[-1].finished and all(s.done == s.total for s in snapshots[-1].scenes)
+
+
+def test_the_timeline_command_prints_each_shots_plan(tmp_path):
+    from typer.testing import CliRunner
+
+    from director.cli import app
+
+    cut_board(scenes=2).save(tmp_path / "board.json")
+    result = CliRunner().invoke(app, ["timeline", str(tmp_path / "board.json"), "-L", "4"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("scene_") == 2 and "18 frames, 3 shots" in result.output
+    assert "on_dog: frames 6-11 (close up, static)" in result.output and "on_cat: frames 12-17 (medium, pan left)" in result.output
+    assert result.output.count("6 frames with a window of 4: 2 levels") == 6
+    assert "level 2: 225 windows" in CliRunner().invoke(app, ["timeline", "3376"]).output
+    missing = CliRunner().invoke(app, ["timeline", str(tmp_path / "nothing.json")])
+    assert missing.exit_code == 2 and "no such file" in missing.output
