@@ -173,3 +173,35 @@ def test_the_timeline_command_prints_each_shots_plan(tmp_path):
     assert "level 2: 225 windows" in CliRunner().invoke(app, ["timeline", "3376"]).output
     missing = CliRunner().invoke(app, ["timeline", str(tmp_path / "nothing.json")])
     assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+# -- renderers: every shot size ------------------------------------------------------------------------
+
+
+def test_the_tiny_renderer_draws_close_ups_and_boxes_cut_by_the_frame_edge():
+    pytest.importorskip("diffusers")
+    import torch
+
+    from director.renderer import FrameSpec, InfillJob, KeyframeRequest, SceneContext
+    from director.storyboard import Box, Entity
+    from renderers.tiny.detect import detect
+    from renderers.tiny.renderer import TinyRenderer
+
+    torch.set_num_threads(1)
+    renderer = TinyRenderer()
+    car, dog = Entity(id="car", name="car", category="car", attributes={"color": "red"}), Entity(id="dog", name="dog", category="dog")
+    context = SceneContext("s", "", "", "a park", "", (car, dog), (), 64, 36)
+    layouts = [
+        {"car": Box(x0=0.0, y0=0.0, x1=1.0, y1=1.0)},  # an insert: the car is the whole frame
+        {"car": Box(x0=0.0, y0=0.05, x1=1.0, y1=1.0), "dog": Box(x0=0.8, y0=0.5, x1=1.0, y1=1.0)},  # cut on three sides
+        {"car": Box(x0=0.0, y0=0.3, x1=0.004, y1=1.0)},  # a sliver at the edge, leaving the frame
+    ]
+    keyframes = renderer.keyframes([KeyframeRequest(context, tuple(FrameSpec(i, i / 6, b) for i, b in enumerate(layouts)), 1)])[0]
+    assert keyframes.shape == (3, 36, 64, 3)
+    red = renderer.look(car).color
+    for frame in keyframes[:2]:
+        x0, y0, x1, y1 = detect(frame, red)
+        assert (x1 - x0) * (y1 - y0) > 0.6  # the close-up's subject fills the frame
+    specs = tuple(FrameSpec(i, i / 6, layouts[i % 2]) for i in range(5))
+    between = renderer.infill([InfillJob(context, specs, {0: keyframes[0], 4: keyframes[1]}, 3)])[0]
+    assert between.shape == (3, 36, 64, 3) and all(detect(frame, red) is not None for frame in between)
