@@ -291,13 +291,16 @@ class RenderedScene:
 
     @property
     def plan(self) -> TimelinePlan:
-        """The timeline of a scene that is one shot (every 1.0 scene); a scene cut into shots has one per shot."""
-        if len(self.shots) != 1:
-            raise ValueError(
-                f"scene {self.scene.id!r} is cut into {len(self.shots)} shots, each with its own timeline: "
-                "read `shots` (or `keyframes`), not `plan`"
-            )
-        return self.shots[0].plan
+        """The scene's windows level by level, in scene frame indices: for a scene of one shot (every scene
+        without shots) that shot's plan; for a scene cut into shots, every shot's windows of a level together.
+        Its `keyframes` are then the first shot's only: `RenderedScene.keyframes` has every shot's."""
+        if len(self.shots) == 1:
+            return self.shots[0].plan
+        depth = max(shot.plan.depth for shot in self.shots)
+        levels = tuple(
+            tuple(w for shot in self.shots if level < shot.plan.depth for w in shot.windows(level)) for level in range(depth)
+        )
+        return TimelinePlan(self.num_frames, self.shots[0].plan.window, levels, self.shots[0].plan.schedule)
 
 
 @dataclass

@@ -82,8 +82,10 @@ def test_every_frame_of_a_cut_scene_is_rendered_once_and_shows_its_shot(tmp_path
     assert renderer.jobs == rendered.stats.jobs_rendered == sum(s.plan.num_jobs for s in rendered.scenes[0].shots)
     frames = frames_of(rendered)
     assert frames.shape == (18, 36, 64, 3)
-    with pytest.raises(ValueError, match="cut into 3 shots"):
-        _ = rendered.scenes[0].plan
+    # the scene's plan is every shot's windows together, each frame made by exactly one of them
+    plan = rendered.scenes[0].plan
+    assert plan.num_jobs == renderer.jobs and sorted(plan.made_by) == list(range(18))
+    assert rendered.scenes[0].keyframes == tuple(i for s in rendered.scenes[0].shots for i in s.keyframes)
 
 
 def test_editing_one_shot_changes_only_that_shots_keys_and_rerenders_only_it(tmp_path):
