@@ -207,3 +207,13 @@ def test_the_tiny_renderer_draws_close_ups_and_boxes_cut_by_the_frame_edge():
     specs = tuple(FrameSpec(i, i / 6, layouts[i % 2]) for i in range(5))
     between = renderer.infill([InfillJob(context, specs, {0: keyframes[0], 4: keyframes[1]}, 3)])[0]
     assert between.shape == (3, 36, 64, 3) and all(detect(frame, red) is not None for frame in between)
+
+
+def test_a_shots_jobs_travel_to_other_processes_with_their_shot():
+    import pickle
+
+    board = cut_board()
+    renderer = CountingRenderer()
+    tasks = [task for level in plan_jobs(board, renderer.fingerprint, 4).levels for task in level]
+    copies = pickle.loads(pickle.dumps(tasks))  # what the ray executor ships to its workers
+    assert copies == tasks and {c.scene.shot.size for c in copies} == {"wide", "close_up", "medium"}
