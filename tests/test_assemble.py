@@ -6,10 +6,11 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from director.assemble import assemble_movie, movie_subtitles, movie_timeline, srt_text
+from director.assemble import assemble_movie, board_page_paths, movie_subtitles, movie_timeline, shot_board, shot_label, srt_text
 from director.cache import FrameCache
+from director.drawing import identity_color
 from director.execute import render_storyboard
-from director.storyboard import Transition
+from director.storyboard import CameraMove, Shot, Transition
 from renderers.animatic import AnimaticRenderer
 from tests.conftest import make_board
 
@@ -105,3 +106,80 @@ def test_a_movie_path_must_end_in_mp4(tmp_path):
 
     with pytest.raises(InputError, match="must be an .mp4"):
         assemble_movie(rendered(make_board(), tmp_path), tmp_path / "movie.avi")
+
+
+def with_shots(board, scene_index, shots):
+    scenes = list(board.scenes)
+    scenes[scene_index] = scenes[scene_index].model_copy(update={"shots": shots})
+    return type(board).model_validate({**board.model_dump(), "scenes": [s.model_dump() for s in scenes]})
+
+
+THREE_SHOTS = [
+    Shot(id="wide", start=0.0, end=1.0),
+    Shot(id="dog_close", start=1.0, end=2.0, size="close_up", angle="low", subjects=["dog"]),
+    Shot(id="pan", start=2.0, end=3.0, size="medium", move=CameraMove(kind="pan", direction="right"), subjects=["cat"]),
+]
+
+
+def colour_extent(image, rgb, tolerance=40):
+    """The area (pixels) of the bounding box of the pixels of colour `rgb`: how large a box outline in it is."""
+    pixels = np.asarray(image.convert("RGB")).astype(int)
+    ys, xs = np.nonzero(np.abs(pixels - np.array(rgb)).sum(axis=2) < tolerance)
+    return 0 if len(xs) == 0 else int((xs.max() - xs.min() + 1) * (ys.max() - ys.min() + 1))
+
+
+def test_the_shot_board_has_a_panel_per_shot_framed_as_the_shot_frames_it(tmp_path):
+    board = with_shots(make_board(scenes=2, duration=3.0, fps=6, width=192, height=108), 0, THREE_SHOTS)
+    pages = shot_board(rendered(board, tmp_path), columns=6, thumb_width=192)
+    assert len(pages) == 1
+    sheet = pages[0]
+    # two headings, then a row of three panels (scene 1) and a row of one (scene 2: one wide shot)
+    pad, thumb_h = 8, 108
+    panel_h = thumb_h + 4 + 4 * 13
+    assert sheet.size == (8 + 6 * (192 + pad), pad + 2 * 24 + 2 * (panel_h + pad))
+
+    def panel(row, column):
+        x, y = pad + column * (192 + pad), pad + 24 + row * (panel_h + pad + 24)
+        return sheet.crop((x, y, x + 192, y + thumb_h))
+
+    dog = identity_color(board.entity("dog"))
+    wide, close, scene_2 = colour_extent(panel(0, 0), dog), colour_extent(panel(0, 1), dog), colour_extent(panel(1, 0), dog)
+    assert close > 4 * wide  # the close-up makes the dog large
+    assert wide == pytest.approx(scene_2, rel=0.2)  # both wide: the dog as the layout has it
+    empty = np.asarray(panel(1, 1).convert("L")).astype(int)  # scene 2 has one shot: no second panel
+    assert empty.std() < 1 and abs(empty.mean() - 29) < 3
+
+
+def test_a_shot_is_labelled_with_its_size_angle_and_move():
+    names = {"dog": "Biscuit", "cat": "Mira"}
+    assert shot_label(THREE_SHOTS[0], names) == "WS"
+    assert shot_label(THREE_SHOTS[1], names) == "CU · low"
+    assert shot_label(THREE_SHOTS[2], names) == "MS · pan right"
+    follow = Shot(id="f", start=0, end=1, angle="pov", pov="cat", move=CameraMove(kind="follow", target="dog"), size="full")
+    assert shot_label(follow, names) == "FS · POV Mira · follow Biscuit"
+    zoom = Shot(id="z", start=0, end=1, size="extreme_close_up", move=CameraMove(kind="zoom", direction="in", amount=1.5))
+    assert shot_label(zoom, names) == "ECU · zoom in 1.5"
+
+
+def test_a_long_board_goes_onto_pages_and_a_scene_carries_its_heading_over(tmp_path):
+    shots = [Shot(id=f"s{k}", start=k * 0.5, end=(k + 1) * 0.5) for k in range(6)]
+    board = with_shots(make_board(scenes=2, duration=3.0, fps=6), 1, shots)
+    pages = shot_board(rendered(board, tmp_path), columns=2, rows_per_page=2, thumb_width=64)
+    # page 1: scene 1's heading and panel row, scene 2's heading and first row; page 2: its heading again,
+    # and its last two rows
+    heights = [page.size[1] for page in pages]
+    panel_h = 36 + 4 + 4 * 13
+    assert heights == [8 + 2 * 24 + 2 * (panel_h + 8), 8 + 24 + 2 * (panel_h + 8)]
+
+
+def test_every_page_of_the_board_is_written_beside_the_movie_and_old_pages_go(tmp_path):
+    from PIL import Image
+
+    long_board = make_board(scenes=11, duration=2.0, fps=3)  # 11 rows of one panel: two pages of ten rows
+    files = assemble_movie(rendered(long_board, tmp_path), tmp_path / "out" / "film.mp4")
+    assert files.board_pages == tuple(board_page_paths(tmp_path / "out" / "film.mp4", 2))
+    assert [p.name for p in files.board_pages] == ["film.contact.png", "film.contact-2.png"]
+    assert all(Image.open(p).size[0] > 0 for p in files.board_pages)
+    files = assemble_movie(rendered(make_board(scenes=2), tmp_path), tmp_path / "out" / "film.mp4")
+    assert files.board_pages == (tmp_path / "out" / "film.contact.png",)
+    assert not (tmp_path / "out" / "film.contact-2.png").exists()
