@@ -76,6 +76,18 @@ def test_changing_a_shot_is_validated():
         update_shot(board_with_shots(), "scene_1", "a", {"start": 0.5})
 
 
+def test_cast_edits_rename_who_a_shot_frames_follows_and_looks_through():
+    from director.editor.cast import merge_entities, rename_entity
+
+    board = update_shot(board_with_shots(), "scene_1", "a", {"angle": "pov", "pov": "dog", "move": {"kind": "follow", "target": "cat"}, "subjects": ["cat", "dog"]})
+    renamed = rename_entity(board, "cat", new_id="tom")
+    shot = renamed.scenes[0].shots[0]
+    assert (shot.subjects, shot.pov, shot.move.target) == (["tom", "dog"], "dog", "tom")
+    assert renamed.scenes[0].shots[1].subjects == ["tom"]
+    merged = merge_entities(board, "dog", "cat").scenes[0].shots[0]
+    assert (merged.subjects, merged.move.target) == (["dog"], "dog")
+
+
 # -- through the app ---------------------------------------------------------------------------------------
 
 

@@ -100,6 +100,7 @@ def test_change_a_shots_size_and_the_preview_and_canvas_frame_it(browser, tmp_pa
     project, live = serve(tmp_path, TWO_SHOTS)
     with live as server:
         page = open_editor(browser, server)
+        page.wait_for_selector("#canvas image")  # the painted setting under the boxes (its request has no shots)
         seek(page, 0.5)
         assert page.locator("#canvas rect.camera-frame").count() == 0  # a wide shot sees the whole scene
         before = page.eval_on_selector("#preview", "img => img.dataset.checksum")

@@ -18,6 +18,7 @@ wide shot it means (`Scene.cut`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -88,6 +89,15 @@ def update_shot(board: Storyboard, scene_id: str, shot_id: str, changes: dict[st
     except ValidationError as e:
         raise _invalid(e, f"scenes.{index}.shots.{k}") from None
     return _with_shots(board, index, shots)
+
+
+def rename_in_shots(shots: list[dict[str, Any]], rename: Callable[[str | None], str | None]) -> None:
+    """Rename the entity ids shots (as JSON data) refer to: their subjects, POV and follow target, in place;
+    for the cast edits and re-planning, which rename ids everywhere else in a scene."""
+    for shot in shots:
+        shot["subjects"] = list(dict.fromkeys(rename(s) for s in shot["subjects"]))
+        shot["pov"] = rename(shot["pov"])
+        shot["move"]["target"] = rename(shot["move"]["target"])
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------

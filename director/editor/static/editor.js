@@ -653,7 +653,7 @@ async function loadBackdrop() {
   if (S.backdrop.key === key) return;
   S.backdrop.key = key;
   try {
-    const url = await previewURL({ ...sc, entities: [], relations: [], motions: [], visibility: [], layouts: [], dialogue: [] }, 0, PREVIEW_WIDTH, "backdrop");
+    const url = await previewURL({ ...sc, entities: [], relations: [], motions: [], visibility: [], layouts: [], dialogue: [], shots: [] }, 0, PREVIEW_WIDTH, "backdrop");
     if (S.backdrop.url) URL.revokeObjectURL(S.backdrop.url);
     S.backdrop.url = url;
     renderCanvas();
@@ -854,7 +854,7 @@ function renderShotControls() {
     el("button", { id: "delete-shot", class: "small danger", disabled: !(sc.shots && sc.shots.length), title: "Delete this shot: its neighbour takes its time", onclick: () => shotEdit("/api/shots/delete", { shot_id: shot.id }, "Deleted the shot.") }, "Delete shot"),
     el("button", { id: "canvas-view", class: "small", "aria-pressed": S.cameraView ? "true" : "false", title: "Show the canvas as the shot's camera sees it, or the whole scene", onclick: () => { S.cameraView = !S.cameraView; renderCanvas(); renderShotControls(); } }, "Camera view"),
   ];
-  box.replaceChildren(...parts);
+  box.replaceChildren(...parts.filter((part) => part != null));
 }
 
 async function shotEdit(url, body, message) {
@@ -1051,6 +1051,11 @@ function removeFromScene(id) {
   sc.motions = sc.motions.filter((m) => m.entity !== id);
   sc.visibility = sc.visibility.filter((v) => v.entity !== id);
   for (const f of sc.layouts) delete f.boxes[id];
+  for (const shot of sc.shots || []) { // a shot frames only who is present
+    shot.subjects = shot.subjects.filter((e) => e !== id);
+    if (shot.pov === id) Object.assign(shot, { angle: "eye_level", pov: null });
+    if (shot.move.target === id) shot.move = { kind: "static", direction: null, amount: null, target: null };
+  }
   if (S.box === id) S.box = null;
   edited({ structure: true });
 }
