@@ -262,12 +262,13 @@ SIZE_LABELS = {
 }
 """How a shot list abbreviates each size (extreme wide shot, wide shot, full shot, medium shot, close-up ...)."""
 BOARD_COLUMNS = 6
-"""Panels in a row of the shot board; a scene with more shots wraps onto further rows."""
+"""Panels in a row of the shot board. Scenes share a row while the next one fits; a scene of more shots
+than a row holds wraps onto rows of its own."""
 BOARD_ROWS_PER_PAGE = 10
 """Rows of panels on one page of the shot board. A feature (190 scenes, ~1000 shots) would make one
 unreadable image tens of thousands of pixels tall; it gets pages of at most this many rows instead
-(page 1 is MOVIE.contact.png, the next MOVIE.contact-2.png ...). A scene starts a new page rather than
-leave its heading alone at the bottom of one."""
+(page 1 is MOVIE.contact.png, the next MOVIE.contact-2.png ...)."""
+CAPTION_LINES, CAPTION_LINE_H = 4, 13  # under each panel: its label, then up to three lines of dialogue
 
 
 def shot_label(shot: Shot, names: Mapping[str, str]) -> str:
@@ -286,81 +287,119 @@ def shot_label(shot: Shot, names: Mapping[str, str]) -> str:
 
 
 @dataclass(frozen=True)
-class _BoardRow:
+class _BoardBlock:
+    """One scene's panels in one row of the board, under its heading."""
+
     scene_index: int
-    heading: bool  # the scene's heading line, or a row of its panels
-    shots: tuple[tuple[int, Shot, range], ...] = ()  # (number in the scene, shot, its frames)
+    column: int  # where its first panel sits in the row
+    shots: tuple[tuple[int, Shot, range], ...]  # (number in the scene, shot, its frames)
+    continued: bool  # the scene began on an earlier row
 
 
 def shot_board(
     rendered: RenderedStoryboard,
     *,
-    columns: int = BOARD_COLUMNS,
-    rows_per_page: int = BOARD_ROWS_PER_PAGE,
+    columns: int | None = None,
+    rows_per_page: int | None = None,
     thumb_width: int = 192,
 ) -> list[Image.Image]:
-    """The shot board, as pages: each scene's heading, then one panel per shot (its middle frame with the
-    frame's boxes drawn on), labelled with the shot's size, angle and move, its time and the lines spoken in it."""
+    """The shot board, as pages: one panel per shot (its middle frame with the frame's boxes drawn on),
+    labelled with the shot's number, size, angle and move, its time and the lines spoken in it, under its
+    scene's heading. Scenes follow each other along a row of `columns` panels while the next one fits;
+    a scene of more shots than a row holds takes rows of its own."""
     board = rendered.board
+    columns = columns or BOARD_COLUMNS
+    rows_per_page = rows_per_page or BOARD_ROWS_PER_PAGE
     thumb_height = max(8, round(thumb_width * board.height / board.width))
-    pad, heading_h, caption_lines, line_h = 8, 24, 4, 13
-    panel_h = thumb_height + 4 + caption_lines * line_h
-    page_w = pad + columns * (thumb_width + pad)
+    pad, band_h = 8, 36
+    row_h = band_h + thumb_height + 4 + CAPTION_LINES * CAPTION_LINE_H + pad
 
-    # 1. Lay the board out as rows (a heading, then rows of panels) and cut the rows into pages. A heading
-    #    never ends a page; a scene that runs onto the next page has its heading again there.
-    pages: list[list[_BoardRow]] = [[]]
+    # 1. Lay the board out: rows of scene blocks, then pages of rows.
+    rows: list[list[_BoardBlock]] = []
+    used = columns  # panels taken in the last row: none yet, so the first scene starts a row
     for s, scene in enumerate(board.scenes):
-        cut = [(k, shot, frames) for k, (shot, frames) in enumerate(scene.shot_frames(board.fps), start=1)]
-        pages[-1].append(_BoardRow(s, heading=True))
+        cut = tuple((k, shot, frames) for k, (shot, frames) in enumerate(scene.shot_frames(board.fps), start=1))
+        if rows and len(cut) <= columns - used:
+            rows[-1].append(_BoardBlock(s, used, cut, continued=False))
+            used += len(cut)
+            continue
         for i in range(0, len(cut), columns):
-            if sum(not r.heading for r in pages[-1]) == rows_per_page:
-                heading_alone = pages[-1][-1].heading
-                pages.append([pages[-1].pop()] if heading_alone else [_BoardRow(s, heading=True)])
-            pages[-1].append(_BoardRow(s, heading=False, shots=tuple(cut[i : i + columns])))
+            rows.append([_BoardBlock(s, 0, cut[i : i + columns], continued=i > 0)])
+            used = len(rows[-1][0].shots)
+    width = pad + max(b.column + len(b.shots) for row in rows for b in row) * (thumb_width + pad)
+    pages = [rows[i : i + rows_per_page] for i in range(0, len(rows), rows_per_page)]
 
     # 2. Draw each page.
     names = {e.id: e.name for e in board.entities}
-    heading_font, label_font, small = font(15), font(12), font(11)
+    heading_font, small = font(15), font(11)
     images = []
-    for rows in pages:
-        height = pad + sum(heading_h if r.heading else panel_h + pad for r in rows)
-        sheet = Image.new("RGB", (page_w, height), (28, 28, 32))
+    for page_rows in pages:
+        sheet = Image.new("RGB", (width, pad + len(page_rows) * row_h), (28, 28, 32))
         draw = ImageDraw.Draw(sheet)
-        y = pad
-        for row in rows:
-            scene = board.scenes[row.scene_index]
-            if row.heading:
+        for r, row in enumerate(page_rows):
+            y = pad + r * row_h
+            for block in row:
+                scene = board.scenes[block.scene_index]
+                x = pad + block.column * (thumb_width + pad)
+                block_w = len(block.shots) * (thumb_width + pad) - pad
+                if block.column:  # a scene after another in the row: a rule between them
+                    draw.line((x - pad // 2, y, x - pad // 2, y + row_h - pad), fill=(70, 70, 80), width=1)
+                heading = f"{block.scene_index + 1}. {scene.heading or scene.id}"
+                draw.text((x, y + 2), _fit(draw, heading, heading_font, block_w), font=heading_font, fill=(235, 235, 235))
                 shots = len(scene.cut)
-                heading = f"{row.scene_index + 1}. {scene.heading or scene.id}"
-                draw.text((pad, y + 3), heading, font=heading_font, fill=(235, 235, 235))
-                meta = f"{scene.duration:.1f} s · {shots} shot{'s' if shots > 1 else ''}"
-                draw.text((pad + draw.textlength(heading, font=heading_font) + 12, y + 6), meta, font=small, fill=(160, 160, 170))
-                y += heading_h
-                continue
-            for c, (number, shot, frames) in enumerate(row.shots):
-                x = pad + c * (thumb_width + pad)
-                panel = _panel(rendered, row.scene_index, frames, (thumb_width, thumb_height))
-                sheet.paste(panel, (x, y))
-                draw.rectangle((x - 1, y - 1, x + thumb_width, y + thumb_height), outline=(90, 90, 100))
-                ty = y + thumb_height + 4
-                draw.text((x, ty), f"{number}  {shot_label(shot, names)}", font=label_font, fill=(240, 200, 90))
-                span = f"{shot.start:.1f}-{shot.end:.1f} s"
-                draw.text((x + thumb_width - draw.textlength(span, font=small), ty + 1), span, font=small, fill=(150, 150, 160))
-                spoken = [
-                    f"{names[line.speaker]}: {line.text}" if line.speaker else line.text
-                    for line in scene.dialogue
-                    if line.start < shot.end and line.end > shot.start
-                ]
-                lines = [wrapped for text in spoken for wrapped in wrap_text(draw, text, small, thumb_width)]
-                if len(lines) > caption_lines - 1:
-                    lines = lines[: caption_lines - 1]
-                    lines[-1] = lines[-1][: max(0, len(lines[-1]) - 1)] + "…"
-                for k, line in enumerate(lines):
-                    draw.text((x, ty + (k + 1) * line_h), line, font=small, fill=(215, 215, 215))
-            y += panel_h + pad
+                meta = "(continued)" if block.continued else f"{scene.duration:.1f} s · {shots} shot{'s' if shots > 1 else ''}"
+                draw.text((x, y + 20), meta, font=small, fill=(160, 160, 170))
+                for c, (number, shot, frames) in enumerate(block.shots):
+                    panel_at = (x + c * (thumb_width + pad), y + band_h)
+                    _draw_panel(rendered, sheet, block.scene_index, f"{number}  {shot_label(shot, names)}", shot, frames, panel_at, (thumb_width, thumb_height))
         images.append(sheet)
     return images
+
+
+def _draw_panel(
+    rendered: RenderedStoryboard,
+    sheet: Image.Image,
+    scene_index: int,
+    label: str,
+    shot: Shot,
+    frames: range,
+    at: tuple[int, int],
+    size: tuple[int, int],
+) -> None:
+    """One shot's panel with its top-left at `at`: its framed middle frame of `size`, then its label, its
+    time and the lines spoken in it."""
+    (x, y), (thumb_width, thumb_height) = at, size
+    draw = ImageDraw.Draw(sheet)
+    label_font, small = font(12), font(11)
+    board = rendered.board
+    scene = board.scenes[scene_index]
+    names = {e.id: e.name for e in board.entities}
+    sheet.paste(_panel(rendered, scene_index, frames, size), (x, y))
+    draw.rectangle((x - 1, y - 1, x + thumb_width, y + thumb_height), outline=(90, 90, 100))
+    ty = y + thumb_height + 4
+    draw.text((x, ty), _fit(draw, label, label_font, thumb_width - 60), font=label_font, fill=(240, 200, 90))
+    span = f"{shot.start:.1f}-{shot.end:.1f} s"
+    draw.text((x + thumb_width - draw.textlength(span, font=small), ty + 1), span, font=small, fill=(150, 150, 160))
+    spoken = [
+        f"{names[line.speaker]}: {line.text}" if line.speaker else line.text
+        for line in scene.dialogue
+        if line.start < shot.end and line.end > shot.start
+    ]
+    lines = [wrapped for text in spoken for wrapped in wrap_text(draw, text, small, thumb_width)]
+    if len(lines) > CAPTION_LINES - 1:
+        lines = lines[: CAPTION_LINES - 1]
+        lines[-1] = _fit(draw, lines[-1] + " …", small, thumb_width)
+    for k, line in enumerate(lines):
+        draw.text((x, ty + (k + 1) * CAPTION_LINE_H), line, font=small, fill=(215, 215, 215))
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, text_font, max_width: int) -> str:
+    """`text`, cut with an ellipsis to fit `max_width` pixels."""
+    if draw.textlength(text, font=text_font) <= max_width:
+        return text
+    while text and draw.textlength(text + "…", font=text_font) > max_width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _panel(rendered: RenderedStoryboard, scene_index: int, frames: range, size: tuple[int, int]) -> Image.Image:
