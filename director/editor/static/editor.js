@@ -857,7 +857,21 @@ function renderShotControls() {
   box.replaceChildren(...parts.filter((part) => part != null));
 }
 
-async function shotEdit(url, body, message) {
+// One shot edit at a time, each sent with the draft the one before it left: two quick changes (a size,
+// then a move) must not both start from the same draft, or the second would undo the first.
+let shotEdits = Promise.resolve();
+
+function shotEdit(url, body, message) {
+  $("#shot-actions").dataset.busy = "1";
+  const done = shotEdits.then(() => sendShotEdit(url, body, message));
+  shotEdits = done;
+  done.then(() => {
+    if (shotEdits === done) delete $("#shot-actions").dataset.busy;
+  });
+  return done;
+}
+
+async function sendShotEdit(url, body, message) {
   try {
     const answer = await api("POST", url, { storyboard: S.draft, scene_id: scene().id, ...body });
     S.draft = answer.storyboard;
