@@ -9,7 +9,7 @@ import pytest
 from director.assemble import assemble_movie, board_page_paths, movie_subtitles, movie_timeline, shot_board, shot_label, srt_text
 from director.cache import FrameCache
 from director.drawing import identity_color
-from director.execute import render_storyboard
+from director.execute import RenderedStoryboard, render_storyboard
 from director.storyboard import CameraMove, Shot, Transition
 from renderers.animatic import AnimaticRenderer
 from tests.conftest import make_board
@@ -190,3 +190,27 @@ def test_every_page_of_the_board_is_written_beside_the_movie_and_old_pages_go(tm
     files = assemble_movie(rendered(make_board(scenes=2), tmp_path), tmp_path / "out" / "film.mp4")
     assert files.board_pages == (tmp_path / "out" / "film.contact.png",)
     assert not (tmp_path / "out" / "film.contact-2.png").exists()
+
+
+class PaintedStoryboard(RenderedStoryboard):
+    """A rendered storyboard whose frames are painted on demand (one grey per scene), not read from a cache:
+    for boards too long to render in a test."""
+
+    def __init__(self, board):
+        super().__init__(board=board, scenes=[], cache=None, stats=None)
+
+    def frame(self, scene_index, frame_index):
+        return np.full((self.board.height, self.board.width, 3), 40 + scene_index % 200, np.uint8)
+
+
+def test_a_feature_length_board_goes_onto_pages_of_ten_rows(tmp_path):
+    one = make_board(scenes=1, duration=5.0, fps=2)
+    scene = one.scenes[0].model_copy(update={"shots": [Shot(id=f"s{k}", start=float(k), end=k + 1.0) for k in range(5)]})
+    data = one.model_dump()
+    data["scenes"] = [{**scene.model_dump(), "id": f"scene_{i}", "heading": f"INT. ROOM {i} - DAY"} for i in range(190)]
+    feature = type(one).model_validate(data)  # 190 scenes, 950 shots
+    pages = shot_board(PaintedStoryboard(feature))
+    row_h = BAND + 108 + CAPTION + PAD
+    # five shots a scene: two scenes never share a row of six; 190 rows, ten a page
+    assert len(pages) == 19
+    assert {page.size for page in pages} == {(PAD + 5 * (192 + PAD), PAD + 10 * row_h)}
