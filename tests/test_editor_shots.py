@@ -12,12 +12,12 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from director.editor.app import create_app  # noqa: E402
-from director.editor.project import Project  # noqa: E402
-from director.editor.shots import add_shot, delete_shot, split_shot, update_shot  # noqa: E402
-from director.errors import InputError  # noqa: E402
-from director.storyboard import Shot  # noqa: E402
-from tests.conftest import make_board  # noqa: E402
+from director.editor.app import create_app
+from director.editor.project import Project
+from director.editor.shots import add_shot, delete_shot, split_shot, update_shot
+from director.errors import InputError
+from director.storyboard import Shot
+from tests.conftest import make_board
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -117,6 +117,6 @@ def test_the_preview_says_which_shot_it_shows_and_where_the_camera_looks(client)
     close = client.post("/api/preview", json={**body, "t": 2.0})
     assert wide.headers["x-director-shot"] == "a" and wide.headers["x-director-view"] == "0.50000 0.50000 1.00000"
     assert close.headers["x-director-shot"] == "b"
-    cx, cy, size = map(float, close.headers["x-director-view"].split())
+    cx, _, size = map(float, close.headers["x-director-view"].split())
     assert size < 0.5 and 0.05 < cx < 0.95  # a close-up on the cat: a small view
     assert wide.content != close.content

@@ -9,12 +9,22 @@ import pytest
 pytest.importorskip("playwright.sync_api")
 pytest.importorskip("fastapi")
 
-from director.editor.app import create_app  # noqa: E402
-from director.editor.project import Project  # noqa: E402
-from director.storyboard import Shot, Storyboard  # noqa: E402
-from tests.conftest import make_board  # noqa: E402
-from tests.live_server import LiveServer  # noqa: E402
-from tests.test_editor_e2e import browser, open_editor, pytestmark  # noqa: E402, F401  (the browser fixture, the e2e marks)
+from director.editor.app import create_app
+from director.editor.project import Project
+from director.storyboard import Shot, Storyboard
+from tests.conftest import make_board
+from tests.live_server import LiveServer
+from tests.test_editor_e2e import CHROMIUM, CHROMIUM_ARGS, open_editor, pytestmark  # noqa: F401 (the e2e marks)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 def board(shots: list[Shot] | None = None) -> Storyboard:
