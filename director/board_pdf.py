@@ -151,7 +151,7 @@ def write_board_pdf(
             raise InputError(f"{movie}: is shorter than this storyboard's movie; is it the movie of this storyboard?")
     else:
         pictures = _animatic_frames(board, panels)
-        notes.append("no --movie: the panels show the animatic's drawing of the layout")
+        notes.append("no movie given: the panels show the animatic's drawing of the layout")
 
     pdf = FPDF(orientation="landscape", unit="mm", format=paper)
     pdf.set_auto_page_break(False)
