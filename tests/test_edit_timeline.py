@@ -138,7 +138,7 @@ def test_shot_files_are_cut_frame_exactly_with_their_handles(rendered, tmp_path)
     assert len(files) == 5 and not list((tmp_path / "shots").glob(".*partial*"))
     spans = shot_spans(board)
     assert [probe_media(f).frames for f in files] == [s.frames + s.handle for s in spans]
-    clips = list(otio.adapters.read_from_file(str(report.path)).find_clips())
+    clips = list(otio.adapters.read_from_file(str(report.path)).video_tracks()[0].find_clips())
     assert [Path(c.media_reference.target_url).name for c in clips] == [f.name for f in files]
 
 
@@ -190,3 +190,59 @@ def test_a_movie_of_another_storyboard_is_refused(rendered, tmp_path):
     with pytest.raises(Exception, match="is it the movie of this storyboard"):
         export_timeline(shorter, tmp_path / "x.otio", movie=movie)
     assert not (tmp_path / "x.otio").exists()
+
+
+def subtitle_clips(timeline) -> list[tuple[str, float, float]]:
+    """(text, start, duration in seconds) of every clip on the timeline's video tracks after the picture."""
+    return [(c.name, track.range_of_child(c).start_time.to_seconds(), c.duration().to_seconds())
+            for track in timeline.video_tracks()[1:] for c in track.find_clips()]
+
+
+def line_times(board: Storyboard) -> list[tuple[str, float, float]]:
+    """Each line's label, movie start and length in seconds, from the storyboard."""
+    from director.assemble import movie_timeline
+
+    starts = movie_timeline(board).starts
+    return [(f"{board.entity(line.speaker).name}: {line.text}" if line.speaker else line.text,
+             starts[i] / board.fps + line.start, line.end - line.start)
+            for i, scene in enumerate(board.scenes) for line in scene.dialogue]
+
+
+@pytest.mark.parametrize("format", ["otio", "fcp7xml"])
+def test_the_dialogue_is_a_subtitle_track_that_reads_back_to_the_frame(rendered, tmp_path, format):
+    board, movie = rendered
+    report = export_timeline(board, tmp_path / f"kite{TIMELINE_FORMATS[format][1]}", format, movie=movie)
+    assert not any("subtitle" in d for d in report.dropped)
+    back = otio.adapters.read_from_file(str(report.path), adapter_name=TIMELINE_FORMATS[format][0])
+    assert len(back.video_tracks()) == 2  # the picture, and the subtitles over it
+    assert all(c.media_reference.generator_kind == "Text" for c in back.video_tracks()[1].find_clips())
+    got, want = subtitle_clips(back), line_times(board)
+    assert [text for text, _, _ in got] == [text for text, _, _ in want]
+    for (_, start, length), (_, want_start, want_length) in zip(got, want, strict=True):
+        assert abs(start - want_start) <= 0.5 / board.fps + 1e-9 and abs(length - want_length) <= 0.5 / board.fps + 1e-9
+
+
+@pytest.mark.parametrize("format", ["edl", "fcpxml", "kdenlive", "mlt"])
+def test_formats_without_a_subtitle_track_say_so_and_where_the_dialogue_is(rendered, tmp_path, format):
+    board, movie = rendered
+    shots = tmp_path / "shots" if format == "kdenlive" else None
+    report = export_timeline(board, tmp_path / f"kite{TIMELINE_FORMATS[format][1]}", format, movie=movie, shot_dir=shots)
+    said = [d for d in report.dropped if d.startswith("the subtitle track (5 lines)")]
+    assert len(said) == 1 and "the dialogue is" in said[0]
+    if format != "mlt":  # OTIO cannot read MLT's XML back
+        back = otio.adapters.read_from_file(str(report.path), adapter_name=TIMELINE_FORMATS[format][0])
+        assert len(back.video_tracks()) == 1
+
+
+def test_a_timeline_with_titles_and_no_markers_imports_its_dialogue_from_the_titles(rendered, tmp_path):
+    from director.edit_timeline import storyboard_timeline
+
+    board, movie = rendered
+    timeline = storyboard_timeline(board, movie)
+    for clip in timeline.video_tracks()[0].find_clips():
+        clip.markers.clear()  # an editor's cut: the dialogue only in its titles
+    otio.adapters.write_to_file(timeline, str(tmp_path / "titles.otio"))
+    again, _ = import_timeline(tmp_path / "titles.otio")
+    for before, after in zip(board.scenes, again.scenes, strict=True):
+        assert [(line.speaker, line.text) for line in after.dialogue] == [(line.speaker, line.text) for line in before.dialogue]
+        assert [round(line.start * board.fps) for line in after.dialogue] == [round(line.start * board.fps) for line in before.dialogue]
