@@ -377,6 +377,10 @@ def export_timeline(
     if adapter == "kdenlive":
         _clip_markers_to_guides(otio, timeline)
         notes.append("Kdenlive keeps markers per media file, not per clip: the dialogue markers are timeline guides")
+        notes.append("OTIO's kdenlive adapter is deprecated by its authors: Kdenlive 25.04 and later open the .otio export "
+                     "natively, keeping more (transitions, metadata)")
+        if (board.width, board.height) != (1920, 1080):
+            notes.append(f"the kdenlive adapter always writes a 1920x1080 project: the {board.width}x{board.height} picture is scaled to it")
     options = {"width": board.width, "height": board.height} if adapter == "mlt_xml" else {}
     text = _write_string(otio, timeline, adapter, **options)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from xml.etree import ElementTree
 from pathlib import Path
 
 import opentimelineio as otio
@@ -117,6 +118,9 @@ def test_each_format_says_what_it_dropped(rendered, tmp_path):
     kdenlive = export_timeline(board, tmp_path / "kite.kdenlive", movie=movie, shot_dir=tmp_path / "shots")
     assert any(d.startswith("transitions:") for d in kdenlive.dropped)
     assert not any("markers" in d or "clips:" in d for d in kdenlive.dropped)  # the dialogue goes on as timeline guides
+    profile = ElementTree.parse(tmp_path / "kite.kdenlive").getroot().find("profile")
+    assert (profile.get("width"), profile.get("height")) == ("1920", "1080")  # what the note says, about a 64x36 board
+    assert any("the 64x36 picture is scaled to it" in n for n in kdenlive.notes)
     again, _ = import_timeline(tmp_path / "kite.kdenlive")
     assert [[line.text for line in s.dialogue] for s in again.scenes] == [
         [f"{board.entity(line.speaker).name}: {line.text}" for line in s.dialogue] for s in board.scenes]
