@@ -833,7 +833,7 @@ def export_(
     """Write a storyboard as a timeline for editing programs (one clip per shot, dialogue markers, transitions,
     the scratch audio), or its layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
     from director.atomic import write_text_atomically
-    from director.interchange import export_layouts, format_for, is_timeline_format
+    from director.interchange import export_layouts, format_for, is_timeline_format, layout_export_drops
     from director.outputs import Output as Written
     from director.storyboard import Storyboard
 
@@ -847,6 +847,8 @@ def export_(
             raise InputError(f"--movie and --shot-files are for timeline formats (otio, edl, fcp7xml, fcpxml, kdenlive, mlt), not {format}")
         write_text_atomically(output, export_layouts(storyboard, format, frames=frames))
         typer.echo(f"wrote {output}")
+        for item in layout_export_drops(storyboard, format):
+            typer.echo(f"  dropped by {format}: {item}")
         return
     from director.edit_timeline import export_timeline
 

@@ -83,6 +83,19 @@ def export_layouts(board: Storyboard, format: str, frames: int = LVD_FRAMES) -> 
     raise InputError(f"unknown layout format {format!r}; use one of {', '.join(FORMATS)}")
 
 
+def layout_export_drops(board: Storyboard, format: str) -> list[str]:
+    """What `export_layouts` leaves out of `board` in `format`: these formats hold one layout track per scene,
+    in scene coordinates, so a scene's shots (its cut and camera) are not kept."""
+    cut = [scene for scene in board.scenes if scene.shots]
+    if not cut:
+        return []
+    shots = sum(len(scene.shots) for scene in cut)
+    return [
+        f"shots: {shots} shot{'s' if shots != 1 else ''} in {len(cut)} scene{'s' if len(cut) != 1 else ''} "
+        f"({format} holds one layout per scene, in scene coordinates; its boxes are the uncut scene's)"
+    ]
+
+
 def import_layouts(text: str, format: str, source: str = "<layouts>", title: str | None = None) -> Storyboard:
     """A storyboard from text in `format`; bad input raises `InputError` naming `source` and the line."""
     if not text.strip():

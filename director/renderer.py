@@ -9,8 +9,10 @@ A renderer has two calls, both on batches of independent jobs:
   is one window of the timeline: frames already made at some positions (the
   window's ends), specs for every position; the renderer makes the rest.
 
-`scene_context(board, scene)` and `frame_spec(board, scene, index)` read what a
-scene shares and what one frame must show from a storyboard. Frames are numpy
+`scene_context(board, scene, shot)` and `frame_spec(board, scene, index)` read
+what a shot of a scene shares and what one frame must show from a storyboard.
+Boxes reach a renderer in *frame* coordinates: the scene's layout seen through
+the camera of the shot the frame belongs to (`director.camera`). Frames are numpy
 arrays of uint8, `(frames, height, width, 3)` RGB, at the size the scene context
 asks for. Everything a renderer is given is plain data, so jobs can be cached by
 content and shipped to other processes.
@@ -24,7 +26,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from director.storyboard import Box, Entity, Relation, Scene, Storyboard
+from director.camera import frame_boxes
+from director.storyboard import Box, Entity, Relation, Scene, Shot, Storyboard
 
 
 @dataclass(frozen=True)
@@ -42,13 +45,15 @@ class FrameSpec:
 
     index: int  # frame index within the scene
     t: float  # seconds from the start of the scene
-    boxes: Mapping[str, Box]  # entity id -> its box; absent means not visible
+    boxes: Mapping[str, Box]  # entity id -> its box in frame coordinates; absent means not visible
     captions: tuple[Caption, ...] = ()
+    shot: str = "shot_1"  # the id of the shot the frame belongs to
 
 
 @dataclass(frozen=True)
 class SceneContext:
-    """What every job of one scene shares: its text, cast and output size."""
+    """What every job of one scene shares: its text, cast and output size; and, for the jobs of one shot,
+    that shot (its size, angle and move, for renderers that prompt or draw the framing)."""
 
     scene_id: str
     heading: str
@@ -59,6 +64,7 @@ class SceneContext:
     relations: tuple[Relation, ...]  # the scene graph, for renderers that use it
     width: int
     height: int
+    shot: Shot | None = None  # None: not one shot's jobs (a whole-scene preview)
 
     def entity(self, entity_id: str) -> Entity:
         for e in self.entities:
@@ -67,8 +73,8 @@ class SceneContext:
         raise KeyError(entity_id)
 
 
-def scene_context(board: Storyboard, scene: Scene) -> SceneContext:
-    """What every job of `scene` shares, read from the board."""
+def scene_context(board: Storyboard, scene: Scene, shot: Shot | None = None) -> SceneContext:
+    """What every job of `scene` (of its `shot`, if given) shares, read from the board."""
     return SceneContext(
         scene_id=scene.id,
         heading=scene.heading,
@@ -79,18 +85,21 @@ def scene_context(board: Storyboard, scene: Scene) -> SceneContext:
         relations=tuple(scene.relations),
         width=board.width,
         height=board.height,
+        shot=shot,
     )
 
 
 def frame_spec(board: Storyboard, scene: Scene, index: int) -> FrameSpec:
-    """What frame `index` of `scene` must show: its time, boxes and the lines spoken then."""
+    """What frame `index` of `scene` must show: its time, the boxes its shot's camera sees then, and the
+    lines spoken then."""
     t = index / board.fps
+    shot = scene.shot_at(index, board.fps)
     names = {e.id: e.name for e in board.entities}
     captions = tuple(
         Caption(line.speaker, names.get(line.speaker) if line.speaker else None, line.text) for line in scene.dialogue_at(t)
     )
-    boxes = {entity_id: box for entity_id, box in sorted(scene.layout_at(t).items())}
-    return FrameSpec(index=index, t=t, boxes=boxes, captions=captions)
+    boxes = {entity_id: box for entity_id, box in sorted(frame_boxes(scene, shot, t).items())}
+    return FrameSpec(index=index, t=t, boxes=boxes, captions=captions, shot=shot.id)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -29,7 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from director.atomic import write_text_atomically
 from director.errors import InputError, format_validation_error
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1 added `Scene.shots`. A 1.0 file is read as 1.1 with no shots listed, which means what 1.0 meant:
+the scene is one locked-off wide shot (`Scene.cut`)."""
+READABLE_VERSIONS = ("1.0", SCHEMA_VERSION)
 
 IDENTIFIER_LENGTH = 64
 MAX_SCENES = 100_000
@@ -260,6 +263,101 @@ class Transition(StrictModel):
         return self
 
 
+
+ShotSize = Literal["extreme_wide", "wide", "full", "medium", "close_up", "extreme_close_up", "insert"]
+"""How much of the scene a shot shows, widest first. `wide` shows the whole layout as it is (scene
+coordinates are frame coordinates); the others frame the shot's subjects (see `director.camera`)."""
+ShotAngle = Literal["eye_level", "high", "low", "overhead", "pov"]
+"""Where the camera looks from. `pov` is through the eyes of `Shot.pov`, who is then not in the frame."""
+MoveKind = Literal["static", "pan", "tilt", "zoom", "dolly", "truck", "follow"]
+Direction = Literal["left", "right", "up", "down", "in", "out"]
+
+MOVE_DIRECTIONS: dict[str, tuple[str, ...]] = {
+    "pan": ("left", "right"),
+    "truck": ("left", "right"),
+    "tilt": ("up", "down"),
+    "zoom": ("in", "out"),
+    "dolly": ("in", "out"),
+}
+"""The directions each directed move takes; `static` and `follow` take none."""
+DEFAULT_MOVE_AMOUNT = 0.5
+"""A move's `amount` when none is given: half the view's width (pan, truck) or height (tilt), or 1.5x
+closer or farther (zoom, dolly) over the shot."""
+
+
+class CameraMove(StrictModel):
+    """What the camera does during a shot: 'PAN LEFT', 'PUSH IN', 'we FOLLOW Nora'.
+
+    On the layout's flat plane a pan and a truck both slide the view sideways, and a zoom and a dolly both
+    scale it; they differ in what a renderer is told (its prompt), not in where the boxes go."""
+
+    kind: MoveKind = "static"
+    direction: Annotated[Direction | None, Field(description="pan/truck: left or right; tilt: up or down; zoom/dolly: in or out.")] = None
+    amount: Annotated[
+        float | None,
+        Field(
+            gt=0.0,
+            le=4.0,
+            description=f"pan/truck/tilt: how far the view travels, in view widths; zoom/dolly: how much closer "
+            f"(in) or farther (out) it ends, 0.5 = 1.5x. None: {DEFAULT_MOVE_AMOUNT}.",
+        ),
+    ] = None
+    target: Annotated[Identifier | None, Field(description="follow: the entity the camera keeps framed.")] = None
+
+    @model_validator(mode="after")
+    def _check(self) -> CameraMove:
+        directions = MOVE_DIRECTIONS.get(self.kind, ())
+        if directions and self.direction not in directions:
+            raise ValueError(f"a {self.kind} needs a `direction` of {' or '.join(directions)}, but it is {self.direction!r}")
+        if not directions and self.direction is not None:
+            raise ValueError(f"a {self.kind} camera has no `direction`, but it is {self.direction!r}")
+        if not directions and self.amount is not None:
+            raise ValueError(f"a {self.kind} camera has no `amount`, but it is {self.amount}")
+        if (self.kind == "follow") != (self.target is not None):
+            raise ValueError("a follow needs a `target` (the entity it keeps framed), and only a follow has one")
+        return self
+
+    @property
+    def extent(self) -> float:
+        """`amount`, or its default."""
+        return DEFAULT_MOVE_AMOUNT if self.amount is None else self.amount
+
+
+class Shot(StrictModel):
+    """A stretch of a scene seen one way: from `start` to `end`, at a size and angle, with a camera move,
+    framing `subjects`. Cuts between shots are hard cuts."""
+
+    id: Identifier
+    start: Seconds
+    end: Annotated[float, Field(gt=0.0, description="Seconds from the start of the scene; after `start`.")]
+    size: ShotSize = "wide"
+    angle: ShotAngle = "eye_level"
+    pov: Annotated[Identifier | None, Field(description="Whose eyes a `pov` shot looks through (a cast member).")] = None
+    move: CameraMove = CameraMove()
+    subjects: Annotated[
+        list[Identifier], Field(description="The entities it frames; empty: it frames the scene's middle.")
+    ] = []
+    description: Annotated[str, Field(description="The shot as the script says it: 'CLOSE ON the key'.")] = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Shot:
+        if self.end <= self.start:
+            raise ValueError(f"`end` ({self.end}) must be after `start` ({self.start})")
+        if (self.angle == "pov") != (self.pov is not None):
+            raise ValueError(f"a pov shot names whose eyes it looks through in `pov`, and only a pov shot does (angle {self.angle!r}, pov {self.pov!r})")
+        if len(set(self.subjects)) != len(self.subjects):
+            raise ValueError(f"`subjects` lists an id twice: {self.subjects}")
+        return self
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+SHOT_COVER_TOLERANCE = 1e-6
+"""Seconds by which adjacent shots may miss each other (float arithmetic); anything more is a gap or an overlap."""
+
+
 class Scene(StrictModel):
     """One scene: who is in it, what holds between them, and where they are when."""
 
@@ -274,6 +372,10 @@ class Scene(StrictModel):
     visibility: list[Visibility] = []
     layouts: Annotated[list[LayoutFrame], Field(description="The layout track, in increasing `t`.")] = []
     dialogue: list[DialogueLine] = []
+    shots: Annotated[
+        list[Shot],
+        Field(description="The shots, in order, covering the scene from 0 to `duration`; empty: one wide static shot."),
+    ] = []
     transition: Annotated[Transition, Field(description="How this scene hands over to the next.")] = Transition()
 
     @model_validator(mode="after")
@@ -312,7 +414,44 @@ class Scene(StrictModel):
                 check_id(f"layouts[{i}].boxes", entity_id)
         for i, line in enumerate(self.dialogue):
             check_time(f"dialogue[{i}].end", line.end)
+        self._check_shots(check_id)
         return self
+
+    def _check_shots(self, check_id: Callable[[str, str | None], None]) -> None:
+        """Shots cover the scene in order, without gaps or overlaps, and frame only who is present."""
+        ids = [shot.id for shot in self.shots]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"`shots` has the id {sorted({i for i in ids if ids.count(i) > 1})[0]!r} more than once")
+        reached = 0.0
+        for i, shot in enumerate(self.shots):
+            if abs(shot.start - reached) > SHOT_COVER_TOLERANCE:
+                what = "a gap" if shot.start > reached else "an overlap"
+                raise ValueError(f"shots[{i}].start is {shot.start} s, but the shots before it end at {reached} s: {what}; shots must cover the scene in order")
+            reached = shot.end
+            for subject in shot.subjects:
+                check_id(f"shots[{i}].subjects", subject)
+            check_id(f"shots[{i}].move.target", shot.move.target)
+        if self.shots and abs(reached - self.duration) > SHOT_COVER_TOLERANCE:
+            raise ValueError(f"the shots end at {reached} s, but the scene lasts {self.duration} s; the last shot must end with the scene")
+
+    @property
+    def cut(self) -> list[Shot]:
+        """The shots the scene is cut into: `shots`, or, when none are listed, one wide static shot of it all."""
+        return self.shots or [Shot(id="shot_1", start=0.0, end=self.duration)]
+
+    def shot_frames(self, fps: int) -> list[tuple[Shot, range]]:
+        """Each shot with the frame indices it shows at `fps`: a frame belongs to the shot its time falls in
+        (frame i is at i/fps), the first shot starts at frame 0 and the last ends at `num_frames`."""
+        shots, n = self.cut, self.num_frames(fps)
+        starts = [0] + [min(n, round(shot.start * fps)) for shot in shots[1:]] + [n]
+        return [(shot, range(a, b)) for shot, a, b in zip(shots, starts, starts[1:], strict=False)]
+
+    def shot_at(self, index: int, fps: int) -> Shot:
+        """The shot that shows frame `index`."""
+        for shot, frames in self.shot_frames(fps):
+            if index < frames.stop:
+                return shot
+        raise IndexError(f"frame {index} is past the end of scene {self.id!r} ({self.num_frames(fps)} frames)")
 
     def num_frames(self, fps: int) -> int:
         """Frames this scene takes at `fps` (at least 2, so it has two ends)."""
@@ -355,7 +494,7 @@ class Provenance(StrictModel):
 class Storyboard(StrictModel):
     """A whole film: the cast, the scenes and how to render them."""
 
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.1"] = SCHEMA_VERSION
     title: str = "Untitled"
     fps: Annotated[int, Field(ge=1, le=120, description="Frames per second of the movie.")] = 12
     width: Width = 512
@@ -367,8 +506,11 @@ class Storyboard(StrictModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _check_length(cls, data: object) -> object:
-        """Refuse a board of too many scenes before validating any of them (which would cost memory and time)."""
+    def _upgrade_and_check_length(cls, data: object) -> object:
+        """Read a 1.0 board as 1.1 (it has no shots: each scene is one wide shot, as 1.0 drew it), and refuse
+        a board of too many scenes before validating any of them (which would cost memory and time)."""
+        if isinstance(data, dict) and data.get("schema_version") == "1.0":
+            data = {**data, "schema_version": SCHEMA_VERSION}
         scenes = data.get("scenes") if isinstance(data, dict) else None
         if isinstance(scenes, list) and len(scenes) > MAX_SCENES:
             raise ValueError(f"`scenes` has {len(scenes)} scenes; a storyboard may have at most {MAX_SCENES} (split the work into parts)")
@@ -392,6 +534,14 @@ class Storyboard(StrictModel):
             for j, line in enumerate(scene.dialogue):
                 if line.speaker is not None and line.speaker not in cast:
                     raise ValueError(f"scenes[{i}].dialogue[{j}].speaker is '{line.speaker}', which is not in the cast")
+            for j, shot in enumerate(scene.shots):
+                if shot.pov is not None and shot.pov not in cast:
+                    raise ValueError(f"scenes[{i}].shots[{j}].pov is '{shot.pov}', which is not in the cast")
+                frames = round(shot.end * self.fps) - round(shot.start * self.fps)
+                if frames < 1:
+                    raise ValueError(
+                        f"scenes[{i}].shots[{j}] lasts {shot.duration:.3g} s, less than one frame at {self.fps} fps"
+                    )
             transition = scene.transition
             if transition.kind == "crossfade":
                 if i == len(self.scenes) - 1:
@@ -451,9 +601,10 @@ class Storyboard(StrictModel):
             raise InputError(f"{source}: is nested too deeply to be a storyboard") from None
         except ValueError as e:  # e.g. an integer of more digits than Python converts
             raise InputError(f"{source}: is not valid JSON ({e})") from None
-        if isinstance(data, dict) and data.get("schema_version") not in (None, SCHEMA_VERSION):
+        if isinstance(data, dict) and data.get("schema_version") not in (None, *READABLE_VERSIONS):
             raise InputError(
-                f"{source}: has schema_version {data.get('schema_version')!r}; this director reads {SCHEMA_VERSION!r}"
+                f"{source}: has schema_version {data.get('schema_version')!r}; this director reads "
+                f"{' and '.join(map(repr, READABLE_VERSIONS))} (1.0 is upgraded on load)"
             )
         try:
             return cls.model_validate(data)

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from director.cli import app
 from director.errors import InputError
 from director.interchange import FORMATS, export_layouts, import_layouts
+from director.storyboard import Shot
 from director.script import parse_script
 from planners.rules import RulesPlanner
 from tests.conftest import make_board
@@ -101,3 +102,19 @@ def test_cli_exports_and_imports(tmp_path):
     result = runner.invoke(app, ["import", str(tmp_path / "bad.txt"), "-o", str(tmp_path / "x.json")])
     assert result.exit_code == 2 and "bad.txt: line 1" in result.output
     assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_exporting_a_cut_scene_to_a_layout_format_says_its_shots_are_dropped_and_keeps_scene_boxes(tmp_path, format):
+    board = make_board(scenes=2)
+    cut = board.scenes[0].model_copy(
+        update={"shots": [Shot(id="wide", start=0.0, end=1.0), Shot(id="close", start=1.0, end=2.0, size="close_up", subjects=["dog"])]}
+    )
+    board = board.model_copy(update={"scenes": [cut, board.scenes[1]]}).revalidated()
+    board.save(tmp_path / "b.json")
+    result = CliRunner().invoke(app, ["export", str(tmp_path / "b.json"), "-o", str(tmp_path / "out.txt"), "--format", format])
+    assert result.exit_code == 0, result.output
+    assert f"dropped by {format}: shots: 2 shots in 1 scene" in result.output
+    # the layout written is the scene's, not the close-up's framing: the same as the uncut board's
+    uncut = board.model_copy(update={"scenes": [cut.model_copy(update={"shots": []}), board.scenes[1]]})
+    assert (tmp_path / "out.txt").read_text() == export_layouts(uncut, format)

@@ -1,0 +1,165 @@
+"""The camera: how a shot maps the scene's layout into the frame.
+
+A scene's layout track lives in *scene* coordinates (0-1, origin top-left, the frame's aspect). A shot
+looks at part of it: a `View`, a rectangle of the scene's aspect with centre (cx, cy) and side `size`
+(1 is the whole scene; 0.25 shows a quarter of its width). Renderers only ever see *frame*
+coordinates, the scene seen through the view, so one layout serves every shot and a close-up is simply
+a large box.
+
+How a shot frames (`shot_view`):
+
+1. **Size.** `wide` is the whole scene, as 1.0 storyboards drew it (the identity: frame = scene).
+   `extreme_wide` steps back (the scene fills the middle of the frame). The others frame the union of
+   the shot's subjects' boxes as the shot opens: `full` shows all of them with a margin, `medium` the
+   top half (waist up), `close_up` the top quarter (head and shoulders), `extreme_close_up` the top
+   tenth, `insert` the whole subject large (an object). A shot with no subjects, or whose subjects are
+   nowhere in the shot, frames the scene's middle at that size.
+2. **Move.** From that opening view: a pan or truck slides the view sideways by `extent` view widths
+   over the shot, a tilt vertically, a zoom or dolly scales it (in: `1 + extent` times closer at the
+   end); a follow reframes on its target at every instant.
+3. **Angle.** A `pov` shot looks through `Shot.pov`'s eyes: that entity is not in the frame. High, low
+   and overhead angles do not move boxes on a flat layout; renderers read them from the shot.
+
+A view that fits inside the scene is kept inside it (a close-up at the edge of the scene is not half
+empty). Boxes are clipped to the frame; an entity wholly outside the view is not visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from director.storyboard import Box, Scene, Shot
+
+FRAMING: dict[str, tuple[float, float, bool]] = {
+    # size: (the fraction of the subjects' height shown, from their top; the fraction of the frame's
+    # height it fills; whether the subjects' whole width must fit too)
+    "full": (1.0, 0.85, True),
+    "medium": (0.5, 0.9, False),
+    "close_up": (0.25, 0.9, False),
+    "extreme_close_up": (0.1, 0.9, False),
+    "insert": (1.0, 0.75, True),
+}
+UNFRAMED_SIZE = {"extreme_wide": 1.5, "wide": 1.0, "full": 0.85, "medium": 0.6, "close_up": 0.35, "extreme_close_up": 0.2, "insert": 0.3}
+"""The view's side for each size when a shot has no subject to frame, centred on the scene."""
+SMALLEST_VIEW = 0.05
+"""The tightest view (a twentieth of the scene's width): closer than this, a box is all the frame shows."""
+SMALLEST_VISIBLE = 0.002
+"""A clipped box narrower or shorter than this (in frame units) is not drawn: the entity is out of shot."""
+
+
+@dataclass(frozen=True)
+class View:
+    """The part of the scene the camera sees: centre (cx, cy) and side `size`, in scene units."""
+
+    cx: float = 0.5
+    cy: float = 0.5
+    size: float = 1.0
+
+    @property
+    def is_whole_scene(self) -> bool:
+        return (self.cx, self.cy, self.size) == (0.5, 0.5, 1.0)
+
+    def frame_box(self, box: Box) -> Box | None:
+        """`box` (scene coordinates) as the frame shows it, clipped to the frame; None when out of view."""
+        left, top, s = self.cx - self.size / 2, self.cy - self.size / 2, self.size
+        x0, x1 = max(0.0, (box.x0 - left) / s), min(1.0, (box.x1 - left) / s)
+        y0, y1 = max(0.0, (box.y0 - top) / s), min(1.0, (box.y1 - top) / s)
+        if x1 - x0 < SMALLEST_VISIBLE or y1 - y0 < SMALLEST_VISIBLE:
+            return None
+        return Box(x0=x0, y0=y0, x1=x1, y1=y1)
+
+    def scene_box(self, box: Box) -> Box:
+        """The inverse: a frame box as scene coordinates (clipped to the scene), for editors that drag
+        boxes in a framed preview."""
+        left, top, s = self.cx - self.size / 2, self.cy - self.size / 2, self.size
+
+        def clip(v: float) -> float:
+            return min(1.0, max(0.0, v))
+
+        return Box(x0=clip(left + box.x0 * s), y0=clip(top + box.y0 * s), x1=clip(left + box.x1 * s), y1=clip(top + box.y1 * s))
+
+
+def shot_view(scene: Scene, shot: Shot, t: float) -> View:
+    """Where the camera of `shot` looks at scene time `t` (clamped to the shot)."""
+    move = shot.move
+    if move.kind == "follow":
+        return _framed(scene, shot, [move.target], _clamp(t, shot.start, shot.end), shot.end)
+    opening = _framed(scene, shot, shot.subjects, shot.start, shot.end)
+    p = (_clamp(t, shot.start, shot.end) - shot.start) / shot.duration  # 0 at the cut in, 1 at the cut out
+    travel = move.extent * p
+    if move.kind in ("pan", "truck"):
+        sign = 1 if move.direction == "right" else -1
+        return View(opening.cx + sign * travel * opening.size, opening.cy, opening.size)
+    if move.kind == "tilt":
+        sign = 1 if move.direction == "down" else -1
+        return View(opening.cx, opening.cy + sign * travel * opening.size, opening.size)
+    if move.kind in ("zoom", "dolly"):
+        scale = 1 / (1 + travel) if move.direction == "in" else 1 + travel
+        return View(opening.cx, opening.cy, max(SMALLEST_VIEW, opening.size * scale))
+    return opening
+
+
+def frame_boxes(scene: Scene, shot: Shot, t: float) -> dict[str, Box]:
+    """The boxes the frame at scene time `t` shows through `shot`'s camera (frame coordinates)."""
+    boxes = scene.layout_at(t)
+    if shot.pov is not None:
+        boxes.pop(shot.pov, None)
+    view = shot_view(scene, shot, t)
+    if view.is_whole_scene:
+        return boxes
+    framed = {}
+    for entity_id, box in boxes.items():
+        seen = view.frame_box(box)
+        if seen is not None:
+            framed[entity_id] = seen
+    return framed
+
+
+def _framed(scene: Scene, shot: Shot, subjects: list[str | None], t: float, until: float) -> View:
+    """The view of `shot.size` on `subjects` at `t` (or, if none is visible then, at the first layout
+    frame before `until` where one is)."""
+    if shot.size == "wide":
+        return View()
+    target = _subjects_box(scene, subjects, t, until)
+    if target is None or shot.size == "extreme_wide":
+        return View(0.5, 0.5, UNFRAMED_SIZE[shot.size])
+    portion, fill, fit_width = FRAMING[shot.size]
+    size = portion * target.height / fill
+    if fit_width:
+        size = max(size, target.width / fill)
+    size = min(1.0, max(SMALLEST_VIEW, size))
+    cx = target.center[0]
+    if portion == 1.0:
+        cy = target.center[1]
+    else:  # the subject's top, with a little headroom
+        cy = target.y0 - (1 - fill) / 2 * size + size / 2
+    # a view inside the scene stays inside it, so the frame has no empty side
+    return View(_clamp(cx, size / 2, 1 - size / 2), _clamp(cy, size / 2, 1 - size / 2), size)
+
+
+def _subjects_box(scene: Scene, subjects: list[str | None], t: float, until: float) -> Box | None:
+    wanted = {s for s in subjects if s is not None}
+    if not wanted:
+        return None
+    instants = [t] + [frame.t for frame in scene.layouts if t < frame.t <= until]
+    for instant in instants:
+        seen = [box for entity_id, box in scene.layout_at(instant).items() if entity_id in wanted]
+        if seen:
+            return _union(seen)
+    return None
+
+
+def _union(boxes: list[Box]) -> Box:
+    return Box(
+        x0=min(b.x0 for b in boxes), y0=min(b.y0 for b in boxes), x1=max(b.x1 for b in boxes), y1=max(b.y1 for b in boxes)
+    )
+
+
+def _clamp(v: float, low: float, high: float) -> float:
+    return min(high, max(low, v))
+
+
+def views_of(scene: Scene, fps: int) -> Mapping[int, View]:
+    """The view of every frame of `scene` at `fps` (frame index -> view), for previews and shot boards."""
+    return {index: shot_view(scene, shot, index / fps) for shot, frames in scene.shot_frames(fps) for index in frames}
