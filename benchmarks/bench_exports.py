@@ -130,7 +130,7 @@ def main() -> None:
             with contextlib.redirect_stdout(io.StringIO()):  # the kdenlive adapter prints a deprecation notice
                 back = otio.adapters.read_from_file(str(report.path), adapter_name=adapter)
             clips = list(back.video_tracks()[0].find_clips())
-            same = [c.name for c in clips] == [f"{s.id}.shot_1" for s in board.scenes] and [
+            same = [c.name for c in clips] == [f"{s.id}.shot_1.wide" for s in board.scenes] and [
                 round(c.duration().to_seconds() * board.fps) for c in clips] == [s.frames for s in spans]
             dropped = "; ".join(report.dropped) or "nothing"
             print(f"| {format}{' (per-shot files)' if shots else ''} | {len(clips)} | {'yes' if same else 'no'} | {dropped} |")

@@ -4,8 +4,9 @@
     report.dropped                      # what the format could not hold, found by reading the file back
     board, notes = import_timeline("out/kite.otio")
 
-The timeline (`storyboard_timeline`) has one video clip per shot, named
-``SCENE.SHOT``, lasting the shot's frames at the movie's rate and pointing at
+The timeline (`storyboard_timeline`) has one video clip per shot
+(`Scene.cut`: its shots, or one wide shot of a scene that lists none), named
+``SCENE.SHOT.SIZE`` (``scene_2.shot_3.close_up``), lasting the shot's frames at the movie's rate and pointing at
 the rendered movie with the shot's source range in it (or at one file per shot
 when `shot_dir` is given, cut from the movie); a crossfade between scenes is an
 OTIO `SMPTE_Dissolve` transition starting at the cut; a fade to black is a
@@ -40,8 +41,11 @@ kdenlive), never by hand, to a temporary name renamed into place; each is
 read back with the same adapter to say what the format dropped. Kdenlive keeps
 markers per media file, so there the dialogue markers go on the timeline (guides).
 
-Shots: storyboards do not have shots yet; `shots_of` is the one place that
-says what a scene's shots are (today: one spanning the scene).
+Shots import back from the clips: one shot per clip, its start and end from
+where the clip sits in its scene (an editor's trim moves them), the rest of
+the shot (angle, move, subjects) from the clip's metadata; a format without
+metadata keeps the shot's id and size in the clip's name and its timing, and
+the import says the rest was not in the file.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -62,7 +66,7 @@ from director.assemble import movie_timeline
 from director.errors import InputError, format_validation_error
 from director.media_probe import MediaInfo, ffmpeg_exe, probe_media
 from director.atomic import publish, write_text_atomically
-from director.storyboard import Scene, Storyboard, Transition
+from director.storyboard import Scene, Shot, ShotSize, Storyboard, Transition
 
 # format name -> (OTIO adapter, file suffix)
 TIMELINE_FORMATS: dict[str, tuple[str, str]] = {
@@ -87,19 +91,14 @@ SUBTITLES_DROPPED = {
 }
 
 
-@dataclass(frozen=True)
-class Shot:
-    """A stretch of a scene seen from one camera set-up (seconds in the scene)."""
-
-    id: str
-    start: float
-    end: float
-
-
 def shots_of(scene: Scene) -> list[Shot]:
-    """The scene's shots, in order, covering it. Storyboards have no shots yet (issue 16): every
-    scene is one shot spanning it. When scenes carry shots, this returns them and clips follow."""
-    return [Shot(id="shot_1", start=0.0, end=scene.duration)]
+    """The scene's shots, in order, covering it: one clip (and one printed panel) each."""
+    return scene.cut
+
+
+def clip_name(scene: Scene, shot: Shot) -> str:
+    """'scene_2.shot_3.close_up': what an editor sees on the clip (and the per-shot file's name)."""
+    return f"{scene.id}.{shot.id}.{shot.size}"
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,8 @@ class ShotSpan:
 
     scene_index: int
     shot: Shot
+    first: int  # first frame of the shot in its scene
+    last_of_scene: bool  # the scene's last shot (its clip carries the transition's handle)
     movie_start: int  # first movie frame of the shot
     frames: int  # frames the clip lasts on the timeline (a crossfade's frames belong to the next clip)
     handle: int  # frames the shot's media has after the clip's end (the crossfade into the next scene)
@@ -138,12 +139,12 @@ def shot_spans(board: Storyboard, fps: int | None = None) -> list[ShotSpan]:
     spans = []
     for i, scene in enumerate(board.scenes):
         length, overlap = timeline.lengths[i], timeline.overlaps[i]
-        shots = shots_of(scene)
-        for k, shot in enumerate(shots):
-            first = round(shot.start * board.fps)
-            last = length if k == len(shots) - 1 else round(shot.end * board.fps)
-            tail = overlap if k == len(shots) - 1 else 0
-            spans.append(ShotSpan(i, shot, timeline.starts[i] + first, last - first - tail, tail))
+        framed = scene.shot_frames(board.fps)  # frames as the renderer draws each shot
+        for k, (shot, frames) in enumerate(framed):
+            last = k == len(framed) - 1
+            stop = length if last else frames.stop
+            tail = overlap if last else 0
+            spans.append(ShotSpan(i, shot, frames.start, last, timeline.starts[i] + frames.start, stop - frames.start - tail, tail))
     return spans
 
 
@@ -174,6 +175,11 @@ def storyboard_timeline(
         return otio.opentime.TimeRange(rt(start), rt(frames))
 
     spans = shot_spans(board, fps)
+    for s in spans:
+        if s.frames < 1:
+            scene = board.scenes[s.scene_index]
+            raise InputError(f"{scene.id}: its last shot {s.shot.id} ({s.shot.duration:g} s) is no longer than its crossfade "
+                             f"({scene.transition.duration:g} s); a timeline dissolves from one clip: lengthen the shot or shorten the crossfade")
     total = spans[-1].movie_start + spans[-1].frames + spans[-1].handle
     timeline = otio.schema.Timeline(name=board.title, global_start_time=rt(0))
     timeline.metadata[META] = {"storyboard": board.model_dump(mode="json", exclude={"scenes"}), "fps": fps}
@@ -182,7 +188,7 @@ def storyboard_timeline(
     movie_url = Path(movie).resolve().as_uri() if movie is not None else None
     for s in spans:
         scene = board.scenes[s.scene_index]
-        name = f"{scene.id}.{s.shot.id}"
+        name = clip_name(scene, s.shot)
         if shot_files is not None:
             reference = otio.schema.ExternalReference(
                 target_url=shot_files[(scene.id, s.shot.id)].resolve().as_uri(), available_range=span(0, s.frames + s.handle)
@@ -195,19 +201,17 @@ def storyboard_timeline(
             reference = otio.schema.MissingReference(name=name, available_range=span(0, total))
             source_start = s.movie_start
         clip = otio.schema.Clip(name=name, media_reference=reference, source_range=span(source_start, s.frames))
-        first_shot = s.shot == shots_of(scene)[0]
         clip.metadata[META] = {
             "scene": scene.id,
             "shot": s.shot.id,
             "heading": scene.heading,
-            "shot_start": s.shot.start,
-            "shot_end": s.shot.end,
-            **({"scene_data": scene.model_dump(mode="json", exclude={"dialogue"})} if first_shot else {}),
+            "shot_data": s.shot.model_dump(mode="json"),
+            **({"scene_data": scene.model_dump(mode="json", exclude={"dialogue"})} if s.first == 0 else {}),
         }
         for k, line in enumerate(scene.dialogue):
-            if not s.shot.start <= line.start < s.shot.end:
-                continue
-            begin = round((line.start - s.shot.start) * fps)
+            begin = round(line.start * fps) - s.first  # frames into the shot, as the movie shows it
+            if begin < 0 or (begin >= s.frames and not s.last_of_scene):
+                continue  # another shot's line
             length = max(1, round((line.end - line.start) * fps))
             marker = otio.schema.Marker(
                 name=line_label(board, line),
@@ -217,9 +221,8 @@ def storyboard_timeline(
             )
             clip.markers.append(marker)
         video.append(clip)
-        last_shot = s.shot == shots_of(scene)[-1]
         next_index = s.scene_index + 1
-        if last_shot and next_index < len(board.scenes) and scene.transition.kind != "cut":
+        if s.last_of_scene and next_index < len(board.scenes) and scene.transition.kind != "cut":
             if scene.transition.kind == "crossfade":
                 video.append(otio.schema.Transition(
                     name="crossfade", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
@@ -260,7 +263,7 @@ def dialogue_placements(board: Storyboard, spans: list[ShotSpan], fps: int) -> l
     """Every line in movie frames, in order, none overlapping the one before (it starts where that one ends)."""
     placed = []
     cursor = 0
-    starts = {s.scene_index: s.movie_start for s in spans if s.shot == shots_of(board.scenes[s.scene_index])[0]}
+    starts = {s.scene_index: s.movie_start for s in spans if s.first == 0}
     for i, scene in enumerate(board.scenes):
         for k, line in sorted(enumerate(scene.dialogue), key=lambda item: item[1].start):
             begin = starts[i] + round(line.start * fps)
@@ -525,7 +528,7 @@ def cut_shot_files(board: Storyboard, movie: str | os.PathLike[str], folder: str
     files = {}
     for s in shot_spans(board, fps):
         scene = board.scenes[s.scene_index]
-        final = folder / f"{scene.id}.{s.shot.id}.mp4"
+        final = folder / f"{clip_name(scene, s.shot)}.mp4"
         fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".partial.mp4", dir=folder)
         os.close(fd)
         tmp = Path(name)
@@ -633,6 +636,7 @@ def timeline_storyboard(timeline: Any, source: str = "<timeline>") -> tuple[Stor
             "transition": outgoing.model_dump(),
         })
         present = data.setdefault("entities", [])
+        data["shots"] = _shots_of_clips(group["clips"], fps, duration, data.get("shots"), data["id"], present, notes)
         if titles:
             end = scene_starts[k + 1] if k + 1 < len(scenes) else float("inf")
             mine = [(begin - scene_starts[k], length, label) for begin, length, label in titles if scene_starts[k] <= begin < end]
@@ -658,8 +662,54 @@ def timeline_storyboard(timeline: Any, source: str = "<timeline>") -> tuple[Stor
     return board.revalidated(), notes
 
 
+def _shots_of_clips(clips, fps: int, duration: float, listed: list | None, scene_id: str, present: list[str], notes: list[str]) -> list[dict[str, Any]]:
+    """One shot per clip of a scene, starting where the clip starts in the scene; the shot's own fields from the
+    clip's metadata, else its id and size from the clip's name. `listed`: the scene's shots as exported (None:
+    not in the file); a scene that listed none and is still one wide clip lists none again."""
+    firsts, at = [], 0
+    for clip in clips:
+        firsts.append(at)
+        at += round(clip.duration().to_frames())
+    shots, from_names = [], False
+    for k, (clip, first) in enumerate(zip(clips, firsts, strict=True)):
+        stored = clip.metadata.get(META, {}).get("shot_data")
+        if stored is None:
+            from_names = True
+            stored = _shot_from_name(clip.name, k)
+        shot = dict(stored)
+        kept_start = shot.get("start") is not None and round(shot["start"] * fps) == first
+        shot["start"] = 0.0 if k == 0 else (shot["start"] if kept_start else round(first / fps, 4))
+        shot["id"] = _unique_id(shot["id"], {s["id"] for s in shots})
+        absent = [e for e in shot.get("subjects", []) if e not in present]
+        if absent:
+            notes.append(f"{scene_id}.{shot['id']}: dropped the subjects {', '.join(absent)}, who are not in the scene")
+            shot["subjects"] = [e for e in shot["subjects"] if e in present]
+        target = (shot.get("move") or {}).get("target")
+        if target is not None and target not in present:
+            notes.append(f"{scene_id}.{shot['id']}: its camera followed {target}, who is not in the scene; it is static now")
+            shot["move"] = {"kind": "static"}
+        shots.append(shot)
+    for shot, after in zip(shots, [*shots[1:], None], strict=True):
+        shot["end"] = after["start"] if after is not None else duration
+    one_wide = [Shot(id="shot_1", start=0.0, end=duration).model_dump(mode="json")]
+    if ((listed is not None and len(listed) == 0) or (listed is None and from_names)) and [Shot.model_validate(s).model_dump(mode="json") for s in shots] == one_wide:
+        return []  # one wide static shot of it all: what a scene that lists no shots means
+    if from_names:
+        notes.append(f"{scene_id}: {len(shots)} shots from the clips' names (id, size) and times; "
+                     "their angle, camera move and subjects are not in this file")
+    return shots
+
+
+def _shot_from_name(name: str, index: int) -> dict[str, Any]:
+    """'scene_2.shot_3.close_up' -> shot_3, a close-up; another editor's 'Opening shot' -> shot_N, wide."""
+    parts = (name or "").split(".")
+    shot_id = parts[1] if len(parts) > 1 and re.fullmatch(r"[a-z][a-z0-9_]*", parts[1]) else f"shot_{index + 1}"
+    size = parts[2] if len(parts) > 2 and parts[2] in get_args(ShotSize) else "wide"
+    return {"id": shot_id, "size": size}
+
+
 def _scene_id_from_name(name: str, index: int) -> str:
-    """'scene_2.shot_1' -> 'scene_2'; another editor's 'Opening shot' -> 'opening_shot'."""
+    """'scene_2.shot_1.wide' -> 'scene_2'; another editor's 'Opening shot' -> 'opening_shot'."""
     base = (name or "").split(".")[0]
     slug = re.sub(r"[^a-z0-9]+", "_", base.lower()).strip("_")
     return slug if slug and slug[0].isalpha() else f"scene_{index + 1}"

@@ -83,7 +83,7 @@ def test_otio_file_holds_clips_markers_transitions_and_media(rendered, tmp_path)
     timeline = otio.adapters.read_from_file(str(tmp_path / "kite.otio"))
     track = timeline.video_tracks()[0]
     clips = list(track.find_clips())
-    assert [c.name for c in clips] == [f"{s.id}.shot_1" for s in board.scenes]
+    assert [c.name for c in clips] == [f"{s.id}.shot_1.wide" for s in board.scenes]
     assert all(c.media_reference.target_url == movie.resolve().as_uri() for c in clips)
     assert [m.name for c in clips for m in c.markers][0] == "Mira: " + board.scenes[0].dialogue[0].text
     transitions = [item for item in track if isinstance(item, otio.schema.Transition)]
@@ -101,7 +101,7 @@ def test_otio_adapters_read_every_export_back_with_the_same_clips(rendered, tmp_
     back = otio.adapters.read_from_file(str(report.path), adapter_name=TIMELINE_FORMATS[format][0])
     clips = list(back.video_tracks()[0].find_clips())
     spans = shot_spans(board)
-    assert [c.name for c in clips] == [f"{s.id}.shot_1" for s in board.scenes]
+    assert [c.name for c in clips] == [f"{s.id}.shot_1.wide" for s in board.scenes]
     assert [round(c.duration().to_seconds() * board.fps) for c in clips] == [s.frames for s in spans]
     assert not any(d.startswith("clips:") for d in report.dropped)
     again, _ = import_timeline(report.path)
