@@ -250,3 +250,122 @@ def test_a_timeline_with_titles_and_no_markers_imports_its_dialogue_from_the_tit
     for before, after in zip(board.scenes, again.scenes, strict=True):
         assert [(line.speaker, line.text) for line in after.dialogue] == [(line.speaker, line.text) for line in before.dialogue]
         assert [round(line.start * board.fps) for line in after.dialogue] == [round(line.start * board.fps) for line in before.dialogue]
+
+
+# -- shots ---------------------------------------------------------------------------------------------
+
+
+def shot_board() -> Storyboard:
+    """The kite with shots: three in scene 1 (a close-up with a pan, a dolly in), a POV before scene 2's
+    crossfade, two in scene 3; the others list none (one wide shot each). 7.3 s is not on a frame at 12 fps."""
+    from director.storyboard import CameraMove, Shot
+
+    board = kite_board()
+    shots = {
+        "scene_1": [
+            Shot(id="hill", start=0.0, end=4.0, description="the kite over the hill"),
+            Shot(id="mira_close", start=4.0, end=7.3, size="close_up", angle="low", subjects=["mira"],
+                 move=CameraMove(kind="pan", direction="right", amount=0.3)),
+            Shot(id="both", start=7.3, end=10.0, size="medium", subjects=["mira", "biscuit"], move=CameraMove(kind="dolly", direction="in")),
+        ],
+        "scene_2": [
+            Shot(id="dog", start=0.0, end=2.5, size="full", subjects=["biscuit"]),
+            Shot(id="her_eyes", start=2.5, end=6.0, angle="pov", pov="mira", subjects=["red_kite"]),
+        ],
+        "scene_3": [
+            Shot(id="tree", start=0.0, end=6.3),
+            Shot(id="owl", start=6.3, end=12.5, size="close_up", subjects=["owl"], move=CameraMove(kind="tilt", direction="up")),
+        ],
+    }
+    scenes = [s.model_copy(update={"shots": shots.get(s.id, [])}) for s in board.scenes]
+    return board.model_copy(update={"scenes": scenes}).revalidated()
+
+
+@pytest.fixture(scope="module")
+def rendered_shots(tmp_path_factory) -> tuple[Storyboard, Path]:
+    folder = tmp_path_factory.mktemp("kite_shots")
+    board = shot_board()
+    Director(planner="rules", renderer="animatic", cache_dir=folder / "cache").render(board, folder / "kite.mp4", state=False)
+    return board, folder / "kite.mp4"
+
+
+def test_shots_of_a_scene_are_its_cut():
+    board = shot_board()
+    assert [s.id for s in shots_of(board.scenes[0])] == ["hill", "mira_close", "both"]
+    assert [(s.id, s.start, s.end, s.size) for s in shots_of(board.scenes[3])] == [("shot_1", 0.0, 6.5, "wide")]
+
+
+def test_one_clip_per_shot_named_with_its_size_and_the_lines_on_their_shots(rendered_shots, tmp_path):
+    board, movie = rendered_shots
+    report = export_timeline(board, tmp_path / "kite.otio", movie=movie)
+    assert report.dropped == [] and report.clips == 9
+    clips = list(otio.adapters.read_from_file(str(report.path)).video_tracks()[0].find_clips())
+    assert [c.name for c in clips] == [
+        "scene_1.hill.wide", "scene_1.mira_close.close_up", "scene_1.both.medium", "scene_2.dog.full", "scene_2.her_eyes.wide",
+        "scene_3.tree.wide", "scene_3.owl.close_up", "scene_4.shot_1.wide", "scene_5.shot_1.wide"]
+    frames = [round(c.duration().to_frames()) for c in clips]
+    assert frames[:3] == [48, 40, 32]  # 4.0 s, 7.3 s falls on frame 88, the rest of the 10 s scene
+    assert frames[3] + frames[4] + 6 == 72  # scene 2's last shot hands its crossfade's 6 frames to scene 3
+    assert sum(frames) == probe_media(movie).frames
+    assert [[m.name for m in c.markers] for c in clips][:3] == [[], ["Mira: " + board.scenes[0].dialogue[0].text], []]  # 5.25 s: the close-up
+
+
+def test_otio_round_trip_keeps_every_shot_field_by_field(rendered_shots, tmp_path):
+    board, movie = rendered_shots
+    export_timeline(board, tmp_path / "kite.otio", movie=movie)
+    again, notes = import_timeline(tmp_path / "kite.otio")
+    assert notes == []
+    assert field_differences(board.model_dump(mode="json"), again.model_dump(mode="json")) == []
+
+
+@pytest.mark.parametrize("format", ["edl", "fcp7xml", "fcpxml"])
+def test_formats_without_metadata_keep_shot_ids_sizes_and_times_and_say_the_rest_is_lost(rendered_shots, tmp_path, format):
+    board, movie = rendered_shots
+    report = export_timeline(board, tmp_path / f"kite{TIMELINE_FORMATS[format][1]}", format, movie=movie)
+    again, notes = import_timeline(report.path)
+    fps = again.fps  # 24 for the timecode formats: the times are the same in seconds
+    for before, after in zip(board.scenes, again.scenes, strict=True):
+        assert [(s.id, s.size) for s in after.cut] == [(s.id, s.size) for s in before.cut]
+        assert [round(s.start * fps) for s in after.cut] == [round(round(s.start * board.fps) * fps / board.fps) for s in before.cut]
+    assert again.scenes[3].shots == []  # a scene that listed no shots lists none again
+    assert again.scenes[0].shots[1].move.kind == "static" and again.scenes[0].shots[1].subjects == []
+    said = [n for n in notes if "angle, camera move and subjects are not in this file" in n]
+    assert [n.split(":")[0] for n in said] == ["scene_1", "scene_2", "scene_3"]
+
+
+def test_an_editors_trim_moves_the_shots_after_it(rendered_shots, tmp_path):
+    board, movie = rendered_shots
+    export_timeline(board, tmp_path / "kite.otio", movie=movie)
+    timeline = otio.adapters.read_from_file(str(tmp_path / "kite.otio"))
+    first = timeline.video_tracks()[0][0]
+    first.source_range = otio.opentime.TimeRange(first.source_range.start_time, otio.opentime.RationalTime(36, 12))  # 4 s -> 3 s
+    otio.adapters.write_to_file(timeline, str(tmp_path / "trimmed.otio"))
+    again, notes = import_timeline(tmp_path / "trimmed.otio")
+    scene = again.scenes[0]
+    assert scene.duration == 9.0 and any("scene_1: the timeline gives it 9 s" in n for n in notes)
+    assert [(s.id, s.start, s.end) for s in scene.shots] == [("hill", 0.0, 3.0), ("mira_close", 3.0, 6.3333), ("both", 6.3333, 9.0)]
+    assert scene.shots[1].move == board.scenes[0].shots[1].move  # the rest of each shot rides in the metadata
+    assert scene.dialogue[0].start == pytest.approx(board.scenes[0].dialogue[0].start - 1.0, abs=1 / 12)  # on the shot that moved
+
+
+def test_a_crossfade_longer_than_the_last_shot_is_a_clear_error(tmp_path):
+    from director.storyboard import Shot
+
+    board = kite_board()
+    scene = board.scenes[1]
+    short_last = [Shot(id="a", start=0.0, end=5.7), Shot(id="b", start=5.7, end=6.0)]
+    board = board.model_copy(update={"scenes": [board.scenes[0], scene.model_copy(update={"shots": short_last}), *board.scenes[2:]]}).revalidated()
+    with pytest.raises(Exception, match="scene_2: its last shot b .* is no longer than its crossfade"):
+        export_timeline(board, tmp_path / "x.otio")
+    assert not (tmp_path / "x.otio").exists()
+
+
+@pytest.mark.skipif(shutil.which("melt") is None, reason="MLT's melt is not installed (apt-get install melt)")
+def test_melt_plays_a_timeline_of_shots_to_the_movies_length(rendered_shots, tmp_path):
+    board, movie = rendered_shots
+    report = export_timeline(board, tmp_path / "kite.mlt", movie=movie)
+    out = tmp_path / "from_melt.mp4"
+    done = subprocess.run(["melt", "-quiet", str(report.path), "-consumer", f"avformat:{out}", "vcodec=libx264"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert probe_media(out).frames == probe_media(movie).frames
