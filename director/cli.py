@@ -830,7 +830,7 @@ def export_(
         Optional[Path], typer.Option("--shot-files", help="Timeline formats: also cut the movie into one file per shot in this folder, and point the clips at them.")
     ] = None,
 ) -> None:
-    """Write a storyboard as a timeline for editing programs (one clip per shot, dialogue markers, transitions,
+    """Write a storyboard as a timeline for editing programs (one clip per shot, dialogue markers and a subtitle track, transitions,
     the scratch audio), or its layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
     from director.atomic import write_text_atomically
     from director.interchange import export_layouts, format_for, is_timeline_format, layout_export_drops
