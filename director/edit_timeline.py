@@ -148,6 +148,17 @@ def shot_spans(board: Storyboard, fps: int | None = None) -> list[ShotSpan]:
     return spans
 
 
+def clip_spans(board: Storyboard, fps: int | None = None) -> list[ShotSpan]:
+    """`shot_spans`, refusing a scene whose crossfade is longer than its last shot (one clip dissolves out)."""
+    spans = shot_spans(board, fps)
+    for s in spans:
+        if s.frames < 1:
+            scene = board.scenes[s.scene_index]
+            raise InputError(f"{scene.id}: its last shot {s.shot.id} ({s.shot.duration:g} s) is no longer than its crossfade "
+                             f"({scene.transition.duration:g} s); a timeline dissolves from one clip: lengthen the shot or shorten the crossfade")
+    return spans
+
+
 def storyboard_timeline(
     board: Storyboard,
     movie: str | os.PathLike[str] | None = None,
@@ -174,12 +185,7 @@ def storyboard_timeline(
     def span(start: float, frames: float) -> Any:
         return otio.opentime.TimeRange(rt(start), rt(frames))
 
-    spans = shot_spans(board, fps)
-    for s in spans:
-        if s.frames < 1:
-            scene = board.scenes[s.scene_index]
-            raise InputError(f"{scene.id}: its last shot {s.shot.id} ({s.shot.duration:g} s) is no longer than its crossfade "
-                             f"({scene.transition.duration:g} s); a timeline dissolves from one clip: lengthen the shot or shorten the crossfade")
+    spans = clip_spans(board, fps)
     total = spans[-1].movie_start + spans[-1].frames + spans[-1].handle
     timeline = otio.schema.Timeline(name=board.title, global_start_time=rt(0))
     timeline.metadata[META] = {"storyboard": board.model_dump(mode="json", exclude={"scenes"}), "fps": fps}
@@ -341,6 +347,7 @@ def export_timeline(
         raise InputError(f"unknown timeline format {format!r} for {path}; use one of {', '.join(TIMELINE_FORMATS)}")
     adapter, _ = TIMELINE_FORMATS[format]
     media = probe_media(movie) if movie is not None else None
+    clip_spans(board, round(media.fps) if media else None)  # before any file is cut
     notes: list[str] = []
     if media is not None and round(media.fps) != board.fps:
         notes.append(f"the movie runs at {media.fps:g} fps, the storyboard at {board.fps}: durations are at the movie's rate")

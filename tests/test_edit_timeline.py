@@ -357,7 +357,9 @@ def test_a_crossfade_longer_than_the_last_shot_is_a_clear_error(tmp_path):
     board = board.model_copy(update={"scenes": [board.scenes[0], scene.model_copy(update={"shots": short_last}), *board.scenes[2:]]}).revalidated()
     with pytest.raises(Exception, match="scene_2: its last shot b .* is no longer than its crossfade"):
         export_timeline(board, tmp_path / "x.otio")
-    assert not (tmp_path / "x.otio").exists()
+    with pytest.raises(Exception, match="scene_2: its last shot b"):
+        export_timeline(board, tmp_path / "x.otio", shot_dir=tmp_path / "shots")  # refused before any file is cut
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.skipif(shutil.which("melt") is None, reason="MLT's melt is not installed (apt-get install melt)")
