@@ -6,8 +6,8 @@
 1. Cost of scratch voices: `director make` cold (fresh cache) with `--audio none`, then with `--audio scratch`;
    and the voices' own time (speaking every line, mixing, muxing the AAC track) measured in-process.
 2. Audibility: the scratch movie's audio decoded back; RMS (dBFS) inside each line's span, and outside all spans.
-3. Timelines: every format exported with the movie; OTIO's adapters read each back (clips, names, durations),
-   what each says it dropped; the .otio imported back and compared with the storyboard field by field;
+3. Timelines: every format exported with the movie; OTIO's adapters read each back (clips, names, durations,
+   subtitle clips at the lines' times), what each says it dropped; the .otio imported back and compared with the storyboard field by field;
    the MLT export played by melt, its frame count against the movie's.
 
 Prints markdown tables for benchmarks/RESULTS.md.
@@ -113,8 +113,9 @@ def main() -> None:
         print(f"| all | outside every line's span | {(~inside).sum() / rate:.1f} s | {dbfs(audio[~inside]):.1f} |\n")
 
         print("### Timelines: read back by OTIO's own adapters\n")
-        print("| format | clips read back | names and durations equal | what the command says it dropped |")
-        print("|---|---|---|---|")
+        print("| format | clips read back | names and durations equal | subtitles read back (at their times) | what the command says it dropped |")
+        print("|---|---|---|---|---|")
+        want = [(timeline.starts[i] / board.fps + line.start) for i, s in enumerate(board.scenes) for line in s.dialogue]
         spans = shot_spans(board)
         for format, (adapter, suffix) in TIMELINE_FORMATS.items():
             shots = tmp / "shots" if format == "kdenlive" else None
@@ -125,15 +126,18 @@ def main() -> None:
                     subprocess.run(["melt", "-quiet", str(report.path), "-consumer", f"avformat:{played}", "vcodec=libx264"], check=True, capture_output=True)
                     got = probe_media(played)
                     print(f"| mlt | (write only) played by melt: {got.frames} frames at {got.fps:g} fps, the movie has {info.frames} | "
-                          f"{'yes' if got.frames == info.frames else 'no'} | {'; '.join(report.dropped)} |")
+                          f"{'yes' if got.frames == info.frames else 'no'} | - | {'; '.join(report.dropped)} |")
                 continue
             with contextlib.redirect_stdout(io.StringIO()):  # the kdenlive adapter prints a deprecation notice
                 back = otio.adapters.read_from_file(str(report.path), adapter_name=adapter)
             clips = list(back.video_tracks()[0].find_clips())
-            same = [c.name for c in clips] == [f"{s.id}.shot_1" for s in board.scenes] and [
+            same = [c.name for c in clips] == [f"{s.id}.shot_1.wide" for s in board.scenes] and [
                 round(c.duration().to_seconds() * board.fps) for c in clips] == [s.frames for s in spans]
+            titles = [track.range_of_child(c).start_time.to_seconds() for track in back.video_tracks()[1:] for c in track.find_clips()]
+            on_time = len(titles) == len(want) and all(abs(a - b) <= 0.5 / board.fps + 1e-9 for a, b in zip(titles, want, strict=True))
             dropped = "; ".join(report.dropped) or "nothing"
-            print(f"| {format}{' (per-shot files)' if shots else ''} | {len(clips)} | {'yes' if same else 'no'} | {dropped} |")
+            print(f"| {format}{' (per-shot files)' if shots else ''} | {len(clips)} | {'yes' if same else 'no'} | "
+                  f"{len(titles)} of {len(want)}{' (yes)' if on_time else ''} | {dropped} |")
         again, _ = import_timeline(tmp / "kite.otio")
         original = board.model_dump(mode="json")
         lost = field_differences(original, again.model_dump(mode="json"))

@@ -5,6 +5,7 @@
     board = d.plan("A cat sits on a table. A dog runs from the left to the right.")
     board.scenes[0].layouts[0].boxes["cat"] = board.scenes[0].layouts[0].boxes["cat"].model_copy(update={"x0": 0.1})
     d.render(board, "out/movie.mp4")   # only what the edit changed is rendered again
+    Director(audio="scratch").render(board, "out/talk.mp4")   # every line spoken (eSpeak NG), scenes retimed to fit
 
 The planner, renderer and executor are looked up by name in the registry
 (`director planners` / `director renderers` list them), built once, and reused.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
@@ -30,14 +31,20 @@ from director.state import RenderStateFile, state_path
 from director.storyboard import MAX_SCENES, Storyboard
 from director.timeline import SCHEDULES, Schedule
 
+if TYPE_CHECKING:
+    from director.voices import ScratchVoices
+
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "director"
+AudioMode = Literal["none", "scratch"]
+AUDIO_MODES = ("none", "scratch")
 
 
 @dataclass(frozen=True)
 class RenderResult:
     files: MovieFiles
     stats: RenderStats
-    storyboard: Storyboard
+    storyboard: Storyboard  # as rendered: with scratch audio, retimed so every line is heard in full
+    scratch: ScratchVoices | None = None  # with scratch audio: the voices cast, the lines spoken, what was retimed
 
     @property
     def movie(self) -> Path:
@@ -63,6 +70,7 @@ class Director:
         renderer_options: dict[str, Any] | None = None,
         executor_options: dict[str, Any] | None = None,
         schedule: Schedule = "hierarchical",
+        audio: AudioMode = "none",  # none: a silent movie; scratch: dialogue spoken offline (voices.py), mixed in as AAC
     ) -> None:
         if renderer is None:
             renderer = registry.default_renderer()  # found by what is installed; imported when first used
@@ -75,6 +83,9 @@ class Director:
         if schedule not in SCHEDULES:
             raise InputError(f"unknown schedule {schedule!r}; use one of {', '.join(SCHEDULES)}")
         self.schedule: Schedule = schedule
+        if audio not in AUDIO_MODES:
+            raise InputError(f"unknown audio {audio!r}; use none or scratch")
+        self.audio: AudioMode = audio
         self._options = {
             "planner": planner_options or {},
             "renderer": renderer_options or {},
@@ -133,11 +144,21 @@ class Director:
 
         `progress(stage, done, total)` hears each level and the encode; `watch` receives a `RenderProgress`
         snapshot as the render advances. `state`: write MOVIE.render.json beside the movie (True), don't
-        (False), or keep this `RenderStateFile` of `path` up to date (to read what the last run left)."""
+        (False), or keep this `RenderStateFile` of `path` up to date (to read what the last run left).
+
+        With `audio="scratch"` every line is spoken first (an error before anything renders if eSpeak NG is
+        missing), the storyboard is retimed so no line is cut off (`result.storyboard`, also saved beside the
+        movie), and the voices are mixed into the movie's AAC track (`result.scratch` says who got which voice)."""
         path = Path(path)
         if path.suffix.lower() != ".mp4":
             raise InputError(f"{path}: the movie must be an .mp4 file")
         board = self._validated(board)
+        scratch = None
+        if self.audio == "scratch":
+            from director.voices import prepare_scratch_voices
+
+            scratch = prepare_scratch_voices(board)
+            board = scratch.board
         work = RenderWork(FrameCache(self.cache_dir), self._renderer)
         renderer = work.renderer
         graph = plan_jobs(board, renderer.fingerprint, renderer.info.window, seed=self.seed, schedule=self.schedule)
@@ -160,13 +181,17 @@ class Director:
                 renderer_draws_captions="captions" in renderer.info.supports,
                 progress=progress,
             )
+            if scratch is not None:
+                from director.voices import add_scratch_audio
+
+                add_scratch_audio(files.movie, scratch, board)
         except BaseException as e:
             if state_file:
                 state_file.mark("interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
             raise
         if state_file:
             state_file.mark("done")
-        return RenderResult(files, rendered.stats, board)
+        return RenderResult(files, rendered.stats, board, scratch)
 
     def close(self) -> None:
         """Release what the executor holds (a Ray executor's workers, and the local cluster it started)."""

@@ -3,10 +3,12 @@
     write_board_pdf(board, "out/kite.pdf", paper="a4", movie="out/kite.mp4")
 
 Page 1 is a cover (title, cast, scenes, running time). Then landscape pages
-of panels, three across and two down, one panel per shot (`edit_timeline.shots_of`):
-the shot's frame (from the rendered movie when given, else the animatic's
-drawing of the layout at the middle of the shot), a heading with the scene and
-shot and their times, the action, the dialogue and camera notes; every page
+of panels, three across and two down, one panel per shot (`Scene.cut`, as the
+timeline export has one clip per shot): the shot's frame at its middle (from
+the rendered movie when given, else the animatic's drawing of the layout seen
+through the shot's camera), a heading with the scene and shot and their times,
+the action (the shot's description, else the scene's), the dialogue spoken in
+the shot and camera notes (size, angle, move, who it frames); every page
 numbered. Text is set in DejaVu Sans (a Unicode TrueType font: Debian's
 fonts-dejavu-core, or the copy matplotlib ships) so any script prints; where
 neither is found, PDF's core Helvetica prints Latin-1 and shows other letters
@@ -26,7 +28,7 @@ from PIL import Image
 
 from director.errors import InputError
 from director.atomic import publish
-from director.storyboard import Storyboard
+from director.storyboard import Shot, Storyboard
 
 Paper = Literal["letter", "a4"]
 PAPERS = ("letter", "a4")
@@ -51,7 +53,7 @@ class BoardPdf:
 class Panel:
     scene_index: int
     scene_id: str
-    shot_id: str
+    shot: Shot
     start: float  # seconds in the scene
     end: float
     movie_frame: int  # the frame shown, in the movie
@@ -85,7 +87,7 @@ def board_panels(board: Storyboard, fps: int | None = None) -> list[Panel]:
         scene = board.scenes[span.scene_index]
         first = round(span.shot.start * fps)
         middle = first + (span.frames + span.handle) // 2
-        panels.append(Panel(span.scene_index, scene.id, span.shot.id, span.shot.start, span.shot.end,
+        panels.append(Panel(span.scene_index, scene.id, span.shot, span.shot.start, span.shot.end,
                             span.movie_start + (middle - first), middle))
     return panels
 
@@ -115,7 +117,8 @@ def _animatic_frames(board: Storyboard, panels: list[Panel]) -> dict[int, Image.
 
     renderer = registry.create("renderer", "animatic")
     requests = [
-        KeyframeRequest(scene_context(board, board.scenes[p.scene_index]), (frame_spec(board, board.scenes[p.scene_index], p.scene_frame),), seed=0)
+        KeyframeRequest(scene_context(board, board.scenes[p.scene_index], p.shot),
+                        (frame_spec(board, board.scenes[p.scene_index], p.scene_frame),), seed=0)
         for p in panels
     ]
     drawn = renderer.keyframes(requests)
@@ -151,7 +154,7 @@ def write_board_pdf(
             raise InputError(f"{movie}: is shorter than this storyboard's movie; is it the movie of this storyboard?")
     else:
         pictures = _animatic_frames(board, panels)
-        notes.append("no --movie: the panels show the animatic's drawing of the layout")
+        notes.append("no movie given: the panels show the animatic's drawing of the layout")
 
     pdf = FPDF(orientation="landscape", unit="mm", format=paper)
     pdf.set_auto_page_break(False)
@@ -231,11 +234,12 @@ def write_board_pdf(
         pdf.rect(x, y, image_w, image_h)
         pdf.set_xy(x, y + image_h + 1.5)
         pdf.set_font(family, "B", 8.5)
-        heading = f"{k + 1}. {scene.id}.{panel.shot_id}  {panel.start:.1f}–{panel.end:.1f} s  {scene.heading}"
+        heading = f"{k + 1}. {scene.id}.{panel.shot.id}  {panel.start:.1f}–{panel.end:.1f} s  {scene.heading}"
         pdf.multi_cell(cell_w, 4, text(heading), new_x="LEFT", new_y="NEXT", max_line_height=4)
         parts: list[tuple[str, str]] = []
-        if scene.description:
-            parts.append(("", scene.description))
+        action = panel.shot.description or scene.description
+        if action:
+            parts.append(("", action))
         for line in scene.dialogue:
             if panel.start <= line.start < panel.end:
                 who = names.get(line.speaker, "NARRATOR") if line.speaker else "NARRATOR"
@@ -260,11 +264,28 @@ def write_board_pdf(
     return BoardPdf(path, pdf.page_no(), len(panels), notes)
 
 
+SIZE_WORDS = {"extreme_wide": "extreme wide", "wide": "wide", "full": "full shot", "medium": "medium shot",
+              "close_up": "close-up", "extreme_close_up": "extreme close-up", "insert": "insert"}
+ANGLE_WORDS = {"eye_level": "eye level", "high": "high angle", "low": "low angle", "overhead": "overhead"}
+
+
 def _camera_note(board: Storyboard, panel: Panel) -> str:
-    """What the camera does in the shot. Storyboards have no camera yet (issue 16): every shot is the scene's
-    locked-off wide frame; the note says so, and the transition out of the scene."""
+    """What the camera does in the shot, as a board artist writes it: 'close-up on Mira, low angle, pan
+    right 0.3'; and on the scene's last shot the transition out of it."""
     scene = board.scenes[panel.scene_index]
-    note = "wide, eye level, static"
+    shot = panel.shot
+    names = {e.id: e.name for e in board.entities}
+    note = SIZE_WORDS[shot.size]
+    if shot.subjects:
+        note += " on " + ", ".join(names.get(e, e) for e in shot.subjects)
+    note += f", POV of {names.get(shot.pov, shot.pov)}" if shot.angle == "pov" else f", {ANGLE_WORDS[shot.angle]}"
+    move = shot.move
+    if move.kind == "follow":
+        note += f", follow {names.get(move.target, move.target)}"
+    elif move.kind == "static":
+        note += ", static"
+    else:
+        note += f", {move.kind} {move.direction}" + (f" {move.amount:g}" if move.amount is not None else "")
     if panel.end >= scene.duration and scene.transition.kind != "cut":
         note += f"; {scene.transition.kind.replace('_', ' ')} out ({scene.transition.duration:g} s)"
     return note

@@ -460,12 +460,11 @@ def render(
         {"the storyboard": board, "the renderer config": renderer_config},
     )
     storyboard = Storyboard.load(board)
-    director = Director(**settings)
-    storyboard, scratch = _scratch_voices(audio, storyboard)
+    director = Director(**settings, audio=audio)
     started = time.perf_counter()
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, storyboard, output)
-    _add_scratch_audio(scratch, result)
+    _print_scratch_voices(result)
     _print_render_summary(result, time.perf_counter() - started, _renderer_label(director))
 
 
@@ -477,29 +476,18 @@ def _audio_mode(value: str) -> str:
     return value
 
 
-def _scratch_voices(audio: str, board: Any) -> tuple[Any, Any]:
-    """With --audio scratch: speak every line, and the storyboard retimed so none is cut off (said line by line)."""
-    if audio != "scratch":
-        return board, None
+def _print_scratch_voices(result: Any) -> None:
+    """With --audio scratch: who spoke with which voice, and each line that made the storyboard's timing change."""
+    if result.scratch is None:
+        return
     from rich.console import Console
 
-    from director.voices import prepare_scratch_voices
-
-    scratch = prepare_scratch_voices(board)
     console = Console(stderr=True, highlight=False)
-    for speaker, voice in scratch.voices.items():
-        who = board.entity(speaker).name if speaker else "narrator"
+    for speaker, voice in result.scratch.voices.items():
+        who = result.storyboard.entity(speaker).name if speaker else "narrator"
         console.print(f"[dim]scratch voice for {who}: espeak-ng {voice.name}[/]")
-    for note in scratch.notes:
+    for note in result.scratch.notes:
         console.print(f"[dim]retimed: {note}[/]")
-    return scratch.board, scratch
-
-
-def _add_scratch_audio(scratch: Any, result: Any) -> None:
-    if scratch is not None:
-        from director.voices import add_scratch_audio
-
-        add_scratch_audio(result.movie, scratch, result.storyboard)
 
 
 def _render_settings(
@@ -589,6 +577,7 @@ def make(
         planner=planner,
         planner_options=options,
         style=style,
+        audio=audio,
         **settings,
     )
     _check_outputs(
@@ -599,11 +588,10 @@ def make(
     board = _plan_script(director, script, title, planning)
     _print_plan_summary(board, None)
     _print_plan_time(director.planner_name, board, time.perf_counter() - started)
-    board, scratch = _scratch_voices(audio, board)
     started = time.perf_counter()
     with director, _Bars() as bars:
         result = _render_with_bars(director, bars, board, output)
-    _add_scratch_audio(scratch, result)
+    _print_scratch_voices(result)
     _print_render_summary(result, time.perf_counter() - started, _renderer_label(director))
 
 
@@ -864,7 +852,7 @@ def export_(
         Optional[Path], typer.Option("--shot-files", help="Timeline formats: also cut the movie into one file per shot in this folder, and point the clips at them.")
     ] = None,
 ) -> None:
-    """Write a storyboard as a timeline for editing programs (one clip per shot, dialogue markers, transitions,
+    """Write a storyboard as a timeline for editing programs (one clip per shot, dialogue markers and a subtitle track, transitions,
     the scratch audio), or its layout track in another planner's format (LVD, VideoDirectorGPT, VisorGPT)."""
     from director.atomic import write_text_atomically
     from director.interchange import export_layouts, format_for, is_timeline_format, layout_export_drops

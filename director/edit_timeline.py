@@ -4,8 +4,9 @@
     report.dropped                      # what the format could not hold, found by reading the file back
     board, notes = import_timeline("out/kite.otio")
 
-The timeline (`storyboard_timeline`) has one video clip per shot, named
-``SCENE.SHOT``, lasting the shot's frames at the movie's rate and pointing at
+The timeline (`storyboard_timeline`) has one video clip per shot
+(`Scene.cut`: its shots, or one wide shot of a scene that lists none), named
+``SCENE.SHOT.SIZE`` (``scene_2.shot_3.close_up``), lasting the shot's frames at the movie's rate and pointing at
 the rendered movie with the shot's source range in it (or at one file per shot
 when `shot_dir` is given, cut from the movie); a crossfade between scenes is an
 OTIO `SMPTE_Dissolve` transition starting at the cut; a fade to black is a
@@ -17,13 +18,34 @@ storyboard itself rides in the metadata (``director``: the board without its
 scenes on the timeline, each scene on its first clip, each line on its marker),
 so an OTIO file imports back exactly, and other formats import what they kept.
 
+The dialogue is also a subtitle track: a video track over the picture with one
+text clip per line at its time (an OTIO `GeneratorReference` of kind ``Text``,
+which the FCP 7 XML adapter writes as a Text generator that Premiere and
+Resolve open as titles). What each format keeps of the dialogue:
+
+| format | dialogue markers | subtitle track | dialogue audio (scratch voices) |
+|---|---|---|---|
+| otio | kept | kept | kept |
+| fcp7xml | kept | kept (Text generators) | kept |
+| fcpxml | kept | dropped: the adapter writes no titles | kept |
+| edl | kept as LOC comments (upper case) | dropped: an EDL has one video track | as the adapter can |
+| kdenlive | timeline guides | dropped: the adapter writes no text clips | as the adapter can |
+| mlt | dropped | dropped: the adapter writes no text producers | as the adapter can |
+
+Every export says what it dropped (`ExportReport.dropped`), from reading the
+file back where OTIO can, and in words for the subtitle track. Import takes the
+dialogue from the markers, or from a subtitle track when a file has no markers.
+
 Files are written by OTIO's adapters (otio_json, cmx_3600, fcp_xml, fcpx_xml, mlt_xml,
 kdenlive), never by hand, to a temporary name renamed into place; each is
 read back with the same adapter to say what the format dropped. Kdenlive keeps
 markers per media file, so there the dialogue markers go on the timeline (guides).
 
-Shots: storyboards do not have shots yet; `shots_of` is the one place that
-says what a scene's shots are (today: one spanning the scene).
+Shots import back from the clips: one shot per clip, its start and end from
+where the clip sits in its scene (an editor's trim moves them), the rest of
+the shot (angle, move, subjects) from the clip's metadata; a format without
+metadata keeps the shot's id and size in the clip's name and its timing, and
+the import says the rest was not in the file.
 """
 
 from __future__ import annotations
@@ -36,7 +58,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -44,7 +66,7 @@ from director.assemble import movie_timeline
 from director.errors import InputError, format_validation_error
 from director.media_probe import MediaInfo, ffmpeg_exe, probe_media
 from director.atomic import publish, write_text_atomically
-from director.storyboard import Scene, Storyboard, Transition
+from director.storyboard import Scene, Shot, ShotSize, Storyboard, Transition
 
 # format name -> (OTIO adapter, file suffix)
 TIMELINE_FORMATS: dict[str, tuple[str, str]] = {
@@ -58,21 +80,25 @@ TIMELINE_FORMATS: dict[str, tuple[str, str]] = {
 TIMECODE_ADAPTERS = ("cmx_3600", "fcp_xml", "fcpx_xml")  # formats that count in SMPTE timecode
 SUFFIX_FORMATS = {suffix: name for name, (_, suffix) in TIMELINE_FORMATS.items()}
 META = "director"  # the metadata namespace
-
-
-@dataclass(frozen=True)
-class Shot:
-    """A stretch of a scene seen from one camera set-up (seconds in the scene)."""
-
-    id: str
-    start: float
-    end: float
+SUBTITLE_TRACK = "Subtitles"
+SUBTITLE_KIND = "Text"  # generator_kind of a subtitle clip; FCP 7's Text generator has this effect id
+# adapter -> why it cannot hold the subtitle track, and where the dialogue still is (the others keep it)
+SUBTITLES_DROPPED = {
+    "cmx_3600": "an EDL holds one video track; the dialogue is in its LOC comments",
+    "fcpx_xml": "OTIO's fcpx_xml adapter writes no titles; the dialogue is in the clips' markers",
+    "kdenlive": "OTIO's kdenlive adapter writes no text clips; the dialogue is in the timeline guides",
+    "mlt_xml": "OTIO's mlt_xml adapter writes no text producers; the dialogue is only in the movie's .srt",
+}
 
 
 def shots_of(scene: Scene) -> list[Shot]:
-    """The scene's shots, in order, covering it. Storyboards have no shots yet (issue 16): every
-    scene is one shot spanning it. When scenes carry shots, this returns them and clips follow."""
-    return [Shot(id="shot_1", start=0.0, end=scene.duration)]
+    """The scene's shots, in order, covering it: one clip (and one printed panel) each."""
+    return scene.cut
+
+
+def clip_name(scene: Scene, shot: Shot) -> str:
+    """'scene_2.shot_3.close_up': what an editor sees on the clip (and the per-shot file's name)."""
+    return f"{scene.id}.{shot.id}.{shot.size}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +107,8 @@ class ShotSpan:
 
     scene_index: int
     shot: Shot
+    first: int  # first frame of the shot in its scene
+    last_of_scene: bool  # the scene's last shot (its clip carries the transition's handle)
     movie_start: int  # first movie frame of the shot
     frames: int  # frames the clip lasts on the timeline (a crossfade's frames belong to the next clip)
     handle: int  # frames the shot's media has after the clip's end (the crossfade into the next scene)
@@ -111,12 +139,23 @@ def shot_spans(board: Storyboard, fps: int | None = None) -> list[ShotSpan]:
     spans = []
     for i, scene in enumerate(board.scenes):
         length, overlap = timeline.lengths[i], timeline.overlaps[i]
-        shots = shots_of(scene)
-        for k, shot in enumerate(shots):
-            first = round(shot.start * board.fps)
-            last = length if k == len(shots) - 1 else round(shot.end * board.fps)
-            tail = overlap if k == len(shots) - 1 else 0
-            spans.append(ShotSpan(i, shot, timeline.starts[i] + first, last - first - tail, tail))
+        framed = scene.shot_frames(board.fps)  # frames as the renderer draws each shot
+        for k, (shot, frames) in enumerate(framed):
+            last = k == len(framed) - 1
+            stop = length if last else frames.stop
+            tail = overlap if last else 0
+            spans.append(ShotSpan(i, shot, frames.start, last, timeline.starts[i] + frames.start, stop - frames.start - tail, tail))
+    return spans
+
+
+def clip_spans(board: Storyboard, fps: int | None = None) -> list[ShotSpan]:
+    """`shot_spans`, refusing a scene whose crossfade is longer than its last shot (one clip dissolves out)."""
+    spans = shot_spans(board, fps)
+    for s in spans:
+        if s.frames < 1:
+            scene = board.scenes[s.scene_index]
+            raise InputError(f"{scene.id}: its last shot {s.shot.id} ({s.shot.duration:g} s) is no longer than its crossfade "
+                             f"({scene.transition.duration:g} s); a timeline dissolves from one clip: lengthen the shot or shorten the crossfade")
     return spans
 
 
@@ -146,9 +185,8 @@ def storyboard_timeline(
     def span(start: float, frames: float) -> Any:
         return otio.opentime.TimeRange(rt(start), rt(frames))
 
-    spans = shot_spans(board, fps)
+    spans = clip_spans(board, fps)
     total = spans[-1].movie_start + spans[-1].frames + spans[-1].handle
-    names = {e.id: e.name for e in board.entities}
     timeline = otio.schema.Timeline(name=board.title, global_start_time=rt(0))
     timeline.metadata[META] = {"storyboard": board.model_dump(mode="json", exclude={"scenes"}), "fps": fps}
     video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
@@ -156,7 +194,7 @@ def storyboard_timeline(
     movie_url = Path(movie).resolve().as_uri() if movie is not None else None
     for s in spans:
         scene = board.scenes[s.scene_index]
-        name = f"{scene.id}.{s.shot.id}"
+        name = clip_name(scene, s.shot)
         if shot_files is not None:
             reference = otio.schema.ExternalReference(
                 target_url=shot_files[(scene.id, s.shot.id)].resolve().as_uri(), available_range=span(0, s.frames + s.handle)
@@ -169,31 +207,28 @@ def storyboard_timeline(
             reference = otio.schema.MissingReference(name=name, available_range=span(0, total))
             source_start = s.movie_start
         clip = otio.schema.Clip(name=name, media_reference=reference, source_range=span(source_start, s.frames))
-        first_shot = s.shot == shots_of(scene)[0]
         clip.metadata[META] = {
             "scene": scene.id,
             "shot": s.shot.id,
             "heading": scene.heading,
-            "shot_start": s.shot.start,
-            "shot_end": s.shot.end,
-            **({"scene_data": scene.model_dump(mode="json", exclude={"dialogue"})} if first_shot else {}),
+            "shot_data": s.shot.model_dump(mode="json"),
+            **({"scene_data": scene.model_dump(mode="json", exclude={"dialogue"})} if s.first == 0 else {}),
         }
         for k, line in enumerate(scene.dialogue):
-            if not s.shot.start <= line.start < s.shot.end:
-                continue
-            begin = round((line.start - s.shot.start) * fps)
+            begin = round(line.start * fps) - s.first  # frames into the shot, as the movie shows it
+            if begin < 0 or (begin >= s.frames and not s.last_of_scene):
+                continue  # another shot's line
             length = max(1, round((line.end - line.start) * fps))
             marker = otio.schema.Marker(
-                name=f"{names[line.speaker]}: {line.text}" if line.speaker else line.text,
+                name=line_label(board, line),
                 marked_range=span(source_start + begin, length),
                 color=otio.schema.MarkerColor.YELLOW,
                 metadata={META: {"line": k, "dialogue": line.model_dump(mode="json")}},
             )
             clip.markers.append(marker)
         video.append(clip)
-        last_shot = s.shot == shots_of(scene)[-1]
         next_index = s.scene_index + 1
-        if last_shot and next_index < len(board.scenes) and scene.transition.kind != "cut":
+        if s.last_of_scene and next_index < len(board.scenes) and scene.transition.kind != "cut":
             if scene.transition.kind == "crossfade":
                 video.append(otio.schema.Transition(
                     name="crossfade", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
@@ -207,19 +242,36 @@ def storyboard_timeline(
                     in_offset=rt(frames), out_offset=rt(frames),
                     metadata={META: {"transition": scene.transition.model_dump(mode="json")}},
                 ))
+    placed = dialogue_placements(board, spans, fps)
+    if placed:
+        timeline.tracks.insert(1, _subtitle_track(otio, placed, span))  # over the picture, under nothing
     if media is not None and media.audio_codec and movie_url is not None:
-        timeline.tracks.append(_dialogue_audio_track(otio, board, spans, fps, rt, span, movie_url, media))
+        timeline.tracks.append(_dialogue_audio_track(otio, placed, span, movie_url, media))
     return timeline
 
 
-def _dialogue_audio_track(otio, board, spans, fps, rt, span, movie_url, media) -> Any:
-    """One audio clip per dialogue line over the movie's (scratch voice) audio, gaps between."""
-    names = {e.id: e.name for e in board.entities}
-    audio = otio.schema.Track(name="A1 dialogue", kind=otio.schema.TrackKind.Audio)
+@dataclass(frozen=True)
+class PlacedLine:
+    """A dialogue line where it sits in the movie, in frames; lines that would overlap are cut where the next starts."""
+
+    scene_id: str
+    index: int  # in its scene's dialogue
+    label: str  # 'Mira: Wait!' (a narrator's line: the text alone)
+    begin: int
+    length: int
+
+
+def line_label(board: Storyboard, line: Any) -> str:
+    return f"{board.entity(line.speaker).name}: {line.text}" if line.speaker else line.text
+
+
+def dialogue_placements(board: Storyboard, spans: list[ShotSpan], fps: int) -> list[PlacedLine]:
+    """Every line in movie frames, in order, none overlapping the one before (it starts where that one ends)."""
+    placed = []
     cursor = 0
-    starts = {s.scene_index: s.movie_start for s in spans if s.shot == shots_of(board.scenes[s.scene_index])[0]}
+    starts = {s.scene_index: s.movie_start for s in spans if s.first == 0}
     for i, scene in enumerate(board.scenes):
-        for line in sorted(scene.dialogue, key=lambda line: line.start):
+        for k, line in sorted(enumerate(scene.dialogue), key=lambda item: item[1].start):
             begin = starts[i] + round(line.start * fps)
             length = max(1, round((line.end - line.start) * fps))
             if begin < cursor:  # overlapping lines: this one starts where the last ends
@@ -227,13 +279,51 @@ def _dialogue_audio_track(otio, board, spans, fps, rt, span, movie_url, media) -
                 begin = cursor
             if length <= 0:
                 continue
-            if begin > cursor:
-                audio.append(otio.schema.Gap(source_range=span(0, begin - cursor)))
-            name = f"{names[line.speaker]}: {line.text}" if line.speaker else line.text
-            reference = otio.schema.ExternalReference(target_url=movie_url, available_range=span(0, media.frames))
-            audio.append(otio.schema.Clip(name=name, media_reference=reference, source_range=span(begin, length)))
+            placed.append(PlacedLine(scene.id, k, line_label(board, line), begin, length))
             cursor = begin + length
+    return placed
+
+
+def _subtitle_track(otio, placed: list[PlacedLine], span) -> Any:
+    """A video track of text clips, one per line at its time, gaps between."""
+    track = otio.schema.Track(name=SUBTITLE_TRACK, kind=otio.schema.TrackKind.Video)
+    cursor = 0
+    for p in placed:
+        if p.begin > cursor:
+            track.append(otio.schema.Gap(source_range=span(0, p.begin - cursor)))
+        # what FCP 7 XML needs to write a Text generator (the adapter adds the effect's name and id)
+        effect = {"effectcategory": "Text", "effecttype": "generator", "mediatype": "video",
+                  "parameter": [{"parameterid": "str", "name": "Text", "value": p.label}]}
+        reference = otio.schema.GeneratorReference(name="Text", generator_kind=SUBTITLE_KIND, parameters={"text": p.label},
+                                                   metadata={"fcp_xml": effect})
+        track.append(otio.schema.Clip(name=p.label, media_reference=reference, source_range=span(0, p.length),
+                                      metadata={META: {"scene": p.scene_id, "line": p.index}}))
+        cursor = p.begin + p.length
+    return track
+
+
+def _dialogue_audio_track(otio, placed: list[PlacedLine], span, movie_url: str, media: MediaInfo) -> Any:
+    """One audio clip per dialogue line over the movie's (scratch voice) audio, gaps between."""
+    audio = otio.schema.Track(name="A1 dialogue", kind=otio.schema.TrackKind.Audio)
+    cursor = 0
+    for p in placed:
+        if p.begin > cursor:
+            audio.append(otio.schema.Gap(source_range=span(0, p.begin - cursor)))
+        reference = otio.schema.ExternalReference(target_url=movie_url, available_range=span(0, media.frames))
+        audio.append(otio.schema.Clip(name=p.label, media_reference=reference, source_range=span(p.begin, p.length)))
+        cursor = p.begin + p.length
     return audio
+
+
+def subtitle_tracks(timeline: Any) -> list[Any]:
+    """The timeline's video tracks, after the first, that hold text clips only (ours, or an editor's titles)."""
+    found = []
+    for track in timeline.video_tracks()[1:]:
+        clips = list(track.find_clips())
+        if clips and all(type(c.media_reference).__name__ == "GeneratorReference"
+                         and c.media_reference.generator_kind == SUBTITLE_KIND for c in clips):
+            found.append(track)
+    return found
 
 
 # -- writing ----------------------------------------------------------------------------------------
@@ -257,6 +347,7 @@ def export_timeline(
         raise InputError(f"unknown timeline format {format!r} for {path}; use one of {', '.join(TIMELINE_FORMATS)}")
     adapter, _ = TIMELINE_FORMATS[format]
     media = probe_media(movie) if movie is not None else None
+    clip_spans(board, round(media.fps) if media else None)  # before any file is cut
     notes: list[str] = []
     if media is not None and round(media.fps) != board.fps:
         notes.append(f"the movie runs at {media.fps:g} fps, the storyboard at {board.fps}: durations are at the movie's rate")
@@ -288,9 +379,18 @@ def export_timeline(
     timeline = storyboard_timeline(board, movie, media=media, shot_files=shot_files, rate_scale=scale, fades=fades)
     if adapter == "fcpx_xml" and _replace_in_names(timeline, "'", "\u2019"):
         notes.append("the fcpx_xml adapter cannot write ' in a name: apostrophes in clip and marker names are written as \u2019")
+    subtitles_dropped = []
+    if adapter in SUBTITLES_DROPPED:
+        for track in subtitle_tracks(timeline):
+            timeline.tracks.remove(track)
+            subtitles_dropped.append(f"the subtitle track ({len(list(track.find_clips()))} lines): {SUBTITLES_DROPPED[adapter]}")
     if adapter == "kdenlive":
         _clip_markers_to_guides(otio, timeline)
         notes.append("Kdenlive keeps markers per media file, not per clip: the dialogue markers are timeline guides")
+        notes.append("OTIO's kdenlive adapter is deprecated by its authors: Kdenlive 25.04 and later open the .otio export "
+                     "natively, keeping more (transitions, metadata)")
+        if (board.width, board.height) != (1920, 1080):
+            notes.append(f"the kdenlive adapter always writes a 1920x1080 project: the {board.width}x{board.height} picture is scaled to it")
     options = {"width": board.width, "height": board.height} if adapter == "mlt_xml" else {}
     text = _write_string(otio, timeline, adapter, **options)
     try:
@@ -302,10 +402,10 @@ def export_timeline(
         if adapter == "kdenlive":
             _guides_to_clip_markers(otio, back)
             _guides_to_clip_markers(otio, timeline)
-        dropped = compare_timelines(timeline, back)
+        dropped = subtitles_dropped + compare_timelines(timeline, back)
     else:
         dropped = [f"{format} cannot be read back by OTIO (its adapter only writes), so this list is not checked: "
-                   "dialogue markers and the storyboard metadata are not in MLT's XML"]
+                   "dialogue markers and the storyboard metadata are not in MLT's XML", *subtitles_dropped]
     clips = sum(1 for _ in timeline.video_tracks()[0].find_clips())
     return ExportReport(path, format, clips, dropped, notes)
 
@@ -370,17 +470,21 @@ def _read_string(otio, text: str, adapter: str, source: str) -> Any:
 
 
 def timeline_summary(timeline: Any) -> dict[str, Any]:
-    """What an editor sees: clips (name, duration in frames), markers, transitions, audio clips, metadata."""
+    """What an editor sees: clips (name, duration in frames), markers, transitions, audio clips, subtitles (text,
+    start, duration in frames), metadata."""
     videos = timeline.video_tracks()
     items = list(videos[0]) if videos else []
     clips = [item for item in items if type(item).__name__ == "Clip"]
     audio = [c for track in timeline.audio_tracks() for c in track.find_clips()]
+    subtitles = [(c.name, round(track.range_of_child(c).start_time.to_frames()), round(c.duration().to_frames()))
+                 for track in subtitle_tracks(timeline) for c in track.find_clips()]
     return {
         "video tracks": len(videos),
         "clips": [(c.name, round(c.duration().to_frames())) for c in clips],
         "markers": [m.name for c in clips for m in _own_markers(c)],
         "transitions": [round((t.in_offset + t.out_offset).to_frames()) for t in items if type(t).__name__ == "Transition"],
         "audio clips": [(c.name, round(c.duration().to_frames())) for c in audio],
+        "subtitles": subtitles,
         "metadata": any(META in c.metadata for c in clips),
         "media": sum(1 for c in clips if type(c.media_reference).__name__ == "ExternalReference"),
     }
@@ -408,6 +512,10 @@ def compare_timelines(written: Any, read_back: Any) -> list[str]:
         kept = len(b["audio clips"])
         dropped.append(f"dialogue audio track: {kept} of {len(a['audio clips'])} audio clips kept"
                        + (" (their names or lengths changed)" if kept == len(a["audio clips"]) else ""))
+    if a["subtitles"] != b["subtitles"]:
+        kept = len(b["subtitles"])
+        dropped.append(f"subtitle track: {kept} of {len(a['subtitles'])} subtitles kept"
+                       + (" (their text or times changed)" if kept == len(a["subtitles"]) else ""))
     if a["metadata"] and not b["metadata"]:
         dropped.append("the storyboard metadata (layouts, cast, scene graphs): import from this file rebuilds scenes from clip names and times only")
     if a["media"] != b["media"]:
@@ -427,7 +535,7 @@ def cut_shot_files(board: Storyboard, movie: str | os.PathLike[str], folder: str
     files = {}
     for s in shot_spans(board, fps):
         scene = board.scenes[s.scene_index]
-        final = folder / f"{scene.id}.{s.shot.id}.mp4"
+        final = folder / f"{clip_name(scene, s.shot)}.mp4"
         fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".partial.mp4", dir=folder)
         os.close(fd)
         tmp = Path(name)
@@ -509,6 +617,9 @@ def timeline_storyboard(timeline: Any, source: str = "<timeline>") -> tuple[Stor
         if "scene_data" in info:
             scenes[-1]["data"] = info["scene_data"]
 
+    # With no dialogue markers in the file (an editor's titles, or markers lost on the way), a subtitle track's lines.
+    titles = [] if any(_own_markers(c) for c in clips) else _subtitle_lines(timeline)
+    scene_starts = [track.range_of_child(group["clips"][0]).start_time.to_seconds() for group in scenes]
     built = []
     for k, group in enumerate(scenes):
         frames = sum(round(c.duration().to_frames()) for c in group["clips"])
@@ -531,7 +642,14 @@ def timeline_storyboard(timeline: Any, source: str = "<timeline>") -> tuple[Stor
             "heading": first.metadata.get(META, {}).get("heading", data.get("heading", first.name)),
             "transition": outgoing.model_dump(),
         })
-        data["dialogue"] = _dialogue_of(group["clips"], fps, duration, cast, by_name, notes, data.setdefault("entities", []))
+        present = data.setdefault("entities", [])
+        data["shots"] = _shots_of_clips(group["clips"], fps, duration, data.get("shots"), data["id"], present, notes)
+        if titles:
+            end = scene_starts[k + 1] if k + 1 < len(scenes) else float("inf")
+            mine = [(begin - scene_starts[k], length, label) for begin, length, label in titles if scene_starts[k] <= begin < end]
+            data["dialogue"] = _dialogue_from_titles(mine, fps, duration, by_name, notes, present)
+        else:
+            data["dialogue"] = _dialogue_of(group["clips"], fps, duration, cast, by_name, notes, present)
         if data.get("layouts"):
             kept = [f for f in data["layouts"] if f["t"] <= duration]
             if len(kept) < len(data["layouts"]):
@@ -551,8 +669,54 @@ def timeline_storyboard(timeline: Any, source: str = "<timeline>") -> tuple[Stor
     return board.revalidated(), notes
 
 
+def _shots_of_clips(clips, fps: int, duration: float, listed: list | None, scene_id: str, present: list[str], notes: list[str]) -> list[dict[str, Any]]:
+    """One shot per clip of a scene, starting where the clip starts in the scene; the shot's own fields from the
+    clip's metadata, else its id and size from the clip's name. `listed`: the scene's shots as exported (None:
+    not in the file); a scene that listed none and is still one wide clip lists none again."""
+    firsts, at = [], 0
+    for clip in clips:
+        firsts.append(at)
+        at += round(clip.duration().to_frames())
+    shots, from_names = [], False
+    for k, (clip, first) in enumerate(zip(clips, firsts, strict=True)):
+        stored = clip.metadata.get(META, {}).get("shot_data")
+        if stored is None:
+            from_names = True
+            stored = _shot_from_name(clip.name, k)
+        shot = dict(stored)
+        kept_start = shot.get("start") is not None and round(shot["start"] * fps) == first
+        shot["start"] = 0.0 if k == 0 else (shot["start"] if kept_start else round(first / fps, 4))
+        shot["id"] = _unique_id(shot["id"], {s["id"] for s in shots})
+        absent = [e for e in shot.get("subjects", []) if e not in present]
+        if absent:
+            notes.append(f"{scene_id}.{shot['id']}: dropped the subjects {', '.join(absent)}, who are not in the scene")
+            shot["subjects"] = [e for e in shot["subjects"] if e in present]
+        target = (shot.get("move") or {}).get("target")
+        if target is not None and target not in present:
+            notes.append(f"{scene_id}.{shot['id']}: its camera followed {target}, who is not in the scene; it is static now")
+            shot["move"] = {"kind": "static"}
+        shots.append(shot)
+    for shot, after in zip(shots, [*shots[1:], None], strict=True):
+        shot["end"] = after["start"] if after is not None else duration
+    one_wide = [Shot(id="shot_1", start=0.0, end=duration).model_dump(mode="json")]
+    if ((listed is not None and len(listed) == 0) or (listed is None and from_names)) and [Shot.model_validate(s).model_dump(mode="json") for s in shots] == one_wide:
+        return []  # one wide static shot of it all: what a scene that lists no shots means
+    if from_names:
+        notes.append(f"{scene_id}: {len(shots)} shots from the clips' names (id, size) and times; "
+                     "their angle, camera move and subjects are not in this file")
+    return shots
+
+
+def _shot_from_name(name: str, index: int) -> dict[str, Any]:
+    """'scene_2.shot_3.close_up' -> shot_3, a close-up; another editor's 'Opening shot' -> shot_N, wide."""
+    parts = (name or "").split(".")
+    shot_id = parts[1] if len(parts) > 1 and re.fullmatch(r"[a-z][a-z0-9_]*", parts[1]) else f"shot_{index + 1}"
+    size = parts[2] if len(parts) > 2 and parts[2] in get_args(ShotSize) else "wide"
+    return {"id": shot_id, "size": size}
+
+
 def _scene_id_from_name(name: str, index: int) -> str:
-    """'scene_2.shot_1' -> 'scene_2'; another editor's 'Opening shot' -> 'opening_shot'."""
+    """'scene_2.shot_1.wide' -> 'scene_2'; another editor's 'Opening shot' -> 'opening_shot'."""
     base = (name or "").split(".")[0]
     slug = re.sub(r"[^a-z0-9]+", "_", base.lower()).strip("_")
     return slug if slug and slug[0].isalpha() else f"scene_{index + 1}"
@@ -577,6 +741,35 @@ def _transition_of(transition: Any, fps: int) -> Transition:
     return Transition(kind="crossfade", duration=max(frames, 1) / fps) if frames else Transition()
 
 
+def _subtitle_lines(timeline: Any) -> list[tuple[float, float, str]]:
+    """(start, duration in seconds, text) of every clip of the timeline's subtitle tracks."""
+    return sorted((track.range_of_child(c).start_time.to_seconds(), c.duration().to_seconds(), c.name)
+                  for track in subtitle_tracks(timeline) for c in track.find_clips())
+
+
+def _line_from_label(label: str, by_name: dict) -> tuple[str | None, str]:
+    """'Mira: Wait!' -> ('mira', 'Wait!') when Mira is in the cast; else (None, the whole label)."""
+    name, sep, text = label.partition(": ")
+    if sep and name in by_name:
+        return by_name[name], text
+    return None, label
+
+
+def _dialogue_from_titles(titles, fps: int, duration: float, by_name: dict, notes: list[str], present: list[str]) -> list[dict[str, Any]]:
+    """Dialogue from subtitle clips (start and length in seconds into the scene, text)."""
+    lines = []
+    for begin, length, label in titles:
+        speaker, text = _line_from_label(label, by_name)
+        line = {"speaker": speaker, "text": text or "(title)", "start": round(begin, 4), "end": round(min(begin + max(length, 1 / fps), duration), 4)}
+        if line["start"] >= duration:
+            notes.append(f"dropped the line {line['text']!r}: it starts after its scene's end")
+            continue
+        if speaker and speaker not in present:
+            present.append(speaker)
+        lines.append(line)
+    return lines
+
+
 def _dialogue_of(clips, fps: int, duration: float, cast: dict, by_name: dict, notes: list[str], present: list[str]) -> list[dict[str, Any]]:
     """Dialogue from the clips' markers: the stored line where its time still matches, else the marker's name and time."""
     lines = []
@@ -590,10 +783,7 @@ def _dialogue_of(clips, fps: int, duration: float, cast: dict, by_name: dict, no
             if stored and round(stored["start"] * fps) == round(begin * fps):
                 line = dict(stored)
             else:
-                speaker, text = None, marker.name
-                if ": " in marker.name and marker.name.split(": ", 1)[0] in by_name:
-                    name, text = marker.name.split(": ", 1)
-                    speaker = by_name[name]
+                speaker, text = _line_from_label(marker.name, by_name)
                 line = {"speaker": speaker, "text": text or "(marker)", "start": round(begin, 4), "end": round(begin + max(length, 1 / fps), 4)}
             if line["start"] >= duration:
                 notes.append(f"dropped the line {line['text']!r}: it starts after its scene's end")

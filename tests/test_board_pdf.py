@@ -95,3 +95,21 @@ def test_cli_board_refuses_bad_input_and_writes_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.json", "notes.txt"]
     result = runner.invoke(app, ["board", str(tmp_path / "b.json"), "-o", str(tmp_path / "b.pdf"), "--paper", "a4"])
     assert result.exit_code == 0 and "2 pages, 2 panels" in result.output
+
+
+@needs_poppler
+def test_a_panel_per_shot_with_its_camera_notes(tmp_path):
+    from tests.test_edit_timeline import shot_board
+
+    board = shot_board()  # 9 shots: three in scene 1, two in scenes 2 and 3, one in each of the others
+    printed = write_board_pdf(board, tmp_path / "b.pdf")
+    assert (printed.pages, printed.panels) == (3, 9)
+    assert images_per_page(printed.path) == {2: 6, 3: 3}
+    text = " ".join(page_text(printed.path).split())  # pdftotext lays out columns: words, not lines
+    for shot_id in ("scene_1.hill", "scene_1.mira_close", "scene_1.both", "scene_2.dog", "scene_2.her_eyes", "scene_3.owl", "scene_4.shot_1"):
+        assert shot_id in text
+    assert "close-up on Mira, low angle, pan right 0.3" in text
+    assert "medium shot on Mira, Biscuit, eye level, dolly in" in text
+    assert "wide on red kite, POV of Mira, static; crossfade" in text  # scene 2's last shot, into the crossfade
+    assert "the kite over the hill" in text  # a shot's own description is its action
+    assert text.count("MIRA: ") == 3  # each line on the panel of the shot it is spoken in, once

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from director.api import Director
 from director.assemble import movie_timeline
+from director.errors import InputError
 from director.cli import app
 from director.media_probe import ffmpeg_exe, probe_media
 from director.storyboard import DialogueLine, Entity, Scene, Storyboard, Transition
@@ -87,6 +89,11 @@ def test_render_with_scratch_audio_speaks_every_line_in_its_span(tmp_path):
     assert abs(info.audio_duration - info.duration) < 0.1
     board = Storyboard.load(tmp_path / "talk.storyboard.json")  # the retimed storyboard, saved beside the movie
     assert board.scenes[1].duration > 3.0
+    assert_every_line_heard_in_its_span(movie, board)
+
+
+def assert_every_line_heard_in_its_span(movie: Path, board: Storyboard) -> None:
+    """RMS above silence in each line's span of the movie's audio, near silence everywhere else."""
     rate = 8000
     audio = decoded_audio(movie, rate)
     timeline = movie_timeline(board)
@@ -143,3 +150,36 @@ def test_the_scratch_audio_goes_into_the_timeline_as_one_clip_per_line(tmp_path)
         starts = [timeline.starts[i] / board.fps + l.start for i, s in enumerate(board.scenes) for l in s.dialogue]
         placed = [back.audio_tracks()[0].range_of_child(c).start_time.to_seconds() for c in audio]
         assert all(abs(p - t) <= 0.5 / board.fps + 1e-6 for p, t in zip(placed, starts, strict=True)), (placed, starts)  # to the frame
+
+
+@needs_espeak
+def test_the_python_api_speaks_the_lines_like_the_cli(tmp_path):
+    movie = tmp_path / "talk.mp4"
+    result = Director(planner="rules", renderer="animatic", cache_dir=tmp_path / "cache", audio="scratch").render(
+        talking_board(), movie, state=False)
+    info = probe_media(movie)
+    assert info.audio_codec == "aac" and abs(info.audio_duration - info.duration) < 0.1
+    assert result.storyboard.scenes[1].duration > 3.0  # retimed so Kai's long line is heard in full
+    assert Storyboard.load(tmp_path / "talk.storyboard.json") == result.storyboard
+    assert list(result.scratch.voices) == ["nora", "ivan", "kai", None]
+    assert any("scene_2" in note for note in result.scratch.notes)
+    assert_every_line_heard_in_its_span(movie, result.storyboard)
+
+
+def test_the_python_api_without_audio_makes_a_silent_movie_timed_as_the_storyboard(tmp_path):
+    result = Director(planner="rules", renderer="animatic", cache_dir=tmp_path / "cache").render(
+        talking_board(), tmp_path / "talk.mp4", state=False)
+    assert result.scratch is None and probe_media(result.movie).audio_codec is None
+    assert result.storyboard == talking_board().revalidated()
+
+
+def test_the_python_api_refuses_an_unknown_audio_mode_and_a_missing_espeak(tmp_path, monkeypatch):
+    import director.voices
+
+    with pytest.raises(InputError, match="use none or scratch"):
+        Director(renderer="animatic", audio="loud")
+    monkeypatch.setattr(director.voices.shutil, "which", lambda name: None)
+    director = Director(planner="rules", renderer="animatic", cache_dir=tmp_path / "cache", audio="scratch")
+    with pytest.raises(InputError, match="apt-get install espeak-ng"):
+        director.render(talking_board(), tmp_path / "talk.mp4")
+    assert list(tmp_path.iterdir()) == []  # nothing rendered, no state file, no cache

@@ -17,6 +17,7 @@ talks to these endpoints:
 | `POST /api/shots/add`, `/split`, `/delete`, `/update` | a draft with one scene's shots edited, still covering it (not saved) |
 | `POST /api/render`, `GET /api/render` | start rendering the current version; its progress |
 | `POST /api/export` | a zip of the storyboard, script and renders, under `exports/` |
+| `POST /api/export/pdf` | the printed storyboard (`board_pdf`), Letter or A4, under `exports/` |
 | `GET  /files/renders/...`, `/files/exports/...` | the movie and the files beside it |
 
 Guards, in `RequestGuard`: request bodies are size-limited; the Host header
@@ -55,13 +56,13 @@ from director.editor import cast as cast_edits
 from director.editor import shots as shot_edits
 from director.editor.json_body import StrictJSONRoute
 from director.editor.preview import identity_colors, png_bytes, preview_board, preview_frame, preview_size, preview_view
-from director.editor.project import BOARD_FILE, EXPORTS_DIR, MOVIE_FILE, RENDERS_DIR, Project, VersionConflict
+from director.editor.project import BOARD_FILE, EXPORTS_DIR, MOVIE_FILE, RENDERED_BOARD_FILE, RENDERS_DIR, Project, VersionConflict
 from director.editor.render_job import RenderRunner, stale_scenes
 from director.editor.replan import replan_scene
 from director.editor.validation import StoryboardInvalid, field_errors, validate_storyboard
 from director.errors import InputError
 from director.atomic import publish
-from director.storyboard import MOVE_DIRECTIONS, Entity, Identifier, MoveKind, Scene, ShotAngle, ShotSize, StrictModel
+from director.storyboard import MOVE_DIRECTIONS, Entity, Identifier, MoveKind, Scene, ShotAngle, ShotSize, Storyboard, StrictModel
 
 STATIC = Path(__file__).resolve().parent / "static"
 SHOT_OPTIONS = {
@@ -144,6 +145,10 @@ class ShotRequest(StrictModel):
 
 class ShotUpdateRequest(ShotRequest):
     changes: Annotated[dict[str, Any], Field(description="New values of the shot's size, angle, pov, move, subjects, description.")]
+
+
+class PdfRequest(StrictModel):
+    paper: Annotated[Literal["letter", "a4"], Field(description="US Letter or A4, landscape.")] = "letter"
 
 
 class RenderRequest(StrictModel):
@@ -354,8 +359,7 @@ def create_app(
     def export() -> dict[str, Any]:
         with project.lock:  # the board as it is now, not as storyboard.json may be by the time it is zipped
             version, board = project.version, project.board
-        slug = re.sub(r"[^a-z0-9]+", "_", board.title.lower())[:60].strip("_") or "storyboard"  # a file name has room
-        name = f"{EXPORTS_DIR}/{slug}-v{version}.zip"
+        name = f"{EXPORTS_DIR}/{_slug(board.title)}-v{version}.zip"
         target = project.path(name)
         target.parent.mkdir(parents=True, exist_ok=True)
         members, left_out = _export_members(project)
@@ -370,6 +374,19 @@ def create_app(
             Path(tmp).unlink(missing_ok=True)
             raise
         return {"url": f"/files/{name}", "files": [BOARD_FILE, *(relative for relative, _ in members)], "left_out": left_out}
+
+    @app.post("/api/export/pdf")
+    def export_pdf(body: PdfRequest) -> dict[str, Any]:
+        from director.board_pdf import write_board_pdf
+
+        with project.lock:
+            version, board = project.version, project.board
+            movie = _movie_of(project, board)
+        name = f"{EXPORTS_DIR}/{_slug(board.title)}-v{version}-{body.paper}.pdf"
+        printed = write_board_pdf(board, project.path(name), paper=body.paper, movie=movie)
+        if movie is None and project.path(MOVIE_FILE).is_file():
+            printed.notes.append(f"the last render is not of v{version}: render it to print the movie's frames")
+        return {"url": f"/files/{name}", "pages": printed.pages, "panels": printed.panels, "paper": body.paper, "notes": printed.notes}
 
     @app.get("/files/{relative:path}")
     def files(relative: str) -> FileResponse:
@@ -392,6 +409,23 @@ def offered(kind: str, name: str, names: list[str]) -> str:
     if name not in names:
         raise InputError(f"unknown {kind} {name!r}; this editor offers: {', '.join(names)}")
     return name
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", title.lower())[:60].strip("_") or "storyboard"  # a file name has room
+
+
+def _movie_of(project: Project, board: Any) -> Path | None:
+    """The rendered movie when it is of `board` (every scene and transition as rendered), else None."""
+    movie = project.path(MOVIE_FILE)
+    if stale_scenes(project) or not movie.is_file():
+        return None
+    try:
+        rendered = Storyboard.load(project.path(RENDERED_BOARD_FILE))
+    except InputError:
+        return None
+    same_cuts = [(s.id, s.transition) for s in rendered.scenes] == [(s.id, s.transition) for s in board.scenes]
+    return movie if same_cuts else None
 
 
 def _export_members(project: Project) -> tuple[list[tuple[str, Path]], list[str]]:

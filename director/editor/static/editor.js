@@ -1467,6 +1467,25 @@ async function exportZip() {
   }
 }
 
+async function exportPdf() {
+  if (dirty() && !(await save())) return; // print what the page shows
+  const button = $("#export-pdf");
+  button.disabled = true;
+  try {
+    const answer = await api("POST", "/api/export/pdf", { paper: $("#paper").value });
+    const name = answer.url.split("/").pop();
+    const link = el("a", { href: answer.url, download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    toast(`${name}: ${answer.pages} pages, ${answer.panels} panels` + (answer.notes.length ? ` (${answer.notes.join("; ")})` : "") + ".");
+  } catch (error) {
+    toast(error.message, "error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // -- play ---------------------------------------------------------------------------------------------------------
 
 function togglePlay() {
@@ -1527,6 +1546,7 @@ function wire() {
   $("#redo").addEventListener("click", redo);
   $("#render").addEventListener("click", render);
   $("#export").addEventListener("click", exportZip);
+  $("#export-pdf").addEventListener("click", exportPdf);
   $("#play").addEventListener("click", togglePlay);
   $("#add-key").addEventListener("click", addKeyframe);
   $("#delete-key").addEventListener("click", deleteKeyframe);
