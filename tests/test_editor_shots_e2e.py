@@ -95,7 +95,11 @@ def test_delete_a_shot_and_its_neighbour_takes_its_time(browser, tmp_path):
     project, live = serve(tmp_path, TWO_SHOTS)
     with live as server:
         page = open_editor(browser, server)
+        seek(page, 1.5)
+        page.wait_for_selector("#canvas rect.camera-frame")  # the close-up's camera on the scene
         seek(page, 0.5)
+        page.wait_for_function("document.querySelector('#preview').dataset.shot === 'wide'")
+        page.wait_for_selector("#canvas rect.camera-frame", state="detached")  # the wide one sees it all
         page.click("#delete-shot")
         page.wait_for_function("document.querySelectorAll('#timeline rect.shot').length === 1")
         save(page, 2)
