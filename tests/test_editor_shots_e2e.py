@@ -126,9 +126,12 @@ def test_change_a_shots_size_and_the_preview_and_canvas_frame_it(browser, tmp_pa
         assert "shot 1/2 CU" in page.inner_text("#preview-meta")
         frame_width = float(page.get_attribute("#canvas rect.camera-frame", "width"))
         assert frame_width < 500  # of 1000: the close-up sees less than half the scene
+        page.fill("#shot-description", "CLOSE ON the cat")
+        page.press("#shot-description", "Enter")
+        page.wait_for_function("!document.querySelector('#shot-actions').dataset.busy")
         save(page, 2)
         shot = Storyboard.load(project.root / "storyboard.json").scenes[0].shots[0]
-        assert (shot.size, shot.subjects) == ("close_up", ["cat"])
+        assert (shot.size, shot.subjects, shot.description) == ("close_up", ["cat"], "CLOSE ON the cat")
         assert page.errors == []
 
 

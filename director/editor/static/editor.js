@@ -850,6 +850,11 @@ function renderShotControls() {
         style: `border-color:${colorOf(id)}`,
         onclick: () => change({ subjects: shot.subjects.includes(id) ? shot.subjects.filter((s) => s !== id) : [...shot.subjects, id] }),
       }, nameOf(id)))),
+    (() => {
+      const text = el("input", { id: "shot-description", placeholder: "as the script says it: CLOSE ON the key", "aria-label": "Shot description", value: shot.description || "" });
+      text.addEventListener("change", () => change({ description: text.value }));
+      return text;
+    })(),
     el("span", { class: "spacer" }),
     el("button", { id: "add-shot", class: "small", title: "A new shot after this one, in the second half of its time", onclick: () => shotEdit("/api/shots/add", { at: S.t }, "Added a shot.") }, "+ Shot"),
     el("button", { id: "split-shot", class: "small", title: "Cut this shot in two at the playhead", onclick: () => shotEdit("/api/shots/split", { at: S.t }, "Split the shot.") }, "Split at playhead"),
