@@ -95,7 +95,11 @@ def test_delete_a_shot_and_its_neighbour_takes_its_time(browser, tmp_path):
     project, live = serve(tmp_path, TWO_SHOTS)
     with live as server:
         page = open_editor(browser, server)
+        seek(page, 1.5)
+        page.wait_for_selector("#canvas rect.camera-frame")  # the close-up's camera on the scene
         seek(page, 0.5)
+        page.wait_for_function("document.querySelector('#preview').dataset.shot === 'wide'")
+        page.wait_for_selector("#canvas rect.camera-frame", state="detached")  # the wide one sees it all
         page.click("#delete-shot")
         page.wait_for_function("document.querySelectorAll('#timeline rect.shot').length === 1")
         save(page, 2)
@@ -122,9 +126,12 @@ def test_change_a_shots_size_and_the_preview_and_canvas_frame_it(browser, tmp_pa
         assert "shot 1/2 CU" in page.inner_text("#preview-meta")
         frame_width = float(page.get_attribute("#canvas rect.camera-frame", "width"))
         assert frame_width < 500  # of 1000: the close-up sees less than half the scene
+        page.fill("#shot-description", "CLOSE ON the cat")
+        page.press("#shot-description", "Enter")
+        page.wait_for_function("!document.querySelector('#shot-actions').dataset.busy")
         save(page, 2)
         shot = Storyboard.load(project.root / "storyboard.json").scenes[0].shots[0]
-        assert (shot.size, shot.subjects) == ("close_up", ["cat"])
+        assert (shot.size, shot.subjects, shot.description) == ("close_up", ["cat"], "CLOSE ON the cat")
         assert page.errors == []
 
 

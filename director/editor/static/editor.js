@@ -611,7 +611,9 @@ async function requestPreview() {
   try {
     const blob = await api("POST", "/api/preview", previewBody(scene(), S.t, PREVIEW_WIDTH));
     const [cx, cy, size] = (blob.headers.get("x-director-view") || "0.5 0.5 1").split(" ").map(Number);
+    const before = JSON.stringify(S.view);
     S.view = { shot: blob.headers.get("x-director-shot") || "", cx, cy, size };
+    const viewMoved = JSON.stringify(S.view) !== before;
     const bytes = new Uint8Array(await blob.arrayBuffer());
     let sum = 0;
     for (let i = 0; i < bytes.length; i += 7) sum = (sum * 31 + bytes[i]) >>> 0;
@@ -631,7 +633,7 @@ async function requestPreview() {
     const shotNote = k >= 0 ? ` · shot ${k + 1}/${shots.length} ${SIZE_LABELS[shots[k].size] || shots[k].size}` : "";
     $("#preview-meta").textContent = `animatic · ${fmt(S.t)}${shotNote} · ${Math.round(ms)} ms`;
     $("#preview").dataset.shot = S.view.shot;
-    if (S.cameraView || (S.view.size !== 1 && !S.drag)) renderCanvas();
+    if (S.cameraView || (viewMoved && !S.drag)) renderCanvas(); // the camera's frame on the canvas follows
   } catch (error) {
     img.classList.add("stale");
     const first = error.data && error.data.errors && error.data.errors[0];
@@ -848,6 +850,11 @@ function renderShotControls() {
         style: `border-color:${colorOf(id)}`,
         onclick: () => change({ subjects: shot.subjects.includes(id) ? shot.subjects.filter((s) => s !== id) : [...shot.subjects, id] }),
       }, nameOf(id)))),
+    (() => {
+      const text = el("input", { id: "shot-description", placeholder: "as the script says it: CLOSE ON the key", "aria-label": "Shot description", value: shot.description || "" });
+      text.addEventListener("change", () => change({ description: text.value }));
+      return text;
+    })(),
     el("span", { class: "spacer" }),
     el("button", { id: "add-shot", class: "small", title: "A new shot after this one, in the second half of its time", onclick: () => shotEdit("/api/shots/add", { at: S.t }, "Added a shot.") }, "+ Shot"),
     el("button", { id: "split-shot", class: "small", title: "Cut this shot in two at the playhead", onclick: () => shotEdit("/api/shots/split", { at: S.t }, "Split the shot.") }, "Split at playhead"),
