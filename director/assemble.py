@@ -5,8 +5,10 @@
   a `CompositeVideoClip`, subtitles burned in, encoded to H.264 MP4 by the
   ffmpeg that imageio-ffmpeg ships.
 - `MOVIE.srt`: the dialogue as subtitles, in movie time.
-- `MOVIE.contact.png`: a contact sheet, a row per scene of its keyframes with
-  the layout boxes drawn over them.
+- `MOVIE.contact.png`: the shot board, each scene's heading over one panel per
+  shot (its middle frame with the boxes the camera sees, its size, angle, move
+  and the lines spoken in it); a long film's board goes on over pages
+  `MOVIE.contact-2.png`, `-3` ... (`BOARD_ROWS_PER_PAGE`).
 
 The movie timeline is computed in whole frames (scene starts, crossfade
 overlaps), so no frame is lost or doubled to floating-point time. Every file is
@@ -19,6 +21,8 @@ the next render of the same movie.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -31,7 +35,7 @@ from director.drawing import draw_labelled_box, font, identity_color, wrap_text
 from director.errors import InputError
 from director.execute import ProgressCallback, RenderedStoryboard
 from director.renderer import frame_spec
-from director.storyboard import Storyboard
+from director.storyboard import Shot, Storyboard
 
 SubtitleMode = Literal["auto", "burn", "none"]
 
@@ -69,6 +73,7 @@ class MovieFiles:
     storyboard: Path | None
     frames: int
     duration: float
+    board_pages: tuple[Path, ...] = ()  # every page of the shot board; the first is `contact_sheet`
 
 
 def movie_timeline(board: Storyboard) -> MovieTimeline:
@@ -120,6 +125,12 @@ def sidecar_paths(movie: Path) -> dict[str, Path]:
     }
 
 
+def board_page_paths(movie: Path, pages: int) -> list[Path]:
+    """The shot board's pages beside MOVIE.mp4: MOVIE.contact.png, then MOVIE.contact-2.png, -3 ..."""
+    first = sidecar_paths(Path(movie))["contact_sheet"]
+    return [first] + [first.with_name(first.name.removesuffix(".contact.png") + f".contact-{k}.png") for k in range(2, pages + 1)]
+
+
 def assemble_movie(
     rendered: RenderedStoryboard,
     path: str | os.PathLike[str],
@@ -144,11 +155,19 @@ def assemble_movie(
     ) as tmp_sheet, replacing(sidecars["storyboard"]) as tmp_board:
         _encode(rendered, timeline, lines if burn else [], tmp_movie, progress)
         tmp_srt.write_text(srt_text(lines), encoding="utf-8")
-        contact_sheet(rendered).save(tmp_sheet, format="PNG")
+        pages = shot_board(rendered)
+        pages[0].save(tmp_sheet, format="PNG")
+        with ExitStack() as more_pages:  # published with the rest, or not at all
+            for page, page_path in zip(pages[1:], board_page_paths(path, len(pages))[1:], strict=True):
+                page.save(more_pages.enter_context(replacing(page_path)), format="PNG")
         if write_storyboard:
             tmp_board.write_text(board.to_json(), encoding="utf-8")
         else:
             tmp_board.unlink(missing_ok=True)
+    stale = len(pages) + 1  # pages a longer board rendered here before left behind
+    while (old := board_page_paths(path, stale)[-1]).exists():
+        old.unlink()
+        stale += 1
     return MovieFiles(
         movie=path,
         subtitles=sidecars["subtitles"],
@@ -156,6 +175,7 @@ def assemble_movie(
         storyboard=sidecars["storyboard"] if write_storyboard else None,
         frames=timeline.total_frames,
         duration=timeline.duration,
+        board_pages=tuple(board_page_paths(path, len(pages))),
     )
 
 
@@ -237,35 +257,163 @@ def burn_subtitles(frame: np.ndarray, subtitles: list[Subtitle], t: float) -> np
     return np.asarray(image)
 
 
-def contact_sheet(rendered: RenderedStoryboard, per_scene: int = 6, thumb_width: int = 192) -> Image.Image:
-    """A row per scene: its heading, then up to `per_scene` keyframes with their layout boxes drawn on."""
+SIZE_LABELS = {
+    "extreme_wide": "EWS", "wide": "WS", "full": "FS", "medium": "MS", "close_up": "CU", "extreme_close_up": "ECU", "insert": "INSERT",
+}
+"""How a shot list abbreviates each size (extreme wide shot, wide shot, full shot, medium shot, close-up ...)."""
+BOARD_COLUMNS = 6
+"""Panels in a row of the shot board. Scenes share a row while the next one fits; a scene of more shots
+than a row holds wraps onto rows of its own."""
+BOARD_ROWS_PER_PAGE = 10
+"""Rows of panels on one page of the shot board. A feature (190 scenes, ~1000 shots) would make one
+unreadable image tens of thousands of pixels tall; it gets pages of at most this many rows instead
+(page 1 is MOVIE.contact.png, the next MOVIE.contact-2.png ...)."""
+CAPTION_LINES, CAPTION_LINE_H = 4, 13  # under each panel: its label, then up to three lines of dialogue
+
+
+def shot_label(shot: Shot, names: Mapping[str, str]) -> str:
+    """'CU · low · pan right': the shot's size, its angle unless eye level, its move unless static."""
+    parts = [SIZE_LABELS[shot.size]]
+    if shot.angle == "pov":
+        parts.append(f"POV {names.get(shot.pov or '', shot.pov)}")
+    elif shot.angle != "eye_level":
+        parts.append(shot.angle.replace("_", " "))
+    move = shot.move
+    if move.kind == "follow":
+        parts.append(f"follow {names.get(move.target or '', move.target)}")
+    elif move.kind != "static":
+        parts.append(f"{move.kind} {move.direction}" + (f" {move.amount:g}" if move.amount is not None else ""))
+    return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class _BoardBlock:
+    """One scene's panels in one row of the board, under its heading."""
+
+    scene_index: int
+    column: int  # where its first panel sits in the row
+    shots: tuple[tuple[int, Shot, range], ...]  # (number in the scene, shot, its frames)
+    continued: bool  # the scene began on an earlier row
+
+
+def shot_board(
+    rendered: RenderedStoryboard,
+    *,
+    columns: int | None = None,
+    rows_per_page: int | None = None,
+    thumb_width: int = 192,
+) -> list[Image.Image]:
+    """The shot board, as pages: one panel per shot (its middle frame with the frame's boxes drawn on),
+    labelled with the shot's number, size, angle and move, its time and the lines spoken in it, under its
+    scene's heading. Scenes follow each other along a row of `columns` panels while the next one fits;
+    a scene of more shots than a row holds takes rows of its own."""
     board = rendered.board
+    columns = columns or BOARD_COLUMNS
+    rows_per_page = rows_per_page or BOARD_ROWS_PER_PAGE
     thumb_height = max(8, round(thumb_width * board.height / board.width))
-    label_w, pad = 180, 6
-    rows = len(board.scenes)
-    sheet = Image.new("RGB", (label_w + per_scene * (thumb_width + pad) + pad, rows * (thumb_height + 2 * pad) + pad), (28, 28, 32))
+    pad, band_h = 8, 36
+    row_h = band_h + thumb_height + 4 + CAPTION_LINES * CAPTION_LINE_H + pad
+
+    # 1. Lay the board out: rows of scene blocks, then pages of rows.
+    rows: list[list[_BoardBlock]] = []
+    used = columns  # panels taken in the last row: none yet, so the first scene starts a row
+    for s, scene in enumerate(board.scenes):
+        cut = tuple((k, shot, frames) for k, (shot, frames) in enumerate(scene.shot_frames(board.fps), start=1))
+        if rows and len(cut) <= columns - used:
+            rows[-1].append(_BoardBlock(s, used, cut, continued=False))
+            used += len(cut)
+            continue
+        for i in range(0, len(cut), columns):
+            rows.append([_BoardBlock(s, 0, cut[i : i + columns], continued=i > 0)])
+            used = len(rows[-1][0].shots)
+    width = pad + max(b.column + len(b.shots) for row in rows for b in row) * (thumb_width + pad)
+    pages = [rows[i : i + rows_per_page] for i in range(0, len(rows), rows_per_page)]
+
+    # 2. Draw each page.
+    names = {e.id: e.name for e in board.entities}
+    heading_font, small = font(15), font(11)
+    images = []
+    for page_rows in pages:
+        sheet = Image.new("RGB", (width, pad + len(page_rows) * row_h), (28, 28, 32))
+        draw = ImageDraw.Draw(sheet)
+        for r, row in enumerate(page_rows):
+            y = pad + r * row_h
+            for block in row:
+                scene = board.scenes[block.scene_index]
+                x = pad + block.column * (thumb_width + pad)
+                block_w = len(block.shots) * (thumb_width + pad) - pad
+                if block.column:  # a scene after another in the row: a rule between them
+                    draw.line((x - pad // 2, y, x - pad // 2, y + row_h - pad), fill=(70, 70, 80), width=1)
+                heading = f"{block.scene_index + 1}. {scene.heading or scene.id}"
+                draw.text((x, y + 2), _fit(draw, heading, heading_font, block_w), font=heading_font, fill=(235, 235, 235))
+                shots = len(scene.cut)
+                meta = "(continued)" if block.continued else f"{scene.duration:.1f} s · {shots} shot{'s' if shots > 1 else ''}"
+                draw.text((x, y + 20), meta, font=small, fill=(160, 160, 170))
+                for c, (number, shot, frames) in enumerate(block.shots):
+                    panel_at = (x + c * (thumb_width + pad), y + band_h)
+                    _draw_panel(rendered, sheet, block.scene_index, f"{number}  {shot_label(shot, names)}", shot, frames, panel_at, (thumb_width, thumb_height))
+        images.append(sheet)
+    return images
+
+
+def _draw_panel(
+    rendered: RenderedStoryboard,
+    sheet: Image.Image,
+    scene_index: int,
+    label: str,
+    shot: Shot,
+    frames: range,
+    at: tuple[int, int],
+    size: tuple[int, int],
+) -> None:
+    """One shot's panel with its top-left at `at`: its framed middle frame of `size`, then its label, its
+    time and the lines spoken in it."""
+    (x, y), (thumb_width, thumb_height) = at, size
     draw = ImageDraw.Draw(sheet)
-    title_font, small = font(14), font(11)
-    for s, (scene, rendered_scene) in enumerate(zip(board.scenes, rendered.scenes, strict=True)):
-        top = pad + s * (thumb_height + 2 * pad)
-        heading = f"{s + 1}. {scene.heading or scene.id}"
-        for k, line in enumerate(wrap_text(draw, heading, title_font, label_w - 2 * pad)[:4]):
-            draw.text((pad, top + k * 17), line, font=title_font, fill=(235, 235, 235))
-        draw.text((pad, top + thumb_height - 14), f"{scene.duration:.1f} s, {len(scene.entities)} in cast", font=small, fill=(160, 160, 170))
-        keyframes = rendered_scene.plan.keyframes
-        chosen = [keyframes[round(k * (len(keyframes) - 1) / max(per_scene - 1, 1))] for k in range(min(per_scene, len(keyframes)))]
-        for c, index in enumerate(dict.fromkeys(chosen)):
-            image = Image.fromarray(rendered.frame(s, index)).resize((thumb_width, thumb_height), Image.LANCZOS).convert("RGBA")
-            overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
-            overlay_draw = ImageDraw.Draw(overlay)
-            for entity_id, box in frame_spec(board, scene, index).boxes.items():
-                entity = board.entity(entity_id)
-                draw_labelled_box(overlay_draw, box, entity.name, identity_color(entity), image.size, line_width=1)
-            image = Image.alpha_composite(image, overlay).convert("RGB")
-            x = label_w + pad + c * (thumb_width + pad)
-            sheet.paste(image, (x, top))
-            draw.text((x + 3, top + thumb_height - 13), f"{index / board.fps:.1f}s", font=small, fill=(255, 255, 255), stroke_width=1, stroke_fill=(0, 0, 0))
-    return sheet
+    label_font, small = font(12), font(11)
+    board = rendered.board
+    scene = board.scenes[scene_index]
+    names = {e.id: e.name for e in board.entities}
+    sheet.paste(_panel(rendered, scene_index, frames, size), (x, y))
+    draw.rectangle((x - 1, y - 1, x + thumb_width, y + thumb_height), outline=(90, 90, 100))
+    ty = y + thumb_height + 4
+    draw.text((x, ty), _fit(draw, label, label_font, thumb_width - 60), font=label_font, fill=(240, 200, 90))
+    span = f"{shot.start:.1f}-{shot.end:.1f} s"
+    draw.text((x + thumb_width - draw.textlength(span, font=small), ty + 1), span, font=small, fill=(150, 150, 160))
+    spoken = [
+        f"{names[line.speaker]}: {line.text}" if line.speaker else line.text
+        for line in scene.dialogue
+        if line.start < shot.end and line.end > shot.start
+    ]
+    lines = [wrapped for text in spoken for wrapped in wrap_text(draw, text, small, thumb_width)]
+    if len(lines) > CAPTION_LINES - 1:
+        lines = lines[: CAPTION_LINES - 1]
+        lines[-1] = _fit(draw, lines[-1] + " …", small, thumb_width)
+    for k, line in enumerate(lines):
+        draw.text((x, ty + (k + 1) * CAPTION_LINE_H), line, font=small, fill=(215, 215, 215))
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, text_font, max_width: int) -> str:
+    """`text`, cut with an ellipsis to fit `max_width` pixels."""
+    if draw.textlength(text, font=text_font) <= max_width:
+        return text
+    while text and draw.textlength(text + "…", font=text_font) > max_width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _panel(rendered: RenderedStoryboard, scene_index: int, frames: range, size: tuple[int, int]) -> Image.Image:
+    """A shot's middle frame at `size`, with the boxes its camera sees drawn on."""
+    board = rendered.board
+    scene = board.scenes[scene_index]
+    index = frames[len(frames) // 2]
+    image = Image.fromarray(rendered.frame(scene_index, index)).resize(size, Image.LANCZOS).convert("RGBA")
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    overlay_draw = ImageDraw.Draw(overlay)
+    for entity_id, box in frame_spec(board, scene, index).boxes.items():
+        entity = board.entity(entity_id)
+        draw_labelled_box(overlay_draw, box, entity.name, identity_color(entity), image.size, line_width=1)
+    return Image.alpha_composite(image, overlay).convert("RGB")
 
 
 def add_audio_track(movie: str | os.PathLike[str], samples: np.ndarray, sample_rate: int) -> Path:

@@ -627,14 +627,36 @@ def check(board: BoardPath) -> None:
 @app.command()
 @handles_errors
 def timeline(
-    frames: Annotated[int, typer.Argument(min=1, help="Frames in the scene.")],
+    frames: Annotated[
+        str,
+        typer.Argument(metavar="FRAMES|STORYBOARD", help="Frames in a scene, or a storyboard (.json): the plan of each of its shots."),
+    ],
     window: Annotated[int, typer.Option("--window", "-L", min=3, help="Renderer window L.")] = 16,
     schedule: ScheduleName = "hierarchical",
 ) -> None:
-    """Explain the NUWA-XL schedule for a scene of FRAMES frames: levels, windows, frames per window."""
+    """Explain the NUWA-XL schedule for a scene of FRAMES frames (levels, windows, frames per window), or for
+    every shot of a STORYBOARD: each shot has its own timeline, so cuts are hard cuts."""
+    from director.errors import InputError
     from director.timeline import plan_timeline
 
-    typer.echo(plan_timeline(frames, window, _schedule(schedule)).explanation)  # type: ignore[arg-type]
+    schedule = _schedule(schedule)
+    if frames.strip().isdigit():
+        if int(frames) < 1:
+            raise InputError(f"FRAMES must be at least 1, but is {frames}")
+        typer.echo(plan_timeline(int(frames), window, schedule).explanation)  # type: ignore[arg-type]
+        return
+    from director.execute import plan_shots
+    from director.storyboard import Storyboard
+
+    board = Storyboard.load(Path(frames))
+    for scene, shots in zip(board.scenes, plan_shots(board, window, schedule), strict=True):  # type: ignore[arg-type]
+        typer.echo(f"{scene.id}: {scene.num_frames(board.fps)} frames, {len(shots)} shot{'' if len(shots) == 1 else 's'}")
+        for planned in shots:
+            shot, span = planned.shot, planned.frames
+            move = " ".join(filter(None, (shot.move.kind, shot.move.direction, shot.move.target)))
+            typer.echo(f"  {shot.id}: frames {span.start}-{span.stop - 1} ({shot.size.replace('_', ' ')}, {move})")
+            for line in planned.plan.explanation.splitlines():
+                typer.echo(f"    {line}")
 
 
 @app.command()

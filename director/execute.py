@@ -3,11 +3,17 @@
 A render is two steps, one way:
 
 1. `plan_jobs(board, fingerprint, window, seed, schedule) -> JobGraph` is pure:
-   it plans each scene's timeline (`director.timeline`) and makes every job of
+   it plans each *shot's* timeline (`director.timeline`) and makes every job of
    every level, each with its cache key, and says where every frame of every
    scene will be. A job's key follows from the storyboard, the renderer's
    fingerprint and the seed alone (it names the keys of the jobs it is
    conditioned on), so the whole job graph is known before anything renders.
+   Cuts between shots are hard cuts: each shot has a timeline of its own, so
+   no window spans a cut and no frame of one shot conditions another, and a
+   job's key names its shot's framing and frames, never the other shots: an
+   edited shot re-renders that shot alone. A scene with no shots listed is one
+   wide static shot, whose jobs and keys are those of the whole-scene timeline
+   the renderer drew before shots existed.
 2. `run_jobs(graph, work, executor)` checks which jobs the cache already holds
    (each entry is verified; one that is not what its key promises is rendered
    again, with a `CacheEntryWarning`), then for level 0, 1, 2 ... hands that
@@ -44,7 +50,7 @@ import numpy as np
 
 from director.cache import BadEntry, CacheEntryWarning, FrameCache, content_key
 from director.renderer import FrameSpec, InfillJob, KeyframeRequest, Renderer, RendererInfo, SceneContext, check_frames, frame_spec, scene_context
-from director.storyboard import Scene, Storyboard
+from director.storyboard import Scene, Shot, Storyboard
 from director.timeline import Schedule, TimelinePlan, Window, plan_timeline
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -246,15 +252,55 @@ class RenderStats:
     jobs_redone: int = 0  # cached jobs whose entry could not be used (corrupt, another shape): rendered again
 
 
+@dataclass(frozen=True)
+class ShotPlan:
+    """One shot of a scene and its own timeline: the shot's frames are planned apart from the other shots'
+    (a hard cut), so no window spans two shots."""
+
+    shot: Shot
+    frames: range  # the scene frame indices the shot shows
+    plan: TimelinePlan  # in the shot's own frame indices: 0 is the scene's frame `frames.start`
+
+    def windows(self, level: int) -> tuple[Window, ...]:
+        """The plan's windows of `level`, in scene frame indices."""
+        offset = self.frames.start
+        return tuple(
+            Window(w.level, tuple(i + offset for i in w.frames), tuple(i + offset for i in w.known)) for w in self.plan.levels[level]
+        )
+
+    @property
+    def keyframes(self) -> tuple[int, ...]:
+        """The scene frame indices of the shot's keyframes."""
+        return tuple(i + self.frames.start for i in self.plan.keyframes)
+
+
 @dataclass
 class RenderedScene:
     scene: Scene
-    plan: TimelinePlan
+    shots: tuple[ShotPlan, ...]  # each shot's frames and timeline, in order
     refs: list[FrameRef]  # frame index -> where it is cached
 
     @property
     def num_frames(self) -> int:
         return len(self.refs)
+
+    @property
+    def keyframes(self) -> tuple[int, ...]:
+        """The scene frame indices of every shot's keyframes, in order."""
+        return tuple(i for shot in self.shots for i in shot.keyframes)
+
+    @property
+    def plan(self) -> TimelinePlan:
+        """The scene's windows level by level, in scene frame indices: for a scene of one shot (every scene
+        without shots) that shot's plan; for a scene cut into shots, every shot's windows of a level together.
+        Its `keyframes` are then the first shot's only: `RenderedScene.keyframes` has every shot's."""
+        if len(self.shots) == 1:
+            return self.shots[0].plan
+        depth = max(shot.plan.depth for shot in self.shots)
+        levels = tuple(
+            tuple(w for shot in self.shots if level < shot.plan.depth for w in shot.windows(level)) for level in range(depth)
+        )
+        return TimelinePlan(self.num_frames, self.shots[0].plan.window, levels, self.shots[0].plan.schedule)
 
 
 @dataclass
@@ -299,33 +345,56 @@ class JobGraph:
         return tuple(_stage_name(self.schedule, level) for level in range(len(self.levels)))
 
 
+def plan_shots(board: Storyboard, window: int, schedule: Schedule = "hierarchical") -> tuple[tuple[ShotPlan, ...], ...]:
+    """Every scene's shots, each with its own timeline of `window`-frame windows (scene -> its shots, in order)."""
+    return tuple(
+        tuple(ShotPlan(shot, frames, plan_timeline(len(frames), window, schedule)) for shot, frames in scene.shot_frames(board.fps))
+        for scene in board.scenes
+    )
+
+
 def plan_jobs(
     board: Storyboard, fingerprint: str, window: int, *, seed: int = 0, schedule: Schedule = "hierarchical"
 ) -> JobGraph:
     """The job graph of rendering `board` with the renderer of `fingerprint` and window `window`: no I/O.
 
+    Each shot of each scene gets its own timeline; level k of the graph is level k of every shot's timeline.
     Every key follows from the storyboard, the fingerprint, the seed and the keys of earlier levels."""
-    contexts = [scene_context(board, scene) for scene in board.scenes]
-    context_content = [_context_content(c) for c in contexts]
-    plans = [plan_timeline(scene.num_frames(board.fps), window, schedule) for scene in board.scenes]
-    refs: list[list[FrameRef | None]] = [[None] * plan.num_frames for plan in plans]
+    shots: list[list[_ShotJobs]] = []
+    for scene, shot_plans in zip(board.scenes, plan_shots(board, window, schedule), strict=True):
+        scene_shots = []
+        for shot_plan in shot_plans:
+            context = scene_context(board, scene, shot_plan.shot)
+            scene_shots.append(_ShotJobs(shot_plan, context, _context_content(context)))
+        shots.append(scene_shots)
+    refs: list[list[FrameRef | None]] = [[None] * scene.num_frames(board.fps) for scene in board.scenes]
     levels: list[tuple[JobTask, ...]] = []
-    for level in range(max(plan.depth for plan in plans)):
+    for level in range(max(s.plan.plan.depth for scene_shots in shots for s in scene_shots)):
         tasks: list[JobTask] = []
-        for s, (scene, plan) in enumerate(zip(board.scenes, plans, strict=True)):
-            if level >= plan.depth:
-                continue
-            for window_ in plan.levels[level]:
-                task = _job_task(board, scene, contexts[s], context_content[s], window_, refs[s], fingerprint, seed)
-                for position, index in enumerate(window_.targets):
-                    refs[s][index] = FrameRef(task.key, position)
-                tasks.append(task)
+        for s, (scene, scene_shots) in enumerate(zip(board.scenes, shots, strict=True)):
+            for shot in scene_shots:
+                if level >= shot.plan.plan.depth:
+                    continue
+                for window_ in shot.plan.windows(level):
+                    task = _job_task(board, scene, shot.context, shot.content, window_, refs[s], fingerprint, seed)
+                    for position, index in enumerate(window_.targets):
+                        refs[s][index] = FrameRef(task.key, position)
+                    tasks.append(task)
         levels.append(tuple(tasks))
     scenes = tuple(
-        RenderedScene(scene, plan, [ref for ref in scene_refs if ref is not None])
-        for scene, plan, scene_refs in zip(board.scenes, plans, refs, strict=True)
+        RenderedScene(scene, tuple(s.plan for s in scene_shots), [ref for ref in scene_refs if ref is not None])
+        for scene, scene_shots, scene_refs in zip(board.scenes, shots, refs, strict=True)
     )
     return JobGraph(board, schedule, scenes, tuple(levels))
+
+
+@dataclass(frozen=True)
+class _ShotJobs:
+    """What every job of one shot shares while the graph is planned."""
+
+    plan: ShotPlan
+    context: SceneContext
+    content: dict  # the context's part of every key
 
 
 def run_jobs(
@@ -477,8 +546,13 @@ def _stage_name(schedule: Schedule, level: int) -> str:
 
 
 def _context_content(context: SceneContext) -> dict:
-    """The parts of a scene context that change pixels (its id and the scene graph's bookkeeping do not)."""
-    return {
+    """The parts of a shot's context that change pixels (ids and the scene graph's bookkeeping do not).
+
+    The shot's framing is part of it unless it is a default shot (wide, eye level, static, framing no one,
+    undescribed): such a shot shows the layout as a scene without shots did, so its jobs keep those keys
+    and caches made before shots existed stay valid. The shot's id is not part of it, nor its start and
+    end (its frames' times are, in each frame's part of the key)."""
+    content = {
         "heading": context.heading,
         "prompt": context.prompt,
         "background": context.background,
@@ -487,6 +561,22 @@ def _context_content(context: SceneContext) -> dict:
         "relations": [r.model_dump(mode="json") for r in context.relations],
         "size": [context.width, context.height],
     }
+    framing = None if context.shot is None else shot_framing(context.shot)
+    if framing is not None:
+        content["shot"] = framing
+    return content
+
+
+_SHOT_PLACE = ("id", "start", "end")
+
+
+def shot_framing(shot: Shot) -> dict | None:
+    """How `shot` frames the scene (size, angle, pov, move, subjects, description) as plain data, or None for
+    a default shot: wide, eye level, static, no subjects, no description (the whole layout, as drawn
+    before shots existed)."""
+    framing = shot.model_dump(mode="json", exclude=set(_SHOT_PLACE))
+    default = Shot(id="shot", start=0.0, end=1.0).model_dump(mode="json", exclude=set(_SHOT_PLACE))
+    return None if framing == default else framing
 
 
 def _spec_content(spec: FrameSpec) -> dict:

@@ -7,6 +7,13 @@ instant, and a speech bubble over whoever is speaking. Colours follow identity:
 an entity keeps its colour (its colour attribute when it has one) in every
 scene.
 
+Shots: the boxes it is given are in frame coordinates (the shot's camera has
+already framed them), so a close-up's subject is simply a large box. A box the
+camera cuts at the frame's edge is drawn open on that side (no outline where
+the entity goes on out of the frame), and a shot that is not the default wide
+static one is named in the top right corner: "CU · pan left", "MS · low angle",
+"POV Nora". A default shot draws exactly what a scene without shots drew.
+
 It is a pure function of the frame specs, so `infill` simply draws the
 in-between frames from their layouts; the known end frames are not needed.
 Used for previews, for the editor, and to test everything around rendering.
@@ -23,9 +30,16 @@ import numpy as np
 from PIL import Image, ImageDraw
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from director.drawing import RGB, draw_labelled_box, font, identity_color, pixel_box, wrap_text
+from director.drawing import RGB, draw_labelled_box, font, identity_color, pixel_box, text_on, wrap_text
 from director.errors import InputError, format_validation_error
 from director.renderer import FrameSpec, InfillJob, KeyframeRequest, RendererInfo, SceneContext
+from director.storyboard import Box, Shot
+
+SIZE_LABELS = {
+    "extreme_wide": "EWS", "wide": "WS", "full": "FS", "medium": "MS", "close_up": "CU", "extreme_close_up": "ECU", "insert": "INSERT",
+}
+"""The abbreviations storyboard artists write in a panel's corner."""
+ANGLE_LABELS = {"high": "high angle", "low": "low angle", "overhead": "overhead"}
 
 # (keywords, sky colour, ground colour, horizon as a fraction of the height)
 SETTINGS: list[tuple[tuple[str, ...], RGB, RGB, float]] = [
@@ -154,15 +168,22 @@ class AnimaticRenderer:
         overlay = Image.new("RGBA", (width, height), (0, 0, 0, 0))
         draw = ImageDraw.Draw(overlay)
         # Larger boxes first, so small things in front stay visible.
+        framed = _camera_frames(scene.shot)
         for entity_id, box in sorted(frame.boxes.items(), key=lambda item: -item[1].area):
             entity = scene.entity(entity_id)
-            draw_labelled_box(draw, box, entity.name, identity_color(entity), (width, height), fill_alpha=140)
+            if framed and _cut_sides(box):
+                _draw_cut_box(draw, box, entity.name, identity_color(entity), (width, height))
+            else:
+                draw_labelled_box(draw, box, entity.name, identity_color(entity), (width, height), fill_alpha=140)
         for k, caption in enumerate(frame.captions):
             speaker_box = frame.boxes.get(caption.speaker) if caption.speaker else None
             self._bubble(draw, caption.speaker_name, caption.text, speaker_box, (width, height), k)
         small = font(max(8, height // 28))
         if scene.heading:
             draw.text((6, 4), scene.heading, font=small, fill=(255, 255, 255, 230), stroke_width=2, stroke_fill=(0, 0, 0, 200))
+        label = shot_label(scene.shot, scene) if scene.shot is not None else ""
+        if label:
+            draw.text((width - 6, 4), label, font=small, anchor="ra", fill=(255, 240, 120, 240), stroke_width=2, stroke_fill=(0, 0, 0, 200))
         if self.config.show_time:
             stamp = f"{frame.t:5.2f}s"
             draw.text((width - 6, height - 4), stamp, font=small, anchor="rd", fill=(255, 255, 255, 230), stroke_width=2, stroke_fill=(0, 0, 0, 200))
@@ -191,3 +212,70 @@ class AnimaticRenderer:
             draw.polygon([(cx - 6, by + bubble_h), (cx + 6, by + bubble_h), tail], fill=(255, 255, 255, 235))
         for i, line in enumerate(lines):
             draw.text((bx + 6, by + 4 + i * line_h), line, font=text_font, fill=(20, 20, 20, 255))
+
+
+def shot_label(shot: Shot, scene: SceneContext | None = None) -> str:
+    """A shot as a storyboard panel's corner names it: "CU · pan left", "MS · low angle", "POV Nora · tilt up".
+    Empty for a default shot (wide, eye level, static), which shows the whole layout as scenes without
+    shots did."""
+    parts = []
+    if shot.angle == "pov":
+        who = shot.pov or ""
+        if scene is not None and any(e.id == who for e in scene.entities):
+            who = scene.entity(who).name
+        parts.append(f"POV {who}")
+    elif shot.size != "wide" or shot.angle != "eye_level" or shot.move.kind != "static":
+        parts.append(SIZE_LABELS[shot.size])
+    if shot.angle in ANGLE_LABELS:
+        parts.append(ANGLE_LABELS[shot.angle])
+    move = shot.move
+    if move.kind == "follow":
+        target = move.target or ""
+        if scene is not None and any(e.id == target for e in scene.entities):
+            target = scene.entity(target).name
+        parts.append(f"follow {target}")
+    elif move.kind != "static":
+        parts.append(f"{move.kind} {move.direction}")
+    return " · ".join(parts)
+
+
+def _camera_frames(shot: Shot | None) -> bool:
+    """Whether the shot's camera shows less than the whole scene at some instant, so a box at the frame's
+    edge may be cut there (a wide static shot is the scene itself: an edge there is the entity's own)."""
+    return shot is not None and (shot.size != "wide" or shot.move.kind not in ("static", "follow"))
+
+
+def _cut_sides(box: Box) -> tuple[bool, bool, bool, bool]:
+    """Which sides of a frame box lie on the frame's edge (left, top, right, bottom): where the camera cuts
+    the entity, so it goes on out of the frame."""
+    sides = (box.x0 <= 0.0, box.y0 <= 0.0, box.x1 >= 1.0, box.y1 >= 1.0)
+    return sides if any(sides) else ()  # type: ignore[return-value]
+
+
+def _draw_cut_box(draw: ImageDraw.ImageDraw, box: Box, label: str, color: RGB, size: tuple[int, int]) -> None:
+    """A box the frame cuts: filled, outlined only on the sides inside the frame, its name in a tab inside
+    the box, below the corner texts when the box reaches the top of the frame."""
+    width, height = size
+    x0, y0, x1, y1 = pixel_box(box, width, height)
+    left, top, right, bottom = _cut_sides(box)
+    draw.rectangle((x0, y0, x1, y1), fill=(*color, 140))
+    line = max(2, min(width, height) // 90)
+    outline = (*color, 255)
+    if not left:
+        draw.line((x0, y0, x0, y1), fill=outline, width=line)
+    if not top:
+        draw.line((x0, y0, x1, y0), fill=outline, width=line)
+    if not right:
+        draw.line((x1, y0, x1, y1), fill=outline, width=line)
+    if not bottom:
+        draw.line((x0, y1, x1, y1), fill=outline, width=line)
+    label_font = font(max(9, height // 24))
+    l, t, r, b = draw.textbbox((0, 0), label, font=label_font)
+    tab_w, tab_h = r - l + 6, b - t + 4
+    corner_text = 4 + max(8, height // 28) + 6  # the heading and the shot's name, along the top
+    tx = x0 + (6 if left else 0)
+    ty = max(y0, corner_text) if y0 < corner_text else y0
+    if tx + tab_w > x1 or ty + tab_h > y1:
+        return  # too small a sliver of the entity to name
+    draw.rectangle((tx, ty, tx + tab_w, ty + tab_h), fill=(*color, 255))
+    draw.text((tx + 3 - l, ty + 2 - t), label, font=label_font, fill=(*text_on(color), 255))

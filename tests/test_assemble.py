@@ -6,10 +6,11 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from director.assemble import assemble_movie, movie_subtitles, movie_timeline, srt_text
+from director.assemble import assemble_movie, board_page_paths, movie_subtitles, movie_timeline, shot_board, shot_label, srt_text
 from director.cache import FrameCache
-from director.execute import render_storyboard
-from director.storyboard import Transition
+from director.drawing import identity_color
+from director.execute import RenderedStoryboard, render_storyboard
+from director.storyboard import CameraMove, Shot, Transition
 from renderers.animatic import AnimaticRenderer
 from tests.conftest import make_board
 
@@ -105,3 +106,111 @@ def test_a_movie_path_must_end_in_mp4(tmp_path):
 
     with pytest.raises(InputError, match="must be an .mp4"):
         assemble_movie(rendered(make_board(), tmp_path), tmp_path / "movie.avi")
+
+
+def with_shots(board, scene_index, shots):
+    scenes = list(board.scenes)
+    scenes[scene_index] = scenes[scene_index].model_copy(update={"shots": shots})
+    return type(board).model_validate({**board.model_dump(), "scenes": [s.model_dump() for s in scenes]})
+
+
+THREE_SHOTS = [
+    Shot(id="wide", start=0.0, end=1.0),
+    Shot(id="dog_close", start=1.0, end=2.0, size="close_up", angle="low", subjects=["dog"]),
+    Shot(id="pan", start=2.0, end=3.0, size="medium", move=CameraMove(kind="pan", direction="right"), subjects=["cat"]),
+]
+
+
+def colour_extent(image, rgb, tolerance=40):
+    """The area (pixels) of the bounding box of the pixels of colour `rgb`: how large a box outline in it is."""
+    pixels = np.asarray(image.convert("RGB")).astype(int)
+    ys, xs = np.nonzero(np.abs(pixels - np.array(rgb)).sum(axis=2) < tolerance)
+    return 0 if len(xs) == 0 else int((xs.max() - xs.min() + 1) * (ys.max() - ys.min() + 1))
+
+
+PAD, BAND, CAPTION = 8, 36, 4 + 4 * 13  # the board's gaps, a row's heading band, the captions under a panel
+
+
+def test_the_shot_board_has_a_panel_per_shot_framed_as_the_shot_frames_it(tmp_path):
+    board = with_shots(make_board(scenes=2, duration=3.0, fps=6, width=192, height=108), 0, THREE_SHOTS)
+    pages = shot_board(rendered(board, tmp_path), columns=6, thumb_width=192)
+    assert len(pages) == 1
+    sheet = pages[0]
+    # one row: scene 1's three panels, then scene 2's one (it lists no shots: one wide shot); four columns used
+    assert sheet.size == (PAD + 4 * (192 + PAD), PAD + BAND + 108 + CAPTION + PAD)
+
+    def panel(column):
+        x, y = PAD + column * (192 + PAD), PAD + BAND
+        return sheet.crop((x, y, x + 192, y + 108))
+
+    dog = identity_color(board.entity("dog"))
+    wide, close, scene_2 = (colour_extent(panel(c), dog) for c in (0, 1, 3))
+    assert close > 4 * wide  # the close-up makes the dog large
+    assert wide == pytest.approx(scene_2, rel=0.2)  # both wide: the dog as the layout has it
+    band = np.asarray(sheet.crop((PAD, PAD, sheet.size[0] - PAD, PAD + BAND - 4)).convert("L"))
+    assert (band > 150).sum() > 100  # the headings are written above the panels
+
+
+def test_a_shot_is_labelled_with_its_size_angle_and_move():
+    names = {"dog": "Biscuit", "cat": "Mira"}
+    assert shot_label(THREE_SHOTS[0], names) == "WS"
+    assert shot_label(THREE_SHOTS[1], names) == "CU · low"
+    assert shot_label(THREE_SHOTS[2], names) == "MS · pan right"
+    follow = Shot(id="f", start=0, end=1, angle="pov", pov="cat", move=CameraMove(kind="follow", target="dog"), size="full")
+    assert shot_label(follow, names) == "FS · POV Mira · follow Biscuit"
+    zoom = Shot(id="z", start=0, end=1, size="extreme_close_up", move=CameraMove(kind="zoom", direction="in", amount=1.5))
+    assert shot_label(zoom, names) == "ECU · zoom in 1.5"
+
+
+def test_scenes_share_a_row_while_they_fit_and_a_long_board_goes_onto_pages(tmp_path):
+    shots = [Shot(id=f"s{k}", start=k * 0.5, end=(k + 1) * 0.5) for k in range(6)]
+    board = with_shots(make_board(scenes=3, duration=3.0, fps=6), 1, shots)
+    row_h = BAND + 36 + CAPTION + PAD
+    # two columns: scene 1 (one shot) has a row; scene 2's six shots do not fit beside it and take three rows
+    # of their own; scene 3 finds the last of them full: a fifth row. Two rows a page: three pages
+    pages = shot_board(rendered(board, tmp_path), columns=2, rows_per_page=2, thumb_width=64)
+    assert [page.size for page in pages] == [(PAD + 2 * 72, PAD + 2 * row_h)] * 2 + [(PAD + 2 * 72, PAD + row_h)]
+    # seven columns: scenes 1 and 2 share a row (1 + 6 shots); scene 3 starts the next
+    pages = shot_board(rendered(board, tmp_path), columns=7, rows_per_page=2, thumb_width=64)
+    assert [page.size for page in pages] == [(PAD + 7 * 72, PAD + 2 * row_h)]
+
+
+def test_every_page_of_the_board_is_written_beside_the_movie_and_old_pages_go(tmp_path, monkeypatch):
+    from PIL import Image
+
+    import director.assemble
+
+    monkeypatch.setattr(director.assemble, "BOARD_COLUMNS", 1)
+    monkeypatch.setattr(director.assemble, "BOARD_ROWS_PER_PAGE", 2)
+    long_board = make_board(scenes=3, duration=2.0, fps=3)  # 3 rows of one panel: two pages
+    files = assemble_movie(rendered(long_board, tmp_path), tmp_path / "out" / "film.mp4")
+    assert files.board_pages == tuple(board_page_paths(tmp_path / "out" / "film.mp4", 2))
+    assert [p.name for p in files.board_pages] == ["film.contact.png", "film.contact-2.png"]
+    assert all(Image.open(p).size[0] > 0 for p in files.board_pages)
+    files = assemble_movie(rendered(make_board(scenes=2), tmp_path), tmp_path / "out" / "film.mp4")
+    assert files.board_pages == (tmp_path / "out" / "film.contact.png",)
+    assert not (tmp_path / "out" / "film.contact-2.png").exists()
+
+
+class PaintedStoryboard(RenderedStoryboard):
+    """A rendered storyboard whose frames are painted on demand (one grey per scene), not read from a cache:
+    for boards too long to render in a test."""
+
+    def __init__(self, board):
+        super().__init__(board=board, scenes=[], cache=None, stats=None)
+
+    def frame(self, scene_index, frame_index):
+        return np.full((self.board.height, self.board.width, 3), 40 + scene_index % 200, np.uint8)
+
+
+def test_a_feature_length_board_goes_onto_pages_of_ten_rows(tmp_path):
+    one = make_board(scenes=1, duration=5.0, fps=2)
+    scene = one.scenes[0].model_copy(update={"shots": [Shot(id=f"s{k}", start=float(k), end=k + 1.0) for k in range(5)]})
+    data = one.model_dump()
+    data["scenes"] = [{**scene.model_dump(), "id": f"scene_{i}", "heading": f"INT. ROOM {i} - DAY"} for i in range(190)]
+    feature = type(one).model_validate(data)  # 190 scenes, 950 shots
+    pages = shot_board(PaintedStoryboard(feature))
+    row_h = BAND + 108 + CAPTION + PAD
+    # five shots a scene: two scenes never share a row of six; 190 rows, ten a page
+    assert len(pages) == 19
+    assert {page.size for page in pages} == {(PAD + 5 * (192 + PAD), PAD + 10 * row_h)}

@@ -147,3 +147,64 @@ def test_the_cli_renders_a_movie_with_a_renderer_config(tmp_path, monkeypatch):
     assert (tmp_path / "movie.mp4").stat().st_size > 0
     wrong = CliRunner().invoke(app, [*args[:5], "animatic", *args[6:]])
     assert wrong.exit_code == 2 and "bad options for renderer 'animatic'" in wrong.output
+
+
+# Shots: the framing in the prompt, the frame boxes in the layout -------------------------------------
+
+
+def _cut_board():
+    from director.storyboard import Storyboard
+
+    data = make_board(scenes=1, duration=1.5, fps=8, width=32, height=32).model_dump(mode="json")  # 12 frames
+    data["scenes"][0]["shots"] = [
+        {"id": "wide", "start": 0.0, "end": 0.75},
+        {
+            "id": "close", "start": 0.75, "end": 1.5, "size": "close_up", "angle": "low", "subjects": ["dog"],
+            "move": {"kind": "pan", "direction": "left", "amount": 0.1},
+        },
+    ]
+    return Storyboard.model_validate(data)
+
+
+def test_the_prompt_names_the_shots_framing_and_a_default_shot_adds_nothing():
+    from director.renderer import scene_context
+    from renderers.diffusers.identity import frame_prompt
+
+    board = _cut_board()
+    scene = board.scenes[0]
+    wide, close = (scene_context(board, scene, shot) for shot in scene.shots)
+    assert frame_prompt(close, ["dog"]).text.startswith("dog, close-up, low angle, the camera pans left, a cat runs past a dog")
+    assert frame_prompt(wide, ["dog"]).text == frame_prompt(scene_context(board, scene), ["dog"]).text
+    pov = close.shot.model_copy(update={"angle": "pov", "pov": "cat", "size": "medium"})
+    assert "medium shot, point of view shot, seen through the eyes of black cat" in frame_prompt(
+        scene_context(board, scene, pov), ["dog"]
+    ).text
+
+
+def test_a_cut_scene_renders_with_each_shots_framing_in_its_prompts_and_its_frame_boxes(tmp_path, monkeypatch):
+    import renderers.diffusers.infill_window as infill_window
+    import renderers.diffusers.keyframe_plan as keyframe_plan
+    from renderers.diffusers.identity import frame_prompt
+
+    prompts: list[tuple[str, str]] = []
+
+    def recording(scene, entity_ids, extra=""):
+        prompt = frame_prompt(scene, entity_ids, extra)
+        prompts.append((scene.shot.id, prompt.text))
+        return prompt
+
+    monkeypatch.setattr(keyframe_plan, "frame_prompt", recording)
+    monkeypatch.setattr(infill_window, "frame_prompt", recording)
+    renderer = DiffusersRenderer(write_config(tmp_path, "sparsectrl", 5))
+    requests = []
+    original = renderer.keyframes
+    renderer.keyframes = lambda batch: requests.extend(batch) or original(batch)
+    board = _cut_board()
+    rendered = render_storyboard(board, renderer, FrameCache(tmp_path / "cache"))
+    frames = np.stack(list(rendered.iter_frames(0)))
+    assert frames.shape == (12, 32, 32, 3) and frames.dtype == np.uint8
+    assert {shot for shot, _ in prompts} == {"wide", "close"}
+    assert all(("close-up, low angle, the camera pans left" in text) == (shot == "close") for shot, text in prompts)
+    # the close-up's keyframes were given the dog's box as the camera frames it: most of the frame
+    close = next(r for r in requests if r.scene.shot.id == "close")
+    assert all(spec.boxes["dog"].area > 0.5 for spec in close.frames)

@@ -14,6 +14,7 @@ talks to these endpoints:
 | `POST /api/preview` | PNG of one animatic frame of a draft scene |
 | `POST /api/replan` | a draft with one scene planned again (not saved) |
 | `POST /api/cast/rename`, `/merge`, `/split` | a draft with the cast edit applied everywhere (not saved) |
+| `POST /api/shots/add`, `/split`, `/delete`, `/update` | a draft with one scene's shots edited, still covering it (not saved) |
 | `POST /api/render`, `GET /api/render` | start rendering the current version; its progress |
 | `POST /api/export` | a zip of the storyboard, script and renders, under `exports/` |
 | `POST /api/export/pdf` | the printed storyboard (`board_pdf`), Letter or A4, under `exports/` |
@@ -42,7 +43,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -52,17 +53,24 @@ from starlette.exceptions import HTTPException
 
 from director import registry
 from director.editor import cast as cast_edits
+from director.editor import shots as shot_edits
 from director.editor.json_body import StrictJSONRoute
-from director.editor.preview import identity_colors, png_bytes, preview_board, preview_frame, preview_size
+from director.editor.preview import identity_colors, png_bytes, preview_board, preview_frame, preview_size, preview_view
 from director.editor.project import BOARD_FILE, EXPORTS_DIR, MOVIE_FILE, RENDERED_BOARD_FILE, RENDERS_DIR, Project, VersionConflict
 from director.editor.render_job import RenderRunner, stale_scenes
 from director.editor.replan import replan_scene
 from director.editor.validation import StoryboardInvalid, field_errors, validate_storyboard
 from director.errors import InputError
 from director.atomic import publish
-from director.storyboard import Entity, Identifier, Scene, Storyboard, StrictModel
+from director.storyboard import MOVE_DIRECTIONS, Entity, Identifier, MoveKind, Scene, ShotAngle, ShotSize, Storyboard, StrictModel
 
 STATIC = Path(__file__).resolve().parent / "static"
+SHOT_OPTIONS = {
+    "sizes": list(get_args(ShotSize)),
+    "angles": list(get_args(ShotAngle)),
+    "moves": {kind: list(MOVE_DIRECTIONS.get(kind, ())) for kind in get_args(MoveKind)},
+}
+"""What the page's shot controls offer, from the storyboard's own types (a move kind -> its directions)."""
 MAX_BODY_BYTES = 4 * 1024 * 1024  # a long film's storyboard is a few hundred kB; 4 MiB leaves room
 TOKEN_COOKIE = "director_token"
 
@@ -121,6 +129,22 @@ class SplitRequest(StrictModel):
     entity_id: Identifier
     scene_ids: list[Identifier]
     name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class ShotAtRequest(StrictModel):
+    storyboard: Draft
+    scene_id: Identifier
+    at: Annotated[float, Field(ge=0.0, description="Seconds into the scene: the playhead.")]
+
+
+class ShotRequest(StrictModel):
+    storyboard: Draft
+    scene_id: Identifier
+    shot_id: Identifier
+
+
+class ShotUpdateRequest(ShotRequest):
+    changes: Annotated[dict[str, Any], Field(description="New values of the shot's size, angle, pov, move, subjects, description.")]
 
 
 class PdfRequest(StrictModel):
@@ -207,6 +231,7 @@ def create_app(
                 "planner": planner,
                 "renderer": renderer,
                 "max_body_bytes": max_body_bytes,
+                "shot_options": SHOT_OPTIONS,
             }
 
     @app.get("/api/project")
@@ -264,10 +289,12 @@ def create_app(
         except ValidationError as e:
             raise StoryboardInvalid(field_errors(e)) from None
         image = preview_frame(board, body.t, backdrop_only=body.layers == "backdrop")
+        shot, view = preview_view(board, body.t)
         drawn = time.perf_counter()
         data = png_bytes(image)
         timing = f"draw;dur={(drawn - started) * 1000:.1f}, png;dur={(time.perf_counter() - drawn) * 1000:.1f}"
-        return Response(data, media_type="image/png", headers={"Cache-Control": "no-store", "Server-Timing": timing})
+        headers = {"Cache-Control": "no-store", "Server-Timing": timing, "X-Director-Shot": shot.id, "X-Director-View": f"{view.cx:.5f} {view.cy:.5f} {view.size:.5f}"}
+        return Response(data, media_type="image/png", headers=headers)
 
     # -- edits the server makes on a draft (nothing is saved) ---------------------------------------
 
@@ -290,6 +317,25 @@ def create_app(
     @app.post("/api/cast/split")
     def split(body: SplitRequest) -> dict[str, Any]:
         board = cast_edits.split_entity(validate_storyboard(body.storyboard), body.entity_id, body.scene_ids, body.name)
+        return _draft(board)
+
+    @app.post("/api/shots/add")
+    def add_shot(body: ShotAtRequest) -> dict[str, Any]:
+        board, shot_id = shot_edits.add_shot(validate_storyboard(body.storyboard), body.scene_id, body.at)
+        return {**_draft(board), "shot": shot_id}
+
+    @app.post("/api/shots/split")
+    def split_shot(body: ShotAtRequest) -> dict[str, Any]:
+        board, shot_id = shot_edits.split_shot(validate_storyboard(body.storyboard), body.scene_id, body.at)
+        return {**_draft(board), "shot": shot_id}
+
+    @app.post("/api/shots/delete")
+    def delete_shot(body: ShotRequest) -> dict[str, Any]:
+        return _draft(shot_edits.delete_shot(validate_storyboard(body.storyboard), body.scene_id, body.shot_id))
+
+    @app.post("/api/shots/update")
+    def update_shot(body: ShotUpdateRequest) -> dict[str, Any]:
+        board = shot_edits.update_shot(validate_storyboard(body.storyboard), body.scene_id, body.shot_id, body.changes)
         return _draft(board)
 
     # -- render, play, export ---------------------------------------------------------------------

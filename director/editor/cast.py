@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from director.editor.shots import rename_in_shots
 from director.errors import InputError
 from director.storyboard import Storyboard
 
@@ -117,7 +118,7 @@ def _mentions(scene: dict[str, Any], entity_id: str) -> bool:
 
 def _rewrite_references(data: dict[str, Any], mapping: dict[str, str], scene_ids: set[str] | None) -> None:
     """Rename ids in scenes (all, or those in `scene_ids`): entities, relations, motions, visibility,
-    layouts and speakers. Where an old and a new id meet in one place, the target's entry stays."""
+    layouts, speakers and shots. Where an old and a new id meet in one place, the target's entry stays."""
 
     def rename(entity_id: str | None) -> str | None:
         return mapping.get(entity_id, entity_id) if entity_id is not None else None
@@ -148,3 +149,4 @@ def _rewrite_references(data: dict[str, Any], mapping: dict[str, str], scene_ids
             frame["boxes"] = boxes
         for line in scene["dialogue"]:
             line["speaker"] = rename(line["speaker"])
+        rename_in_shots(scene["shots"], rename)

@@ -20,7 +20,8 @@ from PIL import Image
 from director import registry
 from director.drawing import identity_color
 from director.renderer import frame_spec, scene_context
-from director.storyboard import Entity, Scene, Storyboard, Transition
+from director.camera import View, shot_view
+from director.storyboard import Entity, Scene, Shot, Storyboard, Transition
 
 
 @functools.cache
@@ -61,6 +62,14 @@ def preview_frame(board: Storyboard, t: float, backdrop_only: bool = False) -> I
     else:
         pixels = animatic().draw_frame(scene_context(board, scene), spec)
     return Image.fromarray(pixels)
+
+
+def preview_view(board: Storyboard, t: float) -> tuple[Shot, View]:
+    """The shot of the frame `preview_frame` draws for `t`, and where its camera looks then (scene units)."""
+    scene = board.scenes[0]
+    index = min(max(0, round(t * board.fps)), scene.num_frames(board.fps) - 1)
+    shot = scene.shot_at(index, board.fps)
+    return shot, shot_view(scene, shot, index / board.fps)
 
 
 def identity_colors(board: Storyboard) -> dict[str, str]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from director import registry
+from director.editor.shots import rename_in_shots
 from director.editor.validation import validate_storyboard
 from director.errors import InputError
 from director.planner import PlanOptions
@@ -141,4 +142,5 @@ def _renamed_scene(scene: Scene, mapping: dict[str, str]) -> Scene:
         frame["boxes"] = {rename(k): v for k, v in frame["boxes"].items()}
     for line in data["dialogue"]:
         line["speaker"] = rename(line["speaker"])
+    rename_in_shots(data["shots"], rename)
     return Scene.model_validate(data)

@@ -4,7 +4,8 @@
   identity fields (description, attributes, category), so the same entity gets the
   same words in every scene and frame.
 - `frame_prompt(scene, boxes)`: a frame's prompt with the visible entities' phrases
-  first (so truncation at the text encoder's limit never drops them), and the
+  first (so truncation at the text encoder's limit never drops them), then the shot's
+  framing (`framing.py`) and the scene, and the
   character span of each phrase, from which `token_spans` finds its token indices
   for box-guided attention.
 - `entity_seed(entity_id)` and `initial_latents(...)`: each entity's starting noise is
@@ -46,7 +47,10 @@ class FramePrompt:
 
 
 def frame_prompt(scene: SceneContext, entity_ids: Sequence[str], extra: str = "") -> FramePrompt:
-    """The prompt for a frame showing `entity_ids`: their phrases, then the scene, setting and style."""
+    """The prompt for a frame showing `entity_ids`: their phrases, then the shot's framing ('close-up, low
+    angle, the camera pans left', `renderers.diffusers.framing`), the scene, setting and style."""
+    from renderers.diffusers.framing import framing_phrase
+
     text, spans = "", {}
     for entity_id in entity_ids:
         phrase = entity_phrase(scene.entity(entity_id))
@@ -54,7 +58,7 @@ def frame_prompt(scene: SceneContext, entity_ids: Sequence[str], extra: str = ""
             text += ", "
         spans[entity_id] = (len(text), len(text) + len(phrase))
         text += phrase
-    for part in (scene.prompt, scene.background, scene.style, extra):
+    for part in (framing_phrase(scene.shot, scene), scene.prompt, scene.background, scene.style, extra):
         part = part.strip().rstrip(".")
         if part:
             text += (", " if text else "") + part

@@ -30,6 +30,9 @@ const S = {
   thumbs: new Map(), // scene id -> {key, url}
   backdrop: { key: "", url: "" },
   tab: "scene",
+  view: null, // {shot, cx, cy, size}: where the camera of the shot at the playhead looks (from the preview)
+  cameraView: false, // the canvas shows what the camera sees (true) or the whole scene's layout (false)
+  retime: null, // {scene, shots, duration}: the shots as they were when a duration edit began
 };
 
 // -- small helpers ---------------------------------------------------------------------------------
@@ -96,6 +99,7 @@ async function api(method, url, body) {
   const response = await fetch(url, options);
   const type = response.headers.get("content-type") || "";
   const data = type.includes("application/json") ? await response.json() : await response.blob();
+  if (data instanceof Blob) data.headers = response.headers; // the preview says which shot it shows
   if (!response.ok) {
     const error = new Error((data && data.detail) || `${response.status} ${response.statusText}`);
     error.status = response.status;
@@ -406,6 +410,7 @@ function renderCanvas() {
   const H = canvasHeight();
   const sc = scene();
   canvas.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  if (S.cameraView && !S.drag) return renderCameraCanvas(canvas, sc, H);
   const layers = [];
   if (S.backdrop.url) layers.push(svg("image", { href: S.backdrop.url, x: 0, y: 0, width: W, height: H, preserveAspectRatio: "none", opacity: 0.9 }));
   for (const f of [1 / 3, 2 / 3]) {
@@ -427,6 +432,7 @@ function renderCanvas() {
   const boxes = onKey ? sc.layouts[S.key].boxes : layoutAt(sc, S.t);
   const order = Object.entries(boxes).sort(([, a], [, b]) => (b.x1 - b.x0) * (b.y1 - b.y0) - (a.x1 - a.x0) * (a.y1 - a.y0));
   for (const [id, box] of order) layers.push(boxGroup(id, box, onKey, H));
+  layers.push(...cameraFrame(H));
   canvas.replaceChildren(...layers);
   const note = $("#canvas-note");
   note.hidden = onKey;
@@ -476,7 +482,8 @@ function canvasPoint(event) {
 function onCanvasDown(event) {
   const target = event.target;
   const group = target.closest("g.box");
-  if (!group || group.classList.contains("ghost") || S.key < 0) {
+  const fromCamera = !!group && group.classList.contains("camera") && S.key >= 0 && !!scene().layouts[S.key].boxes[group.dataset.entity];
+  if (!group || (group.classList.contains("ghost") && !fromCamera) || S.key < 0) {
     if (S.box) {
       S.box = null;
       renderCanvas();
@@ -488,7 +495,8 @@ function onCanvasDown(event) {
   const id = group.dataset.entity;
   const box = scene().layouts[S.key].boxes[id];
   S.box = id;
-  S.drag = { id, mode: target.dataset.handle || "move", start: canvasPoint(event), box0: { ...box }, moved: false };
+  // From the camera view the drag goes on in the scene view (see renderCameraCanvas), moving the whole box.
+  S.drag = { id, mode: fromCamera ? "move" : target.dataset.handle || "move", start: canvasPoint(event), box0: { ...box }, moved: false };
   $("#canvas").setPointerCapture(event.pointerId);
   event.preventDefault();
   renderCanvas();
@@ -523,6 +531,7 @@ function onCanvasUp() {
   const moved = S.drag.moved;
   S.drag = null;
   if (moved) edited();
+  else if (S.cameraView) renderCanvas();
 }
 
 function updateBoxFields() {
@@ -535,34 +544,36 @@ function renderTimeline() {
   const timeline = $("#timeline");
   const sc = scene();
   const width = Math.max(200, timeline.clientWidth || 600);
-  const height = 58;
+  const o = SHOT_TRACK; // the shots' strip is on top; everything else below it
+  const height = 58 + o;
   const pad = 10;
   const duration = Number(sc.duration) > 0 ? Number(sc.duration) : 1;
   const x = (t) => pad + (clamp(t, 0, duration) / duration) * (width - 2 * pad);
   timeline.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  const parts = [svg("rect", { class: "track", x: 0, y: 0, width, height, rx: 6 })];
+  const parts = [svg("rect", { class: "track", x: 0, y: o, width, height: height - o, rx: 6 }), ...shotSegments(sc, x)];
   const step = duration > 30 ? 5 : duration > 12 ? 2 : 1;
   for (let t = 0; t <= duration + 1e-9; t += step) {
-    parts.push(svg("line", { class: "tick", x1: x(t), x2: x(t), y1: 40, y2: 46 }));
-    parts.push(svg("text", { class: "tick-label", x: x(t), y: 56, "text-anchor": "middle" }, `${t}s`));
+    parts.push(svg("line", { class: "tick", x1: x(t), x2: x(t), y1: 40 + o, y2: 46 + o }));
+    parts.push(svg("text", { class: "tick-label", x: x(t), y: 56 + o, "text-anchor": "middle" }, `${t}s`));
   }
   for (const line of sc.dialogue) {
     const x0 = x(Number(line.start) || 0), x1 = x(Number(line.end) || 0);
     if (!(x1 > x0)) continue;
-    parts.push(svg("rect", { class: "line-bar", x: x0, y: 24, width: x1 - x0, height: 13, rx: 3 }));
+    parts.push(svg("rect", { class: "line-bar", x: x0, y: 24 + o, width: x1 - x0, height: 13, rx: 3 }));
     const text = `${line.speaker ? nameOf(line.speaker) + ": " : ""}${line.text}`;
-    parts.push(svg("text", { class: "line-text", x: x0 + 3, y: 34 }, text.length * 5.5 > x1 - x0 ? text.slice(0, Math.max(0, Math.floor((x1 - x0) / 5.5) - 1)) + "…" : text));
+    parts.push(svg("text", { class: "line-text", x: x0 + 3, y: 34 + o }, text.length * 5.5 > x1 - x0 ? text.slice(0, Math.max(0, Math.floor((x1 - x0) / 5.5) - 1)) + "…" : text));
   }
   sc.layouts.forEach((f, i) => {
     const cx = x(Number(f.t) || 0);
-    parts.push(svg("path", { class: `key${i === S.key ? " selected" : ""}`, d: `M ${cx} 5 l 7 8 l -7 8 l -7 -8 z`, dataset: { key: i } }));
+    parts.push(svg("path", { class: `key${i === S.key ? " selected" : ""}`, d: `M ${cx} ${5 + o} l 7 8 l -7 8 l -7 -8 z`, dataset: { key: i } }));
   });
   const px = x(S.t);
-  parts.push(svg("line", { class: "playhead", x1: px, x2: px, y1: 0, y2: 48 }));
-  parts.push(svg("circle", { class: "playhead-knob", cx: px, cy: 48, r: 5 }));
+  parts.push(svg("line", { class: "playhead", x1: px, x2: px, y1: 0, y2: 48 + o }));
+  parts.push(svg("circle", { class: "playhead-knob", cx: px, cy: 48 + o, r: 5 }));
   timeline.replaceChildren(...parts);
   timeline.dataset.duration = duration;
   $("#time").textContent = fmt(S.t);
+  renderShotControls();
 }
 
 function timelineTime(event) {
@@ -599,6 +610,8 @@ async function requestPreview() {
   const started = performance.now();
   try {
     const blob = await api("POST", "/api/preview", previewBody(scene(), S.t, PREVIEW_WIDTH));
+    const [cx, cy, size] = (blob.headers.get("x-director-view") || "0.5 0.5 1").split(" ").map(Number);
+    S.view = { shot: blob.headers.get("x-director-shot") || "", cx, cy, size };
     const bytes = new Uint8Array(await blob.arrayBuffer());
     let sum = 0;
     for (let i = 0; i < bytes.length; i += 7) sum = (sum * 31 + bytes[i]) >>> 0;
@@ -613,7 +626,12 @@ async function requestPreview() {
     img.dataset.count = String(Number(img.dataset.count || 0) + 1);
     img.classList.remove("stale");
     $("#preview-error").textContent = "";
-    $("#preview-meta").textContent = `animatic · ${fmt(S.t)} · ${Math.round(ms)} ms`;
+    const shots = cutOf(scene());
+    const k = shots.findIndex((shot) => shot.id === S.view.shot);
+    const shotNote = k >= 0 ? ` · shot ${k + 1}/${shots.length} ${SIZE_LABELS[shots[k].size] || shots[k].size}` : "";
+    $("#preview-meta").textContent = `animatic · ${fmt(S.t)}${shotNote} · ${Math.round(ms)} ms`;
+    $("#preview").dataset.shot = S.view.shot;
+    if (S.cameraView || (S.view.size !== 1 && !S.drag)) renderCanvas();
   } catch (error) {
     img.classList.add("stale");
     const first = error.data && error.data.errors && error.data.errors[0];
@@ -635,7 +653,7 @@ async function loadBackdrop() {
   if (S.backdrop.key === key) return;
   S.backdrop.key = key;
   try {
-    const url = await previewURL({ ...sc, entities: [], relations: [], motions: [], visibility: [], layouts: [], dialogue: [] }, 0, PREVIEW_WIDTH, "backdrop");
+    const url = await previewURL({ ...sc, entities: [], relations: [], motions: [], visibility: [], layouts: [], dialogue: [], shots: [] }, 0, PREVIEW_WIDTH, "backdrop");
     if (S.backdrop.url) URL.revokeObjectURL(S.backdrop.url);
     S.backdrop.url = url;
     renderCanvas();
@@ -702,6 +720,188 @@ function placeErrors() {
   }
 }
 
+// -- shots: the strip on the timeline, the controls under it, the camera on the canvas ----------------------
+//
+// A scene's shots cover it (director.storyboard.Scene.shots; none listed = one wide shot). The shot at
+// the playhead is the one the controls edit; every change of the cut goes through the server
+// (/api/shots/*), which returns a validated draft, still covering the scene, to review and Save.
+//
+// The canvas edits the *scene* layout. A framed shot's camera is drawn over it (its view, with the rest
+// dimmed), so a person sees what the shot will show while moving boxes where they are in the scene. The
+// camera view shows the frame as the shot sees it instead; dragging a box there switches the canvas to
+// the scene view for the drag. Why not drag in the framed picture and map back (View.scene_box): a
+// framed shot is aimed at its subjects' boxes, so the camera moves with the box being dragged (the
+// subject of a close-up would stay in the middle of the frame however far it is dragged), and a box
+// the frame clips cannot be mapped back whole.
+
+const SHOT_TRACK = 24; // SVG units of the timeline the shots' strip takes
+const SIZE_LABELS = { extreme_wide: "EWS", wide: "WS", full: "FS", medium: "MS", close_up: "CU", extreme_close_up: "ECU", insert: "INS" };
+
+function cutOf(sc) {
+  const duration = Number(sc.duration) || 0;
+  return sc.shots && sc.shots.length ? sc.shots : [{ id: "shot_1", start: 0, end: duration, size: "wide", angle: "eye_level", pov: null, move: { kind: "static", direction: null, amount: null, target: null }, subjects: [], description: "" }];
+}
+
+// The index of the shot showing the frame at `t`, as Scene.shot_frames / shot_at count frames.
+function shotIndexAt(sc, t) {
+  const fps = S.draft.fps;
+  const shots = cutOf(sc);
+  const n = Math.max(2, Math.round((Number(sc.duration) || 0) * fps));
+  const frame = Math.min(Math.max(0, Math.round(t * fps)), n - 1);
+  for (let k = shots.length - 1; k > 0; k--) if (frame >= Math.min(n, Math.round(shots[k].start * fps))) return k;
+  return 0;
+}
+
+function shotSegments(sc, x) {
+  const shots = cutOf(sc);
+  const current = shotIndexAt(sc, S.t);
+  const parts = [];
+  shots.forEach((shot, k) => {
+    const x0 = x(Number(shot.start) || 0), x1 = x(Number(shot.end) || 0);
+    if (!(x1 > x0)) return;
+    const here = k === current;
+    parts.push(svg("rect", { class: `shot${here ? " current" : ""}`, x: x0, y: 1, width: x1 - x0, height: SHOT_TRACK - 4, rx: 4, dataset: { shot: shot.id, index: k } }, svg("title", {}, `${shot.id}: ${shot.size.replace(/_/g, " ")}, ${fmt(shot.start)}–${fmt(shot.end)}`)));
+    const label = `${k + 1} ${SIZE_LABELS[shot.size] || shot.size}`;
+    if (x1 - x0 > label.length * 6.5) parts.push(svg("text", { class: `shot-label${here ? " current" : ""}`, x: x0 + 5, y: 15 }, label));
+  });
+  return parts;
+}
+
+function cameraFrame(H) {
+  const v = S.view;
+  if (!v || v.size === 1) return [];
+  const x0 = (v.cx - v.size / 2) * W, y0 = (v.cy - v.size / 2) * H, w = v.size * W, h = v.size * H;
+  const shots = cutOf(scene());
+  const k = shots.findIndex((shot) => shot.id === v.shot);
+  return [
+    svg("path", { class: "camera-dim", d: `M 0 0 H ${W} V ${H} H 0 Z M ${x0} ${y0} v ${h} h ${w} v ${-h} Z` }),
+    svg("rect", { class: "camera-frame", x: x0, y: y0, width: w, height: h }),
+    svg("text", { class: "camera-label", x: Math.max(4, x0 + 6), y: Math.max(22, y0 - 8) }, k >= 0 ? `camera · shot ${k + 1} ${SIZE_LABELS[shots[k].size]}` : "camera"),
+  ];
+}
+
+// The frame as the shot's camera sees it: the framed animatic as the background, and each box of the
+// layout through the view (frame = (scene - view corner) / view size), drawn where the frame shows it.
+function renderCameraCanvas(canvas, sc, H) {
+  const v = S.view || { cx: 0.5, cy: 0.5, size: 1 };
+  const layers = [];
+  const src = $("#preview").src;
+  if (src) layers.push(svg("image", { href: src, x: 0, y: 0, width: W, height: H, preserveAspectRatio: "none" }));
+  const left = v.cx - v.size / 2, top = v.cy - v.size / 2;
+  const onKey = S.key >= 0;
+  const boxes = onKey ? sc.layouts[S.key].boxes : layoutAt(sc, S.t);
+  for (const [id, box] of Object.entries(boxes)) {
+    const f = { x0: clamp((box.x0 - left) / v.size, 0, 1), y0: clamp((box.y0 - top) / v.size, 0, 1), x1: clamp((box.x1 - left) / v.size, 0, 1), y1: clamp((box.y1 - top) / v.size, 0, 1) };
+    if (f.x1 - f.x0 < 0.002 || f.y1 - f.y0 < 0.002) continue; // out of shot
+    const group = boxGroup(id, f, false, H);
+    if (!group) continue;
+    group.classList.add("camera");
+    group.dataset.entity = id;
+    layers.push(group);
+  }
+  canvas.replaceChildren(...layers);
+  const note = $("#canvas-note");
+  note.hidden = false;
+  note.textContent = onKey ? "camera view: drag a box to move it in the scene (the canvas shows the scene while you drag)" : `camera view at ${fmt(S.t)}: add a keyframe here to edit the boxes`;
+}
+
+let shotControlsKey = "";
+
+function renderShotControls() {
+  const box = $("#shot-actions");
+  const sc = scene();
+  const shots = cutOf(sc);
+  const k = shotIndexAt(sc, S.t);
+  const shot = shots[k];
+  const key = JSON.stringify([S.scene, k, shot, sc.entities, S.cameraView, S.draft.entities.length]);
+  if (key === shotControlsKey && box.childElementCount) return;
+  shotControlsKey = key;
+  const options = S.project.shot_options;
+  const select = (id, values, value, label, onchange, names = (v) => v.replace(/_/g, " ")) => {
+    const node = el("select", { id, "aria-label": label }, ...values.map((v) => el("option", { value: v }, names(v))));
+    node.value = value ?? "";
+    node.addEventListener("change", () => onchange(node.value));
+    return node;
+  };
+  const change = (changes) => shotEdit("/api/shots/update", { shot_id: shot.id, changes }, null);
+  const kind = shot.move.kind;
+  const directions = options.moves[kind] || [];
+  const cast = sc.entities;
+  const parts = [
+    el("span", { class: "shot-name", title: shot.description || shot.id }, `Shot ${k + 1}/${shots.length}`),
+    el("span", { class: "note" }, `${fmt(shot.start)}–${fmt(shot.end)}`),
+    select("shot-size", options.sizes, shot.size, "Shot size", (size) => change({ size })),
+    select("shot-angle", options.angles, shot.angle, "Camera angle", (angle) => change({ angle, pov: angle === "pov" ? shot.pov || cast[0] || null : null })),
+    shot.angle === "pov" ? select("shot-pov", cast, shot.pov, "Whose eyes", (pov) => change({ pov }), nameOf) : null,
+    select("shot-move", Object.keys(options.moves), kind, "Camera move", (next) => change({ move: { kind: next, direction: (options.moves[next] || [])[0] ?? null, amount: null, target: next === "follow" ? shot.subjects[0] || cast[0] || null : null } })),
+    directions.length ? select("shot-direction", directions, shot.move.direction, "Move direction", (direction) => change({ move: { ...shot.move, direction } })) : null,
+    directions.length ? (() => {
+      const amount = el("input", { id: "shot-amount", type: "number", step: "0.25", min: "0.25", max: "4", placeholder: "0.5", title: "How far: view widths for a pan, truck or tilt; 1 + this times closer or farther for a zoom or dolly", "aria-label": "Move amount" });
+      amount.value = shot.move.amount ?? "";
+      amount.addEventListener("change", () => change({ move: { ...shot.move, amount: amount.value === "" ? null : Number(amount.value) } }));
+      return amount;
+    })() : null,
+    kind === "follow" ? select("shot-target", cast, shot.move.target, "Follow whom", (target) => change({ move: { ...shot.move, target } }), nameOf) : null,
+    el("span", { class: "subjects", id: "shot-subjects", title: "Who the shot frames" },
+      ...cast.map((id) => el("button", {
+        class: "small", "aria-pressed": shot.subjects.includes(id) ? "true" : "false", dataset: { entity: id },
+        style: `border-color:${colorOf(id)}`,
+        onclick: () => change({ subjects: shot.subjects.includes(id) ? shot.subjects.filter((s) => s !== id) : [...shot.subjects, id] }),
+      }, nameOf(id)))),
+    el("span", { class: "spacer" }),
+    el("button", { id: "add-shot", class: "small", title: "A new shot after this one, in the second half of its time", onclick: () => shotEdit("/api/shots/add", { at: S.t }, "Added a shot.") }, "+ Shot"),
+    el("button", { id: "split-shot", class: "small", title: "Cut this shot in two at the playhead", onclick: () => shotEdit("/api/shots/split", { at: S.t }, "Split the shot.") }, "Split at playhead"),
+    el("button", { id: "delete-shot", class: "small danger", disabled: !(sc.shots && sc.shots.length), title: "Delete this shot: its neighbour takes its time", onclick: () => shotEdit("/api/shots/delete", { shot_id: shot.id }, "Deleted the shot.") }, "Delete shot"),
+    el("button", { id: "canvas-view", class: "small", "aria-pressed": S.cameraView ? "true" : "false", title: "Show the canvas as the shot's camera sees it, or the whole scene", onclick: () => { S.cameraView = !S.cameraView; renderCanvas(); renderShotControls(); } }, "Camera view"),
+  ];
+  box.replaceChildren(...parts.filter((part) => part != null));
+}
+
+// One shot edit at a time, each sent with the draft the one before it left: two quick changes (a size,
+// then a move) must not both start from the same draft, or the second would undo the first.
+let shotEdits = Promise.resolve();
+
+function shotEdit(url, body, message) {
+  $("#shot-actions").dataset.busy = "1";
+  const done = shotEdits.then(() => sendShotEdit(url, body, message));
+  shotEdits = done;
+  done.then(() => {
+    if (shotEdits === done) delete $("#shot-actions").dataset.busy;
+  });
+  return done;
+}
+
+async function sendShotEdit(url, body, message) {
+  try {
+    const answer = await api("POST", url, { storyboard: S.draft, scene_id: scene().id, ...body });
+    S.draft = answer.storyboard;
+    Object.assign(S.colors, answer.colors);
+    edited({ structure: true });
+    if (message) toast(`${message} Review it, then Save.`);
+  } catch (error) {
+    toast(error.message, "error");
+    shotControlsKey = "";
+    renderShotControls();
+  }
+}
+
+// A new duration scales the shots with it (cuts on frames), from the shots as they were when the edit
+// began, so typing 1 then 12 does not squash them on the way. Past the end, the server's check says so.
+function scaleShots(duration) {
+  const sc = scene();
+  if (!sc.shots || !sc.shots.length || !(typeof duration === "number" && duration > 0)) return;
+  if (!S.retime || S.retime.scene !== sc.id) S.retime = { scene: sc.id, shots: clone(sc.shots), duration: sc.shots[sc.shots.length - 1].end };
+  const fps = S.draft.fps;
+  const f = duration / S.retime.duration;
+  const onFrame = (t) => Math.round(t * f * fps) / fps;
+  sc.shots = S.retime.shots.map((shot, k, all) => ({ ...clone(shot), start: k === 0 ? 0 : onFrame(shot.start), end: k === all.length - 1 ? duration : onFrame(shot.end) }));
+}
+
+function retimeField(label) {
+  label.querySelector("input").addEventListener("change", () => (S.retime = null)); // the edit is over
+  return label;
+}
+
 // -- the scene tab ---------------------------------------------------------------------------------------
 
 function renderSceneTab() {
@@ -747,7 +947,7 @@ function renderSceneTab() {
     el(
       "div",
       { class: "row" },
-      field("Duration (s)", `${base}.duration`, { kind: "number", step: "0.5" }),
+      retimeField(field("Duration (s)", `${base}.duration`, { kind: "number", step: "0.5", onchange: scaleShots })),
       el("label", { class: "field" }, el("span", {}, "Transition"), transitionKind),
       sc.transition.kind !== "cut" ? field("for (s)", `${base}.transition.duration`, { kind: "number", step: "0.1" }) : null,
     ),
@@ -865,6 +1065,11 @@ function removeFromScene(id) {
   sc.motions = sc.motions.filter((m) => m.entity !== id);
   sc.visibility = sc.visibility.filter((v) => v.entity !== id);
   for (const f of sc.layouts) delete f.boxes[id];
+  for (const shot of sc.shots || []) { // a shot frames only who is present
+    shot.subjects = shot.subjects.filter((e) => e !== id);
+    if (shot.pov === id) Object.assign(shot, { angle: "eye_level", pov: null });
+    if (shot.move.target === id) shot.move = { kind: "static", direction: null, amount: null, target: null };
+  }
   if (S.box === id) S.box = null;
   edited({ structure: true });
 }
