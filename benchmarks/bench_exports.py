@@ -123,7 +123,7 @@ def main() -> None:
             if format == "mlt":
                 played = tmp / "melt.mp4"
                 if shutil.which("melt"):
-                    subprocess.run(["melt", "-quiet", str(report.path), "-consumer", f"avformat:{played}", "vcodec=libx264"], check=True, capture_output=True)
+                    subprocess.run(["melt", "-quiet", str(report.path), "-consumer", f"avformat:{played}", "vcodec=libx264"], check=True, capture_output=True, stdin=subprocess.DEVNULL)
                     got = probe_media(played)
                     print(f"| mlt | (write only) played by melt: {got.frames} frames at {got.fps:g} fps, the movie has {info.frames} | "
                           f"{'yes' if got.frames == info.frames else 'no'} | - | {'; '.join(report.dropped)} |")

@@ -51,7 +51,7 @@ def field_differences(a: object, b: object, where: str = "") -> list[str]:
     return [] if a == b else [f"{where}: {a!r} != {b!r}"]
 
 
-def test_every_scene_is_one_shot_until_storyboards_have_shots():
+def test_a_scene_that_lists_no_shots_is_one_shot_spanning_it():
     board = kite_board()
     for scene in board.scenes:
         assert [(s.start, s.end) for s in shots_of(scene)] == [(0.0, scene.duration)]
@@ -152,7 +152,7 @@ def test_melt_plays_the_mlt_export_to_a_movie_of_the_right_length(rendered, tmp_
     report = export_timeline(board, tmp_path / "kite.mlt", movie=movie)
     out = tmp_path / "from_melt.mp4"
     done = subprocess.run(["melt", "-quiet", str(report.path), "-consumer", f"avformat:{out}", "vcodec=libx264"],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     played, source = probe_media(out), probe_media(movie)
     assert played.fps == 12 and played.frames == source.frames
@@ -368,6 +368,6 @@ def test_melt_plays_a_timeline_of_shots_to_the_movies_length(rendered_shots, tmp
     report = export_timeline(board, tmp_path / "kite.mlt", movie=movie)
     out = tmp_path / "from_melt.mp4"
     done = subprocess.run(["melt", "-quiet", str(report.path), "-consumer", f"avformat:{out}", "vcodec=libx264"],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     assert probe_media(out).frames == probe_media(movie).frames
