@@ -357,11 +357,13 @@ def _print_render_summary(result: Any, seconds: float, renderer: str | None = No
     for label, path in (
         ("movie", files.movie),
         ("subtitles", files.subtitles),
-        ("contact sheet", files.contact_sheet),
+        ("shot board", files.contact_sheet),
         ("storyboard", files.storyboard),
     ):
         if path is not None:
-            console.print(f"  {label:<14} [bold]{escape(str(path))}[/]")
+            pages = len(files.board_pages)
+            more = f" (and {pages - 1} more page{'s' if pages > 2 else ''}: -2 ... -{pages})" if label == "shot board" and pages > 1 else ""
+            console.print(f"  {label:<14} [bold]{escape(str(path))}[/]{more}")
 
 
 def _check_outputs(outputs: list[Any], inputs: dict[str, Path | None]) -> None:
