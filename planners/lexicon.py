@@ -285,6 +285,10 @@ EXIT_PARTICLES = frozenset(["off", "away", "out", "offscreen", "off-screen"])
 ENTER_PARTICLES = frozenset(["in", "inside", "onscreen", "on-screen"])
 # Courtesy titles that begin a name: "Mr. Hoff", "DR. BENNETT".
 HONORIFICS = frozenset(["mr", "mrs", "ms", "miss", "dr", "mr.", "mrs.", "ms.", "dr.", "sir", "lady", "lord", "professor", "prof", "captain", "capt", "officer", "sergeant", "sgt", "detective", "father", "sister", "uncle", "aunt", "grandma", "grandpa", "coach", "judge", "agent"])
+# The noun behind an abbreviated title ("Dr. Bennett" is "the doctor"); mr/mrs/ms say a gender instead.
+TITLE_NOUNS = {"dr": "doctor", "prof": "professor", "capt": "captain", "sgt": "sergeant", "mr": "man", "mrs": "woman", "ms": "woman", "miss": "woman"}
+MALE_TITLES = frozenset(["mr", "sir", "lord"])
+FEMALE_TITLES = frozenset(["mrs", "ms", "miss", "lady"])
 # What people are called by what they do, for a shouted role with an article ("The MAILMAN", "the DRIVER"),
 # besides the people nouns above and words ending in -man, -woman, -ist, -ess.
 ROLE_NOUNS = frozenset(

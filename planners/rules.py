@@ -86,6 +86,7 @@ class _Cast:
     lexicon: lx.Lexicon
     entities: dict[str, Entity] = field(default_factory=dict)
     nouns: dict[str, str] = field(default_factory=dict)  # id -> head noun as written
+    called: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # id -> every noun it was called by
     gender: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # "sam hale", "sam" -> id
     alias_starts: dict[str, list[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(list))
@@ -121,14 +122,16 @@ class _Cast:
             id=entity_id, name=name, category=category, description=description, attributes=attributes
         )
         self.nouns[entity_id] = noun
+        self.called[entity_id].add(noun)
         self.by_category[category].append(entity_id)
         self._learn_gender(entity_id, noun)
         return entity_id
 
     def _learn_gender(self, entity_id: str, noun: str) -> None:
-        if noun in lx.FEMALE_WORDS:
+        title = self.entities[entity_id].name.lower().split()[0].rstrip(".")
+        if noun in lx.FEMALE_WORDS or title in lx.FEMALE_TITLES:
             self.gender[entity_id] = "f"
-        elif noun in lx.MALE_WORDS:
+        elif noun in lx.MALE_WORDS or title in lx.MALE_TITLES:
             self.gender[entity_id] = "m"
 
     def alias(self, name: str, entity_id: str) -> None:
@@ -148,6 +151,9 @@ class _Cast:
         if found is not None:
             self.alias(name, found)
             return found
+        title = _title_noun(name)  # "Dr. Bennett" is a doctor: "the doctor" finds him
+        if title is not None and noun == "person":
+            noun = title
         entity_id = self.add(name, category, noun, {}, name)
         self.alias(name, entity_id)
         first = name.split()[0] if len(name.split()) > 1 and name.split()[0].lower() not in lx.AGE_PREFIXES else None
@@ -157,12 +163,17 @@ class _Cast:
 
     def _same_person(self, name: str) -> str | None:
         words = name.lower().split()
-        if len(words) > 1 and words[0] in lx.AGE_PREFIXES:  # "Young Sam", "Old Sam"
+        if len(words) > 1 and words[0] in ("a", "an", "the"):  # the cue "A VOICE" is the cue "VOICE"
             return self.find(" ".join(words[1:])) or self._same_person(" ".join(words[1:]))
-        if len(words) > 1:  # "Sam Hale" introduced after the cue "SAM"
-            found = self.find(words[0])
-            if found is not None and self.entities[found].category in PEOPLE and len(self.entities[found].name.split()) == 1:
-                return found
+        if len(words) > 1 and words[0] in lx.AGE_PREFIXES and not _is_role(words[-1], self.lexicon):  # "Young Sam", not "Young Woman"
+            return self.find(" ".join(words[1:])) or self._same_person(" ".join(words[1:]))
+        if len(words) > 1:  # "Sam Hale" after the cue "SAM"; "Jacob Billups" after the cue "BILLUPS"
+            for word in (words[0], words[-1]):
+                if _is_role(word.removesuffix("'s"), self.lexicon) or word in ("voice", "voices"):
+                    continue  # "Asian Woman" is not "Woman", "MAN'S VOICE" not "VOICE"
+                found = self.find(word)
+                if found is not None and self.entities[found].category in PEOPLE and len(self.entities[found].name.split()) == 1:
+                    return found
         return None
 
     def character(self, name: str) -> str:
@@ -188,6 +199,7 @@ class _Cast:
             }
         )
         self.nouns[entity_id] = noun
+        self.called[entity_id].add(noun)
         self.unintroduced.pop(entity.name.lower(), None)
         self._learn_gender(entity_id, noun)
 
@@ -214,7 +226,7 @@ class _Cast:
             for entity_id in self.by_category.get(category, [])
             if color is None or self.entities[entity_id].attributes.get("color", color) == color
         ]
-        same_noun = [i for i in candidates if self.nouns.get(i) == noun]
+        same_noun = [i for i in candidates if noun in self.called.get(i, ())]  # "his father" is Edward, once called so
         # "the cat" may be any recent cat; "the man" is no other recent person than a man.
         ranked = self.recent(same_noun if same_noun or category in PEOPLE else candidates)
         if ranked:
@@ -271,9 +283,15 @@ class _PlanRun:
         for character in sorted(script.characters, key=lambda c: len(c.split())):
             self.cast.character(character)
         self.named_words = _named_words(script) | {w.lower() for c in script.characters for w in c.split()}
+        self.place_words = _place_words(script) - self.named_words
 
     def is_name(self, word: str) -> bool:
         return word in self.named_words or word in self.cast.aliases
+
+    def is_place(self, word: str) -> bool:
+        """A word of a scene heading's place ('THE TOWN OF SPECTRE', 'PALACE HOTEL LOBBY') that no cue
+        names and no heading possesses ('SCOTT'S APARTMENT'): a place, not a person."""
+        return word in self.place_words and word not in self.cast.aliases
 
     def storyboard(self, version: str) -> Storyboard:
         scenes: list[Scene] = []
@@ -405,6 +423,17 @@ def _heard_only(speech: Speech) -> bool:
 _MID_SENTENCE_NAME = re.compile(r"\b[a-z]+[,;]? ([A-Z][a-z]+(?:[-'][A-Za-z]+)?)\b")
 
 
+def _place_words(script: Script) -> set[str]:
+    """The capitalised words of the places in scene headings, besides their owners ('BRICK'S PATIO')."""
+    found: set[str] = set()
+    for scene in script.scenes:
+        match = HEADING.match(scene.heading.strip())
+        if match:
+            words = re.findall(r"[A-Za-z][A-Za-z.]*(?:['’]s)?", match.group("place"))
+            found.update(w.lower() for w in words if not w.lower().endswith(("'s", "’s")))
+    return found - lx.NOT_NAMES
+
+
 def _named_words(script: Script) -> set[str]:
     """Words the script writes as names mid-sentence ('... and Pepper jumps'): a CAPS word that is also
     written this way is a name, not a sound or emphasis."""
@@ -506,12 +535,14 @@ class _SentenceReader:
         mentions: list[_Mention] = []
         i = 0
         low = self.low
+        self.claimed: set[int] = set()  # words inside a mention already
         while i < len(self.tokens):
             found = self._character_at(i) or self._noun_phrase_at(i) or self._pronoun_at(i) or self._name_at(i)
             if found:
                 found = self._appositive_after(found)
                 mentions.append(found)
                 self.cast.touch(found.ids)
+                self.claimed.update(range(found.start, found.end))
                 i = found.end
             else:
                 i += 1
@@ -606,11 +637,11 @@ class _SentenceReader:
         end = j + 1
         name = None
         if end + 1 < len(low) and low[end] in ("named", "called") and self.tokens[end + 1].text[:1].isupper():
-            name, end = self.tokens[end + 1].text, end + 2
-        elif end < len(low) and determiner in lx.DEFINITE and self._is_appositive_name(end) and self.tokens[end].pos != "VERB":  # "her dog BISCUIT", "the owl Hoot"
-            name, end = self.tokens[end].text, end + 1
+            name, end = self._name_from(end + 1)
+        elif end < len(low) and determiner in lx.DEFINITE and self._is_appositive_name(end) and self.tokens[end].pos != "VERB":  # "her dog BISCUIT", "his brother DON PRICE"
+            name, end = self._name_from(end)
         elif end + 1 < len(low) and low[end] == "," and self._is_appositive_name(end + 1, comma=True):  # "A fat ginger cat, PEPPER,"
-            name, end = self.tokens[end + 1].text, end + 2
+            name, end = self._name_from(end + 1)
         else:
             name, end = self._appositive_after_phrase(end) or (None, end)
         if end < len(low) and low[end] == "'s":
@@ -634,6 +665,13 @@ class _SentenceReader:
             known = self.cast.find(label) or (self.cast.find(noun) if determiner in lx.DEFINITE else None)
             if known is not None:  # "the security guard" is the cue SECURITY GUARD
                 return _Mention(i, end, [known])
+            shouted = self._shouted_introduction(i, j)
+            if shouted is not None:  # "a stunning ASIAN WOMAN", "The skinny SECURITY GUARD": a character's first appearance
+                caps, after = shouted
+                entity_id = self.cast.find(caps) or self.cast.named(_display_name(caps), category, noun)
+                if self.cast.entities[entity_id].description == self.cast.entities[entity_id].name:
+                    self.cast.describe(entity_id, category, noun, attributes, description)
+                return _Mention(i, max(end, after), [entity_id])
         if name is not None:
             entity_id = self.cast.named(_display_name(name), category, noun)
             self.cast.describe(entity_id, category, noun, attributes, description)
@@ -661,6 +699,30 @@ class _SentenceReader:
             ids = [self.cast.add(label, category, noun, attributes, description)]
         return _Mention(i, end, ids)
 
+    def _shouted_introduction(self, i: int, head: int) -> tuple[str, int] | None:
+        """'a stunning ASIAN WOMAN', 'an HEAVYSET MAN IN OVERALLS': the CAPS words around a people noun
+        are the name Fountain introduces a character by; (name, the word after it), or None when the
+        head is not in CAPS, names no person, or is the only word in CAPS ('a WOMAN' is a woman)."""
+        if not self.tokens[head].shouted or self.lexicon.nouns.get(self.low[head]) not in PEOPLE:
+            return None
+
+        def caps(k: int) -> bool:
+            return self.tokens[k].shouted and self.low[k].replace("-", "").isalpha() and self.low[k] not in lx.SCREEN_DIRECTIONS
+
+        start, end = head, head + 1
+        while start - 1 > i and caps(start - 1):
+            start -= 1
+        if end + 1 < len(self.tokens) and self.tokens[end].pos == "ADP" and caps(end) and caps(end + 1):
+            end += 2  # "MAN IN OVERALLS"
+        if end - start < 2:
+            return None
+        return " ".join(t.text for t in self.tokens[start:end]), end
+
+    def _name_from(self, k: int) -> tuple[str, int]:
+        """The whole name starting at word k, and the word after it: 'DON PRICE', 'Mira Hale'."""
+        end = self._name_end(k)
+        return " ".join(t.text for t in self.tokens[k:end]), end
+
     def _appositive_after_phrase(self, end: int) -> tuple[str, int] | None:
         """'A tall woman in a grey coat, NORA (40), walks': a shouted name after a comma, with only a
         prepositional phrase (no verb) between it and the noun phrase."""
@@ -668,8 +730,10 @@ class _SentenceReader:
             word = self.tokens[k]
             if word.pos in ("VERB", "AUX") or word.low in (";", ".", "and"):
                 return None
-            if word.low == "," and self._is_appositive_name(k + 1, comma=True) and (self.tokens[k + 1].age or self.tokens[k + 1].dep == "appos"):
-                return self.tokens[k + 1].text, k + 2
+            if word.low == "," and self._is_appositive_name(k + 1, comma=True):
+                name, after = self._name_from(k + 1)
+                if self.tokens[after - 1].age or any(t.dep == "appos" for t in self.tokens[k + 1 : after]):
+                    return name, after
         return None
 
     def _is_appositive_name(self, k: int, comma: bool = False) -> bool:
@@ -679,8 +743,9 @@ class _SentenceReader:
         known = token.low in self.cast.aliases or self.run.is_name(token.low)
         shouted = token.shouted  # Fountain introduces characters in caps
         if comma:  # "a cat, PEPPER," : the name is followed by a comma, an age, or the verb
-            after = self.low[k + 1] if k + 1 < len(self.low) else "."
-            return (known or shouted or token.pos == "PROPN") and (token.age or after in (",", ".", ";") or token.dep == "appos")
+            last = self._name_end(k) - 1
+            after = self.low[last + 1] if last + 1 < len(self.low) else "."
+            return (known or shouted or token.pos == "PROPN") and (self.tokens[last].age or after in (",", ".", ";") or token.dep == "appos" or self.tokens[last].dep == "appos")
         return known or shouted
 
     def _appositive_after(self, mention: _Mention) -> _Mention:
@@ -743,6 +808,12 @@ class _SentenceReader:
             # "a TOYOTA", "the BANG": names take no article; "The MAILMAN", "the DRIVER" are roles.
             return self._shouted_role_at(i) if token.shouted else None
         role = self._role_before(i)  # "her uncle RAY", "his dog REX"
+        if role is None and self._determined(i):
+            # "the bright yellow Defender 90", "his '77 Toyota Landcruiser", "Cole's Pharmacy", "his GLOCK":
+            # a proper noun with a determiner or an owner is a thing of that name, not a person.
+            return self._shouted_role_at(self._caps_start(i)) if token.shouted else None
+        if not token.shouted and (self.run.is_place(word) or self._modifies_a_noun(i)):
+            return None  # "Welcome to Spectre!" (EXT. THE TOWN OF SPECTRE), "the Bloom house", "Skynard-loving"
         if token.shouted:
             evidence = self.run.is_name(word) or token.age or role is not None
             if not evidence or token.pos not in ("PROPN", "NOUN", "ADJ", "X", "VERB"):
@@ -752,13 +823,7 @@ class _SentenceReader:
                 return None
             if (i == 0 or self.low[i - 1] in (".", "!", "?", ":", ";")) and token.entity != "PERSON" and not self.run.is_name(word):
                 return None  # a capital that only starts the sentence
-        end = i + 1
-        while end < len(self.tokens) and end - i < 4:
-            nxt = self.tokens[end]
-            same_kind = nxt.shouted if token.shouted else (nxt.pos == "PROPN" and nxt.text[:1].isupper() and nxt.entity == token.entity)
-            if not same_kind or not self._name_word(end) or nxt.low in lex.nouns:
-                break
-            end += 1
+        end = self._name_end(i)
         name = _display_name(" ".join(t.text for t in self.tokens[i:end]))
         if role is not None:
             noun, description = role
@@ -770,6 +835,41 @@ class _SentenceReader:
         if end < len(self.low) and self.low[end] == "'s":
             end += 1
         return _Mention(i, end, [entity_id])
+
+    def _name_end(self, i: int) -> int:
+        """Where a name starting at word i ends: 'SAM HALE', 'Jacob Billups' (not '... Palace Hotel')."""
+        token, end = self.tokens[i], i + 1
+        while end < len(self.tokens) and end - i < 4:
+            nxt = self.tokens[end]
+            same_kind = nxt.shouted if token.shouted else (nxt.pos == "PROPN" and nxt.text[:1].isupper() and nxt.entity == token.entity)
+            if not same_kind or not self._name_word(end) or nxt.low in self.lexicon.nouns or (not nxt.shouted and self.run.is_place(nxt.low)):
+                break
+            end += 1
+        return end
+
+    def _caps_start(self, i: int) -> int:
+        """The first of the CAPS words ending at word i: 'a snobby-looking GALLERY DIRECTOR' -> GALLERY."""
+        while i > 0 and self.tokens[i - 1].shouted and self._name_word(i - 1) and i - 1 not in self.claimed:
+            i -= 1
+        return i
+
+    def _determined(self, i: int) -> bool:
+        """Has word i a determiner or an owner of its own ('the ... Defender', 'his ... Landcruiser',
+        "Cole's Pharmacy")? For 'Five and Dime', the first of the conjoined names is asked."""
+        k, seen = i, set()
+        while self.tokens[k].dep == "conj" and self.tokens[self.tokens[k].head].pos == "PROPN" and k not in seen:
+            seen.add(k)
+            k = self.tokens[k].head
+        return any(w.head == k and w.dep in ("det", "poss") and j < k and w.low not in ("no", "every", "each") for j, w in enumerate(self.tokens) if j != k)
+
+    def _modifies_a_noun(self, i: int) -> bool:
+        """Is the proper noun (the last of its name) a modifier: 'the Bloom house', 'a Judo Gi', 'Skynard-loving'?"""
+        last = self._name_end(i) - 1
+        word = self.tokens[last]
+        if word.dep in ("npadvmod", "amod"):
+            return True
+        head = self.tokens[word.head]
+        return word.dep in ("compound", "nmod") and head.pos == "NOUN" and head.dep != "ROOT" and not head.shouted
 
     def _shouted_role_at(self, i: int) -> _Mention | None:
         """'The MAILMAN is just leaving': a shouted noun for what a person does introduces that person
@@ -1022,6 +1122,15 @@ def _is_role(noun: str, lexicon: lx.Lexicon) -> bool:
     single = lexicon.head_noun(noun)
     word = single[0] if single else noun
     return word in lexicon.nouns or word in lx.ROLE_NOUNS or word in lx.HONORIFICS or word.endswith(lx.ROLE_ENDINGS)
+
+
+def _title_noun(name: str) -> str | None:
+    """The noun a courtesy title stands for: 'Dr. Bennett' -> 'doctor', 'Captain Hook' -> 'captain'."""
+    words = name.lower().split()
+    if len(words) < 2:
+        return None
+    title = words[0].rstrip(".")
+    return lx.TITLE_NOUNS.get(title) or (title if title in lx.HONORIFICS else None)
 
 
 def _display_name(name: str) -> str:
