@@ -195,8 +195,13 @@ def match_entities(board, characters: list[Character]) -> tuple[dict[str, list[s
     owner: dict[str, str] = {}
     for entity in board.entities:
         keys = entity_keys(entity)
+        if MEMBER_NUMBER.search(entity.name):  # 'farmer 2' is one of the group FARMERS
+            base = norm(MEMBER_NUMBER.sub("", entity.name))
+            members_of = {base, *plurals(base)} if base else set()
+        else:
+            members_of = set()
         for character in characters:
-            if keys & character.aliases:
+            if keys & character.aliases or (character.group and members_of & character.aliases):
                 by_character[character.name].append(entity.id)
                 owner[entity.id] = character.name
                 break

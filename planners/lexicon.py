@@ -285,6 +285,12 @@ EXIT_PARTICLES = frozenset(["off", "away", "out", "offscreen", "off-screen"])
 ENTER_PARTICLES = frozenset(["in", "inside", "onscreen", "on-screen"])
 # Courtesy titles that begin a name: "Mr. Hoff", "DR. BENNETT".
 HONORIFICS = frozenset(["mr", "mrs", "ms", "miss", "dr", "mr.", "mrs.", "ms.", "dr.", "sir", "lady", "lord", "professor", "prof", "captain", "capt", "officer", "sergeant", "sgt", "detective", "father", "sister", "uncle", "aunt", "grandma", "grandpa", "coach", "judge", "agent"])
+# Nouns for a group of people or animals taken as one ("the band", "the crowd"), which no parser tells
+# from other nouns: they mean their members once the script names them.
+COLLECTIVE_NOUNS = frozenset(
+    """band crowd team family couple pair twins trio quartet group gang crew mob tribe troupe squad posse
+    duo congregation audience choir orchestra army platoon pack herd flock litter""".split()
+)
 # The noun behind an abbreviated title ("Dr. Bennett" is "the doctor"); mr/mrs/ms say a gender instead.
 TITLE_NOUNS = {"dr": "doctor", "prof": "professor", "capt": "captain", "sgt": "sergeant", "mr": "man", "mrs": "woman", "ms": "woman", "miss": "woman"}
 MALE_TITLES = frozenset(["mr", "sir", "lord"])

@@ -77,6 +77,7 @@ class _Mention:
     start: int  # word span [start, end)
     end: int
     ids: list[str]
+    group: str | None = None  # a collective noun phrase whose members are named after it ("THE BOY BAND, AKA ...")
 
 
 @dataclass
@@ -94,6 +95,7 @@ class _Cast:
     last_seen: dict[str, int] = field(default_factory=dict)
     last_subject: dict[str, int] = field(default_factory=dict)  # pronouns prefer recent subjects
     last_group: list[str] = field(default_factory=list)  # the latest mention of several: "they"
+    groups: dict[str, list[str]] = field(default_factory=dict)  # "the boy band", "band" -> its members
     unintroduced: dict[str, str] = field(default_factory=dict)  # name (lower) -> id, for characters no action line has described
     next_suffix: dict[str, int] = field(default_factory=dict)
     clock: int = 0
@@ -403,6 +405,7 @@ class _PlanRun:
 
 
 _ACTION_VERBS = frozenset(phrase[0] for phrase, _ in lx.ACTION_PHRASES)
+_GROUP_LINKS = frozenset([",", ":", "and", "aka", "a.k.a", "a.k.a.", "namely"])
 
 
 def _is_voice(name: str) -> bool:
@@ -557,7 +560,33 @@ class _SentenceReader:
                 group = [mention]
         if len(group) > 1:
             self.cast.touch([i for m in group for i in m.ids])
-        return mentions
+        return self._name_groups(mentions)
+
+    def _name_groups(self, mentions: list[_Mention]) -> list[_Mention]:
+        """'THE BOY BAND, AKA DAN and JACK': a collective noun phrase followed by names is a group of
+        them, and 'the band' means them from then on. A collective with no members ('the crowd
+        cheers') is no one in particular, and is dropped."""
+        kept = []
+        for k, mention in enumerate(mentions):
+            if mention.group is None:
+                kept.append(mention)
+                continue
+            members: list[str] = []
+            previous = mention
+            for other in mentions[k + 1 :]:
+                link = self.low[previous.end : other.start]
+                first = previous is mention
+                if not link or not set(link) <= _GROUP_LINKS or (first and not set(link) & {",", ":", "aka", "a.k.a", "a.k.a."}) or other.group is not None:
+                    break
+                members.extend(i for i in other.ids if i not in members)
+                previous = other
+            if len(members) > 1:
+                label = mention.group
+                for key in (label, label.split()[-1]):
+                    self.cast.groups[key] = members
+                mention.ids = self.cast.touch(members)
+                kept.append(mention)
+        return kept
 
     def _character_at(self, i: int) -> _Mention | None:
         """A known name, however cased ('SARAH', 'Sam Hale', 'Old Man')."""
@@ -612,6 +641,12 @@ class _SentenceReader:
             j += 1
         elif determiner is not None and ((determiner in lx.NUMBERS and determiner not in ("a", "an", "another")) or _is_count(determiner)):
             count = int(determiner) if _is_count(determiner) else lx.NUMBERS[determiner]
+        collective = self._collective_at(j) if determiner is not None else None
+        if collective is not None:  # "the band", "THE BOY BAND": its members, once named
+            label = " ".join(low[j : collective + 1])
+            end = collective + 1
+            members = self.cast.groups.get(label) or self.cast.groups.get(low[collective])
+            return _Mention(i, end, list(members)) if members else _Mention(i, end, [], group=label)
         modifiers: list[str] = []
         head = None
         while j < len(low) and len(modifiers) < 6:
@@ -619,6 +654,8 @@ class _SentenceReader:
             following = lex.head_noun(low[j + 1]) if j + 1 < len(low) else None
             compound = known is not None and not known[1] and following is not None and not self.tokens[j + 1].shouted and (self.tokens[j].dep == "compound" or not following[1])
             if known is not None and not compound:  # 'a barn owl': 'barn' is a compound, 'owl' the head
+                if self._modifies_other_noun(j):
+                    return None  # "a clown tear", "the dog collar": a thing named after the noun, not the noun
                 head = known
                 break
             if known is None and not self._modifier(j):
@@ -698,6 +735,24 @@ class _SentenceReader:
         if not ids:
             ids = [self.cast.add(label, category, noun, attributes, description)]
         return _Mention(i, end, ids)
+
+    def _modifies_other_noun(self, j: int) -> bool:
+        """Is word j a compound of the next word, a noun the lexicon does not know ('clown tear')?"""
+        word = self.tokens[j]
+        if word.dep != "compound" or word.head != j + 1 or word.shouted:
+            return False
+        head = self.tokens[j + 1]
+        return head.pos == "NOUN" and head.dep != "ROOT" and self.lexicon.head_noun(head.low) is None and not _is_verbish(head.low)
+
+    def _collective_at(self, j: int) -> int | None:
+        """The word of a collective noun ('band', 'crowd', 'twins') ending the noun phrase at word j
+        ('the boy band', 'the CROWD'), or None."""
+        for k in range(j, min(j + 4, len(self.low))):
+            if self.low[k] in lx.COLLECTIVE_NOUNS:
+                return k
+            if self.low[k] in lx.DEFINITE | lx.INDEFINITE or not (self._modifier(k) or self.lexicon.head_noun(self.low[k]) or self.tokens[k].shouted):
+                return None
+        return None
 
     def _shouted_introduction(self, i: int, head: int) -> tuple[str, int] | None:
         """'a stunning ASIAN WOMAN', 'an HEAVYSET MAN IN OVERALLS': the CAPS words around a people noun
@@ -819,7 +874,11 @@ class _SentenceReader:
             if not evidence or token.pos not in ("PROPN", "NOUN", "ADJ", "X", "VERB"):
                 return None
         else:
-            if token.pos != "PROPN" or token.entity in _NOT_PEOPLE:
+            # "Nora and Pepper sit": a dictionary word the script capitalises mid-sentence is a name too.
+            capitalised = token.pos == "NOUN" and i > 0 and self.low[i - 1] not in (".", "!", "?", ":", ";") and self.run.is_name(word)
+            # "Nora and Pepper": a name joined to a person's name is a person, whatever the tagger guessed.
+            with_person = token.dep == "conj" and self.tokens[token.head].low in self.cast.aliases and self.tokens[token.head].text[:1].isupper()
+            if (token.pos != "PROPN" and not capitalised) or (token.entity in _NOT_PEOPLE and not with_person):
                 return None
             if (i == 0 or self.low[i - 1] in (".", "!", "?", ":", ";")) and token.entity != "PERSON" and not self.run.is_name(word):
                 return None  # a capital that only starts the sentence

@@ -283,3 +283,83 @@ def test_the_lexicon_is_passed_in_and_never_changed():
     assert [e.category for e in board.entities] == ["penguin"]
     assert "penguin" not in lx.DEFAULT.nouns
     assert RulesPlanner().plan(parse_script("A penguin waddles."), PlanOptions()).entities == []
+
+
+# -- the cast pass: screenplay conventions a script supervisor reads -----------------------------------
+
+
+def cast_of(board: Storyboard) -> dict[str, str]:
+    """entity name -> category."""
+    return {e.name: e.category for e in board.entities}
+
+
+def test_caps_words_inside_a_noun_phrase_introduce_a_character_by_that_name():
+    board = plan(
+        "INT. OFFICE - DAY\n\nJosephine spots a stunning ASIAN WOMAN behind her. "
+        "Edward shakes hands with an HEAVYSET MAN IN OVERALLS. A WOMAN emerges.\n\n"
+        "EXT. STREET - DAY\n\nThe Asian woman waves.\n"
+    )
+    cast = cast_of(board)
+    assert cast["Asian Woman"] == "person" and cast["Heavyset Man In Overalls"] == "person"
+    assert "woman" in cast  # one word in caps is still a woman, not a name
+    asian = next(e.id for e in board.entities if e.name == "Asian Woman")
+    assert board.scenes[1].entities == [asian]
+
+
+def test_an_appositive_name_is_taken_whole():
+    board = plan("INT. HOUSE - DAY\n\nHis brother DON PRICE is 12. Edward meets his father EDWARD BLOOM.\n")
+    names = sorted(cast_of(board))
+    assert "Don Price" in names and "Price" not in names and "Bloom" not in names
+
+
+def test_proper_nouns_with_a_determiner_or_an_owner_are_things_not_people():
+    board = plan(
+        "EXT. OVERLOOK - DAY\n\nNAK (40) eases to a stop in the bright yellow Defender 90. "
+        "Scott sits in his '77 Toyota Landcruiser. Nak stoops to retrieve his GLOCK. "
+        "It is a street with stores: Cole's Pharmacy, Talbot's Five and Dime.\n"
+    )
+    assert set(cast_of(board)) <= {"Nak", "Scott"}
+
+
+def test_places_of_the_scene_headings_and_noun_modifiers_are_not_people():
+    board = plan(
+        "EXT. THE TOWN OF SPECTRE - DAY\n\nEdward passes a sign that reads \"Welcome To Spectre!\" "
+        "We reveal the Bloom house. Don is a Skynard-loving brute.\n"
+    )
+    people = {name for name, category in cast_of(board).items() if category == "person"}
+    assert people <= {"Edward", "Don"}
+
+
+def test_a_courtesy_title_is_the_role_it_stands_for():
+    board = plan("INT. HOSPITAL - DAY\n\nSandra lies on the bed. The doctor smiles.\n\nDR. BENNETT\nPush.\n")
+    assert [e.name for e in board.entities if e.category == "person"] == ["Dr. Bennett"]
+
+
+def test_a_surname_cue_and_a_cue_with_an_article_are_the_same_person():
+    board = plan(
+        "INT. HOTEL - DAY\n\nThis must be JACOB BILLUPS.\n\nBILLUPS\nHello.\n\nA VOICE (O.S.)\nHey.\n\nVOICE\nHey again.\n"
+    )
+    speakers = [line.speaker for line in board.scenes[0].dialogue]
+    assert speakers[0] in ids(board) and len([e for e in board.entities if "Billups" in e.name]) == 1
+    assert speakers[1] == speakers[2]
+
+
+def test_a_named_group_resolves_to_its_members_and_they_follow():
+    board = plan(
+        "INT. TRAILER HOME - DAY\n\nThis is the home of THE BOY BAND, AKA DAN and JACK.\n\nDAN\nHi.\n\nJACK\nHo.\n\n"
+        "EXT. STREET - DAY\n\nThe band walks to the left. The crowd cheers.\n"
+    )
+    assert sorted(ids(board)) == ["dan", "jack"]  # no 'band', no 'boy', no 'crowd'
+    movers = sorted(m.entity for m in board.scenes[1].motions)
+    assert movers == ["dan", "jack"]
+
+
+def test_a_name_joined_to_a_persons_name_is_a_person_and_they_are_both():
+    board = plan("INT. ROOM - DAY\n\nNora and Pepper sit. They walk to the left.\n")
+    assert sorted(ids(board)) == ["nora", "pepper"]
+    assert sorted(m.entity for m in board.scenes[0].motions) == ["nora", "pepper"]
+
+
+def test_a_noun_naming_another_thing_is_no_entity():
+    board = plan("INT. TENT - DAY\n\nSoggybottom sheds a clown tear. A barn owl hoots.\n")
+    assert "clown" not in cast_of(board) and cast_of(board)["barn owl"] == "owl"
