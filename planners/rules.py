@@ -158,9 +158,19 @@ class _Cast:
             noun = title
         entity_id = self.add(name, category, noun, {}, name)
         self.alias(name, entity_id)
-        first = name.split()[0] if len(name.split()) > 1 and name.split()[0].lower() not in lx.AGE_PREFIXES else None
-        if first and first.lower() not in self.aliases and not first.endswith("."):  # "Sam Hale" is also "Sam"
-            self.alias(first, entity_id)
+        # "Sam Hale" is also "Sam", "Dr. Bennett" also "Bennett"; "The Man", "Heavyset Man In Overalls" and
+        # "Man's Voice" are descriptions, not a first and a last name.
+        words = [w.lower() for w in name.split()]
+        titled = title is not None or words[0].rstrip(".") in lx.HONORIFICS
+        core = words[1:] if titled else words
+        personal = len(words) > 1 and bool(core) and all(
+            not _is_role(w.removesuffix("'s"), self.lexicon) and w not in lx.NOT_NAMES and w not in lx.AGE_PREFIXES and w != "voice" and w.isalpha()
+            for w in core
+        )
+        if personal:
+            short = name.split()[-1] if titled else name.split()[0]
+            if short.lower() not in self.aliases:
+                self.alias(short, entity_id)
         return entity_id
 
     def _same_person(self, name: str) -> str | None:
@@ -285,14 +295,14 @@ class _PlanRun:
         for character in sorted(script.characters, key=lambda c: len(c.split())):
             self.cast.character(character)
         self.named_words = _named_words(script) | {w.lower() for c in script.characters for w in c.split()}
-        self.place_words = _place_words(script) - self.named_words
+        self.place_words = _place_words(script) - {w.lower() for c in script.characters for w in c.split()}
 
     def is_name(self, word: str) -> bool:
         return word in self.named_words or word in self.cast.aliases
 
     def is_place(self, word: str) -> bool:
         """A word of a scene heading's place ('THE TOWN OF SPECTRE', 'PALACE HOTEL LOBBY') that no cue
-        names and no heading possesses ('SCOTT'S APARTMENT'): a place, not a person."""
+        names, no heading possesses ('SCOTT'S APARTMENT') and no one is called yet: a place, not a person."""
         return word in self.place_words and word not in self.cast.aliases
 
     def storyboard(self, version: str) -> Storyboard:
@@ -699,14 +709,15 @@ class _SentenceReader:
             description = f"{determiner} {label}"
 
         if name is None and not plural and (count or 1) == 1:
-            known = self.cast.find(label) or (self.cast.find(noun) if determiner in lx.DEFINITE else None)
-            if known is not None:  # "the security guard" is the cue SECURITY GUARD
-                return _Mention(i, end, [known])
             shouted = self._shouted_introduction(i, j)
+            known = self.cast.find(label) or (self.cast.find(noun) if determiner in lx.DEFINITE and shouted is None else None)
+            if known is not None:  # "the security guard" is the cue SECURITY GUARD ("The PIANO STUDENT" is not STUDENT)
+                return _Mention(i, end, [known])
             if shouted is not None:  # "a stunning ASIAN WOMAN", "The skinny SECURITY GUARD": a character's first appearance
                 caps, after = shouted
                 entity_id = self.cast.find(caps) or self.cast.named(_display_name(caps), category, noun)
-                if self.cast.entities[entity_id].description == self.cast.entities[entity_id].name:
+                appositive = after + 1 < len(low) and low[after] == "," and low[after + 1] in ("a", "an")  # described next
+                if self.cast.entities[entity_id].description == self.cast.entities[entity_id].name and not appositive:
                     self.cast.describe(entity_id, category, noun, attributes, description)
                 return _Mention(i, max(end, after), [entity_id])
         if name is not None:
@@ -867,7 +878,7 @@ class _SentenceReader:
             # "the bright yellow Defender 90", "his '77 Toyota Landcruiser", "Cole's Pharmacy", "his GLOCK":
             # a proper noun with a determiner or an owner is a thing of that name, not a person.
             return self._shouted_role_at(self._caps_start(i)) if token.shouted else None
-        if not token.shouted and (self.run.is_place(word) or self._modifies_a_noun(i)):
+        if self.run.is_place(word) or (not token.shouted and self._modifies_a_noun(i)):
             return None  # "Welcome to Spectre!" (EXT. THE TOWN OF SPECTRE), "the Bloom house", "Skynard-loving"
         if token.shouted:
             evidence = self.run.is_name(word) or token.age or role is not None

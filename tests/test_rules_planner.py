@@ -288,7 +288,7 @@ def test_the_lexicon_is_passed_in_and_never_changed():
 # -- the cast pass: screenplay conventions a script supervisor reads -----------------------------------
 
 
-def cast_of(board: Storyboard) -> dict[str, str]:
+def names_of(board: Storyboard) -> dict[str, str]:
     """entity name -> category."""
     return {e.name: e.category for e in board.entities}
 
@@ -299,7 +299,7 @@ def test_caps_words_inside_a_noun_phrase_introduce_a_character_by_that_name():
         "Edward shakes hands with an HEAVYSET MAN IN OVERALLS. A WOMAN emerges.\n\n"
         "EXT. STREET - DAY\n\nThe Asian woman waves.\n"
     )
-    cast = cast_of(board)
+    cast = names_of(board)
     assert cast["Asian Woman"] == "person" and cast["Heavyset Man In Overalls"] == "person"
     assert "woman" in cast  # one word in caps is still a woman, not a name
     asian = next(e.id for e in board.entities if e.name == "Asian Woman")
@@ -308,7 +308,7 @@ def test_caps_words_inside_a_noun_phrase_introduce_a_character_by_that_name():
 
 def test_an_appositive_name_is_taken_whole():
     board = plan("INT. HOUSE - DAY\n\nHis brother DON PRICE is 12. Edward meets his father EDWARD BLOOM.\n")
-    names = sorted(cast_of(board))
+    names = sorted(names_of(board))
     assert "Don Price" in names and "Price" not in names and "Bloom" not in names
 
 
@@ -318,7 +318,7 @@ def test_proper_nouns_with_a_determiner_or_an_owner_are_things_not_people():
         "Scott sits in his '77 Toyota Landcruiser. Nak stoops to retrieve his GLOCK. "
         "It is a street with stores: Cole's Pharmacy, Talbot's Five and Dime.\n"
     )
-    assert set(cast_of(board)) <= {"Nak", "Scott"}
+    assert set(names_of(board)) <= {"Nak", "Scott"}
 
 
 def test_places_of_the_scene_headings_and_noun_modifiers_are_not_people():
@@ -326,7 +326,7 @@ def test_places_of_the_scene_headings_and_noun_modifiers_are_not_people():
         "EXT. THE TOWN OF SPECTRE - DAY\n\nEdward passes a sign that reads \"Welcome To Spectre!\" "
         "We reveal the Bloom house. Don is a Skynard-loving brute.\n"
     )
-    people = {name for name, category in cast_of(board).items() if category == "person"}
+    people = {name for name, category in names_of(board).items() if category == "person"}
     assert people <= {"Edward", "Don"}
 
 
@@ -362,4 +362,25 @@ def test_a_name_joined_to_a_persons_name_is_a_person_and_they_are_both():
 
 def test_a_noun_naming_another_thing_is_no_entity():
     board = plan("INT. TENT - DAY\n\nSoggybottom sheds a clown tear. A barn owl hoots.\n")
-    assert "clown" not in cast_of(board) and cast_of(board)["barn owl"] == "owl"
+    assert "clown" not in names_of(board) and names_of(board)["barn owl"] == "owl"
+
+
+def test_a_description_is_no_first_and_last_name_but_a_titled_name_answers_to_its_surname():
+    board = plan(
+        "INT. HOSPITAL - DAY\n\nBennett smiles. They pass a HEAVYSET NURSE. The EMCEE waves.\n\n"
+        "DR. BENNETT\nPush.\n\nTHE MAN\nHi.\n\nHEAVYSET MAN IN OVERALLS\nHo.\n"
+    )
+    assert sorted(ids(board)) == ["dr_bennett", "heavyset_man_in_overalls", "heavyset_nurse", "the_man"]
+    assert board.scenes[0].entities[0] == "dr_bennett"  # 'Bennett' is the doctor, 'HEAVYSET' not the man in overalls
+
+
+def test_a_caps_introduction_is_not_a_cue_named_by_its_last_word_and_takes_its_appositive():
+    board = plan("INT. SCHOOL - DAY\n\nThe PIANO STUDENT, a black boy of eight, has stopped.\n\nSTUDENT\nHi.\n")
+    cast = {e.id: e for e in board.entities}
+    assert sorted(cast) == ["piano_student", "student"]
+    assert cast["piano_student"].category == "child" and "black boy" in cast["piano_student"].description
+
+
+def test_heading_places_in_caps_are_not_cast_even_when_written_as_names():
+    board = plan("EXT. ASHTON - DAY\n\nThe mayor waves at Ashton. THE STREET CORNER ASHTON PARADE\n\nMAYOR\nHi.\n")
+    assert [e.id for e in board.entities if e.category == "person"] == ["mayor"]
