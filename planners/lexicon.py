@@ -277,9 +277,14 @@ MOTION_LEMMAS = frozenset(
     """move walk run fly drive roll swim hop jump crawl float drift sail ride go travel dash race wander stroll
     glide bounce slide trot gallop head hurry zoom climb skip march scurry hike shuffle scuttle stride sprint
     jog limp stagger tiptoe sneak creep saunter amble pace step cross descend ascend rush charge flee approach
-    retreat dart leap dive tumble rise barrel storm trudge wade paddle skate ski cycle pedal speed cruise
+    retreat dart leap dive tumble rise barrel storm trudge wade paddle skate ski cycle pedal speed cruise come
     swoop soar lope waddle slither prowl""".split()
 )
+# Lemmas of verbs of coming into view and of leaving it ("Bob materializes", "the chopper exits").
+ENTER_LEMMAS = frozenset(["enter", "arrive", "appear", "emerge", "materialize", "materialise"])
+EXIT_LEMMAS = frozenset(["leave", "exit", "depart", "vanish", "disappear"])
+# Objects that make a verb one of moving: "makes his way to", "takes three steps", "takes the trail".
+MOTION_OBJECTS = frozenset(["way", "step", "stride", "trail", "path", "route"])
 # Particles after a verb of moving: "scuttles off", "walks away" leave; "comes in" enters.
 EXIT_PARTICLES = frozenset(["off", "away", "out", "offscreen", "off-screen"])
 ENTER_PARTICLES = frozenset(["in", "inside", "onscreen", "on-screen"])

@@ -394,7 +394,7 @@ class _PlanRun:
         enters later (the scene is shown before the entrance); after the first event, every sentence is a beat."""
         takes: dict[int, bool] = {}
         actions = [b for b in beats if isinstance(b, Action)]
-        entrance_at = [any(w.low in lx.ENTER_WORDS for w in words[id(b)]) for b in actions]
+        entrance_at = [any(w.low in lx.ENTER_WORDS or (w.pos == "VERB" and w.lemma in lx.ENTER_LEMMAS) for w in words[id(b)]) for b in actions]
         started = False
         for k, beat in enumerate(actions):
             eventful = self._eventful(words[id(beat)])
@@ -405,7 +405,7 @@ class _PlanRun:
     def _eventful(self, words: list[Word]) -> bool:
         """Does something happen in this sentence (a move, an entrance, an action), or does it only describe?"""
         for w in words:
-            if w.low in lx.MOTION_VERBS or w.low in lx.ENTER_WORDS or w.low in lx.EXIT_WORDS:
+            if w.low in lx.MOTION_VERBS or w.low in lx.ENTER_WORDS or w.low in lx.EXIT_WORDS or _verb_of_moving(w):
                 return True
             if w.pos == "VERB" and w.lemma not in lx.STATIVE_VERBS and w.dep not in ("amod", "acl"):
                 return True
@@ -415,6 +415,11 @@ class _PlanRun:
 
 
 _ACTION_VERBS = frozenset(phrase[0] for phrase, _ in lx.ACTION_PHRASES)
+
+
+def _verb_of_moving(word: Word) -> bool:
+    """A verb whose lemma is one of coming or going ('materializes', 'vanishes'), as the parser reads it."""
+    return word.pos == "VERB" and (word.lemma in lx.ENTER_LEMMAS or word.lemma in lx.EXIT_LEMMAS)
 _GROUP_LINKS = frozenset([",", ":", "and", "aka", "a.k.a", "a.k.a.", "namely"])
 
 
@@ -1128,8 +1133,9 @@ class _SentenceReader:
         targets += [r for _, r in self._regions_after("into", start, end)]
         verbs = [k for k in range(start, end) if self._moving_verb(k)]
         particles = {self.low[k + 1] for k in verbs if k + 1 < end} | {self.low[k + 2] for k in verbs if k + 2 < end and self.low[k + 1] in ("back", "right", "straight")}
-        enters = entrances and (any(w in lx.ENTER_WORDS for w in low) or _has_phrase(low, lx.ENTER_PHRASES) or bool(particles & lx.ENTER_PARTICLES))
-        exits = any(w in lx.EXIT_WORDS for w in low) or _has_phrase(low, lx.EXIT_PHRASES) or bool(particles & lx.EXIT_PARTICLES)
+        lemmas = {w.lemma for w in self.tokens[start:end] if w.pos == "VERB"}  # "Bob materializes", "the chopper exits"
+        enters = entrances and (any(w in lx.ENTER_WORDS for w in low) or bool(lemmas & lx.ENTER_LEMMAS) or _has_phrase(low, lx.ENTER_PHRASES) or bool(particles & lx.ENTER_PARTICLES))
+        exits = any(w in lx.EXIT_WORDS for w in low) or bool(lemmas & lx.EXIT_LEMMAS) or _has_phrase(low, lx.EXIT_PHRASES) or bool(particles & lx.EXIT_PARTICLES)
         moves = bool(verbs)
         if not (enters or exits or moves):
             return
@@ -1147,7 +1153,13 @@ class _SentenceReader:
 
     def _moving_verb(self, k: int) -> bool:
         word = self.tokens[k]
-        return word.low in lx.MOTION_VERBS or (word.pos == "VERB" and word.lemma in lx.MOTION_LEMMAS and word.dep not in ("amod", "acl"))
+        if word.low in lx.MOTION_VERBS or (word.pos == "VERB" and word.lemma in lx.MOTION_LEMMAS and word.dep not in ("amod", "acl")):
+            return True
+        # "Yorblef hikes through a forest": after a name the small tagger takes the verb for a noun (the
+        # ROOT, or in apposition); "makes his way to", "takes three steps": a verb whose object is a way.
+        if word.pos == "NOUN" and word.lemma in lx.MOTION_LEMMAS and word.low.endswith("s") and word.dep in ("ROOT", "appos") and k > 0 and any(m.end == k for m in self.mentions):
+            return True
+        return _verb_of_moving(word) or (word.pos == "VERB" and any(w.head == k and w.dep == "dobj" and w.lemma in lx.MOTION_OBJECTS for w in self.tokens))
 
     def _read_visibility(self, start: int, end: int, entities: list[str]) -> bool:
         low, d = self.low[start:end], self.duration

@@ -384,3 +384,19 @@ def test_a_caps_introduction_is_not_a_cue_named_by_its_last_word_and_takes_its_a
 def test_heading_places_in_caps_are_not_cast_even_when_written_as_names():
     board = plan("EXT. ASHTON - DAY\n\nThe mayor waves at Ashton. THE STREET CORNER ASHTON PARADE\n\nMAYOR\nHi.\n")
     assert [e.id for e in board.entities if e.category == "person"] == ["mayor"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Yorblef hikes through a dense forest.", "Yorblef comes to a fork in a trail.", "Yorblef makes his way to the elevator.", "Yorblef takes three steps back."],
+)
+def test_moves_the_tagger_misses_or_says_with_an_object_are_read(line):
+    board = plan(f"EXT. TRAIL - DAY\n\n{line}\n\nYORBLEF\nHm.\n")
+    moves = [m for m in board.scenes[0].motions if m.entity == "yorblef"]
+    assert len(moves) == 1 and moves[0].path and not moves[0].enters and not moves[0].exits
+
+
+def test_materializing_is_an_entrance_and_vanishing_an_exit():
+    board = plan("EXT. PARK - DAY\n\nBob materializes beside the tree.\n\nEXT. PARK - DAY\n\nBob vanishes.\n\nBOB\nHi.\n")
+    assert [(m.entity, m.enters) for m in board.scenes[0].motions] == [("bob", True)]
+    assert [(m.entity, m.exits) for m in board.scenes[1].motions] == [("bob", True)]
