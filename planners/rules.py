@@ -35,6 +35,7 @@ The planner keeps no state between calls: each `plan` is a `_PlanRun` of its own
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from collections import defaultdict
@@ -67,6 +68,8 @@ MAX_ACTION_SECONDS = 20.0
 MIN_LINE_SECONDS = 1.0
 MAX_CHARACTERS_PER_SECOND = 17.0  # subtitle reading speed (Netflix's adult guideline)
 MAX_ID_LENGTH = 40  # ids are at most 64 characters; leave room for "_12"
+MAX_CUES_FOR_SPELLING = 400
+"""Misspelled names are matched against the cues only while there are at most this many (linear time)."""
 
 PEOPLE = frozenset(["person", "child", "robot"])
 _POSSESSIVES = frozenset(["his", "her", "its", "their", "my", "our", "your"])
@@ -97,6 +100,7 @@ class _Cast:
     last_group: list[str] = field(default_factory=list)  # the latest mention of several: "they"
     groups: dict[str, list[str]] = field(default_factory=dict)  # "the boy band", "band" -> its members
     unintroduced: dict[str, str] = field(default_factory=dict)  # name (lower) -> id, for characters no action line has described
+    cues: dict[str, str] = field(default_factory=dict)  # cue name (lower) -> id
     next_suffix: dict[str, int] = field(default_factory=dict)
     clock: int = 0
 
@@ -147,9 +151,11 @@ class _Cast:
     def find(self, name: str) -> str | None:
         return self.aliases.get(" ".join(name.lower().split()))
 
-    def named(self, name: str, category: str = "person", noun: str = "person") -> str:
-        """The identity called `name`, made if new; 'Sam' finds 'Sam Hale' and 'Young Sam' finds 'Sam'."""
-        found = self.find(name) or self._same_person(name)
+    def named(self, name: str, category: str = "person", noun: str = "person", cue: bool = False) -> str:
+        """The identity called `name`, made if new; 'Sam' finds 'Sam Hale', 'Young Sam' finds 'Sam', and a
+        name in the action spelled like a cue but for a letter or two ('Margeret', 'Wilbur Freeley') is that
+        character (cues are written deliberately, so they are never matched this way)."""
+        found = self.find(name) or self._same_person(name) or (None if cue else self._misspelled_cue(name))
         if found is not None:
             self.alias(name, found)
             return found
@@ -173,6 +179,13 @@ class _Cast:
                 self.alias(short, entity_id)
         return entity_id
 
+    def _misspelled_cue(self, name: str) -> str | None:
+        key = " ".join(name.lower().split())
+        if len(key) < 5 or not self.cues or len(self.cues) > MAX_CUES_FOR_SPELLING:
+            return None
+        close = difflib.get_close_matches(key, list(self.cues), n=1, cutoff=0.85)
+        return self.cues[close[0]] if close and close[0][0] == key[0] else None
+
     def _same_person(self, name: str) -> str | None:
         words = name.lower().split()
         if len(words) > 1 and words[0] in ("a", "an", "the"):  # the cue "A VOICE" is the cue "VOICE"
@@ -192,7 +205,8 @@ class _Cast:
         """A speaking character from the script's cues; 'OWL' is an owl until an action line says more."""
         word = name.lower()
         category = self.lexicon.nouns.get(word, "person")
-        entity_id = self.named(name, category, word if word in self.lexicon.nouns else "person")
+        entity_id = self.named(name, category, word if word in self.lexicon.nouns else "person", cue=True)
+        self.cues.setdefault(" ".join(word.split()), entity_id)
         if self.entities[entity_id].description == self.entities[entity_id].name:
             self.unintroduced[self.entities[entity_id].name.lower()] = entity_id
         return entity_id
@@ -351,10 +365,16 @@ class _PlanRun:
         def mark_present(ids: list[str]) -> None:
             present.extend(i for i in ids if i not in present)
 
+        heard: set[str] = set()  # speakers whose first line here is heard only: "THE BOSS (O.S.)" on the speakerphone
+        spoken: set[str] = set()
         for beat, start, end in timed:
             if isinstance(beat, Speech):
                 speaker = cast.touch([cast.named(beat.speaker)])[0] if beat.speaker else None
-                if speaker and not _heard_only(beat):
+                if speaker and speaker not in spoken:
+                    spoken.add(speaker)
+                    if _heard_only(beat):
+                        heard.add(speaker)
+                if speaker and not _heard_only(beat) and speaker not in heard:
                     mark_present([speaker])
                 dialogue.append(DialogueLine(speaker=speaker, text=beat.text, start=start, end=end))
                 continue
@@ -556,6 +576,9 @@ class _SentenceReader:
         self.claimed: set[int] = set()  # words inside a mention already
         while i < len(self.tokens):
             found = self._character_at(i) or self._noun_phrase_at(i) or self._pronoun_at(i) or self._name_at(i)
+            if found and not found.ids and found.group is None:  # read, but no one: "a neighbor's" cat
+                i = found.end
+                continue
             if found:
                 found = self._appositive_after(found)
                 mentions.append(found)
@@ -667,7 +690,8 @@ class _SentenceReader:
         while j < len(low) and len(modifiers) < 6:
             known = lex.head_noun(low[j])
             following = lex.head_noun(low[j + 1]) if j + 1 < len(low) else None
-            compound = known is not None and not known[1] and following is not None and not self.tokens[j + 1].shouted and (self.tokens[j].dep == "compound" or not following[1])
+            # 'a barn owl', 'two NEIGHBOR KIDS'; not 'his dog BEAR' (a name in caps after a noun in lower case)
+            compound = known is not None and not known[1] and following is not None and (self.tokens[j].shouted or not self.tokens[j + 1].shouted) and (self.tokens[j].dep == "compound" or not following[1])
             if known is not None and not compound:  # 'a barn owl': 'barn' is a compound, 'owl' the head
                 if self._modifies_other_noun(j):
                     return None  # "a clown tear", "the dog collar": a thing named after the noun, not the noun
@@ -729,7 +753,10 @@ class _SentenceReader:
             entity_id = self.cast.named(_display_name(name), category, noun)
             self.cast.describe(entity_id, category, noun, attributes, description)
             return _Mention(i, end, [entity_id])
-        introduces = determiner in lx.INDEFINITE or count is not None or (determiner is None and plural)
+        if determiner in lx.INDEFINITE and end > 0 and low[end - 1] == "'s" and name is None:
+            return _Mention(i, end, [])  # "a neighbor's cat": the owner is not in the scene
+        # "the two men" refers back to two men; "two men", "a man" and "men" introduce them
+        introduces = determiner in lx.INDEFINITE or (count is not None and determiner not in lx.DEFINITE) or (determiner is None and plural)
         character = self.cast.introduced_as(noun, label) if not plural and (count or 1) == 1 else None
         if character is not None:
             self.cast.describe(character, category, noun, attributes, description)
@@ -742,8 +769,14 @@ class _SentenceReader:
             else:
                 ids = [self.cast.add(f"{label} {k + 1}", category, noun, attributes, description) for k in range(n)]
             return _Mention(i, end, ids)
-        if plural:  # "the cats": every recent one of them
-            ids = self.cast.recent(self.cast._seen(self.cast.by_category.get(category, [])))[: count or 12]
+        if plural:  # "the cats": every recent one of them; "the two men": the latest two men
+            pool = self.cast._seen(self.cast.by_category.get(category, []))
+            if category in PEOPLE:
+                other = "f" if noun in lx.MALE_WORDS else "m" if noun in lx.FEMALE_WORDS else None
+                pool = [e for e in pool if other is None or self.cast.gender.get(e) != other]
+            ids = self.cast.recent(pool)[: count or 12]
+            if count is not None and len(ids) < count:
+                ids = []
             if not ids:
                 ids = [self.cast.add(f"{label} {k + 1}", category, noun, attributes, description) for k in range(2)]
             return _Mention(i, end, ids)

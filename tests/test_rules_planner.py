@@ -400,3 +400,27 @@ def test_materializing_is_an_entrance_and_vanishing_an_exit():
     board = plan("EXT. PARK - DAY\n\nBob materializes beside the tree.\n\nEXT. PARK - DAY\n\nBob vanishes.\n\nBOB\nHi.\n")
     assert [(m.entity, m.enters) for m in board.scenes[0].motions] == [("bob", True)]
     assert [(m.entity, m.exits) for m in board.scenes[1].motions] == [("bob", True)]
+
+
+def test_a_speaker_first_heard_off_screen_stays_heard_for_the_scene_until_the_action_shows_him():
+    board = plan(
+        "INT. OFFICE - DAY\n\nScott dials.\n\nTHE BOSS (O.S.)\nYes?\n\nSCOTT\nBoss, it's me.\n\nTHE BOSS\nScotty?\n\n"
+        "INT. BOSS'S OFFICE - LATER\n\nTHE BOSS\nSit down.\n"
+    )
+    assert "the_boss" not in board.scenes[0].entities and "scott" in board.scenes[0].entities
+    assert board.scenes[1].entities == ["the_boss"]
+
+
+def test_the_two_men_are_the_two_latest_men_and_an_indefinite_owner_is_not_cast():
+    board = plan(
+        "EXT. PARK - DAY\n\nA woman waves. Edward and Norther walk in. The two men begin to fight. "
+        "A neighbor's cat makes a run for it. Will watches two NEIGHBOR KIDS.\n\n"
+        "EDWARD\nHi.\n\nNORTHER\nHo.\n\nWILL\nHe.\n"
+    )
+    assert sorted(ids(board)) == ["cat", "edward", "neighbor_kid_1", "neighbor_kid_2", "norther", "will", "woman"]
+
+
+def test_a_name_spelled_like_a_cue_but_for_a_letter_is_that_character():
+    board = plan("EXT. PARK - DAY\n\nBob waves Margeret over. His friends Wilbur Freeley and Ruthie look.\n\nMARGARET\nHi.\n\nWILBUR FREELY\nHo.\n\nBOB\nHe.\n")
+    assert "margeret" not in ids(board) and "wilbur_freeley" not in ids(board)
+    assert {"margaret", "wilbur_freely"} <= set(board.scenes[0].entities)
