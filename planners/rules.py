@@ -310,6 +310,7 @@ class _PlanRun:
             self.cast.character(character)
         self.named_words = _named_words(script) | {w.lower() for c in script.characters for w in c.split()}
         self.place_words = _place_words(script) - {w.lower() for c in script.characters for w in c.split()}
+        self.heard_through_intercut: set[str] = set()
 
     def is_name(self, word: str) -> bool:
         return word in self.named_words or word in self.cast.aliases
@@ -365,8 +366,10 @@ class _PlanRun:
         def mark_present(ids: list[str]) -> None:
             present.extend(i for i in ids if i not in present)
 
-        heard: set[str] = set()  # speakers whose first line here is heard only: "THE BOSS (O.S.)" on the speakerphone
-        spoken: set[str] = set()
+        # Speakers whose first line here is heard only ("THE BOSS (O.S.)" on the speakerphone) stay heard for
+        # the scene, and through an INTERCUT into the next one (the other end of the call).
+        heard: set[str] = set(self.heard_through_intercut)
+        spoken: set[str] = set(self.heard_through_intercut)
         for beat, start, end in timed:
             if isinstance(beat, Speech):
                 speaker = cast.touch([cast.named(beat.speaker)])[0] if beat.speaker else None
@@ -386,6 +389,8 @@ class _PlanRun:
             for entity_id, place in reader.initial.items():
                 initial.setdefault(entity_id, place)
 
+        intercut = "INTERCUT" in (script_scene.transition or "").upper()
+        self.heard_through_intercut = {i for i in heard if i not in present} if intercut else set()
         motions = [m for m in _start_from_initial_places(motions, initial) if m.entity in present]
         relations = [r for r in _unique(relations) if r.subject in present and (r.object is None or r.object in present)]
         visibility = [v for v in visibility if v.entity in present]

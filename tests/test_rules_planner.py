@@ -424,3 +424,11 @@ def test_a_name_spelled_like_a_cue_but_for_a_letter_is_that_character():
     board = plan("EXT. PARK - DAY\n\nBob waves Margeret over. His friends Wilbur Freeley and Ruthie look.\n\nMARGARET\nHi.\n\nWILBUR FREELY\nHo.\n\nBOB\nHe.\n")
     assert "margeret" not in ids(board) and "wilbur_freeley" not in ids(board)
     assert {"margaret", "wilbur_freely"} <= set(board.scenes[0].entities)
+
+
+def test_a_voice_heard_off_screen_stays_heard_through_an_intercut():
+    board = plan(
+        "INT. OFFICE - DAY\n\nA finger hits the speakerphone button.\n\nTHE BOSS (O.S.)\nYes?\n\n> INTERCUT WITH:\n\n"
+        "INT. KITCHEN - DAY\n\nScott holds the phone.\n\nSCOTT\nBoss, it is me.\n\nTHE BOSS\nScotty?\n"
+    )
+    assert board.scenes[1].entities == ["scott"] and board.scenes[1].dialogue[1].speaker == "the_boss"
