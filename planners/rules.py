@@ -496,10 +496,23 @@ def _beats(scene: ScriptScene) -> list[Action | Speech]:
     beats: list[Action | Speech] = []
     for beat in scene.beats:
         if isinstance(beat, Action):
-            beats.extend(Action(s) for s in split_sentences(beat.text))
+            beats.extend(Action(s) for s in _rejoin_titles(split_sentences(beat.text)))
         else:
             beats.append(beat)
     return beats
+
+
+def _rejoin_titles(sentences: list[str]) -> list[str]:
+    """'Mr.' + 'Hoff is busy.' -> 'Mr. Hoff is busy.': a courtesy title's full stop ends no sentence."""
+    joined: list[str] = []
+    for sentence in sentences:
+        if joined and joined[-1].lower().rstrip(".") in lx.HONORIFICS and joined[-1].endswith("."):
+            joined[-1] = f"{joined[-1]} {sentence}"
+        elif joined and re.search(r"\b(?:Mr|Mrs|Ms|Dr|MR|MRS|MS|DR)\.$", joined[-1]):
+            joined[-1] = f"{joined[-1]} {sentence}"
+        else:
+            joined.append(sentence)
+    return joined
 
 
 def _line_seconds(speech: Speech) -> float:
@@ -898,13 +911,15 @@ class _SentenceReader:
         token = self.tokens[i]
         word = token.low
         lex = self.lexicon
-        if not token.text[:1].isupper() or not word.isalpha() or len(word) < 2:
+        if not token.text[:1].isupper() or not word.rstrip(".").isalpha() or len(word) < 2:
             return None
         honorific = word.rstrip(".") in lx.HONORIFICS and i + 1 < len(self.tokens) and self.tokens[i + 1].text[:1].isupper() and self.tokens[i + 1].low.isalpha() and self.tokens[i + 1].low not in lex.nouns
         if honorific and (token.shouted == self.tokens[i + 1].shouted):  # "Mr. Hoff", "DR. BENNETT"
             end = i + 2
             name = _display_name(f"{token.text} {self.tokens[i + 1].text}")
             return _Mention(i, end + (1 if end < len(self.low) and self.low[end] == "'s" else 0), [self.cast.named(name)])
+        if not word.isalpha():
+            return None
         if word in lx.NOT_NAMES or word in lx.SCREEN_DIRECTIONS or word in lex.nouns or lex.singular(word):
             return None
         if word in lx.AGE_PREFIXES:  # "Young Dr. Bennett": the name follows

@@ -432,3 +432,8 @@ def test_a_voice_heard_off_screen_stays_heard_through_an_intercut():
         "INT. KITCHEN - DAY\n\nScott holds the phone.\n\nSCOTT\nBoss, it is me.\n\nTHE BOSS\nScotty?\n"
     )
     assert board.scenes[1].entities == ["scott"] and board.scenes[1].dialogue[1].speaker == "the_boss"
+
+
+def test_a_courtesy_titles_full_stop_ends_no_sentence():
+    board = plan("INT. HOFF AND SPIRNHOLD LOBBY - DAY\n\nShe points up.  Mr. Hoff is at the railing. Later, Hoff waves.\n")
+    assert [e.name for e in board.entities if e.category == "person"] == ["Mr. Hoff"]
