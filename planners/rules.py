@@ -592,6 +592,7 @@ class _SentenceReader:
         i = 0
         low = self.low
         self.claimed: set[int] = set()  # words inside a mention already
+        self.found_so_far = mentions
         while i < len(self.tokens):
             found = self._character_at(i) or self._noun_phrase_at(i) or self._pronoun_at(i) or self._name_at(i)
             if found and not found.ids and found.group is None:  # read, but no one: "a neighbor's" cat
@@ -771,6 +772,12 @@ class _SentenceReader:
             entity_id = self.cast.named(_display_name(name), category, noun)
             self.cast.describe(entity_id, category, noun, attributes, description)
             return _Mention(i, end, [entity_id])
+        described = self._apposed_name(j) if name is None and not plural and count is None else None
+        if described is not None:  # "CYBER BOSS, 40, an ageless, faceless ... cloud": the parser's apposition
+            entity = self.cast.entities[described]
+            if entity.description == entity.name or described in self.cast.unintroduced.values():
+                self.cast.describe(described, category, noun, attributes, description)
+            return _Mention(i, end, [described])
         if determiner in lx.INDEFINITE and end > 0 and low[end - 1] == "'s" and name is None:
             return _Mention(i, end, [])  # "a neighbor's cat": the owner is not in the scene
         # "the two men" refers back to two men; "two men", "a man" and "men" introduce them
@@ -810,6 +817,16 @@ class _SentenceReader:
             return False
         head = self.tokens[j + 1]
         return head.pos == "NOUN" and head.dep != "ROOT" and self.lexicon.head_noun(head.low) is None and not _is_verbish(head.low)
+
+    def _apposed_name(self, j: int) -> str | None:
+        """The named entity whose name the noun at word j stands in apposition to, if the parser says so."""
+        word = self.tokens[j]
+        if word.dep != "appos":
+            return None
+        for mention in getattr(self, "found_so_far", []):
+            if mention.start <= word.head < mention.end and len(mention.ids) == 1 and self.tokens[word.head].text[:1].isupper():
+                return mention.ids[0]
+        return None
 
     def _collective_at(self, j: int) -> int | None:
         """The word of a collective noun ('band', 'crowd', 'twins') ending the noun phrase at word j

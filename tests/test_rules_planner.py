@@ -437,3 +437,11 @@ def test_a_voice_heard_off_screen_stays_heard_through_an_intercut():
 def test_a_courtesy_titles_full_stop_ends_no_sentence():
     board = plan("INT. HOFF AND SPIRNHOLD LOBBY - DAY\n\nShe points up.  Mr. Hoff is at the railing. Later, Hoff waves.\n")
     assert [e.name for e in board.entities if e.category == "person"] == ["Mr. Hoff"]
+
+
+def test_a_noun_the_parser_sets_in_apposition_to_a_name_describes_it():
+    board = plan(
+        "EXT. PARK - DAY\n\nCYBER BOSS, 40 (or any age), an ageless,\nfaceless,\nworld-roaming cloud\n"
+        "which transmits instructions,\ndescends over the park.\n\nCYBER BOSS\nHi.\n"
+    )
+    assert [(e.id, e.category) for e in board.entities] == [("cyber_boss", "cloud")]
