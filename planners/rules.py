@@ -197,8 +197,11 @@ class _Cast:
                 if _is_role(word.removesuffix("'s"), self.lexicon) or word in ("voice", "voices"):
                     continue  # "Asian Woman" is not "Woman", "MAN'S VOICE" not "VOICE"
                 found = self.find(word)
-                if found is not None and self.entities[found].category in PEOPLE and len(self.entities[found].name.split()) == 1:
-                    return found
+                if found is None or self.entities[found].category not in PEOPLE:
+                    continue
+                known = self.entities[found].name.lower().split()
+                if len(known) == 1 or (word == words[-1] and known[-1] == word and known[0].rstrip(".") in lx.HONORIFICS):
+                    return found  # "Jacob Billups" is BILLUPS; "Dr. Julius Bennett" is Dr. Bennett
         return None
 
     def character(self, name: str) -> str:
@@ -931,9 +934,9 @@ class _SentenceReader:
         if not token.text[:1].isupper() or not word.rstrip(".").isalpha() or len(word) < 2:
             return None
         honorific = word.rstrip(".") in lx.HONORIFICS and i + 1 < len(self.tokens) and self.tokens[i + 1].text[:1].isupper() and self.tokens[i + 1].low.isalpha() and self.tokens[i + 1].low not in lex.nouns
-        if honorific and (token.shouted == self.tokens[i + 1].shouted):  # "Mr. Hoff", "DR. BENNETT"
-            end = i + 2
-            name = _display_name(f"{token.text} {self.tokens[i + 1].text}")
+        if honorific and (token.shouted == self.tokens[i + 1].shouted):  # "Mr. Hoff", "DR. JULIUS BENNETT"
+            end = self._name_end(i + 1)
+            name = _display_name(" ".join(t.text for t in self.tokens[i:end]))
             return _Mention(i, end + (1 if end < len(self.low) and self.low[end] == "'s" else 0), [self.cast.named(name)])
         if not word.isalpha():
             return None

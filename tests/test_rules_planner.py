@@ -439,6 +439,11 @@ def test_a_courtesy_titles_full_stop_ends_no_sentence():
     assert [e.name for e in board.entities if e.category == "person"] == ["Mr. Hoff"]
 
 
+def test_a_titled_name_with_a_first_name_is_the_titled_cue():
+    board = plan("INT. HOSPITAL - DAY\n\nDR. JULIUS BENNETT enters from the foyer.\n\nDR. BENNETT\nPush.\n")
+    assert ids(board) == ["dr_bennett"] and board.scenes[0].motions[0].enters
+
+
 def test_a_noun_the_parser_sets_in_apposition_to_a_name_describes_it():
     board = plan(
         "EXT. PARK - DAY\n\nCYBER BOSS, 40 (or any age), an ageless,\nfaceless,\nworld-roaming cloud\n"
