@@ -509,9 +509,8 @@ def _rejoin_titles(sentences: list[str]) -> list[str]:
     """'Mr.' + 'Hoff is busy.' -> 'Mr. Hoff is busy.': a courtesy title's full stop ends no sentence."""
     joined: list[str] = []
     for sentence in sentences:
-        if joined and joined[-1].lower().rstrip(".") in lx.HONORIFICS and joined[-1].endswith("."):
-            joined[-1] = f"{joined[-1]} {sentence}"
-        elif joined and re.search(r"\b(?:Mr|Mrs|Ms|Dr|MR|MRS|MS|DR)\.$", joined[-1]):
+        last_word = joined[-1].split()[-1] if joined else ""
+        if last_word.endswith(".") and last_word.lower().rstrip(".") in lx.TITLE_ABBREVIATIONS:
             joined[-1] = f"{joined[-1]} {sentence}"
         else:
             joined.append(sentence)

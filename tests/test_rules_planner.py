@@ -435,8 +435,12 @@ def test_a_voice_heard_off_screen_stays_heard_through_an_intercut():
 
 
 def test_a_courtesy_titles_full_stop_ends_no_sentence():
-    board = plan("INT. HOFF AND SPIRNHOLD LOBBY - DAY\n\nShe points up.  Mr. Hoff is at the railing. Later, Hoff waves.\n")
-    assert [e.name for e in board.entities if e.category == "person"] == ["Mr. Hoff"]
+    board = plan(
+        "INT. HOFF AND SPIRNHOLD LOBBY - DAY\n\nShe points up.  Mr. Hoff is at the railing. Later, Hoff waves. "
+        "Nak hugs his father. The man waves.\n"
+    )
+    assert [e.name for e in board.entities if e.category == "person"][:1] == ["Mr. Hoff"]
+    assert "father" in [e.name for e in board.entities]
 
 
 def test_a_titled_name_with_a_first_name_is_the_titled_cue():
