@@ -14,7 +14,12 @@ a script supervisor would, scene by scene:
    heard, not seen); "YOUNG SAM" is Sam; a CAPS name with an age ("NORA (40)")
    or an appositive ("A fat ginger cat, PEPPER", "her uncle RAY") is one
    identity of that kind; a CAPS word with no sign of being a name (a sound
-   cue, a camera direction, emphasis) is never cast. Noun phrases whose head is
+   cue, a camera direction, emphasis) is never cast; CAPS words around a people
+   noun are a name ("a stunning ASIAN WOMAN"); a proper noun with a determiner
+   or an owner ("his GLOCK", "the Defender 90"), a heading's place ("Welcome To
+   Spectre!") or a modifier ("the Bloom house") is no person; a named group
+   ("THE BOY BAND, AKA DAN and JACK") is its members, as "the band" and "they"
+   are after it. Noun phrases whose head is
    in the lexicon ("a small black cat", "three moving cars", "a barn owl") are
    things; "a/an/another/two X" introduces new identities, "the X", "her X"
    refer back; he/she/it/they to the most recent fitting entity or group. The
