@@ -22,9 +22,20 @@ What is scored on the planned storyboard (goals in brackets):
   each annotated character by name or id against its aliases
   (case-insensitive, ignoring punctuation, articles and an `_2` suffix);
   only characters named in the planned scenes count. Reported: the mean, and
-  how many got 0 or more than 1.
+  how many got 0 or more than 1. Age words are part of a name ("OLD WOMAN"
+  is not "WOMAN"; "YOUNG EDWARD" is an alias where the script says it), and a
+  numbered member of an unnamed group ("soldier 2" of "two soldiers") matches
+  only its own name, not a character called SOLDIER.
 - **phantom people** (0): cast entries of a person category (person, child)
-  that are no annotated character, unnamed group or prop.
+  that are no annotated character, unnamed group or prop, and no unnamed
+  extra. Issue 14's phantoms are things that are not people in the script
+  (sound cues, camera directions, brands, narration's proper nouns).
+- **unnamed extras** (reported, no goal): the people the script writes as
+  common nouns and the annotation does not list one by one ("a woman", "two
+  soldiers", "the full stranger"): unmatched person entries the storyboard
+  names in lower case, whose words (the head noun singular or plural) a
+  scene they stand in writes in lower case. They are on screen, so they are
+  not phantoms; before 2026-12-01's cast pass they were counted as phantoms.
 - **not cast** (0): cast entries named by a word the annotation says is no
   character (BANG, CLOSE ON, a brand).
 - **wrong kinds** (0): matched entities whose category is not the
@@ -60,7 +71,11 @@ FETCHED = SCREENPLAYS / "fetched"
 PEOPLE_CATEGORIES = {"person", "child"}
 KIND_CATEGORIES = {"person": {"person", "child"}}
 """Storyboard categories that count as the annotated kind (others must be equal)."""
-ARTICLES = re.compile(r"^(?:the|a|an|his|her|their|young|old|little) ")
+ARTICLES = re.compile(r"^(?:the|a|an|his|her|their) ")
+"""Determiners left out when names are compared. Age words are not ('old woman' is no 'woman', 'YOUNG
+EDWARD' is listed among Edward's aliases where the script says it)."""
+MEMBER_NUMBER = re.compile(r" \d+$")
+"""'soldier 2': the planner's name for one member of a group of unnamed people ('two soldiers')."""
 
 
 # -- the screenplays ---------------------------------------------------------------------------------------
@@ -123,8 +138,38 @@ def norm(text: str) -> str:
 
 
 def entity_keys(entity) -> set[str]:
+    """The names an entity answers to: its name, and its id with and without a `_2` suffix (a second
+    entity of the same name). A member of an unnamed group ('soldier 2' of 'two soldiers') answers
+    only to its own name: it is not the character SOLDIER."""
+    if MEMBER_NUMBER.search(entity.name):
+        return {norm(entity.name)} - {""}
     base_id = re.sub(r"_\d+$", "", entity.id)
-    return {norm(entity.name), norm(entity.id), norm(base_id), norm(re.sub(r" \d+$", "", entity.name))} - {""}
+    return {norm(entity.name), norm(entity.id), norm(base_id)} - {""}
+
+
+def plurals(word: str) -> set[str]:
+    """'soldier' -> soldiers; 'woman' -> women; 'lady' -> ladies; 'person' -> people (English's regular
+    plurals and the irregular ones of people nouns)."""
+    irregular = {"person": "people", "child": "children", "man": "men", "woman": "women"}
+    found = {word + "s", word + "es", word[:-1] + "ies" if word.endswith("y") else word + "s"}
+    if word in irregular:
+        found.add(irregular[word])
+    if word.endswith(("man", "woman")) and word not in irregular:
+        found.add(word[:-3] + "men")
+    return found
+
+
+def unnamed_extra(entity, scene_texts: list[str]) -> bool:
+    """A person the script writes as a common noun phrase ('a woman', 'two soldiers', 'the full
+    stranger'): the storyboard names it in lower case, and the action of a scene it stands in writes
+    those words in lower case (the head noun singular or plural). Such people are on screen, not phantoms."""
+    name = MEMBER_NUMBER.sub("", entity.name)
+    if not name or name != name.lower():
+        return False
+    words = name.split()
+    forms = "|".join(re.escape(w) for w in {words[-1], *plurals(words[-1])})
+    pattern = re.compile(r"\b" + r"\W+".join([*(re.escape(w) for w in words[:-1]), f"(?:{forms})"]) + r"\b")
+    return any(pattern.search(text) for text in scene_texts)
 
 
 @dataclasses.dataclass
@@ -150,8 +195,13 @@ def match_entities(board, characters: list[Character]) -> tuple[dict[str, list[s
     owner: dict[str, str] = {}
     for entity in board.entities:
         keys = entity_keys(entity)
+        if MEMBER_NUMBER.search(entity.name):  # 'farmer 2' is one of the group FARMERS
+            base = norm(MEMBER_NUMBER.sub("", entity.name))
+            members_of = {base, *plurals(base)} if base else set()
+        else:
+            members_of = set()
         for character in characters:
-            if keys & character.aliases:
+            if keys & character.aliases or (character.group and members_of & character.aliases):
                 by_character[character.name].append(entity.id)
                 owner[entity.id] = character.name
                 break
@@ -190,7 +240,10 @@ def score(board, annotation: dict, planned_text: str) -> dict:
         if counts[c.name] != 1:
             failures.append(f"identities: {c.name} -> {by_character[c.name] or 'none'}")
 
-    phantoms = [e.id for e in board.entities if e.category in PEOPLE_CATEGORIES and e.id not in owner]
+    unmatched = [e for e in board.entities if e.category in PEOPLE_CATEGORIES and e.id not in owner]
+    texts_of = {e.id: [s.description for s in board.scenes if e.id in s.entities] for e in unmatched}
+    unnamed = [e.id for e in unmatched if unnamed_extra(e, texts_of[e.id])]
+    phantoms = [e.id for e in unmatched if e.id not in unnamed]
     failures += [f"phantom person: {i} ({cast[i].name!r})" for i in phantoms]
 
     banned = {norm(w) for w in annotation.get("not_cast", [])} - {""}
@@ -216,6 +269,7 @@ def score(board, annotation: dict, planned_text: str) -> dict:
         "zero": sum(1 for n in counts.values() if n == 0),
         "many": sum(1 for n in counts.values() if n > 1),
         "phantoms": phantoms,
+        "extras": unnamed,
         "not_cast": not_cast,
         "wrong_kinds": wrong_kinds,
         "off_screen": off_screen,
@@ -312,27 +366,27 @@ def run_one(entry: dict, args: argparse.Namespace) -> dict | None:
 
 def table(results: list[dict]) -> str:
     rows = [
-        "| screenplay | scenes | plan s | characters | identities/char (mean) | 0 ids | >1 ids | cast | phantom people | not-cast cast | wrong kinds | off-screen in frame | motion lines | motion accuracy | moves recovered |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| screenplay | scenes | plan s | characters | identities/char (mean) | 0 ids | >1 ids | cast | phantom people | unnamed extras | not-cast cast | wrong kinds | off-screen in frame | motion lines | motion accuracy | moves recovered |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     total: dict[str, float] = {}
     for r in results:
         if "error" in r:
-            rows.append(f"| {r['name']} | {r['scenes']} | crashed: {r['error'][:80]} |" + " |" * 12)
+            rows.append(f"| {r['name']} | {r['scenes']} | crashed: {r['error'][:80]} |" + " |" * 13)
             continue
         ids = list(r["identities"].values())
         mean = sum(ids) / len(ids) if ids else float("nan")
         right = r["recovered"] + r["right_none"]
         rows.append(
             f"| {r['name']} | {r['scenes']} | {r['seconds']:.1f} | {r['characters']} | {mean:.2f} | {r['zero']} | {r['many']} | "
-            f"{r['cast_size']} | {len(r['phantoms'])} | {len(r['not_cast'])} | {len(r['wrong_kinds'])} | {len(r['off_screen'])} | "
+            f"{r['cast_size']} | {len(r['phantoms'])} | {len(r['extras'])} | {len(r['not_cast'])} | {len(r['wrong_kinds'])} | {len(r['off_screen'])} | "
             f"{r['motion_lines']} | {_pct(right, r['motion_lines'])} | {r['recovered']}/{r['moving_lines']} |"
         )
         for k in ("scenes", "seconds", "characters", "zero", "many", "cast_size", "motion_lines", "moving_lines", "recovered"):
             total[k] = total.get(k, 0) + r[k]
         total["right"] = total.get("right", 0) + right
         total["ids"] = total.get("ids", 0) + sum(ids)
-        for k in ("phantoms", "not_cast", "wrong_kinds", "off_screen"):
+        for k in ("phantoms", "extras", "not_cast", "wrong_kinds", "off_screen"):
             total[k] = total.get(k, 0) + len(r[k])
     crashed = sum(1 for r in results if "error" in r)
     if total:
@@ -340,7 +394,7 @@ def table(results: list[dict]) -> str:
         label = f"**total** ({crashed} of {len(results)} crashed, not counted)" if crashed else "**total**"
         rows.append(
             f"| {label} | {total['scenes']:.0f} | {total['seconds']:.1f} | {total['characters']:.0f} | {mean:.2f} | {total['zero']:.0f} | "
-            f"{total['many']:.0f} | {total['cast_size']:.0f} | {total['phantoms']:.0f} | {total['not_cast']:.0f} | {total['wrong_kinds']:.0f} | "
+            f"{total['many']:.0f} | {total['cast_size']:.0f} | {total['phantoms']:.0f} | {total['extras']:.0f} | {total['not_cast']:.0f} | {total['wrong_kinds']:.0f} | "
             f"{total['off_screen']:.0f} | {total['motion_lines']:.0f} | {_pct(total['right'], total['motion_lines'])} | "
             f"{total['recovered']:.0f}/{total['moving_lines']:.0f} |"
         )

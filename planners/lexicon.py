@@ -277,14 +277,30 @@ MOTION_LEMMAS = frozenset(
     """move walk run fly drive roll swim hop jump crawl float drift sail ride go travel dash race wander stroll
     glide bounce slide trot gallop head hurry zoom climb skip march scurry hike shuffle scuttle stride sprint
     jog limp stagger tiptoe sneak creep saunter amble pace step cross descend ascend rush charge flee approach
-    retreat dart leap dive tumble rise barrel storm trudge wade paddle skate ski cycle pedal speed cruise
+    retreat dart leap dive tumble rise barrel storm trudge wade paddle skate ski cycle pedal speed cruise come
     swoop soar lope waddle slither prowl""".split()
 )
+# Lemmas of verbs of coming into view and of leaving it ("Bob materializes", "the chopper exits").
+ENTER_LEMMAS = frozenset(["enter", "arrive", "appear", "emerge", "materialize", "materialise"])
+EXIT_LEMMAS = frozenset(["leave", "exit", "depart", "vanish", "disappear"])
+# Objects that make a verb one of moving: "makes his way to", "takes three steps", "takes the trail".
+MOTION_OBJECTS = frozenset(["way", "step", "stride", "trail", "path", "route"])
 # Particles after a verb of moving: "scuttles off", "walks away" leave; "comes in" enters.
 EXIT_PARTICLES = frozenset(["off", "away", "out", "offscreen", "off-screen"])
 ENTER_PARTICLES = frozenset(["in", "inside", "onscreen", "on-screen"])
 # Courtesy titles that begin a name: "Mr. Hoff", "DR. BENNETT".
 HONORIFICS = frozenset(["mr", "mrs", "ms", "miss", "dr", "mr.", "mrs.", "ms.", "dr.", "sir", "lady", "lord", "professor", "prof", "captain", "capt", "officer", "sergeant", "sgt", "detective", "father", "sister", "uncle", "aunt", "grandma", "grandpa", "coach", "judge", "agent"])
+# Nouns for a group of people or animals taken as one ("the band", "the crowd"), which no parser tells
+# from other nouns: they mean their members once the script names them.
+COLLECTIVE_NOUNS = frozenset(
+    """band crowd team family couple pair twins trio quartet group gang crew mob tribe troupe squad posse
+    duo congregation audience choir orchestra army platoon pack herd flock litter""".split()
+)
+# The noun behind an abbreviated title ("Dr. Bennett" is "the doctor"); mr/mrs/ms say a gender instead.
+TITLE_NOUNS = {"dr": "doctor", "prof": "professor", "capt": "captain", "sgt": "sergeant", "mr": "man", "mrs": "woman", "ms": "woman", "miss": "woman"}
+TITLE_ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "prof", "capt", "sgt", "st", "jr", "sr"])
+MALE_TITLES = frozenset(["mr", "sir", "lord"])
+FEMALE_TITLES = frozenset(["mrs", "ms", "miss", "lady"])
 # What people are called by what they do, for a shouted role with an article ("The MAILMAN", "the DRIVER"),
 # besides the people nouns above and words ending in -man, -woman, -ist, -ess.
 ROLE_NOUNS = frozenset(

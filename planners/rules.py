@@ -14,7 +14,12 @@ a script supervisor would, scene by scene:
    heard, not seen); "YOUNG SAM" is Sam; a CAPS name with an age ("NORA (40)")
    or an appositive ("A fat ginger cat, PEPPER", "her uncle RAY") is one
    identity of that kind; a CAPS word with no sign of being a name (a sound
-   cue, a camera direction, emphasis) is never cast. Noun phrases whose head is
+   cue, a camera direction, emphasis) is never cast; CAPS words around a people
+   noun are a name ("a stunning ASIAN WOMAN"); a proper noun with a determiner
+   or an owner ("his GLOCK", "the Defender 90"), a heading's place ("Welcome To
+   Spectre!") or a modifier ("the Bloom house") is no person; a named group
+   ("THE BOY BAND, AKA DAN and JACK") is its members, as "the band" and "they"
+   are after it. Noun phrases whose head is
    in the lexicon ("a small black cat", "three moving cars", "a barn owl") are
    things; "a/an/another/two X" introduces new identities, "the X", "her X"
    refer back; he/she/it/they to the most recent fitting entity or group. The
@@ -35,6 +40,7 @@ The planner keeps no state between calls: each `plan` is a `_PlanRun` of its own
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from collections import defaultdict
@@ -67,6 +73,8 @@ MAX_ACTION_SECONDS = 20.0
 MIN_LINE_SECONDS = 1.0
 MAX_CHARACTERS_PER_SECOND = 17.0  # subtitle reading speed (Netflix's adult guideline)
 MAX_ID_LENGTH = 40  # ids are at most 64 characters; leave room for "_12"
+MAX_CUES_FOR_SPELLING = 400
+"""Misspelled names are matched against the cues only while there are at most this many (linear time)."""
 
 PEOPLE = frozenset(["person", "child", "robot"])
 _POSSESSIVES = frozenset(["his", "her", "its", "their", "my", "our", "your"])
@@ -77,6 +85,7 @@ class _Mention:
     start: int  # word span [start, end)
     end: int
     ids: list[str]
+    group: str | None = None  # a collective noun phrase whose members are named after it ("THE BOY BAND, AKA ...")
 
 
 @dataclass
@@ -86,6 +95,7 @@ class _Cast:
     lexicon: lx.Lexicon
     entities: dict[str, Entity] = field(default_factory=dict)
     nouns: dict[str, str] = field(default_factory=dict)  # id -> head noun as written
+    called: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # id -> every noun it was called by
     gender: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # "sam hale", "sam" -> id
     alias_starts: dict[str, list[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(list))
@@ -93,7 +103,9 @@ class _Cast:
     last_seen: dict[str, int] = field(default_factory=dict)
     last_subject: dict[str, int] = field(default_factory=dict)  # pronouns prefer recent subjects
     last_group: list[str] = field(default_factory=list)  # the latest mention of several: "they"
+    groups: dict[str, list[str]] = field(default_factory=dict)  # "the boy band", "band" -> its members
     unintroduced: dict[str, str] = field(default_factory=dict)  # name (lower) -> id, for characters no action line has described
+    cues: dict[str, str] = field(default_factory=dict)  # cue name (lower) -> id
     next_suffix: dict[str, int] = field(default_factory=dict)
     clock: int = 0
 
@@ -121,14 +133,16 @@ class _Cast:
             id=entity_id, name=name, category=category, description=description, attributes=attributes
         )
         self.nouns[entity_id] = noun
+        self.called[entity_id].add(noun)
         self.by_category[category].append(entity_id)
         self._learn_gender(entity_id, noun)
         return entity_id
 
     def _learn_gender(self, entity_id: str, noun: str) -> None:
-        if noun in lx.FEMALE_WORDS:
+        title = self.entities[entity_id].name.lower().split()[0].rstrip(".")
+        if noun in lx.FEMALE_WORDS or title in lx.FEMALE_TITLES:
             self.gender[entity_id] = "f"
-        elif noun in lx.MALE_WORDS:
+        elif noun in lx.MALE_WORDS or title in lx.MALE_TITLES:
             self.gender[entity_id] = "m"
 
     def alias(self, name: str, entity_id: str) -> None:
@@ -142,34 +156,65 @@ class _Cast:
     def find(self, name: str) -> str | None:
         return self.aliases.get(" ".join(name.lower().split()))
 
-    def named(self, name: str, category: str = "person", noun: str = "person") -> str:
-        """The identity called `name`, made if new; 'Sam' finds 'Sam Hale' and 'Young Sam' finds 'Sam'."""
-        found = self.find(name) or self._same_person(name)
+    def named(self, name: str, category: str = "person", noun: str = "person", cue: bool = False) -> str:
+        """The identity called `name`, made if new; 'Sam' finds 'Sam Hale', 'Young Sam' finds 'Sam', and a
+        name in the action spelled like a cue but for a letter or two ('Margeret', 'Wilbur Freeley') is that
+        character (cues are written deliberately, so they are never matched this way)."""
+        found = self.find(name) or self._same_person(name) or (None if cue else self._misspelled_cue(name))
         if found is not None:
             self.alias(name, found)
             return found
+        title = _title_noun(name)  # "Dr. Bennett" is a doctor: "the doctor" finds him
+        if title is not None and noun == "person":
+            noun = title
         entity_id = self.add(name, category, noun, {}, name)
         self.alias(name, entity_id)
-        first = name.split()[0] if len(name.split()) > 1 and name.split()[0].lower() not in lx.AGE_PREFIXES else None
-        if first and first.lower() not in self.aliases and not first.endswith("."):  # "Sam Hale" is also "Sam"
-            self.alias(first, entity_id)
+        # "Sam Hale" is also "Sam", "Dr. Bennett" also "Bennett"; "The Man", "Heavyset Man In Overalls" and
+        # "Man's Voice" are descriptions, not a first and a last name.
+        words = [w.lower() for w in name.split()]
+        titled = title is not None or words[0].rstrip(".") in lx.HONORIFICS
+        core = words[1:] if titled else words
+        personal = len(words) > 1 and bool(core) and all(
+            not _is_role(w.removesuffix("'s"), self.lexicon) and w not in lx.NOT_NAMES and w not in lx.AGE_PREFIXES and w != "voice" and w.isalpha()
+            for w in core
+        )
+        if personal:
+            short = name.split()[-1] if titled else name.split()[0]
+            if short.lower() not in self.aliases:
+                self.alias(short, entity_id)
         return entity_id
+
+    def _misspelled_cue(self, name: str) -> str | None:
+        key = " ".join(name.lower().split())
+        if len(key) < 5 or not self.cues or len(self.cues) > MAX_CUES_FOR_SPELLING:
+            return None
+        close = difflib.get_close_matches(key, list(self.cues), n=1, cutoff=0.85)
+        return self.cues[close[0]] if close and close[0][0] == key[0] else None
 
     def _same_person(self, name: str) -> str | None:
         words = name.lower().split()
-        if len(words) > 1 and words[0] in lx.AGE_PREFIXES:  # "Young Sam", "Old Sam"
+        if len(words) > 1 and words[0] in ("a", "an", "the"):  # the cue "A VOICE" is the cue "VOICE"
             return self.find(" ".join(words[1:])) or self._same_person(" ".join(words[1:]))
-        if len(words) > 1:  # "Sam Hale" introduced after the cue "SAM"
-            found = self.find(words[0])
-            if found is not None and self.entities[found].category in PEOPLE and len(self.entities[found].name.split()) == 1:
-                return found
+        if len(words) > 1 and words[0] in lx.AGE_PREFIXES and not _is_role(words[-1], self.lexicon):  # "Young Sam", not "Young Woman"
+            return self.find(" ".join(words[1:])) or self._same_person(" ".join(words[1:]))
+        if len(words) > 1:  # "Sam Hale" after the cue "SAM"; "Jacob Billups" after the cue "BILLUPS"
+            for word in (words[0], words[-1]):
+                if _is_role(word.removesuffix("'s"), self.lexicon) or word in ("voice", "voices"):
+                    continue  # "Asian Woman" is not "Woman", "MAN'S VOICE" not "VOICE"
+                found = self.find(word)
+                if found is None or self.entities[found].category not in PEOPLE:
+                    continue
+                known = self.entities[found].name.lower().split()
+                if len(known) == 1 or (word == words[-1] and known[-1] == word and known[0].rstrip(".") in lx.HONORIFICS):
+                    return found  # "Jacob Billups" is BILLUPS; "Dr. Julius Bennett" is Dr. Bennett
         return None
 
     def character(self, name: str) -> str:
         """A speaking character from the script's cues; 'OWL' is an owl until an action line says more."""
         word = name.lower()
         category = self.lexicon.nouns.get(word, "person")
-        entity_id = self.named(name, category, word if word in self.lexicon.nouns else "person")
+        entity_id = self.named(name, category, word if word in self.lexicon.nouns else "person", cue=True)
+        self.cues.setdefault(" ".join(word.split()), entity_id)
         if self.entities[entity_id].description == self.entities[entity_id].name:
             self.unintroduced[self.entities[entity_id].name.lower()] = entity_id
         return entity_id
@@ -188,6 +233,7 @@ class _Cast:
             }
         )
         self.nouns[entity_id] = noun
+        self.called[entity_id].add(noun)
         self.unintroduced.pop(entity.name.lower(), None)
         self._learn_gender(entity_id, noun)
 
@@ -214,7 +260,7 @@ class _Cast:
             for entity_id in self.by_category.get(category, [])
             if color is None or self.entities[entity_id].attributes.get("color", color) == color
         ]
-        same_noun = [i for i in candidates if self.nouns.get(i) == noun]
+        same_noun = [i for i in candidates if noun in self.called.get(i, ())]  # "his father" is Edward, once called so
         # "the cat" may be any recent cat; "the man" is no other recent person than a man.
         ranked = self.recent(same_noun if same_noun or category in PEOPLE else candidates)
         if ranked:
@@ -271,9 +317,16 @@ class _PlanRun:
         for character in sorted(script.characters, key=lambda c: len(c.split())):
             self.cast.character(character)
         self.named_words = _named_words(script) | {w.lower() for c in script.characters for w in c.split()}
+        self.place_words = _place_words(script) - {w.lower() for c in script.characters for w in c.split()}
+        self.heard_through_intercut: set[str] = set()
 
     def is_name(self, word: str) -> bool:
         return word in self.named_words or word in self.cast.aliases
+
+    def is_place(self, word: str) -> bool:
+        """A word of a scene heading's place ('THE TOWN OF SPECTRE', 'PALACE HOTEL LOBBY') that no cue
+        names, no heading possesses ('SCOTT'S APARTMENT') and no one is called yet: a place, not a person."""
+        return word in self.place_words and word not in self.cast.aliases
 
     def storyboard(self, version: str) -> Storyboard:
         scenes: list[Scene] = []
@@ -321,10 +374,18 @@ class _PlanRun:
         def mark_present(ids: list[str]) -> None:
             present.extend(i for i in ids if i not in present)
 
+        # Speakers whose first line here is heard only ("THE BOSS (O.S.)" on the speakerphone) stay heard for
+        # the scene, and through an INTERCUT into the next one (the other end of the call).
+        heard: set[str] = set(self.heard_through_intercut)
+        spoken: set[str] = set(self.heard_through_intercut)
         for beat, start, end in timed:
             if isinstance(beat, Speech):
                 speaker = cast.touch([cast.named(beat.speaker)])[0] if beat.speaker else None
-                if speaker and not _heard_only(beat):
+                if speaker and speaker not in spoken:
+                    spoken.add(speaker)
+                    if _heard_only(beat):
+                        heard.add(speaker)
+                if speaker and not _heard_only(beat) and speaker not in heard:
                     mark_present([speaker])
                 dialogue.append(DialogueLine(speaker=speaker, text=beat.text, start=start, end=end))
                 continue
@@ -336,6 +397,8 @@ class _PlanRun:
             for entity_id, place in reader.initial.items():
                 initial.setdefault(entity_id, place)
 
+        intercut = "INTERCUT" in (script_scene.transition or "").upper()
+        self.heard_through_intercut = {i for i in heard if i not in present} if intercut else set()
         motions = [m for m in _start_from_initial_places(motions, initial) if m.entity in present]
         relations = [r for r in _unique(relations) if r.subject in present and (r.object is None or r.object in present)]
         visibility = [v for v in visibility if v.entity in present]
@@ -364,7 +427,7 @@ class _PlanRun:
         enters later (the scene is shown before the entrance); after the first event, every sentence is a beat."""
         takes: dict[int, bool] = {}
         actions = [b for b in beats if isinstance(b, Action)]
-        entrance_at = [any(w.low in lx.ENTER_WORDS for w in words[id(b)]) for b in actions]
+        entrance_at = [any(w.low in lx.ENTER_WORDS or (w.pos == "VERB" and w.lemma in lx.ENTER_LEMMAS) for w in words[id(b)]) for b in actions]
         started = False
         for k, beat in enumerate(actions):
             eventful = self._eventful(words[id(beat)])
@@ -375,7 +438,7 @@ class _PlanRun:
     def _eventful(self, words: list[Word]) -> bool:
         """Does something happen in this sentence (a move, an entrance, an action), or does it only describe?"""
         for w in words:
-            if w.low in lx.MOTION_VERBS or w.low in lx.ENTER_WORDS or w.low in lx.EXIT_WORDS:
+            if w.low in lx.MOTION_VERBS or w.low in lx.ENTER_WORDS or w.low in lx.EXIT_WORDS or _verb_of_moving(w):
                 return True
             if w.pos == "VERB" and w.lemma not in lx.STATIVE_VERBS and w.dep not in ("amod", "acl"):
                 return True
@@ -385,6 +448,12 @@ class _PlanRun:
 
 
 _ACTION_VERBS = frozenset(phrase[0] for phrase, _ in lx.ACTION_PHRASES)
+
+
+def _verb_of_moving(word: Word) -> bool:
+    """A verb whose lemma is one of coming or going ('materializes', 'vanishes'), as the parser reads it."""
+    return word.pos == "VERB" and (word.lemma in lx.ENTER_LEMMAS or word.lemma in lx.EXIT_LEMMAS)
+_GROUP_LINKS = frozenset([",", ":", "and", "aka", "a.k.a", "a.k.a.", "namely"])
 
 
 def _is_voice(name: str) -> bool:
@@ -403,6 +472,17 @@ def _heard_only(speech: Speech) -> bool:
 
 
 _MID_SENTENCE_NAME = re.compile(r"\b[a-z]+[,;]? ([A-Z][a-z]+(?:[-'][A-Za-z]+)?)\b")
+
+
+def _place_words(script: Script) -> set[str]:
+    """The capitalised words of the places in scene headings, besides their owners ('BRICK'S PATIO')."""
+    found: set[str] = set()
+    for scene in script.scenes:
+        match = HEADING.match(scene.heading.strip())
+        if match:
+            words = re.findall(r"[A-Za-z][A-Za-z.]*(?:['’]s)?", match.group("place"))
+            found.update(w.lower() for w in words if not w.lower().endswith(("'s", "’s")))
+    return found - lx.NOT_NAMES
 
 
 def _named_words(script: Script) -> set[str]:
@@ -424,10 +504,22 @@ def _beats(scene: ScriptScene) -> list[Action | Speech]:
     beats: list[Action | Speech] = []
     for beat in scene.beats:
         if isinstance(beat, Action):
-            beats.extend(Action(s) for s in split_sentences(beat.text))
+            beats.extend(Action(s) for s in _rejoin_titles(split_sentences(beat.text)))
         else:
             beats.append(beat)
     return beats
+
+
+def _rejoin_titles(sentences: list[str]) -> list[str]:
+    """'Mr.' + 'Hoff is busy.' -> 'Mr. Hoff is busy.': a courtesy title's full stop ends no sentence."""
+    joined: list[str] = []
+    for sentence in sentences:
+        last_word = joined[-1].split()[-1] if joined else ""
+        if last_word.endswith(".") and last_word.lower().rstrip(".") in lx.TITLE_ABBREVIATIONS:
+            joined[-1] = f"{joined[-1]} {sentence}"
+        else:
+            joined.append(sentence)
+    return joined
 
 
 def _line_seconds(speech: Speech) -> float:
@@ -506,12 +598,18 @@ class _SentenceReader:
         mentions: list[_Mention] = []
         i = 0
         low = self.low
+        self.claimed: set[int] = set()  # words inside a mention already
+        self.found_so_far = mentions
         while i < len(self.tokens):
             found = self._character_at(i) or self._noun_phrase_at(i) or self._pronoun_at(i) or self._name_at(i)
+            if found and not found.ids and found.group is None:  # read, but no one: "a neighbor's" cat
+                i = found.end
+                continue
             if found:
                 found = self._appositive_after(found)
                 mentions.append(found)
                 self.cast.touch(found.ids)
+                self.claimed.update(range(found.start, found.end))
                 i = found.end
             else:
                 i += 1
@@ -526,7 +624,33 @@ class _SentenceReader:
                 group = [mention]
         if len(group) > 1:
             self.cast.touch([i for m in group for i in m.ids])
-        return mentions
+        return self._name_groups(mentions)
+
+    def _name_groups(self, mentions: list[_Mention]) -> list[_Mention]:
+        """'THE BOY BAND, AKA DAN and JACK': a collective noun phrase followed by names is a group of
+        them, and 'the band' means them from then on. A collective with no members ('the crowd
+        cheers') is no one in particular, and is dropped."""
+        kept = []
+        for k, mention in enumerate(mentions):
+            if mention.group is None:
+                kept.append(mention)
+                continue
+            members: list[str] = []
+            previous = mention
+            for other in mentions[k + 1 :]:
+                link = self.low[previous.end : other.start]
+                first = previous is mention
+                if not link or not set(link) <= _GROUP_LINKS or (first and not set(link) & {",", ":", "aka", "a.k.a", "a.k.a."}) or other.group is not None:
+                    break
+                members.extend(i for i in other.ids if i not in members)
+                previous = other
+            if len(members) > 1:
+                label = mention.group
+                for key in (label, label.split()[-1]):
+                    self.cast.groups[key] = members
+                mention.ids = self.cast.touch(members)
+                kept.append(mention)
+        return kept
 
     def _character_at(self, i: int) -> _Mention | None:
         """A known name, however cased ('SARAH', 'Sam Hale', 'Old Man')."""
@@ -581,13 +705,22 @@ class _SentenceReader:
             j += 1
         elif determiner is not None and ((determiner in lx.NUMBERS and determiner not in ("a", "an", "another")) or _is_count(determiner)):
             count = int(determiner) if _is_count(determiner) else lx.NUMBERS[determiner]
+        collective = self._collective_at(j) if determiner is not None else None
+        if collective is not None:  # "the band", "THE BOY BAND": its members, once named
+            label = " ".join(low[j : collective + 1])
+            end = collective + 1
+            members = self.cast.groups.get(label) or self.cast.groups.get(low[collective])
+            return _Mention(i, end, list(members)) if members else _Mention(i, end, [], group=label)
         modifiers: list[str] = []
         head = None
         while j < len(low) and len(modifiers) < 6:
             known = lex.head_noun(low[j])
             following = lex.head_noun(low[j + 1]) if j + 1 < len(low) else None
-            compound = known is not None and not known[1] and following is not None and not self.tokens[j + 1].shouted and (self.tokens[j].dep == "compound" or not following[1])
+            # 'a barn owl', 'two NEIGHBOR KIDS'; not 'his dog BEAR' (a name in caps after a noun in lower case)
+            compound = known is not None and not known[1] and following is not None and (self.tokens[j].shouted or not self.tokens[j + 1].shouted) and (self.tokens[j].dep == "compound" or not following[1])
             if known is not None and not compound:  # 'a barn owl': 'barn' is a compound, 'owl' the head
+                if self._modifies_other_noun(j):
+                    return None  # "a clown tear", "the dog collar": a thing named after the noun, not the noun
                 head = known
                 break
             if known is None and not self._modifier(j):
@@ -606,11 +739,11 @@ class _SentenceReader:
         end = j + 1
         name = None
         if end + 1 < len(low) and low[end] in ("named", "called") and self.tokens[end + 1].text[:1].isupper():
-            name, end = self.tokens[end + 1].text, end + 2
-        elif end < len(low) and determiner in lx.DEFINITE and self._is_appositive_name(end) and self.tokens[end].pos != "VERB":  # "her dog BISCUIT", "the owl Hoot"
-            name, end = self.tokens[end].text, end + 1
+            name, end = self._name_from(end + 1)
+        elif end < len(low) and determiner in lx.DEFINITE and self._is_appositive_name(end) and self.tokens[end].pos != "VERB":  # "her dog BISCUIT", "his brother DON PRICE"
+            name, end = self._name_from(end)
         elif end + 1 < len(low) and low[end] == "," and self._is_appositive_name(end + 1, comma=True):  # "A fat ginger cat, PEPPER,"
-            name, end = self.tokens[end + 1].text, end + 2
+            name, end = self._name_from(end + 1)
         else:
             name, end = self._appositive_after_phrase(end) or (None, end)
         if end < len(low) and low[end] == "'s":
@@ -631,14 +764,31 @@ class _SentenceReader:
             description = f"{determiner} {label}"
 
         if name is None and not plural and (count or 1) == 1:
-            known = self.cast.find(label) or (self.cast.find(noun) if determiner in lx.DEFINITE else None)
-            if known is not None:  # "the security guard" is the cue SECURITY GUARD
+            shouted = self._shouted_introduction(i, j)
+            known = self.cast.find(label) or (self.cast.find(noun) if determiner in lx.DEFINITE and shouted is None else None)
+            if known is not None:  # "the security guard" is the cue SECURITY GUARD ("The PIANO STUDENT" is not STUDENT)
                 return _Mention(i, end, [known])
+            if shouted is not None:  # "a stunning ASIAN WOMAN", "The skinny SECURITY GUARD": a character's first appearance
+                caps, after = shouted
+                entity_id = self.cast.find(caps) or self.cast.named(_display_name(caps), category, noun)
+                appositive = after + 1 < len(low) and low[after] == "," and low[after + 1] in ("a", "an")  # described next
+                if self.cast.entities[entity_id].description == self.cast.entities[entity_id].name and not appositive:
+                    self.cast.describe(entity_id, category, noun, attributes, description)
+                return _Mention(i, max(end, after), [entity_id])
         if name is not None:
             entity_id = self.cast.named(_display_name(name), category, noun)
             self.cast.describe(entity_id, category, noun, attributes, description)
             return _Mention(i, end, [entity_id])
-        introduces = determiner in lx.INDEFINITE or count is not None or (determiner is None and plural)
+        described = self._apposed_name(j) if name is None and not plural and count is None else None
+        if described is not None:  # "CYBER BOSS, 40, an ageless, faceless ... cloud": the parser's apposition
+            entity = self.cast.entities[described]
+            if entity.description == entity.name or described in self.cast.unintroduced.values():
+                self.cast.describe(described, category, noun, attributes, description)
+            return _Mention(i, end, [described])
+        if determiner in lx.INDEFINITE and end > 0 and low[end - 1] == "'s" and name is None:
+            return _Mention(i, end, [])  # "a neighbor's cat": the owner is not in the scene
+        # "the two men" refers back to two men; "two men", "a man" and "men" introduce them
+        introduces = determiner in lx.INDEFINITE or (count is not None and determiner not in lx.DEFINITE) or (determiner is None and plural)
         character = self.cast.introduced_as(noun, label) if not plural and (count or 1) == 1 else None
         if character is not None:
             self.cast.describe(character, category, noun, attributes, description)
@@ -651,8 +801,14 @@ class _SentenceReader:
             else:
                 ids = [self.cast.add(f"{label} {k + 1}", category, noun, attributes, description) for k in range(n)]
             return _Mention(i, end, ids)
-        if plural:  # "the cats": every recent one of them
-            ids = self.cast.recent(self.cast._seen(self.cast.by_category.get(category, [])))[: count or 12]
+        if plural:  # "the cats": every recent one of them; "the two men": the latest two men
+            pool = self.cast._seen(self.cast.by_category.get(category, []))
+            if category in PEOPLE:
+                other = "f" if noun in lx.MALE_WORDS else "m" if noun in lx.FEMALE_WORDS else None
+                pool = [e for e in pool if other is None or self.cast.gender.get(e) != other]
+            ids = self.cast.recent(pool)[: count or 12]
+            if count is not None and len(ids) < count:
+                ids = []
             if not ids:
                 ids = [self.cast.add(f"{label} {k + 1}", category, noun, attributes, description) for k in range(2)]
             return _Mention(i, end, ids)
@@ -661,6 +817,58 @@ class _SentenceReader:
             ids = [self.cast.add(label, category, noun, attributes, description)]
         return _Mention(i, end, ids)
 
+    def _modifies_other_noun(self, j: int) -> bool:
+        """Is word j a compound of the next word, a noun the lexicon does not know ('clown tear')?"""
+        word = self.tokens[j]
+        if word.dep != "compound" or word.head != j + 1 or word.shouted:
+            return False
+        head = self.tokens[j + 1]
+        return head.pos == "NOUN" and head.dep != "ROOT" and self.lexicon.head_noun(head.low) is None and not _is_verbish(head.low)
+
+    def _apposed_name(self, j: int) -> str | None:
+        """The named entity whose name the noun at word j stands in apposition to, if the parser says so."""
+        word = self.tokens[j]
+        if word.dep != "appos":
+            return None
+        for mention in getattr(self, "found_so_far", []):
+            if mention.start <= word.head < mention.end and len(mention.ids) == 1 and self.tokens[word.head].text[:1].isupper():
+                return mention.ids[0]
+        return None
+
+    def _collective_at(self, j: int) -> int | None:
+        """The word of a collective noun ('band', 'crowd', 'twins') ending the noun phrase at word j
+        ('the boy band', 'the CROWD'), or None."""
+        for k in range(j, min(j + 4, len(self.low))):
+            if self.low[k] in lx.COLLECTIVE_NOUNS:
+                return k
+            if self.low[k] in lx.DEFINITE | lx.INDEFINITE or not (self._modifier(k) or self.lexicon.head_noun(self.low[k]) or self.tokens[k].shouted):
+                return None
+        return None
+
+    def _shouted_introduction(self, i: int, head: int) -> tuple[str, int] | None:
+        """'a stunning ASIAN WOMAN', 'an HEAVYSET MAN IN OVERALLS': the CAPS words around a people noun
+        are the name Fountain introduces a character by; (name, the word after it), or None when the
+        head is not in CAPS, names no person, or is the only word in CAPS ('a WOMAN' is a woman)."""
+        if not self.tokens[head].shouted or self.lexicon.nouns.get(self.low[head]) not in PEOPLE:
+            return None
+
+        def caps(k: int) -> bool:
+            return self.tokens[k].shouted and self.low[k].replace("-", "").isalpha() and self.low[k] not in lx.SCREEN_DIRECTIONS
+
+        start, end = head, head + 1
+        while start - 1 > i and caps(start - 1):
+            start -= 1
+        if end + 1 < len(self.tokens) and self.tokens[end].pos == "ADP" and caps(end) and caps(end + 1):
+            end += 2  # "MAN IN OVERALLS"
+        if end - start < 2:
+            return None
+        return " ".join(t.text for t in self.tokens[start:end]), end
+
+    def _name_from(self, k: int) -> tuple[str, int]:
+        """The whole name starting at word k, and the word after it: 'DON PRICE', 'Mira Hale'."""
+        end = self._name_end(k)
+        return " ".join(t.text for t in self.tokens[k:end]), end
+
     def _appositive_after_phrase(self, end: int) -> tuple[str, int] | None:
         """'A tall woman in a grey coat, NORA (40), walks': a shouted name after a comma, with only a
         prepositional phrase (no verb) between it and the noun phrase."""
@@ -668,8 +876,10 @@ class _SentenceReader:
             word = self.tokens[k]
             if word.pos in ("VERB", "AUX") or word.low in (";", ".", "and"):
                 return None
-            if word.low == "," and self._is_appositive_name(k + 1, comma=True) and (self.tokens[k + 1].age or self.tokens[k + 1].dep == "appos"):
-                return self.tokens[k + 1].text, k + 2
+            if word.low == "," and self._is_appositive_name(k + 1, comma=True):
+                name, after = self._name_from(k + 1)
+                if self.tokens[after - 1].age or any(t.dep == "appos" for t in self.tokens[k + 1 : after]):
+                    return name, after
         return None
 
     def _is_appositive_name(self, k: int, comma: bool = False) -> bool:
@@ -679,8 +889,9 @@ class _SentenceReader:
         known = token.low in self.cast.aliases or self.run.is_name(token.low)
         shouted = token.shouted  # Fountain introduces characters in caps
         if comma:  # "a cat, PEPPER," : the name is followed by a comma, an age, or the verb
-            after = self.low[k + 1] if k + 1 < len(self.low) else "."
-            return (known or shouted or token.pos == "PROPN") and (token.age or after in (",", ".", ";") or token.dep == "appos")
+            last = self._name_end(k) - 1
+            after = self.low[last + 1] if last + 1 < len(self.low) else "."
+            return (known or shouted or token.pos == "PROPN") and (self.tokens[last].age or after in (",", ".", ";") or token.dep == "appos" or self.tokens[last].dep == "appos")
         return known or shouted
 
     def _appositive_after(self, mention: _Mention) -> _Mention:
@@ -724,13 +935,15 @@ class _SentenceReader:
         token = self.tokens[i]
         word = token.low
         lex = self.lexicon
-        if not token.text[:1].isupper() or not word.isalpha() or len(word) < 2:
+        if not token.text[:1].isupper() or not word.rstrip(".").isalpha() or len(word) < 2:
             return None
         honorific = word.rstrip(".") in lx.HONORIFICS and i + 1 < len(self.tokens) and self.tokens[i + 1].text[:1].isupper() and self.tokens[i + 1].low.isalpha() and self.tokens[i + 1].low not in lex.nouns
-        if honorific and (token.shouted == self.tokens[i + 1].shouted):  # "Mr. Hoff", "DR. BENNETT"
-            end = i + 2
-            name = _display_name(f"{token.text} {self.tokens[i + 1].text}")
+        if honorific and (token.shouted == self.tokens[i + 1].shouted):  # "Mr. Hoff", "DR. JULIUS BENNETT"
+            end = self._name_end(i + 1)
+            name = _display_name(" ".join(t.text for t in self.tokens[i:end]))
             return _Mention(i, end + (1 if end < len(self.low) and self.low[end] == "'s" else 0), [self.cast.named(name)])
+        if not word.isalpha():
+            return None
         if word in lx.NOT_NAMES or word in lx.SCREEN_DIRECTIONS or word in lex.nouns or lex.singular(word):
             return None
         if word in lx.AGE_PREFIXES:  # "Young Dr. Bennett": the name follows
@@ -743,22 +956,26 @@ class _SentenceReader:
             # "a TOYOTA", "the BANG": names take no article; "The MAILMAN", "the DRIVER" are roles.
             return self._shouted_role_at(i) if token.shouted else None
         role = self._role_before(i)  # "her uncle RAY", "his dog REX"
+        if role is None and self._determined(i):
+            # "the bright yellow Defender 90", "his '77 Toyota Landcruiser", "Cole's Pharmacy", "his GLOCK":
+            # a proper noun with a determiner or an owner is a thing of that name, not a person.
+            return self._shouted_role_at(self._caps_start(i)) if token.shouted else None
+        if self.run.is_place(word) or (not token.shouted and self._modifies_a_noun(i)):
+            return None  # "Welcome to Spectre!" (EXT. THE TOWN OF SPECTRE), "the Bloom house", "Skynard-loving"
         if token.shouted:
             evidence = self.run.is_name(word) or token.age or role is not None
             if not evidence or token.pos not in ("PROPN", "NOUN", "ADJ", "X", "VERB"):
                 return None
         else:
-            if token.pos != "PROPN" or token.entity in _NOT_PEOPLE:
+            # "Nora and Pepper sit": a dictionary word the script capitalises mid-sentence is a name too.
+            capitalised = token.pos == "NOUN" and i > 0 and self.low[i - 1] not in (".", "!", "?", ":", ";") and self.run.is_name(word)
+            # "Nora and Pepper": a name joined to a person's name is a person, whatever the tagger guessed.
+            with_person = token.dep == "conj" and self.tokens[token.head].low in self.cast.aliases and self.tokens[token.head].text[:1].isupper()
+            if (token.pos != "PROPN" and not capitalised) or (token.entity in _NOT_PEOPLE and not with_person):
                 return None
             if (i == 0 or self.low[i - 1] in (".", "!", "?", ":", ";")) and token.entity != "PERSON" and not self.run.is_name(word):
                 return None  # a capital that only starts the sentence
-        end = i + 1
-        while end < len(self.tokens) and end - i < 4:
-            nxt = self.tokens[end]
-            same_kind = nxt.shouted if token.shouted else (nxt.pos == "PROPN" and nxt.text[:1].isupper() and nxt.entity == token.entity)
-            if not same_kind or not self._name_word(end) or nxt.low in lex.nouns:
-                break
-            end += 1
+        end = self._name_end(i)
         name = _display_name(" ".join(t.text for t in self.tokens[i:end]))
         if role is not None:
             noun, description = role
@@ -770,6 +987,41 @@ class _SentenceReader:
         if end < len(self.low) and self.low[end] == "'s":
             end += 1
         return _Mention(i, end, [entity_id])
+
+    def _name_end(self, i: int) -> int:
+        """Where a name starting at word i ends: 'SAM HALE', 'Jacob Billups' (not '... Palace Hotel')."""
+        token, end = self.tokens[i], i + 1
+        while end < len(self.tokens) and end - i < 4:
+            nxt = self.tokens[end]
+            same_kind = nxt.shouted if token.shouted else (nxt.pos == "PROPN" and nxt.text[:1].isupper() and nxt.entity == token.entity)
+            if not same_kind or not self._name_word(end) or nxt.low in self.lexicon.nouns or (not nxt.shouted and self.run.is_place(nxt.low)):
+                break
+            end += 1
+        return end
+
+    def _caps_start(self, i: int) -> int:
+        """The first of the CAPS words ending at word i: 'a snobby-looking GALLERY DIRECTOR' -> GALLERY."""
+        while i > 0 and self.tokens[i - 1].shouted and self._name_word(i - 1) and i - 1 not in self.claimed:
+            i -= 1
+        return i
+
+    def _determined(self, i: int) -> bool:
+        """Has word i a determiner or an owner of its own ('the ... Defender', 'his ... Landcruiser',
+        "Cole's Pharmacy")? For 'Five and Dime', the first of the conjoined names is asked."""
+        k, seen = i, set()
+        while self.tokens[k].dep == "conj" and self.tokens[self.tokens[k].head].pos == "PROPN" and k not in seen:
+            seen.add(k)
+            k = self.tokens[k].head
+        return any(w.head == k and w.dep in ("det", "poss") and j < k and w.low not in ("no", "every", "each") for j, w in enumerate(self.tokens) if j != k)
+
+    def _modifies_a_noun(self, i: int) -> bool:
+        """Is the proper noun (the last of its name) a modifier: 'the Bloom house', 'a Judo Gi', 'Skynard-loving'?"""
+        last = self._name_end(i) - 1
+        word = self.tokens[last]
+        if word.dep in ("npadvmod", "amod"):
+            return True
+        head = self.tokens[word.head]
+        return word.dep in ("compound", "nmod") and head.pos == "NOUN" and head.dep != "ROOT" and not head.shouted
 
     def _shouted_role_at(self, i: int) -> _Mention | None:
         """'The MAILMAN is just leaving': a shouted noun for what a person does introduces that person
@@ -958,8 +1210,9 @@ class _SentenceReader:
         targets += [r for _, r in self._regions_after("into", start, end)]
         verbs = [k for k in range(start, end) if self._moving_verb(k)]
         particles = {self.low[k + 1] for k in verbs if k + 1 < end} | {self.low[k + 2] for k in verbs if k + 2 < end and self.low[k + 1] in ("back", "right", "straight")}
-        enters = entrances and (any(w in lx.ENTER_WORDS for w in low) or _has_phrase(low, lx.ENTER_PHRASES) or bool(particles & lx.ENTER_PARTICLES))
-        exits = any(w in lx.EXIT_WORDS for w in low) or _has_phrase(low, lx.EXIT_PHRASES) or bool(particles & lx.EXIT_PARTICLES)
+        lemmas = {w.lemma for w in self.tokens[start:end] if w.pos == "VERB"}  # "Bob materializes", "the chopper exits"
+        enters = entrances and (any(w in lx.ENTER_WORDS for w in low) or bool(lemmas & lx.ENTER_LEMMAS) or _has_phrase(low, lx.ENTER_PHRASES) or bool(particles & lx.ENTER_PARTICLES))
+        exits = any(w in lx.EXIT_WORDS for w in low) or bool(lemmas & lx.EXIT_LEMMAS) or _has_phrase(low, lx.EXIT_PHRASES) or bool(particles & lx.EXIT_PARTICLES)
         moves = bool(verbs)
         if not (enters or exits or moves):
             return
@@ -977,7 +1230,13 @@ class _SentenceReader:
 
     def _moving_verb(self, k: int) -> bool:
         word = self.tokens[k]
-        return word.low in lx.MOTION_VERBS or (word.pos == "VERB" and word.lemma in lx.MOTION_LEMMAS and word.dep not in ("amod", "acl"))
+        if word.low in lx.MOTION_VERBS or (word.pos == "VERB" and word.lemma in lx.MOTION_LEMMAS and word.dep not in ("amod", "acl")):
+            return True
+        # "Yorblef hikes through a forest": after a name the small tagger takes the verb for a noun (the
+        # ROOT, or in apposition); "makes his way to", "takes three steps": a verb whose object is a way.
+        if word.pos == "NOUN" and word.lemma in lx.MOTION_LEMMAS and word.low.endswith("s") and word.dep in ("ROOT", "appos") and k > 0 and any(m.end == k for m in self.mentions):
+            return True
+        return _verb_of_moving(word) or (word.pos == "VERB" and any(w.head == k and w.dep == "dobj" and w.lemma in lx.MOTION_OBJECTS for w in self.tokens))
 
     def _read_visibility(self, start: int, end: int, entities: list[str]) -> bool:
         low, d = self.low[start:end], self.duration
@@ -1022,6 +1281,15 @@ def _is_role(noun: str, lexicon: lx.Lexicon) -> bool:
     single = lexicon.head_noun(noun)
     word = single[0] if single else noun
     return word in lexicon.nouns or word in lx.ROLE_NOUNS or word in lx.HONORIFICS or word.endswith(lx.ROLE_ENDINGS)
+
+
+def _title_noun(name: str) -> str | None:
+    """The noun a courtesy title stands for: 'Dr. Bennett' -> 'doctor', 'Captain Hook' -> 'captain'."""
+    words = name.lower().split()
+    if len(words) < 2:
+        return None
+    title = words[0].rstrip(".")
+    return lx.TITLE_NOUNS.get(title) or (title if title in lx.HONORIFICS else None)
 
 
 def _display_name(name: str) -> str:

@@ -283,3 +283,174 @@ def test_the_lexicon_is_passed_in_and_never_changed():
     assert [e.category for e in board.entities] == ["penguin"]
     assert "penguin" not in lx.DEFAULT.nouns
     assert RulesPlanner().plan(parse_script("A penguin waddles."), PlanOptions()).entities == []
+
+
+# -- the cast pass: screenplay conventions a script supervisor reads -----------------------------------
+
+
+def names_of(board: Storyboard) -> dict[str, str]:
+    """entity name -> category."""
+    return {e.name: e.category for e in board.entities}
+
+
+def test_caps_words_inside_a_noun_phrase_introduce_a_character_by_that_name():
+    board = plan(
+        "INT. OFFICE - DAY\n\nJosephine spots a stunning ASIAN WOMAN behind her. "
+        "Edward shakes hands with an HEAVYSET MAN IN OVERALLS. A WOMAN emerges.\n\n"
+        "EXT. STREET - DAY\n\nThe Asian woman waves.\n"
+    )
+    cast = names_of(board)
+    assert cast["Asian Woman"] == "person" and cast["Heavyset Man In Overalls"] == "person"
+    assert "woman" in cast  # one word in caps is still a woman, not a name
+    asian = next(e.id for e in board.entities if e.name == "Asian Woman")
+    assert board.scenes[1].entities == [asian]
+
+
+def test_an_appositive_name_is_taken_whole():
+    board = plan("INT. HOUSE - DAY\n\nHis brother DON PRICE is 12. Edward meets his father EDWARD BLOOM.\n")
+    names = sorted(names_of(board))
+    assert "Don Price" in names and "Price" not in names and "Bloom" not in names
+
+
+def test_proper_nouns_with_a_determiner_or_an_owner_are_things_not_people():
+    board = plan(
+        "EXT. OVERLOOK - DAY\n\nNAK (40) eases to a stop in the bright yellow Defender 90. "
+        "Scott sits in his '77 Toyota Landcruiser. Nak stoops to retrieve his GLOCK. "
+        "It is a street with stores: Cole's Pharmacy, Talbot's Five and Dime.\n"
+    )
+    assert set(names_of(board)) <= {"Nak", "Scott"}
+
+
+def test_places_of_the_scene_headings_and_noun_modifiers_are_not_people():
+    board = plan(
+        "EXT. THE TOWN OF SPECTRE - DAY\n\nEdward passes a sign that reads \"Welcome To Spectre!\" "
+        "We reveal the Bloom house. Don is a Skynard-loving brute.\n"
+    )
+    people = {name for name, category in names_of(board).items() if category == "person"}
+    assert people <= {"Edward", "Don"}
+
+
+def test_a_courtesy_title_is_the_role_it_stands_for():
+    board = plan("INT. HOSPITAL - DAY\n\nSandra lies on the bed. The doctor smiles.\n\nDR. BENNETT\nPush.\n")
+    assert [e.name for e in board.entities if e.category == "person"] == ["Dr. Bennett"]
+
+
+def test_a_surname_cue_and_a_cue_with_an_article_are_the_same_person():
+    board = plan(
+        "INT. HOTEL - DAY\n\nThis must be JACOB BILLUPS.\n\nBILLUPS\nHello.\n\nA VOICE (O.S.)\nHey.\n\nVOICE\nHey again.\n"
+    )
+    speakers = [line.speaker for line in board.scenes[0].dialogue]
+    assert speakers[0] in ids(board) and len([e for e in board.entities if "Billups" in e.name]) == 1
+    assert speakers[1] == speakers[2]
+
+
+def test_a_named_group_resolves_to_its_members_and_they_follow():
+    board = plan(
+        "INT. TRAILER HOME - DAY\n\nThis is the home of THE BOY BAND, AKA DAN and JACK.\n\nDAN\nHi.\n\nJACK\nHo.\n\n"
+        "EXT. STREET - DAY\n\nThe band walks to the left. The crowd cheers.\n"
+    )
+    assert sorted(ids(board)) == ["dan", "jack"]  # no 'band', no 'boy', no 'crowd'
+    movers = sorted(m.entity for m in board.scenes[1].motions)
+    assert movers == ["dan", "jack"]
+
+
+def test_a_name_joined_to_a_persons_name_is_a_person_and_they_are_both():
+    board = plan("INT. ROOM - DAY\n\nNora and Pepper sit. They walk to the left.\n")
+    assert sorted(ids(board)) == ["nora", "pepper"]
+    assert sorted(m.entity for m in board.scenes[0].motions) == ["nora", "pepper"]
+
+
+def test_a_noun_naming_another_thing_is_no_entity():
+    board = plan("INT. TENT - DAY\n\nSoggybottom sheds a clown tear. A barn owl hoots.\n")
+    assert "clown" not in names_of(board) and names_of(board)["barn owl"] == "owl"
+
+
+def test_a_description_is_no_first_and_last_name_but_a_titled_name_answers_to_its_surname():
+    board = plan(
+        "INT. HOSPITAL - DAY\n\nBennett smiles. They pass a HEAVYSET NURSE. The EMCEE waves.\n\n"
+        "DR. BENNETT\nPush.\n\nTHE MAN\nHi.\n\nHEAVYSET MAN IN OVERALLS\nHo.\n"
+    )
+    assert sorted(ids(board)) == ["dr_bennett", "heavyset_man_in_overalls", "heavyset_nurse", "the_man"]
+    assert board.scenes[0].entities[0] == "dr_bennett"  # 'Bennett' is the doctor, 'HEAVYSET' not the man in overalls
+
+
+def test_a_caps_introduction_is_not_a_cue_named_by_its_last_word_and_takes_its_appositive():
+    board = plan("INT. SCHOOL - DAY\n\nThe PIANO STUDENT, a black boy of eight, has stopped.\n\nSTUDENT\nHi.\n")
+    cast = {e.id: e for e in board.entities}
+    assert sorted(cast) == ["piano_student", "student"]
+    assert cast["piano_student"].category == "child" and "black boy" in cast["piano_student"].description
+
+
+def test_heading_places_in_caps_are_not_cast_even_when_written_as_names():
+    board = plan("EXT. ASHTON - DAY\n\nThe mayor waves at Ashton. THE STREET CORNER ASHTON PARADE\n\nMAYOR\nHi.\n")
+    assert [e.id for e in board.entities if e.category == "person"] == ["mayor"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Yorblef hikes through a dense forest.", "Yorblef comes to a fork in a trail.", "Yorblef makes his way to the elevator.", "Yorblef takes three steps back."],
+)
+def test_moves_the_tagger_misses_or_says_with_an_object_are_read(line):
+    board = plan(f"EXT. TRAIL - DAY\n\n{line}\n\nYORBLEF\nHm.\n")
+    moves = [m for m in board.scenes[0].motions if m.entity == "yorblef"]
+    assert len(moves) == 1 and moves[0].path and not moves[0].enters and not moves[0].exits
+
+
+def test_materializing_is_an_entrance_and_vanishing_an_exit():
+    board = plan("EXT. PARK - DAY\n\nBob materializes beside the tree.\n\nEXT. PARK - DAY\n\nBob vanishes.\n\nBOB\nHi.\n")
+    assert [(m.entity, m.enters) for m in board.scenes[0].motions] == [("bob", True)]
+    assert [(m.entity, m.exits) for m in board.scenes[1].motions] == [("bob", True)]
+
+
+def test_a_speaker_first_heard_off_screen_stays_heard_for_the_scene_until_the_action_shows_him():
+    board = plan(
+        "INT. OFFICE - DAY\n\nScott dials.\n\nTHE BOSS (O.S.)\nYes?\n\nSCOTT\nBoss, it's me.\n\nTHE BOSS\nScotty?\n\n"
+        "INT. BOSS'S OFFICE - LATER\n\nTHE BOSS\nSit down.\n"
+    )
+    assert "the_boss" not in board.scenes[0].entities and "scott" in board.scenes[0].entities
+    assert board.scenes[1].entities == ["the_boss"]
+
+
+def test_the_two_men_are_the_two_latest_men_and_an_indefinite_owner_is_not_cast():
+    board = plan(
+        "EXT. PARK - DAY\n\nA woman waves. Edward and Norther walk in. The two men begin to fight. "
+        "A neighbor's cat makes a run for it. Will watches two NEIGHBOR KIDS.\n\n"
+        "EDWARD\nHi.\n\nNORTHER\nHo.\n\nWILL\nHe.\n"
+    )
+    assert sorted(ids(board)) == ["cat", "edward", "neighbor_kid_1", "neighbor_kid_2", "norther", "will", "woman"]
+
+
+def test_a_name_spelled_like_a_cue_but_for_a_letter_is_that_character():
+    board = plan("EXT. PARK - DAY\n\nBob waves Margeret over. His friends Wilbur Freeley and Ruthie look.\n\nMARGARET\nHi.\n\nWILBUR FREELY\nHo.\n\nBOB\nHe.\n")
+    assert "margeret" not in ids(board) and "wilbur_freeley" not in ids(board)
+    assert {"margaret", "wilbur_freely"} <= set(board.scenes[0].entities)
+
+
+def test_a_voice_heard_off_screen_stays_heard_through_an_intercut():
+    board = plan(
+        "INT. OFFICE - DAY\n\nA finger hits the speakerphone button.\n\nTHE BOSS (O.S.)\nYes?\n\n> INTERCUT WITH:\n\n"
+        "INT. KITCHEN - DAY\n\nScott holds the phone.\n\nSCOTT\nBoss, it is me.\n\nTHE BOSS\nScotty?\n"
+    )
+    assert board.scenes[1].entities == ["scott"] and board.scenes[1].dialogue[1].speaker == "the_boss"
+
+
+def test_a_courtesy_titles_full_stop_ends_no_sentence():
+    board = plan(
+        "INT. HOFF AND SPIRNHOLD LOBBY - DAY\n\nShe points up.  Mr. Hoff is at the railing. Later, Hoff waves. "
+        "Nak hugs his father. The man waves.\n"
+    )
+    assert [e.name for e in board.entities if e.category == "person"][:1] == ["Mr. Hoff"]
+    assert "father" in [e.name for e in board.entities]
+
+
+def test_a_titled_name_with_a_first_name_is_the_titled_cue():
+    board = plan("INT. HOSPITAL - DAY\n\nDR. JULIUS BENNETT enters from the foyer.\n\nDR. BENNETT\nPush.\n")
+    assert ids(board) == ["dr_bennett"] and board.scenes[0].motions[0].enters
+
+
+def test_a_noun_the_parser_sets_in_apposition_to_a_name_describes_it():
+    board = plan(
+        "EXT. PARK - DAY\n\nCYBER BOSS, 40 (or any age), an ageless,\nfaceless,\nworld-roaming cloud\n"
+        "which transmits instructions,\ndescends over the park.\n\nCYBER BOSS\nHi.\n"
+    )
+    assert [(e.id, e.category) for e in board.entities] == [("cyber_boss", "cloud")]
