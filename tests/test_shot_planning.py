@@ -222,3 +222,67 @@ def test_a_planned_board_with_shots_validates_and_round_trips():
     assert again == board and all(scene.shots for scene in again.scenes)
     for scene in again.scenes:
         assert scene.shots[0].start == 0.0 and scene.shots[-1].end == scene.duration
+
+
+# -- the LLM planner's shot stage -------------------------------------------------------------------------------
+
+SNIPER = """INT. ROOF - NIGHT
+
+.SNIPER SCOPE POV
+
+STEEL (50) walks to the window. A SNIPER (30) lowers the rifle.
+"""
+
+
+def test_the_shot_stage_fills_the_eyes_of_a_pov_the_reader_could_not_tell():
+    from tests.test_llm_planner import planner_with
+
+    answer = {"size": "medium", "angle": "pov", "pov": "sniper", "move": "static", "direction": "none", "subjects": ["steel"]}
+    planner, backend = planner_with({"ShotAnswer": [answer]})
+    board, report = planner.plan_with_report(parse_script(SNIPER))
+    draft = RulesPlanner().plan(parse_script(SNIPER)).scenes[0].shots[0]
+    assert (draft.angle, draft.pov) == ("eye_level", None)  # nobody has acted yet: whose eyes?
+    pov = board.scenes[0].shots[0]
+    assert (pov.angle, pov.pov, pov.subjects) == ("pov", "sniper", [])
+    assert [stage for stage, _ in backend.calls].count("ShotAnswer") == 1 and report.used["shots"] == 1
+
+
+def test_the_shot_stage_is_not_asked_where_the_reader_framed_the_line():
+    from tests.test_llm_planner import planner_with
+
+    planner, backend = planner_with({})
+    board = planner.plan(parse_script(KEY_SCENE))
+    assert "ShotAnswer" not in [stage for stage, _ in backend.calls]
+    assert any(shot.subjects == ["key"] for shot in board.scenes[0].shots)
+
+
+def test_with_the_model_policy_the_models_reading_of_a_shot_line_wins():
+    from tests.test_llm_planner import planner_with
+
+    answer = {"size": "extreme_close_up", "angle": "low", "pov": "none", "move": "dolly", "direction": "in", "subjects": ["key"]}
+    planner, _ = planner_with({"ShotAnswer": [answer]}, policy={"shots": "model"})
+    board = planner.plan(parse_script(KEY_SCENE))
+    close = next(shot for shot in board.scenes[0].shots if shot.description == "CLOSE ON the key")
+    assert (close.size, close.angle, close.move.kind, close.move.direction, close.subjects) == ("extreme_close_up", "low", "dolly", "in", ["key"])
+    check_storyboard(board)
+
+
+# -- the CLI --------------------------------------------------------------------------------------------------------
+
+
+def test_director_plan_takes_the_coverage_and_refuses_an_unknown_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from director.cli import app
+
+    script = tmp_path / "talk.fountain"
+    script.write_text(TALK, encoding="utf-8")
+    runner = CliRunner()
+    for coverage, many in (("default", True), ("none", False)):
+        out = tmp_path / f"{coverage}.json"
+        result = runner.invoke(app, ["plan", str(script), "-o", str(out), "--planner", "rules", "--coverage", coverage])
+        assert result.exit_code == 0, result.output
+        assert (len(Storyboard.load(out).scenes[0].shots) > 1) is many
+    refused = runner.invoke(app, ["plan", str(script), "-o", str(tmp_path / "x.json"), "--planner", "rules", "--coverage", "lots"])
+    assert refused.exit_code == 2 and "--coverage must be default or none" in refused.output
+    assert not (tmp_path / "x.json").exists()
