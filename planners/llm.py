@@ -710,7 +710,7 @@ class PlanRun:
                 if policy == "fill" and not gap:
                     continue
                 answer = self._ask(
-                    "shots", st.shot_answer(scene.entities, people), 80, entities=", ".join(scene.entities), people=", ".join(people) or "none", text=line.text
+                    "shots", st.shot_answer(scene.entities, people), 80, entities=", ".join(f"{i} (person)" if i in people else i for i in scene.entities), text=line.text
                 )
                 if answer is None:
                     continue
