@@ -246,7 +246,8 @@ def _parse_fountain(text: str, source: str) -> Script:
         elif kind == ElementType.ACTION and element.text.strip():
             text = f"{flows_in} {element.text.strip()}" if flows_in else element.text
             flows_in = None
-            beats.extend(split_shot_lines(text))
+            slug = place_slug(text) if heading is not None else None
+            beats.extend([slug] if slug is not None else split_shot_lines(text))
         elif kind == ElementType.CHARACTER:
             j = i + 1
             while j < len(elements) and elements[j].type in (ElementType.DIALOGUE, ElementType.PARENTHETICAL):
@@ -290,6 +291,8 @@ def _is_shot_heading(elements: list, i: int, cue_names: set[str]) -> bool:
         return False
     if shot_heading(text) is not None or text.rstrip(",.").lower() in cue_names:
         return True
+    if previous is not None and previous.type == ElementType.ACTION and not re.search(r"[.!?:\"”)…]\s*$", previous.text.strip()):
+        return True  # 'He turns and is faced with' / '.A LAND ROVER ...': the sentence runs into it
     following = elements[i + 1] if i + 1 < len(elements) else None
     return following is not None and following.type == ElementType.ACTION and following.text.strip()[:1].islower()
 
@@ -474,7 +477,7 @@ SHOT_TERMS: tuple[str, ...] = (
     "POV", "P.O.V.", "REVERSE ANGLE", "REVERSE SHOT", "REVERSE", "HIGH ANGLE", "LOW ANGLE", "OVERHEAD SHOT",
     "OVERHEAD", "TOP SHOT", "BIRD'S EYE VIEW", "BIRDS EYE VIEW", "AERIAL SHOT", "AERIAL VIEW", "AERIAL", "NEW ANGLE",
     "ANOTHER ANGLE", "SAME ANGLE", "ANGLE", "TRACKING SHOT", "TRACKING", "MOVING SHOT", "TRAVELING SHOT",
-    "TRAVELLING SHOT", "DOLLY SHOT", "CRANE SHOT", "STEADICAM", "HANDHELD", "BACK TO SCENE", "BACK TO THE SCENE",
+    "TRAVELLING SHOT", "DOLLY SHOT", "CRANE SHOT", "SINGLE SHOT", "SINGLE", "STEADICAM", "HANDHELD", "BACK TO SCENE", "BACK TO THE SCENE",
     "BACK TO SHOT", "RESUME SCENE", "RETURN TO SCENE",
 )
 """Shot sizes, angles and kinds that open a shot line, alone or before ' - ', ':' or ON/OF/WITH and what they frame."""
@@ -492,11 +495,13 @@ MOVE_VERBS: tuple[str, ...] = (
     "PUSH IN", "PUSHES IN", "PULL BACK", "PULLS BACK", "PULL OUT", "PULLS OUT", "PULL AWAY", "PULLS AWAY", "PANS",
     "PAN", "TILTS", "TILT", "ZOOMS", "ZOOM", "DOLLIES", "DOLLY", "TRUCKS", "TRUCK", "TRACKS", "TRACK", "CRANES",
     "CRANE", "BOOMS", "BOOM", "FOLLOWS", "FOLLOW", "REVERSE", "MOVES IN", "MOVE IN", "CIRCLES", "CIRCLE",
+    "LOOK UP", "LOOKS UP", "LOOK DOWN", "LOOKS DOWN", "RISE UP", "RISES UP", "RISE", "RISES", "STAY WITH", "STAYS WITH",
+    "HOLD ON", "HOLDS ON", "MOVE THROUGH", "MOVES THROUGH", "MOVE", "MOVES", "DRIFT", "DRIFTS", "GLIDE", "GLIDES",
 )
 """Camera moves said with their subject mid-sentence: 'We PUSH IN on', 'THE CAMERA PANS', 'the camera follows'."""
 
 _MOVE_CONTINUES = r"(?:UP|DOWN|IN|OUT|BACK|LEFT|RIGHT|WITH|ALONG|THROUGH|PAST|ACROSS|AROUND|OVER|TO|TOWARDS?|CLOSER|AWAY|ON|FROM)"
-_SEPARATOR = r"(?:\s+[-–—]+\s*|\s*[:–—]\s*|\s*,\s*|\s+(?=(?:ON|OF|AT|WITH|TO|FROM)\b))"
+_SEPARATOR = r"(?:\s+[-–—]+\s*|\s*[:–—]\s*|\s*,\s*|\s+(?=(?:ON|OF|AT|WITH|TO|FROM|on|of|at|with|to|from)\b))"
 
 
 def _alternation(terms: tuple[str, ...]) -> str:
@@ -515,14 +520,39 @@ _MOVE_IN_SENTENCE = re.compile(
     rf"(?P<move>{_alternation(MOVE_VERBS)})\b(?:\s+(?:LEFT|RIGHT|UP|DOWN|IN|OUT|BACK|left|right|up|down|in|out|back)\b)?"
     r"(?:\s*,?\s+(?:and\s+|AND\s+)?(?:BACK|back)\b)?(?:\s+(?:on|ON|to|TO|onto|ONTO|with|WITH)\b)?"
 )
+_WE_IN_CAPS = re.compile(
+    r"(?P<who>\b[Ww][Ee]\b)\s+(?:(?:slowly|SLOWLY|quickly|QUICKLY|then|THEN|now|NOW|gently|GENTLY|finally|FINALLY)\s+)?"
+    r"(?P<move>[A-Z]{2,}(?:\s+(?:IN|OUT|UP|DOWN|BACK|LEFT|RIGHT|ON|WITH|THROUGH|OVER|AROUND|BEHIND|AWAY|PAST|ACROSS|ALONG|INTO))?)\b"
+    r"(?:\s+(?:on|ON|to|TO|onto|ONTO|with|WITH)\b)?"
+)
+"""A screenplay's 'we' with a verb in CAPS is the camera ('We HOLD ON Will', 'We RUSH IN on Zacky', 'We LOOK RIGHT')."""
+NOT_CAMERA_VERBS = frozenset("SEE HEAR WATCH FREEZE CUT FADE DISSOLVE SMASH MATCH INTERCUT ARE ALL NEVER REALLY ONLY JUST STILL BOTH".split())
+"""CAPS words after 'we' that are narration, editing or emphasis, not the camera."""
 _MOVE_IN_PROSE = re.compile(_MOVE_IN_SENTENCE.pattern, re.IGNORECASE)
 _WE_ALSO_DO = frozenset(["FOLLOW", "FOLLOWS", "REVERSE", "MOVES IN", "MOVE IN", "CIRCLE", "CIRCLES", "TRACK", "TRACKS", "TRUCK", "TRUCKS"])
-_SHOT_IN_SENTENCE = re.compile(r"(?:\b(?:[Ff]rom\s+)?(?:an?|the)\s+(?:very\s+)?)?\b(?:HIGH ANGLE|LOW ANGLE|OVERHEAD SHOT|AERIAL SHOT|WIDE SHOT|CLOSE-UP|CLOSE UP|CLOSEUP|EXTREME CLOSE-UP|POV)\b,?")
+_SHOT_IN_SENTENCE = re.compile(
+    r"(?:\b(?:[Ff]rom|[Ii]n|IN)\s+)?(?:\b(?:an?|the|A|AN|THE)\s+(?:very\s+)?)?\b(?:HIGH ANGLE|LOW ANGLE|CLOSE-UP|CLOSE UP|CLOSEUP|EXTREME CLOSE-UP|POV|[A-Z]{3,} SHOT)\b,?"
+)
 _PROSE_SHOT = re.compile(
     r"(?:\b(?:in|an?|the)\s+)?\b(?:extreme close-?up|close-?up|wide shot|establishing shot|high angle|low angle|overhead shot|"
     r"aerial shot|tracking shot|point of view|pov)\b(?:\s+(?:of|on|from)\b)?|\b(?:angle|close|tight) on\b",
     re.IGNORECASE,
 )
+
+
+_PLACE_SLUG = re.compile(
+    r"^(?:UNDER|UNDERNEATH|DOWN|UP|AT|IN|INSIDE|OUTSIDE|BEHIND|ACROSS|NEAR|BY|OVER|FURTHER|FARTHER|BACK|BENEATH|ABOVE|"
+    r"UNDERWATER|OUTSIDE|ELSEWHERE|NEARBY)\b[A-Z0-9 ,'’.\-]*$"
+)
+"""A secondary heading inside a scene ('UNDER THE TABLE', 'DOWN THE HALL', 'UNDERWATER.'): a new camera set-up."""
+
+
+def place_slug(line: str) -> ShotLine | None:
+    """A paragraph that is one short CAPS line naming where the camera now is: a shot of that place."""
+    text = " ".join(line.split())
+    if "\n" in line.strip() or not _PLACE_SLUG.match(text) or len(text.split()) > 6 or not re.search(r"[A-Z]{3}", text):
+        return None
+    return ShotLine(text, "")
 
 
 def shot_heading(line: str) -> ShotLine | None:
@@ -538,7 +568,7 @@ def shot_heading(line: str) -> ShotLine | None:
     match = _SHOT_HEADING.match(text)
     if match is not None:
         rest = match.group("rest") or ""
-        rest = re.sub(r"^(?:ON|OF|AT|WITH|TO|FROM)\s+", "", rest).strip()
+        rest = re.sub(r"^(?:ON|OF|AT|WITH|TO|FROM|on|of|at|with|to|from)\s+", "", rest).strip()
         return ShotLine(text, rest)
     match = _ON_HEADING.match(text)
     if match is not None:
@@ -563,9 +593,11 @@ def shot_in_sentence(sentence: str, caps: bool = True) -> ShotLine | None:
     heading = shot_heading(sentence)
     if heading is not None:
         return heading
-    for pattern in (_MOVE_IN_SENTENCE, _SHOT_IN_SENTENCE) if caps else (_MOVE_IN_PROSE, _PROSE_SHOT):
+    for pattern in (_MOVE_IN_SENTENCE, _WE_IN_CAPS, _SHOT_IN_SENTENCE) if caps else (_MOVE_IN_PROSE, _PROSE_SHOT):
         match = pattern.search(sentence)
         if match is None:
+            continue
+        if pattern is _WE_IN_CAPS and match.group("move").split()[0] in NOT_CAMERA_VERBS:
             continue
         if pattern is _MOVE_IN_SENTENCE and not _camera_words_in_caps(match):
             continue

@@ -77,7 +77,7 @@ ANGLE_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("LOW ANGLE",), "low"),
 )
 MOVE_WORDS: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
-    (("PUSH IN", "PUSHES IN", "PUSHING IN", "DOLLY IN", "MOVES IN", "MOVE IN", "MOVING IN", "CLOSER"), "dolly", "in"),
+    (("PUSH IN", "PUSHES IN", "PUSHING IN", "RUSH IN", "RUSHES IN", "DOLLY IN", "MOVES IN", "MOVE IN", "MOVING IN", "CLOSER"), "dolly", "in"),
     (("PULL BACK", "PULLS BACK", "PULLING BACK", "PULL OUT", "PULLS OUT", "PULL AWAY", "PULLS AWAY", "DOLLY OUT", "DOLLY BACK"), "dolly", "out"),
     (("ZOOM IN", "ZOOMS IN"), "zoom", "in"),
     (("ZOOM OUT", "ZOOMS OUT"), "zoom", "out"),
@@ -85,12 +85,18 @@ MOVE_WORDS: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
     (("CRANE UP", "CRANES UP", "BOOM UP", "TILT UP", "TILTS UP", "TILTING UP", "MOVING UP", "RISE", "RISES"), "tilt", "up"),
     (("CRANE DOWN", "CRANES DOWN", "BOOM DOWN", "TILT DOWN", "TILTS DOWN", "TILTING DOWN", "MOVING DOWN"), "tilt", "down"),
     (("TILT", "TILTS"), "tilt", "up"),
+    (("LOOK UP", "LOOKS UP", "RISE UP", "RISES UP"), "tilt", "up"),
+    (("LOOK DOWN", "LOOKS DOWN", "DESCEND", "DESCENDS"), "tilt", "down"),
+    (("LOOK LEFT", "LOOKS LEFT"), "pan", "left"),
+    (("LOOK RIGHT", "LOOKS RIGHT"), "pan", "right"),
+    (("LOOK OVER", "LOOKS OVER", "LOOK AROUND", "LOOKS AROUND"), "pan", None),
+    (("MOVE THROUGH", "MOVES THROUGH", "DRIFT", "DRIFTS", "GLIDE", "GLIDES", "MOVE", "MOVES"), "dolly", "in"),
     (("TRUCK LEFT", "TRUCKS LEFT"), "truck", "left"),
     (("TRUCK RIGHT", "TRUCKS RIGHT", "TRUCK", "TRUCKS"), "truck", "right"),
     (("PAN LEFT", "PANS LEFT", "PANNING LEFT"), "pan", "left"),
     (("PAN RIGHT", "PANS RIGHT", "PANNING RIGHT"), "pan", "right"),
     (("PAN", "PANS", "PANNING", "CIRCLE", "CIRCLES"), "pan", None),
-    (("TRACKING", "TRACK", "TRACKS", "FOLLOW", "FOLLOWS", "FOLLOWING", "MOVING", "TRAVELING", "TRAVELLING", "STEADICAM"), "follow", None),
+    (("TRACKING", "TRACK", "TRACKS", "FOLLOW", "FOLLOWS", "FOLLOWING", "MOVING", "TRAVELING", "TRAVELLING", "STEADICAM", "STAY WITH", "STAYS WITH", "LEAD", "LEADS"), "follow", None),
 )
 """Words of a shot line -> its camera move and direction; a pan without one turns toward what it frames."""
 
@@ -129,6 +135,7 @@ def framed_phrase(line: ShotLine) -> str:
     if not shows:  # "NORA'S POV", "POV - NORA", "THE MAZDA" (a heading that flows into its action)
         pov = re.match(r"^(?P<who>.+?)(?:'S|’S)\s+(?:POV|P\.O\.V\.)\b|^(?:POV|P\.O\.V\.)\s*(?:[-–—:]+)\s*(?P<whose>.+)$", line.text)
         return "" if pov else line.text
+    shows = re.sub(r"^[\s,;:.\-–—]+", "", shows)
     match = _CLAUSE_END.search(" " + shows + " ")
     return shows[: max(0, match.start() - 1)].strip() if match else shows.strip()
 
@@ -139,8 +146,10 @@ def pov_phrase(line: ShotLine) -> str | None:
     upper = line.text.upper()
     if not _words_in(upper, ("POV", "P.O.V.", "POINT OF VIEW")):
         return None
-    match = re.match(r"^(?P<who>.+?)(?:'S|’S)\s+(?:POV|P\.O\.V\.)\b", line.text) or re.match(
-        r"^(?:POV|P\.O\.V\.)\s*(?:[-–—:]+)\s*(?P<who>.+?)[.!]?$", line.text
+    match = (
+        re.match(r"^(?P<who>.+?)(?:'S|’S)\s+(?:POV|P\.O\.V\.)\b", line.text)
+        or re.match(r"^(?:POV|P\.O\.V\.)\s*(?:[-–—:]+)\s*(?P<who>.+?)[.!]?$", line.text)
+        or re.search(r"(?P<who>[\w]+(?: [\w]+)?)(?:'s|’s|'S|’S)\s+(?:point of view|POINT OF VIEW|POV|pov)\b", line.text)
     )
     return match.group("who").strip() if match else ""
 
@@ -280,6 +289,7 @@ def beat_places(script_scene: ScriptScene, timed: Sequence[tuple[object, float, 
 class _Cut:
     start: float
     reading: ShotReading
+    scripted: bool = False  # a shot line's cut: a new set-up even where it frames as the last one did
 
 
 def plan_shots(
@@ -315,7 +325,7 @@ def _scripted_cuts(script_scene: ScriptScene, places: list[tuple[float, float]],
             reading = read_shot_line(beat, names, recent)
             if not cuts and start > 0:
                 cuts.append(_Cut(0.0, ShotReading(description="establishing")))
-            cuts.append(_Cut(start, reading))
+            cuts.append(_Cut(start, reading, scripted=True))
             recent[:0] = [s for s in reading.subjects if not names.is_thing(s)]
         elif isinstance(beat, Speech) and beat.speaker:
             recent[:0] = names.resolve(beat.speaker, recent)[:1] or [i for i in names.cast if names.cast[i].name == beat.speaker][:1]
@@ -377,9 +387,9 @@ def _timed_shots(cuts: list[_Cut], duration: float, fps: int) -> list[Shot]:
             start = max(start, round(round((kept[-1].start + MIN_SHOT_SECONDS) * fps) / fps, 6))
         if kept and start > duration - MIN_SHOT_SECONDS + 1e-9:
             continue
-        if kept and _same_framing(kept[-1].reading, cut.reading):
+        if kept and not cut.scripted and _same_framing(kept[-1].reading, cut.reading):
             continue
-        kept.append(_Cut(0.0 if not kept else start, cut.reading))
+        kept.append(_Cut(0.0 if not kept else start, cut.reading, cut.scripted))
     shots = []
     for k, cut in enumerate(kept):
         end = kept[k + 1].start if k + 1 < len(kept) else duration
