@@ -11,6 +11,8 @@ from director.planner import PlanOptions
 from director.script import Action, ShotLine, Speech, parse_script
 from director.storyboard import Storyboard
 from planners import lexicon as lx
+from planners.backends import Backend
+from planners.llm import LLMPlanner
 from planners.rules import RulesPlanner
 
 KEY_SCENE = """INT. HALL - NIGHT
@@ -226,6 +228,42 @@ def test_a_planned_board_with_shots_validates_and_round_trips():
 
 # -- the LLM planner's shot stage -------------------------------------------------------------------------------
 
+class ShotReplay(Backend):
+    """Answers the shot stage from a queue and every other stage with nothing to add; each answer is
+    checked against the schema it was asked for (by the stage's own answer model)."""
+
+    model_id = "replay"
+    EMPTY = {
+        "CastAnswer": {"things": []},
+        "KindsAnswer": {"nouns": []},
+        "GraphAnswer": {"relations": []},
+        "MotionAnswer": {"motions": []},
+        "VisibilityAnswer": {"visibility": []},
+        "SceneAnswer": {"setting": "grass", "time_of_day": "day"},
+    }
+
+    def __init__(self, shots: list[dict]) -> None:
+        self.shots = list(shots)
+        self.calls: list[str] = []
+
+    def complete_json(self, messages, schema, max_tokens=512, seed=0):
+        stage = schema["title"]
+        self.calls.append(stage)
+        if stage != "ShotAnswer":
+            return self.EMPTY[stage]
+        answer = self.shots.pop(0)
+        allowed = schema["properties"]
+        for field in ("size", "angle", "move"):
+            assert answer[field] in allowed[field]["enum"], (field, answer[field])
+        return answer
+
+
+def planner_with(shots: list[dict], **options) -> tuple[LLMPlanner, ShotReplay]:
+    planner = LLMPlanner(**options)
+    planner._backend = ShotReplay(shots)
+    return planner, planner._backend
+
+
 SNIPER = """INT. ROOF - NIGHT
 
 .SNIPER SCOPE POV
@@ -235,32 +273,26 @@ STEEL (50) walks to the window. A SNIPER (30) lowers the rifle.
 
 
 def test_the_shot_stage_fills_the_eyes_of_a_pov_the_reader_could_not_tell():
-    from tests.test_llm_planner import planner_with
-
     answer = {"size": "medium", "angle": "pov", "pov": "sniper", "move": "static", "direction": "none", "subjects": ["steel"]}
-    planner, backend = planner_with({"ShotAnswer": [answer]})
+    planner, backend = planner_with([answer])
     board, report = planner.plan_with_report(parse_script(SNIPER))
     draft = RulesPlanner().plan(parse_script(SNIPER)).scenes[0].shots[0]
     assert (draft.angle, draft.pov) == ("eye_level", None)  # nobody has acted yet: whose eyes?
     pov = board.scenes[0].shots[0]
     assert (pov.angle, pov.pov, pov.subjects) == ("pov", "sniper", [])
-    assert [stage for stage, _ in backend.calls].count("ShotAnswer") == 1 and report.used["shots"] == 1
+    assert backend.calls.count("ShotAnswer") == 1 and report.used["shots"] == 1
 
 
 def test_the_shot_stage_is_not_asked_where_the_reader_framed_the_line():
-    from tests.test_llm_planner import planner_with
-
-    planner, backend = planner_with({})
+    planner, backend = planner_with([])
     board = planner.plan(parse_script(KEY_SCENE))
-    assert "ShotAnswer" not in [stage for stage, _ in backend.calls]
+    assert "ShotAnswer" not in backend.calls
     assert any(shot.subjects == ["key"] for shot in board.scenes[0].shots)
 
 
 def test_with_the_model_policy_the_models_reading_of_a_shot_line_wins():
-    from tests.test_llm_planner import planner_with
-
     answer = {"size": "extreme_close_up", "angle": "low", "pov": "none", "move": "dolly", "direction": "in", "subjects": ["key"]}
-    planner, _ = planner_with({"ShotAnswer": [answer]}, policy={"shots": "model"})
+    planner, _ = planner_with([answer], policy={"shots": "model"})
     board = planner.plan(parse_script(KEY_SCENE))
     close = next(shot for shot in board.scenes[0].shots if shot.description == "CLOSE ON the key")
     assert (close.size, close.angle, close.move.kind, close.move.direction, close.subjects) == ("extreme_close_up", "low", "dolly", "in", ["key"])
