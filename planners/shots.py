@@ -406,11 +406,14 @@ def _timed_shots(cuts: list[_Cut], duration: float, fps: int) -> list[Shot]:
 def framed_nouns(script: Script, known: Mapping[str, str]) -> dict[str, str]:
     """Things the script's shot lines frame that a reader's lexicon (`known`, noun -> category) lacks:
     'CLOSE ON the key' makes 'key' a thing (its own category), so the key is cast and the shot can frame it.
-    Only phrases with a determiner count ('the key', 'HIS SHOES'); a name is the cast reader's to find."""
+    Only what a shot heading frames with a determiner counts ('CLOSE ON the key', 'ON HIS SHOES'); a name, or
+    a heading that is its own subject ('.THE MAZDA'), is the cast reader's to find."""
     names = {w.lower() for c in script.characters for w in c.split()}
     found: dict[str, str] = {}
     for scene in script.scenes:
         for line in scene.shot_lines:
+            if not line.shows or len(line.shows) >= len(line.text.rstrip(",.")):
+                continue  # a heading that is its own subject ('.THE MAZDA'): a name as often as a noun; the reader's
             words = re.findall(r"[A-Za-z'’-]+", framed_phrase(line))
             if len(words) < 2 or words[0].lower() not in _DETERMINERS or any("'" in w or "’" in w for w in words):
                 continue
