@@ -4,6 +4,7 @@
     python benchmarks/bench_shots.py                      # rules planner (default coverage), every annotated text
     python benchmarks/bench_shots.py --only big_fish --failures
     python benchmarks/bench_shots.py --coverage none      # the same; coverage only adds shots where the script names none
+    python benchmarks/bench_shots.py --shot-stage model   # then the LLM planner's shot stage (embedded SmolLM2) on the draft
 
 Each `screenplays/<name>.shots.json` lists the shot directions of one text,
 found by reading all of it (not by running the reader): every line or
@@ -58,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import director.script as script_module  # noqa: E402
 from bench_screenplays import SCREENPLAYS, manifest, norm, screenplay_path  # noqa: E402
+from director.planner import PlanOptions  # noqa: E402
 from director.script import read_script  # noqa: E402
 from planners.rules import RulesPlanner  # noqa: E402
 
@@ -107,7 +109,19 @@ def camera_named(entity, pov_words: set[str]) -> bool:
     return bool(words & CAMERA_WORDS) or key(entity.name) in pov_words
 
 
-def run_one(name: str, path: Path, data: dict, coverage: str) -> dict:
+def ask_shot_stage(board, script, policy: str, threads: int | None) -> tuple[object, int]:
+    """The draft's shots after the LLM planner's shot stage alone (the embedded model, `policy` for the
+    shot stage), and how many calls it made: the other stages are not run, so only the shots differ."""
+    from planners.llm import LLMPlanner, PlanRun
+
+    planner = LLMPlanner(policy={"shots": policy}, n_threads=threads)
+    run = PlanRun(planner, script, PlanOptions(fps=board.fps, width=board.width, height=board.height))
+    run.cast = {e.id: e for e in board.entities}
+    scenes = [run._shots(scene, script_scene) for scene, script_scene in zip(board.scenes, script.scenes, strict=True)]
+    return board.model_copy(update={"scenes": scenes}), run.report.calls["shots"]
+
+
+def run_one(name: str, path: Path, data: dict, coverage: str, shot_stage: str | None = None, threads: int | None = None) -> dict:
     script = read_script(path)
     shot_line = getattr(script_module, "ShotLine", None)  # absent before issue 16: nothing is detected
     found = [(k, b) for k, scene in enumerate(script.scenes) for b in scene.beats if shot_line and isinstance(b, shot_line)]
@@ -119,6 +133,9 @@ def run_one(name: str, path: Path, data: dict, coverage: str) -> dict:
     started = time.perf_counter()
     planner = RulesPlanner(coverage=coverage) if "coverage" in RulesPlanner.__init__.__code__.co_varnames else RulesPlanner()
     board = planner.plan(script)
+    calls = 0
+    if shot_stage is not None:
+        board, calls = ask_shot_stage(board, script, shot_stage, threads)
     seconds = time.perf_counter() - started
     cast = {e.id: e for e in board.entities}
     pov_words = {key(re.sub(r"\bPOV\b.*", "", b.text)) for _, b in found if "POV" in b.text.upper()} - {""}
@@ -155,6 +172,7 @@ def run_one(name: str, path: Path, data: dict, coverage: str) -> dict:
         "cast_words": cast_words,
         "scenes": len(board.scenes),
         "seconds": round(seconds, 1),
+        "calls": calls,
         "misses": misses,
     }
 
@@ -219,6 +237,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", default=None, help="text names (the `screenplay` of each *.shots.json)")
     parser.add_argument("--coverage", choices=["default", "none"], default="default")
+    parser.add_argument("--shot-stage", choices=["fill", "model"], default=None, help="then run the LLM shot stage (embedded model) with this policy")
+    parser.add_argument("--threads", type=int, default=None, help="llama.cpp threads for --shot-stage")
     parser.add_argument("--failures", action="store_true", help="list every miss and false detection")
     parser.add_argument("--json", type=Path, default=None, help="write the full results here")
     args = parser.parse_args()
@@ -229,8 +249,10 @@ def main() -> None:
         if path is None or not path.is_file():
             print(f"{name}: not here (python benchmarks/bench_screenplays.py --fetch)", file=sys.stderr)
             continue
-        results.append(run_one(name, path, data, args.coverage))
+        results.append(run_one(name, path, data, args.coverage, args.shot_stage, args.threads))
     print(table(results))
+    if args.shot_stage:
+        print(f"shot stage ({args.shot_stage}): {sum(r['calls'] for r in results)} model calls")
     if args.failures:
         for r in results:
             for line in r["misses"] + [f"false: {t!r}" for t in r["false"]] + [f"cast: {n!r}" for n in r["cast_words"]]:
