@@ -85,6 +85,14 @@ RayWorkers = Annotated[
     Optional[int], typer.Option("--workers", min=1, help="With --executor ray: how many workers [default: as many as the cluster has room for].")
 ]
 Title = Annotated[Optional[str], typer.Option("--title", help="Title of the film (default: the script's).")]
+CoverageMode = Annotated[
+    str,
+    typer.Option(
+        "--coverage",
+        help="Shots where the script names none: default (an establishing wide, then who speaks or acts) "
+        "or none (each scene one wide shot). Shot lines in the script (CLOSE ON, ANGLE ON, PUSH IN) are always kept.",
+    ),
+]
 Style = Annotated[str, typer.Option("--style", help="A visual style for every scene, e.g. 'storybook watercolour'.")]
 ScriptPath = Annotated[Path, typer.Argument(help="The script: .fountain, a prose .txt, or 'Scene 1: ...' lines.", show_default=False)]
 BoardPath = Annotated[Path, typer.Argument(help="A storyboard JSON file (from `director plan`).", show_default=False)]
@@ -124,11 +132,17 @@ def _planning(planner: str, options: dict[str, Any] | None = None) -> Any:
     return status
 
 
-def _planner_options(planner: str, backend: str, model: str | None, base_url: str | None, api_key: str | None, cache_dir: Path) -> dict[str, Any]:
-    """Options for the named planner: the LLM backend settings go to `llm`, the plan cache to any LLM planner."""
+def _planner_options(planner: str, backend: str, model: str | None, base_url: str | None, api_key: str | None, cache_dir: Path, coverage: str = "default") -> dict[str, Any]:
+    """Options for the named planner: the LLM backend settings go to `llm`, the plan cache to any LLM planner,
+    a coverage other than the default to any planner (an unknown one is an error naming the choices)."""
+    from director.errors import InputError
+
+    if coverage not in ("default", "none"):
+        raise InputError(f"--coverage must be default or none, not {coverage!r}")
+    shots = {"coverage": coverage} if coverage != "default" else {}
     if planner != "llm":
-        return {}
-    return {"backend": backend, "model": model, "base_url": base_url, "api_key": api_key, "cache_dir": cache_dir}
+        return shots
+    return {"backend": backend, "model": model, "base_url": base_url, "api_key": api_key, "cache_dir": cache_dir, **shots}
 
 
 DEBUG = bool(os.environ.get("DIRECTOR_DEBUG"))
@@ -414,12 +428,13 @@ def plan(
     llm_model: LLMModel = None,
     llm_base_url: LLMBaseUrl = None,
     llm_api_key: LLMApiKey = None,
+    coverage: CoverageMode = "default",
 ) -> None:
     """Plan a script into a storyboard (JSON): scenes, cast, scene graphs and layout boxes."""
     from director.api import Director
     from director.outputs import Output as Written
 
-    options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
+    options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir), coverage)
     planning = _planning(planner, options)
     director = Director(planner=planner, seed=seed, fps=fps, size=_parse_size(size), style=style, cache_dir=_cache_dir(cache_dir), planner_options=options)
     _check_outputs([Written(output, "the storyboard")], {"the script": script})
@@ -565,6 +580,7 @@ def make(
     llm_base_url: LLMBaseUrl = None,
     llm_api_key: LLMApiKey = None,
     audio: AudioMode = "none",
+    coverage: CoverageMode = "default",
 ) -> None:
     """Plan and render in one go: SCRIPT -> MOVIE.mp4, plus MOVIE.storyboard.json, MOVIE.srt, MOVIE.contact.png."""
     from director.api import Director
@@ -573,7 +589,7 @@ def make(
 
     audio = _audio_mode(audio)
     settings = _render_settings(renderer, executor, seed, fps, size, cache_dir, subtitles, schedule, address, workers, renderer_config)
-    options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir))
+    options = _planner_options(planner, llm_backend, llm_model, llm_base_url, llm_api_key, _cache_dir(cache_dir), coverage)
     planning = _planning(planner, options)
     director = Director(
         planner=planner,

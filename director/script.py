@@ -11,6 +11,12 @@ Three formats are read:
 - **Prose**: paragraphs become scenes; a single long paragraph is cut into
   scenes of a few sentences. Quoted speech becomes dialogue.
 
+In every format, **shot lines** ("ANGLE ON Nora", "CLOSE ON the key", ".KEYHOLE
+POV", "INSERT - THE LETTER", "BACK TO SCENE", "We PUSH IN on the window", "the
+camera pans left") become `ShotLine` beats at their place in the scene: what
+the camera does is kept apart from what the shot shows, so no camera word is
+ever read as a thing or a person.
+
 All planners start from a `Script`, so a Fountain script's own scenes are kept
 whichever planner runs.
 """
@@ -48,7 +54,19 @@ class Speech:
     """The cue's extension as written: 'V.O.', 'O.S.', "CONT'D" (the same person; V.O./O.S. are heard, not seen)."""
 
 
-Beat = Action | Speech
+@dataclass(frozen=True)
+class ShotLine:
+    """A shot direction at its place in the scene: 'CLOSE ON the key', 'KEYHOLE POV', 'We PUSH IN on the window.'
+
+    `text` is the direction as written (what `planners.shots` turns into a `Shot`); `shows` is what is left
+    once the camera words are taken out ('the key', 'the window.', '' for 'WIDE SHOT'): the part a reader of
+    the cast may read."""
+
+    text: str
+    shows: str = ""
+
+
+Beat = Action | Speech | ShotLine
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,10 @@ class ScriptScene:
     @property
     def action_text(self) -> str:
         return " ".join(b.text for b in self.beats if isinstance(b, Action))
+
+    @property
+    def shot_lines(self) -> list[ShotLine]:
+        return [b for b in self.beats if isinstance(b, ShotLine)]
 
     @property
     def speeches(self) -> list[Speech]:
@@ -184,6 +206,12 @@ def _parse_fountain(text: str, source: str) -> Script:
         beats, transition = [], None
 
     def add_speech(cue: str, lines: list, extension: str | None = None) -> None:
+        shot = shot_heading(cue) if not _cue_extension(cue) else None
+        if shot is not None:  # 'WIDE SHOT' above a line of action reads to Fountain as a cue; it is a shot
+            beats.append(shot)
+            said = " ".join(e.text.strip() for e in lines if e.type == ElementType.DIALOGUE and e.text.strip())
+            beats.extend(split_shot_lines(said) if said else [])
+            return
         name, extension = _character_name(cue), extension or _cue_extension(cue)
         if name and name not in characters:
             characters.append(name)
@@ -198,15 +226,28 @@ def _parse_fountain(text: str, source: str) -> Script:
             beats.append(Speech(name or None, " ".join(spoken), parenthetical, extension))
 
     elements = list(document.elements)
+    cue_names = {_character_name(e.text).lower() for e in elements if e.type == ElementType.CHARACTER}
+    flows_in: str | None = None  # a shot heading that is the start of the next action's sentence ('.THE MAZDA' / 'begins to roll')
     i = 0
     while i < len(elements):
         element = elements[i]
         kind = element.type
-        if kind == ElementType.SCENE_HEADING:
+        if kind == ElementType.SCENE_HEADING and heading is not None and _is_shot_heading(elements, i, cue_names):
+            text = " ".join(element.text.strip().lstrip(".").split())
+            following = elements[i + 1] if i + 1 < len(elements) else None
+            if following is not None and following.type == ElementType.ACTION and following.text.strip()[:1].islower():
+                beats.append(ShotLine(text, ""))
+                flows_in = text.rstrip(",")
+            else:
+                beats.append(shot_heading(text) or ShotLine(text, text.rstrip(",.")))
+        elif kind == ElementType.SCENE_HEADING:
             close_scene()
             heading = element.text.strip().lstrip(".").strip()
         elif kind == ElementType.ACTION and element.text.strip():
-            beats.append(Action(" ".join(element.text.split())))
+            text = f"{flows_in} {element.text.strip()}" if flows_in else element.text
+            flows_in = None
+            slug = place_slug(text) if heading is not None else None
+            beats.extend([slug] if slug is not None else split_shot_lines(text))
         elif kind == ElementType.CHARACTER:
             j = i + 1
             while j < len(elements) and elements[j].type in (ElementType.DIALOGUE, ElementType.PARENTHETICAL):
@@ -231,6 +272,29 @@ def _parse_fountain(text: str, source: str) -> Script:
             f"{source}: has a title page but no scenes; add scene headings (INT. ROOM - DAY) with action below them"
         )
     return Script(title, "fountain", tuple(scenes), source, tuple(characters))
+
+
+def _is_shot_heading(elements: list, i: int, cue_names: set[str]) -> bool:
+    """A forced heading ('.KEYHOLE POV') inside a scene is a shot, not a new scene, when it reads as a shot
+    heading, is a character's name ('.SCOTT': ANGLE ON him), or flows into the next action's sentence
+    ('.THE MAZDA' / 'begins to roll down the hill.'), unless a transition ('CUT TO:') comes just before it."""
+    from fountain import ElementType
+
+    element = elements[i]
+    if not element.metadata.get("forced"):
+        return False
+    text = " ".join(element.text.strip().lstrip(".").split())
+    if re.match(r"^(?:INT|EXT|EST|I/E)[./ ]", text, re.IGNORECASE):  # '.INT. SHIP' is still a place
+        return False
+    previous = elements[i - 1] if i > 0 else None
+    if previous is not None and previous.type == ElementType.TRANSITION:
+        return False
+    if shot_heading(text) is not None or text.rstrip(",.").lower() in cue_names:
+        return True
+    if previous is not None and previous.type == ElementType.ACTION and not re.search(r"[.!?:\"”)…]\s*$", previous.text.strip()):
+        return True  # 'He turns and is faced with' / '.A LAND ROVER ...': the sentence runs into it
+    following = elements[i + 1] if i + 1 < len(elements) else None
+    return following is not None and following.type == ElementType.ACTION and following.text.strip()[:1].islower()
 
 
 def _force_non_ascii_cues(text: str) -> str:
@@ -368,6 +432,10 @@ def _prose_beats(text: str, characters: list[str]) -> list[Beat]:
     beats: list[Beat] = []
     for sentence in split_sentences(text):
         quotes = list(QUOTE.finditer(sentence))
+        shot = shot_in_sentence(sentence, caps=False) if not quotes else None
+        if shot is not None:
+            beats.append(shot)
+            continue
         if not quotes:
             beats.append(Action(sentence))
             continue
@@ -392,3 +460,196 @@ def _short_heading(body: str, words: int = 8) -> str:
     first = split_sentences(body)[0] if split_sentences(body) else body
     tokens = first.rstrip(".!?").split()
     return " ".join(tokens[:words]) + (" ..." if len(tokens) > words else "")
+
+
+# -- shot lines ------------------------------------------------------------------------------------
+# What a screenplay writes for the camera. Shot headings open a line or a sentence in CAPS ("ANGLE ON
+# Nora", "INSERT - THE LETTER", "KEYHOLE POV"); camera moves are said mid-sentence ("We PUSH IN on the
+# window", "the camera pans left"). Prose says the same in ordinary case, so prose is matched without
+# regard to case, but only for phrases that can mean nothing but the camera.
+
+SHOT_TERMS: tuple[str, ...] = (
+    "EXTREME WIDE SHOT", "EXTREME WIDE", "EXTREME LONG SHOT", "EWS", "ELS", "WIDE SHOT", "WIDE ANGLE", "WIDER ANGLE",
+    "WIDE", "WIDER", "LONG SHOT", "ESTABLISHING SHOT", "ESTABLISHING", "MASTER SHOT", "FULL SHOT", "MEDIUM SHOT",
+    "MEDIUM CLOSE UP", "MEDIUM CLOSE-UP", "MEDIUM CLOSEUP", "MEDIUM", "MID SHOT", "MCU", "EXTREME CLOSE UP",
+    "EXTREME CLOSE-UP", "EXTREME CLOSEUP", "ECU", "XCU", "CLOSE UP", "CLOSE-UP", "CLOSEUP", "CLOSE SHOT", "CU",
+    "INSERT", "TWO SHOT", "TWO-SHOT", "THREE SHOT", "GROUP SHOT", "OVER THE SHOULDER", "OVER-THE-SHOULDER", "OTS",
+    "POV", "P.O.V.", "REVERSE ANGLE", "REVERSE SHOT", "REVERSE", "HIGH ANGLE", "LOW ANGLE", "OVERHEAD SHOT",
+    "OVERHEAD", "TOP SHOT", "BIRD'S EYE VIEW", "BIRDS EYE VIEW", "AERIAL SHOT", "AERIAL VIEW", "AERIAL", "NEW ANGLE",
+    "ANOTHER ANGLE", "SAME ANGLE", "ANGLE", "TRACKING SHOT", "TRACKING", "MOVING SHOT", "TRAVELING SHOT",
+    "TRAVELLING SHOT", "DOLLY SHOT", "CRANE SHOT", "SINGLE SHOT", "SINGLE", "STEADICAM", "HANDHELD", "BACK TO SCENE", "BACK TO THE SCENE",
+    "BACK TO SHOT", "RESUME SCENE", "RETURN TO SCENE",
+)
+"""Shot sizes, angles and kinds that open a shot line, alone or before ' - ', ':' or ON/OF/WITH and what they frame."""
+SHOT_ON_TERMS: tuple[str, ...] = (
+    "EXTREME CLOSE ON", "ANGLE ON", "CLOSE ON", "CLOSER ON", "TIGHT ON", "WIDE ON", "BACK ON", "FAVORING", "FAVOURING", "ON",
+)
+"""Terms followed directly by what they frame: 'ANGLE ON Nora', 'ON HIS SHOES' (bare ON only before a CAPS word)."""
+MOVE_TERMS: tuple[str, ...] = (
+    "PUSH IN", "PUSHING IN", "PULL BACK", "PULL OUT", "PULL AWAY", "PULLING BACK", "PAN", "PANNING", "TILT",
+    "TILTING", "ZOOM IN", "ZOOM OUT", "ZOOM", "DOLLY IN", "DOLLY OUT", "DOLLY BACK", "DOLLY", "TRUCK", "CRANE UP",
+    "CRANE DOWN", "CRANE", "BOOM UP", "BOOM DOWN", "TRACK WITH", "TRACKING WITH", "MOVING", "FOLLOW", "FOLLOWING",
+)
+"""Camera moves that open a sentence in CAPS ('PAN LEFT to the door', 'MOVING UP behind the kids')."""
+MOVE_VERBS: tuple[str, ...] = (
+    "PUSH IN", "PUSHES IN", "PULL BACK", "PULLS BACK", "PULL OUT", "PULLS OUT", "PULL AWAY", "PULLS AWAY", "PANS",
+    "PAN", "TILTS", "TILT", "ZOOMS", "ZOOM", "DOLLIES", "DOLLY", "TRUCKS", "TRUCK", "TRACKS", "TRACK", "CRANES",
+    "CRANE", "BOOMS", "BOOM", "FOLLOWS", "FOLLOW", "REVERSE", "MOVES IN", "MOVE IN", "CIRCLES", "CIRCLE",
+    "LOOK UP", "LOOKS UP", "LOOK DOWN", "LOOKS DOWN", "RISE UP", "RISES UP", "RISE", "RISES", "STAY WITH", "STAYS WITH",
+    "HOLD ON", "HOLDS ON", "MOVE THROUGH", "MOVES THROUGH", "MOVE", "MOVES", "DRIFT", "DRIFTS", "GLIDE", "GLIDES",
+)
+"""Camera moves said with their subject mid-sentence: 'We PUSH IN on', 'THE CAMERA PANS', 'the camera follows'."""
+
+_MOVE_CONTINUES = r"(?:UP|DOWN|IN|OUT|BACK|LEFT|RIGHT|WITH|ALONG|THROUGH|PAST|ACROSS|AROUND|OVER|TO|TOWARDS?|CLOSER|AWAY|ON|FROM)"
+_SEPARATOR = r"(?:\s+[-–—]+\s*|\s*[:–—]\s*|\s*,\s*|\s+(?=(?:ON|OF|AT|WITH|TO|FROM|on|of|at|with|to|from)\b))"
+
+
+def _alternation(terms: tuple[str, ...]) -> str:
+    return "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+
+
+_SHOT_HEADING = re.compile(
+    rf"^(?P<term>{_alternation(SHOT_TERMS)})(?:(?P<sep>{_SEPARATOR})(?P<rest>.*)|[.!]?\s*$)", re.DOTALL
+)
+_ON_HEADING = re.compile(rf"^(?P<term>{_alternation(SHOT_ON_TERMS[:-1])})\s+(?P<rest>\S.*)|^(?P<on>ON)\s+(?P<onrest>[A-Z][A-Z'’]+\b.*)", re.DOTALL)
+_MOVE_HEADING = re.compile(rf"^(?:SLOWLY\s+)?(?P<term>{_alternation(MOVE_TERMS)})(?:\s+(?P<rest>{_MOVE_CONTINUES}\b.*)|[.!]?\s*$)", re.DOTALL)
+_POV_HEADING = re.compile(r"^(?:(?P<who>[A-Z][A-Z0-9'’ .\-]*?)\s+)?(?:POV|P\.O\.V\.)(?:(?:\s+[-–—]+\s*|\s*:\s*)(?P<whose>.+))?[.!]?\s*$")
+_CAMERA_SUBJECT = r"(?:\b[Ww][Ee]\b|\bTHE CAMERA\b|\b[Tt]he camera\b|\bCAMERA\b|\b[Cc]amera\b)"
+_MOVE_IN_SENTENCE = re.compile(
+    rf"(?P<who>{_CAMERA_SUBJECT})\s+(?:(?:slowly|SLOWLY|quickly|QUICKLY|then|THEN|now|NOW|gently|GENTLY)\s+)?"
+    rf"(?P<move>{_alternation(MOVE_VERBS)})\b(?:\s+(?:LEFT|RIGHT|UP|DOWN|IN|OUT|BACK|left|right|up|down|in|out|back)\b)?"
+    r"(?:\s*,?\s+(?:and\s+|AND\s+)?(?:BACK|back)\b)?(?:\s+(?:on|ON|to|TO|onto|ONTO|with|WITH)\b)?"
+)
+_WE_IN_CAPS = re.compile(
+    r"(?P<who>\b[Ww][Ee]\b)\s+(?:(?:slowly|SLOWLY|quickly|QUICKLY|then|THEN|now|NOW|gently|GENTLY|finally|FINALLY)\s+)?"
+    r"(?P<move>[A-Z]{2,}(?:\s+(?:IN|OUT|UP|DOWN|BACK|LEFT|RIGHT|ON|WITH|THROUGH|OVER|AROUND|BEHIND|AWAY|PAST|ACROSS|ALONG|INTO))?)\b"
+    r"(?:\s+(?:on|ON|to|TO|onto|ONTO|with|WITH)\b)?"
+)
+"""A screenplay's 'we' with a verb in CAPS is the camera ('We HOLD ON Will', 'We RUSH IN on Zacky', 'We LOOK RIGHT')."""
+NOT_CAMERA_VERBS = frozenset("SEE HEAR WATCH FREEZE CUT FADE DISSOLVE SMASH MATCH INTERCUT ARE ALL NEVER REALLY ONLY JUST STILL BOTH".split())
+"""CAPS words after 'we' that are narration, editing or emphasis, not the camera."""
+_MOVE_IN_PROSE = re.compile(_MOVE_IN_SENTENCE.pattern, re.IGNORECASE)
+_WE_ALSO_DO = frozenset(["FOLLOW", "FOLLOWS", "REVERSE", "MOVES IN", "MOVE IN", "CIRCLE", "CIRCLES", "TRACK", "TRACKS", "TRUCK", "TRUCKS"])
+_SHOT_IN_SENTENCE = re.compile(
+    r"(?:\b(?:[Ff]rom|[Ii]n|IN)\s+)?(?:\b(?:an?|the|A|AN|THE)\s+(?:very\s+)?)?\b(?:HIGH ANGLE|LOW ANGLE|CLOSE-UP|CLOSE UP|CLOSEUP|EXTREME CLOSE-UP|POV|[A-Z]{3,} SHOT)\b,?"
+)
+_PROSE_SHOT = re.compile(
+    r"(?:\b(?:in|an?|the)\s+)?\b(?:extreme close-?up|close-?up|wide shot|establishing shot|high angle|low angle|overhead shot|"
+    r"aerial shot|tracking shot|point of view|pov)\b(?:\s+(?:of|on|from)\b)?|\b(?:angle|close|tight) on\b",
+    re.IGNORECASE,
+)
+
+
+_PLACE_SLUG = re.compile(
+    r"^(?:UNDER|UNDERNEATH|DOWN|UP|AT|IN|INSIDE|OUTSIDE|BEHIND|ACROSS|NEAR|BY|OVER|FURTHER|FARTHER|BACK|BENEATH|ABOVE|"
+    r"UNDERWATER|OUTSIDE|ELSEWHERE|NEARBY)\b[A-Z0-9 ,'’.\-]*$"
+)
+"""A secondary heading inside a scene ('UNDER THE TABLE', 'DOWN THE HALL', 'UNDERWATER.'): a new camera set-up."""
+
+
+def place_slug(line: str) -> ShotLine | None:
+    """A paragraph that is one short CAPS line naming where the camera now is: a shot of that place."""
+    text = " ".join(line.split())
+    if "\n" in line.strip() or not _PLACE_SLUG.match(text) or len(text.split()) > 6 or not re.search(r"[A-Z]{3}", text):
+        return None
+    return ShotLine(text, "")
+
+
+def shot_heading(line: str) -> ShotLine | None:
+    """A line (or the opening of a sentence) that is a shot heading in a screenplay's CAPS: 'WIDE SHOT',
+    'ANGLE ON Nora', 'CLOSE ON the key', 'INSERT - THE LETTER', 'KEYHOLE POV', 'PAN LEFT to the door',
+    'BACK TO SCENE'. None for anything else."""
+    text = " ".join(line.split())
+    if not text:
+        return None
+    pov = _POV_HEADING.match(text)
+    if pov is not None and (pov.group("who") is None or pov.group("who").upper() == pov.group("who")):
+        return ShotLine(text, "")  # whose eyes: not in the frame, so nothing to read
+    match = _SHOT_HEADING.match(text)
+    if match is not None:
+        rest = match.group("rest") or ""
+        rest = re.sub(r"^(?:ON|OF|AT|WITH|TO|FROM|on|of|at|with|to|from)\s+", "", rest).strip()
+        return ShotLine(text, rest)
+    match = _ON_HEADING.match(text)
+    if match is not None:
+        return ShotLine(text, (match.group("rest") or match.group("onrest") or "").strip())
+    match = _MOVE_HEADING.match(text)
+    if match is not None:
+        rest = match.group("rest") or ""
+        rest = re.sub(rf"^(?:{_MOVE_CONTINUES}\s+)*(?:ON|on|to|TO|with|WITH|the|THE)?\s*", "", rest).strip() if rest else ""
+        return ShotLine(text, _subject_part(rest))
+    return None
+
+
+def _subject_part(rest: str) -> str:
+    """'to the door.' -> 'the door.'; 'behind the kids, we find ourselves ...' -> kept for the reader."""
+    return re.sub(r"^(?:to|on|onto|with|behind|past|over|across|along|through)\s+", "", rest.strip(), flags=re.IGNORECASE)
+
+
+def shot_in_sentence(sentence: str, caps: bool = True) -> ShotLine | None:
+    """A sentence that directs the camera: a shot heading opening it, a camera move said in it ('We PUSH
+    IN on the window'), or a CAPS shot term in it ('From a very LOW ANGLE, we look up'). With `caps=False`
+    (prose), camera phrases in ordinary case count too ('The camera pans left', 'a close-up of the key')."""
+    heading = shot_heading(sentence)
+    if heading is not None:
+        return heading
+    for pattern in (_MOVE_IN_SENTENCE, _WE_IN_CAPS, _SHOT_IN_SENTENCE) if caps else (_MOVE_IN_PROSE, _PROSE_SHOT):
+        match = pattern.search(sentence)
+        if match is None:
+            continue
+        if pattern is _WE_IN_CAPS and match.group("move").split()[0] in NOT_CAMERA_VERBS:
+            continue
+        if pattern is _MOVE_IN_SENTENCE and not _camera_words_in_caps(match):
+            continue
+        if pattern is _MOVE_IN_PROSE and match.group("who").lower() == "we" and match.group("move").upper() in _WE_ALSO_DO:
+            continue  # 'we follow the road', 'we circle back': in prose, the narrator's party
+        shows = " ".join((sentence[: match.start()] + " " + sentence[match.end() :]).split())
+        shows = re.sub(r"^[,;:\s]+|\s+(?=[,.;!?])", "", shows)
+        return ShotLine(" ".join(sentence.split()), shows if re.search(r"[A-Za-z]", shows) else "")
+    return None
+
+
+def _camera_words_in_caps(match: re.Match[str]) -> bool:
+    """A screenplay writes the camera's move in CAPS ('we PUSH IN'); 'we follow the road' is the characters."""
+    return match.group("move").isupper() or "camera" in match.group("who").lower()
+
+
+def split_shot_lines(paragraph: str, caps: bool = True) -> list[Action | ShotLine]:
+    """An action paragraph as action and shot lines, in order: a line that is a shot heading on its own
+    ('WIDE SHOT') and every sentence that directs the camera become `ShotLine`s; the rest stays action,
+    one `Action` per run of sentences (a paragraph without shot lines is one `Action`, as written)."""
+    out: list[Action | ShotLine] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        text = " ".join(" ".join(pending).split())
+        pending.clear()
+        if not text:
+            return
+        sentences = split_sentences(text)
+        shots = [shot_in_sentence(sentence, caps) for sentence in sentences]
+        if not any(shots):
+            out.append(Action(text))
+            return
+        run: list[str] = []
+        for sentence, shot in zip(sentences, shots, strict=True):
+            if shot is None:
+                run.append(sentence)
+                continue
+            if run:
+                out.append(Action(" ".join(run)))
+                run = []
+            out.append(shot)
+        if run:
+            out.append(Action(" ".join(run)))
+
+    lines = paragraph.split("\n")
+    for line in lines:
+        heading = shot_heading(line) if caps and len(lines) > 1 and not re.search(r"[.!?]\s+\S", line.strip()) else None
+        if heading is not None:
+            flush()
+            out.append(heading)
+        else:
+            pending.append(line)
+    flush()
+    return out

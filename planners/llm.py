@@ -52,6 +52,7 @@ the backend leaves the draft as it is.
 | motion | the draft's places are a subsequence of the model's (it adds places), or the draft has no move and the model's uses only unexplained places | the model's move of an entity replaces the draft's |
 | visibility | the draft has no span for the entity | the model's span replaces the draft's |
 | layout | larger models only (off for the embedded ones, whose boxes are unusable): boxes of a plausible size, then repaired by the solver | |
+| shots | a shot line whose subjects (or a POV line whose eyes) the reader could not find: the model's, where the line's words name them | the model's size, angle, move, subjects and POV of every shot line |
 
 With `use_rules=False` the model's answers are all there is (ids from its
 own cast, coreference by noun and colour); `benchmarks/bench_layout.py`
@@ -82,22 +83,26 @@ from director.atomic import write_text_atomically
 from director.errors import InputError
 from director.layout import SPATIAL_PREDICATES, plan_layout
 from director.planner import PlanOptions
-from director.script import Script
+from director.script import Script, ScriptScene, ShotLine
 from director.storyboard import (
     Box,
+    CameraMove,
     Entity,
     LayoutFrame,
     Motion,
     Provenance,
     Relation,
     Scene,
+    Shot,
     Storyboard,
     Visibility,
 )
 from planners import lexicon as lx
+from planners import shots as shot_planning
 from planners import stages as st
 from planners.backends import Backend, BackendConfig, BackendError, create_backend, model_id_for
 from planners.rules import HEADING, RulesPlanner
+from planners.shots import Coverage
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +133,7 @@ POLICIES: dict[str, tuple[Policy, ...]] = {
     "graph": ("reader", "fill", "model"),  # relations and actions between two entities, with when
     "motion": ("reader", "fill", "model"),  # origin, places visited in order, entering, exiting
     "visibility": ("reader", "fill", "model"),  # when an entity can be seen
+    "shots": ("reader", "fill", "model"),  # size, angle, POV, move and subjects of each shot line (issue 16)
 }
 
 MERGE_POLICY: dict[str, Policy] = {
@@ -140,6 +146,10 @@ MERGE_POLICY: dict[str, Policy] = {
     "graph": "reader",  # `fill` ties with 2 more calls; `model` loses 10 dynamic-spatial cases
     "motion": "fill",  # ties with `reader` at no call; `model` loses 7 dynamic, gains 5 sequential, -2 in all
     "visibility": "fill",  # ties with `reader` and `model`, no call asked
+    # Not yet measured on a validation split (benchmarks/bench_shots.py scores the reader's shots): `fill`
+    # asks only about shot lines whose subject or POV the reader could not resolve, and uses an answer
+    # only where the line's own words name what it gives.
+    "shots": "fill",
 }
 
 
@@ -193,6 +203,7 @@ class LLMPlanner:
         timeout: float = 120.0,
         policy: Mapping[str, str] | None = None,
         progress: ProgressCallback | None = None,
+        coverage: Coverage = "default",
     ) -> None:
         try:
             self.config = BackendConfig(
@@ -218,6 +229,7 @@ class LLMPlanner:
         self.keyframe_boxes = keyframe_boxes if keyframe_boxes is not None else backend != "embedded"
         self.repair_rounds = repair_rounds
         self.progress = progress
+        self.coverage = coverage  # shots where the script names none (`planners.shots`)
         self._backend: Backend | None = None
         self._backend_lock = threading.Lock()
 
@@ -244,6 +256,7 @@ class LLMPlanner:
             "keyframe_boxes": self.keyframe_boxes,
             "repair_rounds": self.repair_rounds,
             "policy": self.policy,
+            "coverage": self.coverage,
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -319,7 +332,7 @@ class PlanRun:
                 for t in found
                 if t.noun not in lx.NOUNS and t.noun not in names and _is_noun_phrase_head(t.noun, text)
             }
-        draft = RulesPlanner(lexicon=lx.DEFAULT.with_nouns(taught)).plan(script, options)
+        draft = RulesPlanner(lexicon=lx.DEFAULT.with_nouns(taught), coverage=self.planner.coverage).plan(script, options)
         self.report.used["kinds"] += len(taught)
         cast: dict[str, Entity] = {e.id: e for e in draft.entities}
         self.cast = cast
@@ -341,6 +354,7 @@ class PlanRun:
         scenes = self._each_scene("visibility", scenes, texts, self._visibility)
         aspect = options.width / options.height
         scenes = self._each_scene("layout", scenes, texts, lambda scene, text: self._layout(scene, text, aspect))
+        scenes = [self._shots(scene, script_scene) for scene, script_scene in zip(scenes, script.scenes, strict=True)]
         used = {i for s in scenes for i in s.entities} | {line.speaker for s in scenes for line in s.dialogue if line.speaker}
         model = model_id_for(self.planner.config)
         return Storyboard(
@@ -676,7 +690,71 @@ class PlanRun:
         return scene.model_copy(update={"layouts": result.layouts})
 
 
+    # -- stage 6: shots -------------------------------------------------------------------------------------
+
+    def _shots(self, scene: Scene, script_scene: ScriptScene) -> Scene:
+        """The draft's shots, kept to who is still in the scene; then, as the policy says, the model's
+        reading of shot lines (`fill`: only where the reader found no subject, or no eyes for a POV)."""
+        present = set(scene.entities)
+        shots = [_shot_in(shot, present) for shot in scene.shots]
+        policy = self.policy("shots")
+        lines = {line.text: line for line in script_scene.shot_lines}
+        people = [i for i in scene.entities if self.cast[i].category in shot_planning.PEOPLE]
+        if policy != "reader" and scene.entities:
+            for k, shot in enumerate(shots):
+                line = lines.get(shot.description)
+                if line is None:
+                    continue  # default coverage, not a line of the script
+                pov_line = shot_planning.pov_phrase(line) is not None
+                gap = (pov_line and shot.pov is None) or (not pov_line and not shot.subjects and bool(shot_planning.framed_phrase(line)))
+                if policy == "fill" and not gap:
+                    continue
+                answer = self._ask(
+                    "shots", st.shot_answer(scene.entities, people), 80, entities=", ".join(f"{i} (person)" if i in people else i for i in scene.entities), text=line.text
+                )
+                if answer is None:
+                    continue
+                self.report.proposed["shots"] += 1
+                merged = self._merge_shot(shot, answer, line, policy)
+                if merged is not shot:
+                    shots[k] = merged
+                    self.report.used["shots"] += 1
+        return Scene.model_validate({**scene.model_dump(), "shots": [s.model_dump() for s in shots]})
+
+    def _merge_shot(self, shot: Shot, answer: Any, line: ShotLine, policy: Policy) -> Shot:
+        """`fill`: the model's subjects (or eyes) where the draft has none and the line names them;
+        `model`: the model's whole reading, where it makes a valid shot."""
+        words = _words(line.text)
+        subjects = [s for s in dict.fromkeys(answer.subjects) if s != answer.pov]
+        pov = None if answer.pov == "none" else answer.pov
+        if policy == "fill":
+            named = [s for s in subjects if self._names(s) & words - {"it", "he", "she", "they"}]
+            if shot.angle != "pov" and not shot.subjects and named:
+                return shot.model_copy(update={"subjects": named})
+            if shot_planning.pov_phrase(line) is not None and shot.pov is None and pov is not None:
+                try:
+                    return Shot.model_validate({**shot.model_dump(), "angle": "pov", "pov": pov, "subjects": [s for s in shot.subjects if s != pov]})
+                except ValidationError:
+                    self.report.dropped["shots"] += 1
+            return shot
+        try:
+            move = CameraMove(kind=answer.move, direction=None if answer.direction == "none" else answer.direction, target=(subjects[:1] or [None])[0] if answer.move == "follow" else None)
+            return Shot.model_validate(
+                {**shot.model_dump(), "size": answer.size, "angle": "pov" if pov else ("eye_level" if answer.angle == "pov" else answer.angle), "pov": pov, "move": move.model_dump(), "subjects": subjects}
+            )
+        except ValidationError:
+            self.report.dropped["shots"] += 1
+            return shot
+
+
 # -- checks and helpers ------------------------------------------------------------------------------
+
+
+def _shot_in(shot: Shot, present: set[str]) -> Shot:
+    """A draft shot framing only who is still in the scene (a later stage may have dropped someone)."""
+    subjects = [s for s in shot.subjects if s in present]
+    move = shot.move if shot.move.target is None or shot.move.target in present else CameraMove()
+    return shot if (subjects, move) == (shot.subjects, shot.move) else shot.model_copy(update={"subjects": subjects, "move": move})
 
 
 def _relation_problems(answer: Any) -> list[str]:

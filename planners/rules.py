@@ -49,7 +49,7 @@ from typing import Any
 
 from director.layout import plan_layout
 from director.planner import PlanOptions
-from director.script import Action, Script, ScriptScene, Speech, split_sentences
+from director.script import Action, Script, ScriptScene, ShotLine, Speech, split_sentences
 from director.storyboard import (
     DialogueLine,
     Entity,
@@ -64,6 +64,7 @@ from director.storyboard import (
 )
 from planners import lexicon as lx
 from planners.reading import Word, load_parser, read_sentences
+from planners.shots import Coverage, framed_nouns, plan_shots
 
 log = logging.getLogger(__name__)
 
@@ -299,19 +300,22 @@ class RulesPlanner:
     name = "rules"
     VERSION = "rules-2"
 
-    def __init__(self, lexicon: lx.Lexicon | None = None, parser: str | None = None) -> None:
+    def __init__(self, lexicon: lx.Lexicon | None = None, parser: str | None = None, coverage: Coverage = "default") -> None:
         self.lexicon = lexicon or lx.DEFAULT
         self.parser = parser
+        self.coverage = coverage  # shots where the script names none: "default" coverage, or "none" (one wide shot)
 
     def plan(self, script: Script, options: PlanOptions | None = None) -> Storyboard:
-        return _PlanRun(script, options or PlanOptions(), self.lexicon, load_parser(self.parser)).storyboard(self.VERSION)
+        lexicon = self.lexicon.with_nouns(framed_nouns(script, self.lexicon.nouns))  # 'CLOSE ON the key': the key is a thing
+        return _PlanRun(script, options or PlanOptions(), lexicon, load_parser(self.parser), self.coverage).storyboard(self.VERSION)
 
 
 class _PlanRun:
     """One reading of one script: its cast, its parsed sentences, its scenes."""
 
-    def __init__(self, script: Script, options: PlanOptions, lexicon: lx.Lexicon, nlp: Any) -> None:
+    def __init__(self, script: Script, options: PlanOptions, lexicon: lx.Lexicon, nlp: Any, coverage: Coverage = "default") -> None:
         self.script, self.options, self.lexicon, self.nlp = script, options, lexicon, nlp
+        self.coverage = coverage
         self.cast = _Cast(lexicon)
         # Base names first, so "YOUNG SAM" and "SAM (V.O.)" find Sam.
         for character in sorted(script.characters, key=lambda c: len(c.split())):
@@ -419,7 +423,8 @@ class _PlanRun:
         result = plan_layout(scene, cast.entities, aspect=self.options.width / self.options.height)
         for note in result.notes:
             log.info(note)
-        return scene.model_copy(update={"layouts": result.layouts}), background
+        scene = scene.model_copy(update={"layouts": result.layouts})
+        return plan_shots(scene, script_scene, timed, cast.entities, self.options.fps, self.coverage), background
 
     def _takes_time(self, beats: list[Action | Speech], words: dict[int, list[Word]]) -> dict[int, bool]:
         """Which action sentences take time of their own. Sentences that only describe the opening state
@@ -505,6 +510,8 @@ def _beats(scene: ScriptScene) -> list[Action | Speech]:
     for beat in scene.beats:
         if isinstance(beat, Action):
             beats.extend(Action(s) for s in _rejoin_titles(split_sentences(beat.text)))
+        elif isinstance(beat, ShotLine):  # the camera's words are never read; what the shot shows is
+            beats.extend(Action(s) for s in _rejoin_titles(split_sentences(beat.shows)))
         else:
             beats.append(beat)
     return beats

@@ -24,11 +24,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from director.layout import SPATIAL_PREDICATES
-from director.storyboard import Region
+from director.storyboard import Direction, MoveKind, Region, ShotAngle, ShotSize
 from planners import lexicon as lx
 
 PROMPT_SET = "v1"
-STAGES = ("scenes", "cast", "graph", "motion", "visibility", "layout")
+STAGES = ("scenes", "cast", "graph", "motion", "visibility", "layout", "shots")
 
 Message = dict[str, str]
 
@@ -151,6 +151,27 @@ def layout_answer(entities: list[str]) -> type[Answer]:
     """Every entity must get a box at both keyframes: required keys, so none can be forgotten."""
     frame = create_model("KeyframeBoxes", __base__=Answer, **{e: (PercentBox, ...) for e in entities})  # type: ignore[call-overload]
     return create_model("LayoutAnswer", __base__=Answer, start=(frame, ...), end=(frame, ...))
+
+
+SHOT_SIZES: tuple[str, ...] = ShotSize.__args__  # type: ignore[attr-defined]
+SHOT_ANGLES: tuple[str, ...] = ShotAngle.__args__  # type: ignore[attr-defined]
+MOVE_KINDS: tuple[str, ...] = MoveKind.__args__  # type: ignore[attr-defined]
+DIRECTIONS: tuple[str, ...] = Direction.__args__  # type: ignore[attr-defined]
+
+
+def shot_answer(entities: list[str], people: list[str]) -> type[Answer]:
+    """One shot line as a `Shot` without its times (`director.storyboard.Shot`, `CameraMove`): whose eyes
+    only among the scene's people, subjects only among its entities."""
+    return create_model(
+        "ShotAnswer",
+        __base__=Answer,
+        size=(_enum(SHOT_SIZES), Field(description="How much the shot shows.")),
+        angle=(_enum(SHOT_ANGLES), Field(description="Where the camera looks from.")),
+        pov=(_enum([*people, "none"]), Field(description="Whose eyes a pov shot looks through.")),
+        move=(_enum(MOVE_KINDS), Field(description="What the camera does.")),
+        direction=(_enum([*DIRECTIONS, "none"]), Field(description="pan/truck: left or right; tilt: up or down; zoom/dolly: in or out.")),
+        subjects=(Annotated[list[_enum(entities)], Field(max_length=4)], Field(description="The entities it frames.")),  # type: ignore[misc]
+    )
 
 
 def schema_of(model: type[Answer]) -> dict[str, Any]:
