@@ -24,11 +24,12 @@ runner = CliRunner()
 
 
 def kite_board() -> Storyboard:
-    """The bundled screenplay, planned without a model: 5 scenes, a cut, a crossfade, fades to black, dialogue."""
+    """The bundled screenplay, planned without a model and without coverage (one wide shot a scene; `shot_board`
+    cuts it): 5 scenes, a cut, a crossfade, fades to black, dialogue."""
     from director.planner import PlanOptions
     from director.script import read_script
 
-    board = RulesPlanner().plan(read_script(EXAMPLES / "the_kite.fountain"), PlanOptions(width=64, height=36, fps=12))
+    board = RulesPlanner(coverage="none").plan(read_script(EXAMPLES / "the_kite.fountain"), PlanOptions(width=64, height=36, fps=12))
     assert len(board.scenes) == 5
     return board
 
