@@ -362,9 +362,21 @@ MAX_SENTENCE_WORDS = 60
 stays linear in the length of the text."""
 
 
+TITLE_ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "prof", "capt", "sgt", "st", "jr", "sr"])
+"""Titles written with a full stop ("Mr. Hoff", "Dr. Bennett"): their stop ends no sentence."""
+
+
 def split_sentences(text: str) -> list[str]:
+    """The sentences of `text`, with over-long ones cut at commas (a title's full stop ends none)."""
+    pieces: list[str] = []
+    for piece in SENTENCE_END.split(" ".join(text.split())):
+        last_word = pieces[-1].rsplit(" ", 1)[-1] if pieces else ""
+        if last_word.endswith(".") and last_word.lower().rstrip(".") in TITLE_ABBREVIATIONS:
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
     sentences = []
-    for sentence in SENTENCE_END.split(" ".join(text.split())):
+    for sentence in pieces:
         sentence = sentence.strip()
         if not sentence:
             continue

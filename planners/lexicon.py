@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from director import script
+
 # noun (singular) -> category
 NOUNS: dict[str, str] = {
     # people
@@ -298,7 +300,7 @@ COLLECTIVE_NOUNS = frozenset(
 )
 # The noun behind an abbreviated title ("Dr. Bennett" is "the doctor"); mr/mrs/ms say a gender instead.
 TITLE_NOUNS = {"dr": "doctor", "prof": "professor", "capt": "captain", "sgt": "sergeant", "mr": "man", "mrs": "woman", "ms": "woman", "miss": "woman"}
-TITLE_ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "prof", "capt", "sgt", "st", "jr", "sr"])
+TITLE_ABBREVIATIONS = script.TITLE_ABBREVIATIONS  # "Mr." ... also keep a sentence going (director.script)
 MALE_TITLES = frozenset(["mr", "sir", "lord"])
 FEMALE_TITLES = frozenset(["mrs", "ms", "miss", "lady"])
 # What people are called by what they do, for a shouted role with an article ("The MAILMAN", "the DRIVER"),

@@ -509,24 +509,12 @@ def _beats(scene: ScriptScene) -> list[Action | Speech]:
     beats: list[Action | Speech] = []
     for beat in scene.beats:
         if isinstance(beat, Action):
-            beats.extend(Action(s) for s in _rejoin_titles(split_sentences(beat.text)))
+            beats.extend(Action(s) for s in split_sentences(beat.text))
         elif isinstance(beat, ShotLine):  # the camera's words are never read; what the shot shows is
-            beats.extend(Action(s) for s in _rejoin_titles(split_sentences(beat.shows)))
+            beats.extend(Action(s) for s in split_sentences(beat.shows))
         else:
             beats.append(beat)
     return beats
-
-
-def _rejoin_titles(sentences: list[str]) -> list[str]:
-    """'Mr.' + 'Hoff is busy.' -> 'Mr. Hoff is busy.': a courtesy title's full stop ends no sentence."""
-    joined: list[str] = []
-    for sentence in sentences:
-        last_word = joined[-1].split()[-1] if joined else ""
-        if last_word.endswith(".") and last_word.lower().rstrip(".") in lx.TITLE_ABBREVIATIONS:
-            joined[-1] = f"{joined[-1]} {sentence}"
-        else:
-            joined.append(sentence)
-    return joined
 
 
 def _line_seconds(speech: Speech) -> float:
