@@ -82,7 +82,7 @@ from director.atomic import write_text_atomically
 from director.errors import InputError
 from director.layout import SPATIAL_PREDICATES, plan_layout
 from director.planner import PlanOptions
-from director.script import Script
+from director.script import Script, split_sentences
 from director.storyboard import (
     Box,
     Entity,
@@ -97,6 +97,7 @@ from director.storyboard import (
 from planners import lexicon as lx
 from planners import stages as st
 from planners.backends import Backend, BackendConfig, BackendError, create_backend, model_id_for
+from planners.reading import Word, load_parser, read_sentences
 from planners.rules import HEADING, RulesPlanner
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,15 @@ PROMPT_VERSION = f"prompts-{st.PROMPT_SET}"
 
 ProgressCallback = Callable[[str, int, int], None]
 """(what is being done, scenes done, scenes in all): the same shape as `director.execute.ProgressCallback`."""
+
+# Answer lengths (tokens): a cast thing is about 18 ({"noun": "car", "count": 3, "color": "none"}, ),
+# a kinds noun about 4 ("backpack", ); the bases cover the braces around them.
+CAST_TOKENS_BASE, CAST_TOKENS_PER_THING = 16, 24
+KINDS_TOKENS_BASE, KINDS_TOKENS_PER_NOUN = 12, 8
+KINDS_BATCH = 8
+"""Nouns offered in one kinds question (from as many scenes as it takes)."""
+KINDS_TEXT_CHARS = 600
+"""Sentences shown in one kinds question, in characters (a long first one is shown whole)."""
 
 # -- which source wins where ---------------------------------------------------------------------------
 
@@ -307,9 +317,11 @@ class PlanRun:
         names = {c.lower() for c in script.characters}
         # Stage 2 runs first: the things the model finds that the lexicon lacks ("a penguin") are
         # taught to the deterministic reader, which then reads counts, colours and moves for them too.
-        things = []
+        things, asked = [], set()
         for k, text in enumerate(texts):
-            things.append(self._ask_cast(text, names))
+            nouns = self._cast_question(text, names) if text else []
+            asked.update(nouns)
+            things.append(self._ask_cast(text, nouns))
             self._progress("cast", k + 1, len(texts))
         taught = {}
         if self.use_rules and self.policy("kinds") == "model":
@@ -319,6 +331,7 @@ class PlanRun:
                 for t in found
                 if t.noun not in lx.NOUNS and t.noun not in names and _is_noun_phrase_head(t.noun, text)
             }
+            taught |= {noun: noun for noun in self._ask_kinds(texts, names, asked)}
         draft = RulesPlanner(lexicon=lx.DEFAULT.with_nouns(taught)).plan(script, options)
         self.report.used["kinds"] += len(taught)
         cast: dict[str, Entity] = {e.id: e for e in draft.entities}
@@ -429,32 +442,90 @@ class PlanRun:
     # -- stage 2: cast --------------------------------------------------------------------------------
 
     def _cast_question(self, text: str, names: set[str]) -> list[str]:
-        """The nouns whose answer could change the plan: with the reader, the ones the lexicon lacks
-        (when kinds are the model's) and the ones a number is said before (when counts may be);
-        without it, every candidate. Empty: nothing to ask."""
+        """The nouns of one scene whose count (and colour) could change the plan: with the reader, the
+        ones a number is said before (`counts: number_said`) or every one the lexicon knows (`counts:
+        model`); without it, every candidate. Empty: nothing to ask. (Nouns the lexicon lacks are asked
+        about once for the whole script, in `_ask_kinds`.)"""
         nouns = [n for n in st.candidate_nouns(text) if n != "thing" and n not in names]
         if not self.use_rules:
             return nouns or ["thing"]
-        wanted = []
-        if self.policy("kinds") == "model":
-            wanted += [n for n in nouns if n not in lx.NOUNS and _is_noun_phrase_head(n, text)]
         if self.policy("counts") == "model":
-            wanted += [n for n in nouns if n in lx.NOUNS]
-        elif self.policy("counts") == "number_said":
-            wanted += [n for n in nouns if _number_before(n, text) is not None]
-        return list(dict.fromkeys(n for n in nouns if n in wanted))
+            return [n for n in nouns if n in lx.NOUNS]
+        if self.policy("counts") == "number_said":
+            return [n for n in nouns if _number_before(n, text) is not None]
+        return []
 
-    def _ask_cast(self, text: str, names: set[str]) -> list[Any]:
-        """The model's things in one scene's action text, one per noun (the first answer for a noun wins)."""
-        nouns = self._cast_question(text, names) if text else []
+    def _ask_cast(self, text: str, nouns: list[str]) -> list[Any]:
+        """The model's things in one scene's action text, one per noun (the first answer for a noun wins).
+        The answer may list as many things as it is offered nouns (at most 8), and its length is capped to
+        match: a small model repeats a noun until the list is full."""
         if not nouns:
             return []  # no answer could change anything
-        answer = self._ask("cast", st.cast_answer(nouns, st.colours_in(text)), 160, text=text)
+        most = min(8, len(nouns))
+        answer = self._ask("cast", st.cast_answer(nouns, st.colours_in(text), most), CAST_TOKENS_BASE + CAST_TOKENS_PER_THING * most, text=text)
         things: dict[str, Any] = {}
         for thing in answer.things if answer is not None else []:  # type: ignore[attr-defined]
             self.report.proposed["cast"] += 1
             things.setdefault(thing.noun, thing)
         return list(things.values())
+
+    def _kind_questions(self, texts: list[str], names: set[str], asked: set[str]) -> list[tuple[list[str], list[str], int]]:
+        """The kinds questions of a whole script: (nouns, the sentences that show them, the last scene
+        they come from). A noun is offered once, whichever scenes repeat it (the reader is taught a kind
+        for the whole script), and only where a reader could cast it: a noun the lexicon lacks, after a
+        determiner or number, that the parser marks as a noun in a role a cast member has (the subject or
+        object of a verb, the object of a preposition other than 'of', in apposition or a conjunct of
+        one), not a name, not already in a cast question. Up to `KINDS_BATCH` nouns a question."""
+        unknown: list[list[str]] = [
+            [n for n in st.candidate_nouns(text) if n not in lx.NOUNS and n not in names and n not in asked and _is_noun_phrase_head(n, text)]
+            if text
+            else []
+            for text in texts
+        ]
+        if not any(unknown):
+            return []
+        wanted = {n for nouns in unknown for n in nouns}
+        owner: list[int] = []
+        sentences: list[str] = []
+        for k, text in enumerate(texts):
+            for sentence in split_sentences(text) if unknown[k] else []:
+                if any(st.noun_form(w) in wanted for w in st._WORD.findall(sentence)):
+                    owner.append(k)
+                    sentences.append(sentence)
+        name_words = names | {w for name in names for w in name.split()}
+        questions: list[tuple[list[str], list[str], int]] = []
+        nouns: list[str] = []
+        shown: list[str] = []
+        offered: set[str] = set()
+        last = 0
+        for k, sentence, words in zip(owner, sentences, read_sentences(load_parser(), sentences, lambda w: w in name_words), strict=True):
+            found = [st.noun_form(w.low) for i, w in enumerate(words) if w.pos == "NOUN" and _in_cast_role(words, i)]
+            new = [n for n in dict.fromkeys(found) if n in unknown[k] and n not in offered]
+            if not new:
+                continue
+            if nouns and (len(nouns) + len(new) > KINDS_BATCH or sum(map(len, shown)) + len(sentence) > KINDS_TEXT_CHARS):
+                questions.append((nouns, shown, last))
+                nouns, shown = [], []
+            nouns += new
+            shown.append(sentence)
+            offered.update(new)
+            last = k
+        if nouns:
+            questions.append((nouns, shown, last))
+        return questions
+
+    def _ask_kinds(self, texts: list[str], names: set[str], asked: set[str]) -> list[str]:
+        """The nouns the lexicon lacks that the model says name visible things: to be taught to the reader."""
+        found: list[str] = []
+        questions = self._kind_questions(texts, names, asked)
+        for q, (nouns, sentences, last) in enumerate(questions):
+            answer = self._ask("kinds", st.kinds_answer(nouns), KINDS_TOKENS_BASE + KINDS_TOKENS_PER_NOUN * len(nouns), text=" ".join(sentences))
+            for noun in answer.things if answer is not None else []:  # type: ignore[attr-defined]
+                self.report.proposed["kinds"] += 1
+                if noun not in found:
+                    found.append(noun)
+            self._progress("kinds", len(texts) if q == len(questions) - 1 else last + 1, len(texts))  # in scenes, as the other stages
+        return found
 
     def _cast(self, scene: Scene, things: list[Any], text: str) -> Scene:
         """With the reader: the model's counts where the policy lets them win. Without it: the model's
@@ -811,6 +882,29 @@ def _number_before(noun: str, text: str) -> int | None:
             if before in _NUMBER_WORDS:
                 return _NUMBER_WORDS[before]
     return None
+
+
+_CAST_ROLES = frozenset({"nsubj", "nsubjpass", "dobj", "obj", "attr", "appos", "dative", "oprd"})
+
+
+def _in_cast_role(words: list[Word], k: int) -> bool:
+    """Is the parser's word k where a cast member stands: the subject or object of a verb, the object of
+    a preposition other than 'of' ('next to a penguin', not 'the edge of the platform'), in apposition,
+    or a conjunct of one of those ('a dog and a penguin')? Not the root of a fragment ('A beat.'). A short
+    sentence the parser reads without a verb ('A penguin sleeps.': 'penguin' a compound of the noun
+    'sleeps') has its first noun as the subject."""
+    verbless = not any(w.pos in ("VERB", "AUX") for w in words)
+    for _ in range(len(words)):
+        word = words[k]
+        if word.dep == "conj" and word.head != k:
+            k = word.head
+            continue
+        if word.dep == "pobj":
+            return words[word.head].low != "of"
+        if word.dep == "compound" and verbless:
+            return words[word.head].dep == "ROOT"
+        return word.dep in _CAST_ROLES
+    return False
 
 
 def _is_identifier(word: str) -> bool:

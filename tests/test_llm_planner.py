@@ -44,7 +44,7 @@ class ReplayBackend(Backend):
     def complete_json(self, messages, schema, max_tokens=512, seed=0):
         stage = schema["title"]
         self.calls.append((stage, messages))
-        queue = self.answers.get(stage) or [{"CastAnswer": {"things": []}, "GraphAnswer": {"relations": []}, "MotionAnswer": {"motions": []}, "VisibilityAnswer": {"visibility": []}, "SceneAnswer": {"setting": "grass", "time_of_day": "day"}}.get(stage, {})]
+        queue = self.answers.get(stage) or [{"CastAnswer": {"things": []}, "KindsAnswer": {"things": []}, "GraphAnswer": {"relations": []}, "MotionAnswer": {"motions": []}, "VisibilityAnswer": {"visibility": []}, "SceneAnswer": {"setting": "grass", "time_of_day": "day"}}.get(stage, {})]
         answer = queue.pop(0) if len(queue) > 1 or stage not in self.answers else queue[0]
         _check_schema(answer, schema)
         return answer
@@ -190,14 +190,15 @@ def test_the_merge_policy_is_data_checked_against_the_stages():
 
 def test_the_planner_keeps_nothing_of_a_plan_and_reports_progress_per_scene():
     seen = []
-    planner, _ = planner_fixed({"CastAnswer": {"things": [{"noun": "penguin", "count": 1, "color": "none"}]}}, progress=lambda what, done, total: seen.append((what, done, total)))
+    planner, _ = planner_fixed({"KindsAnswer": {"things": ["penguin"]}}, progress=lambda what, done, total: seen.append((what, done, total)))
     before = dict(vars(planner))
     first, first_report = planner.plan_with_report(parse_script("Scene 1: A penguin sleeps.\nScene 2: A penguin eats."))
     assert {k: v for k, v in vars(planner).items() if k != "_backend"} == {k: v for k, v in before.items() if k != "_backend"}
     second, second_report = planner.plan_with_report(parse_script("A dog sleeps."))
     assert [e.category for e in second.entities] == ["dog"] and second_report is not first_report
-    assert second_report.calls["cast"] == 0 and first_report.calls["cast"] == 2  # "dog" is known: nothing to ask
-    assert ("cast", 1, 2) in seen and ("cast", 2, 2) in seen and ("layout", 2, 2) in seen
+    assert {e.category for e in first.entities} == {"penguin"}  # taught once, for both scenes
+    assert second_report.calls["kinds"] == 0 and first_report.calls["kinds"] == 1  # "dog" is known: nothing to ask
+    assert ("cast", 1, 2) in seen and ("cast", 2, 2) in seen and ("kinds", 2, 2) in seen and ("layout", 2, 2) in seen
 
 
 def test_a_contradictory_answer_gets_one_repair_round_with_the_problem_named():
@@ -225,7 +226,7 @@ def test_without_the_reader_the_models_motion_is_used():
 
 
 def test_plans_are_cached_by_script_model_prompts_and_seed(tmp_path):
-    answers = {"CastAnswer": [{"things": [{"noun": "penguin", "count": 1, "color": "none"}]}]}
+    answers = {"KindsAnswer": [{"things": ["penguin"]}]}
     planner, backend = planner_with(answers, cache_dir=tmp_path)
     script = parse_script("A penguin sleeps.")
     first = planner.plan(script)
