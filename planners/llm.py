@@ -499,8 +499,8 @@ class PlanRun:
         offered: set[str] = set()
         last = 0
         for k, sentence, words in zip(owner, sentences, read_sentences(load_parser(), sentences, lambda w: w in name_words), strict=True):
-            found = [st.noun_form(w.low) for i, w in enumerate(words) if w.pos == "NOUN" and _in_cast_role(words, i)]
-            new = [n for n in dict.fromkeys(found) if n in unknown[k] and n not in offered]
+            found = [_noun_of(w) for i, w in enumerate(words) if st.noun_form(w.low) in unknown[k] and _in_cast_role(words, i)]
+            new = [n for n in dict.fromkeys(found) if n not in offered and n not in lx.NOUNS and _is_noun_phrase_head(n, sentence)]
             if not new:
                 continue
             if nouns and (len(nouns) + len(new) > KINDS_BATCH or sum(map(len, shown)) + len(sentence) > KINDS_TEXT_CHARS):
@@ -888,12 +888,17 @@ _CAST_ROLES = frozenset({"nsubj", "nsubjpass", "dobj", "obj", "attr", "appos", "
 
 
 def _in_cast_role(words: list[Word], k: int) -> bool:
-    """Is the parser's word k where a cast member stands: the subject or object of a verb, the object of
-    a preposition other than 'of' ('next to a penguin', not 'the edge of the platform'), in apposition,
-    or a conjunct of one of those ('a dog and a penguin')? Not the root of a fragment ('A beat.'). A short
-    sentence the parser reads without a verb ('A penguin sleeps.': 'penguin' a compound of the noun
-    'sleeps') has its first noun as the subject."""
-    verbless = not any(w.pos in ("VERB", "AUX") for w in words)
+    """Is the parser's word k where a cast member stands: a noun, the subject or object of a verb, the
+    object of a preposition other than 'of' ('next to a penguin', not 'the edge of the platform'), in
+    apposition, or a conjunct of one of those ('a dog and a penguin')? Never a word of a fragment ('A
+    beat.', 'A long pause.'). But a sentence the parser read without a verb whose root ends in -s is most
+    often a misreading of a short one ('A lantern waits.': 'lantern' an adjective of the plural noun
+    'waits'): there a word before that root may be its subject."""
+    if not any(w.pos in ("VERB", "AUX") for w in words):
+        root = next((i for i, w in enumerate(words) if w.dep == "ROOT"), 0)
+        return k < root and words[root].low.endswith("s") and not (words[k].dep == "pobj" and words[words[k].head].low == "of")
+    if words[k].pos not in ("NOUN", "PROPN"):
+        return False
     for _ in range(len(words)):
         word = words[k]
         if word.dep == "conj" and word.head != k:
@@ -901,10 +906,16 @@ def _in_cast_role(words: list[Word], k: int) -> bool:
             continue
         if word.dep == "pobj":
             return words[word.head].low != "of"
-        if word.dep == "compound" and verbless:
-            return words[word.head].dep == "ROOT"
         return word.dep in _CAST_ROLES
     return False
+
+
+def _noun_of(word: Word) -> str:
+    """The singular to offer for a word: the parser's lemma for a noun ('walruses' -> 'walrus'), else the
+    word's plain singular."""
+    if word.pos == "NOUN" and _is_identifier(word.lemma):
+        return word.lemma
+    return st.noun_form(word.low) or word.low
 
 
 def _is_identifier(word: str) -> bool:

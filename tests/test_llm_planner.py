@@ -40,10 +40,12 @@ class ReplayBackend(Backend):
     def __init__(self, answers: dict[str, list[dict]]) -> None:
         self.answers = {stage: list(queue) for stage, queue in answers.items()}
         self.calls: list[tuple[str, list[dict]]] = []
+        self.questions: list[tuple[str, dict, int]] = []  # (stage, schema, max_tokens) of every call
 
     def complete_json(self, messages, schema, max_tokens=512, seed=0):
         stage = schema["title"]
         self.calls.append((stage, messages))
+        self.questions.append((stage, schema, max_tokens))
         queue = self.answers.get(stage) or [{"CastAnswer": {"things": []}, "KindsAnswer": {"things": []}, "GraphAnswer": {"relations": []}, "MotionAnswer": {"motions": []}, "VisibilityAnswer": {"visibility": []}, "SceneAnswer": {"setting": "grass", "time_of_day": "day"}}.get(stage, {})]
         answer = queue.pop(0) if len(queue) > 1 or stage not in self.answers else queue[0]
         _check_schema(answer, schema)
@@ -199,6 +201,63 @@ def test_the_planner_keeps_nothing_of_a_plan_and_reports_progress_per_scene():
     assert {e.category for e in first.entities} == {"penguin"}  # taught once, for both scenes
     assert second_report.calls["kinds"] == 0 and first_report.calls["kinds"] == 1  # "dog" is known: nothing to ask
     assert ("cast", 1, 2) in seen and ("cast", 2, 2) in seen and ("kinds", 2, 2) in seen and ("layout", 2, 2) in seen
+
+
+def _offered(schema: dict) -> list[str]:
+    """The nouns a kinds question lets the model name (its enum)."""
+    items = schema["properties"]["things"]["items"]
+    return items["enum"] if "enum" in items else [items["const"]]
+
+
+def test_a_noun_the_lexicon_lacks_is_asked_about_once_for_the_whole_script():
+    script = parse_script(
+        "Scene 1: A walrus sleeps on the rocks.\nScene 2: The walrus wakes, and a yak watches the walrus.\n"
+        "Scene 3: A walrus swims.\nScene 4: A yak eats."
+    )
+    planner, backend = planner_with({"KindsAnswer": [{"things": ["walrus", "yak"]}]})
+    board, report = planner.plan_with_report(script)
+    kinds = [schema for stage, schema, _ in backend.questions if stage == "KindsAnswer"]
+    assert len(kinds) == 1 and sorted(_offered(kinds[0])) == ["walrus", "yak"]  # four scenes, one question, each noun once
+    assert report.calls["kinds"] == 1 and report.calls["cast"] == 0 and report.used["kinds"] == 2
+    categories = [{e.category for e in board.entities if e.id in scene.entities} & {"walrus", "yak"} for scene in board.scenes]
+    assert categories == [{"walrus"}, {"walrus", "yak"}, {"walrus"}, {"yak"}]  # taught for every scene
+
+
+def test_a_noun_the_model_does_not_name_is_not_taught_and_not_asked_again():
+    script = parse_script("Scene 1: A walrus sleeps near a lantern.\nScene 2: The lantern flickers. A walrus yawns.")
+    planner, backend = planner_with({"KindsAnswer": [{"things": ["walrus"]}]})
+    board, report = planner.plan_with_report(script)
+    assert [stage for stage, _, _ in backend.questions if stage in ("KindsAnswer", "CastAnswer")] == ["KindsAnswer"]
+    assert {e.category for e in board.entities} == {"walrus"} and report.proposed["kinds"] == 1
+
+
+def test_only_nouns_a_cast_member_could_be_are_offered_to_the_kinds_question():
+    script = parse_script("A penguin stands beside a kettle, full of anger, at the summit of a glacier. A long pause.")
+    planner, backend = planner_with({})
+    planner.plan(script)
+    (schema,) = [schema for stage, schema, _ in backend.questions if stage == "KindsAnswer"]
+    assert _offered(schema) == ["penguin", "kettle", "summit"]  # subject, objects of 'beside' and 'at'; not of 'of', nothing of a fragment
+
+
+def test_kinds_questions_hold_at_most_eight_nouns_and_their_sentences_only():
+    nouns = ["walrus", "yak", "lantern", "backpack", "glacier", "kettle", "trombone", "hammock", "cactus", "tuba"]
+    script = parse_script("\n".join(f"Scene {k + 1}: The night is cold. A {noun} waits." for k, noun in enumerate(nouns)))
+    planner, backend = planner_with({})
+    planner.plan(script)
+    kinds = [(schema, tokens) for stage, schema, tokens in backend.questions if stage == "KindsAnswer"]
+    assert [_offered(schema) for schema, _ in kinds] == [nouns[:8], nouns[8:]]
+    assert all(schema["properties"]["things"]["maxItems"] == len(_offered(schema)) for schema, _ in kinds)
+    assert kinds[1][1] < kinds[0][1] <= 80  # the answer's length is capped by the nouns offered
+    texts = [messages[-1]["content"] for stage, messages in backend.calls if stage == "KindsAnswer"]
+    assert texts[1] == "Scene: A cactus waits. A tuba waits."  # the sentences that show the nouns, not the night
+
+
+def test_the_cast_question_offers_only_counted_nouns_and_caps_its_answer_to_them():
+    planner, backend = planner_with({"CastAnswer": [{"things": [{"noun": "car", "count": 3, "color": "none"}]}]})
+    planner.plan(parse_script("Three moving cars drive past a house and a tree."))
+    (schema, tokens), *_ = [(schema, tokens) for stage, schema, tokens in backend.questions if stage == "CastAnswer"]
+    assert schema["$defs"]["Thing"]["properties"]["noun"]["const"] == "car"
+    assert schema["properties"]["things"]["maxItems"] == 1 and tokens < 60
 
 
 def test_a_contradictory_answer_gets_one_repair_round_with_the_problem_named():
