@@ -107,10 +107,13 @@ PROMPT_VERSION = f"prompts-{st.PROMPT_SET}"
 ProgressCallback = Callable[[str, int, int], None]
 """(what is being done, scenes done, scenes in all): the same shape as `director.execute.ProgressCallback`."""
 
-# Answer lengths (tokens): a cast thing is about 18 ({"noun": "car", "count": 3, "color": "none"}, ),
-# a kinds noun about 4 ("backpack", ); the bases cover the braces around them.
+# Answer lengths (tokens): a cast thing is about 18 ({"noun": "car", "count": 3, "color": "none"}, ), a
+# kinds noun about 4 ("backpack", ), a move about 30, a span about 14; the bases cover the braces. Each
+# answer may hold as many items as it is offered ids: a small model repeats one until the list is full.
 CAST_TOKENS_BASE, CAST_TOKENS_PER_THING = 16, 24
 KINDS_TOKENS_BASE, KINDS_TOKENS_PER_NOUN = 12, 8
+MOTION_TOKENS_BASE, MOTION_TOKENS_PER_MOVE = 16, 36
+VISIBILITY_TOKENS_BASE, VISIBILITY_TOKENS_PER_SPAN = 12, 16
 KINDS_BATCH = 8
 """Nouns offered in one kinds question (from as many scenes as it takes)."""
 KINDS_TEXT_CHARS = 600
@@ -291,6 +294,7 @@ class PlanRun:
     options: PlanOptions
     report: PlanReport = field(default_factory=PlanReport)
     cast: dict[str, Entity] = field(default_factory=dict)
+    lexicon: lx.Lexicon = field(default_factory=lambda: lx.DEFAULT)  # the reader's, with the kinds the model taught
 
     @property
     def use_rules(self) -> bool:
@@ -315,24 +319,14 @@ class PlanRun:
         script, options = self.script, self.options
         texts = [script_scene.action_text for script_scene in script.scenes]
         names = {c.lower() for c in script.characters}
-        # Stage 2 runs first: the things the model finds that the lexicon lacks ("a penguin") are
-        # taught to the deterministic reader, which then reads counts, colours and moves for them too.
-        things, asked = [], set()
-        for k, text in enumerate(texts):
-            nouns = self._cast_question(text, names) if text else []
-            asked.update(nouns)
-            things.append(self._ask_cast(text, nouns))
-            self._progress("cast", k + 1, len(texts))
+        # The kinds question runs first: the nouns the lexicon lacks that the model says name things ("a
+        # penguin") are taught to the deterministic reader, which then reads counts, colours and moves
+        # for them too. Each such noun is offered once for the whole script, several in one question.
         taught = {}
         if self.use_rules and self.policy("kinds") == "model":
-            taught = {
-                t.noun: t.noun
-                for found, text in zip(things, texts, strict=True)
-                for t in found
-                if t.noun not in lx.NOUNS and t.noun not in names and _is_noun_phrase_head(t.noun, text)
-            }
-            taught |= {noun: noun for noun in self._ask_kinds(texts, names, asked)}
-        draft = RulesPlanner(lexicon=lx.DEFAULT.with_nouns(taught)).plan(script, options)
+            taught = {noun: noun for noun in self._ask_kinds(texts, names)}
+        self.lexicon = lx.DEFAULT.with_nouns(taught)
+        draft = RulesPlanner(lexicon=self.lexicon).plan(script, options)
         self.report.used["kinds"] += len(taught)
         cast: dict[str, Entity] = {e.id: e for e in draft.entities}
         self.cast = cast
@@ -348,7 +342,7 @@ class PlanRun:
         # The other stages go stage by stage across all scenes (not scene by scene): consecutive
         # calls share the stage's few-shot prefix, which llama.cpp keeps evaluated.
         scenes = self._each_scene("setting", scenes, texts, self._scene_setting)
-        scenes = [self._cast(scene, found, text) for scene, found, text in zip(scenes, things, texts, strict=True)]
+        scenes = self._each_scene("cast", scenes, texts, lambda scene, text: self._cast(scene, text, names))
         scenes = self._each_scene("graph", scenes, texts, self._graph)
         scenes = self._each_scene("motion", scenes, texts, self._motion)
         scenes = self._each_scene("visibility", scenes, texts, self._visibility)
@@ -441,19 +435,25 @@ class PlanRun:
 
     # -- stage 2: cast --------------------------------------------------------------------------------
 
-    def _cast_question(self, text: str, names: set[str]) -> list[str]:
-        """The nouns of one scene whose count (and colour) could change the plan: with the reader, the
-        ones a number is said before (`counts: number_said`) or every one the lexicon knows (`counts:
-        model`); without it, every candidate. Empty: nothing to ask. (Nouns the lexicon lacks are asked
-        about once for the whole script, in `_ask_kinds`.)"""
-        nouns = [n for n in st.candidate_nouns(text) if n != "thing" and n not in names]
+    def _cast_question(self, scene: Scene, text: str, names: set[str]) -> list[str]:
+        """The nouns of one scene whose count (and colour) could change the plan. With the reader, a noun
+        of a kind the draft has in the scene and whose count it could change: one a number is said before
+        that the draft counted otherwise (`counts: number_said`; "three moving cars" read as two), or any
+        (`counts: model`). Without it, every candidate. Empty: nothing to ask."""
+        nouns = [n for n in st.candidate_nouns(text) if n != "thing" and n not in names] if text else []
         if not self.use_rules:
-            return nouns or ["thing"]
-        if self.policy("counts") == "model":
-            return [n for n in nouns if n in lx.NOUNS]
-        if self.policy("counts") == "number_said":
-            return [n for n in nouns if _number_before(n, text) is not None]
-        return []
+            return (nouns or ["thing"]) if text else []
+        policy = self.policy("counts")
+        wanted = []
+        for noun in nouns:
+            category = self.lexicon.nouns.get(noun)
+            if category is None or policy == "reader":
+                continue
+            drafted = sum(1 for i in scene.entities if _counted_as(self.cast[i], noun, category))
+            said = _number_before(noun, text)
+            if drafted and (policy == "model" or (said is not None and said != drafted)):
+                wanted.append(noun)
+        return wanted
 
     def _ask_cast(self, text: str, nouns: list[str]) -> list[Any]:
         """The model's things in one scene's action text, one per noun (the first answer for a noun wins).
@@ -469,15 +469,15 @@ class PlanRun:
             things.setdefault(thing.noun, thing)
         return list(things.values())
 
-    def _kind_questions(self, texts: list[str], names: set[str], asked: set[str]) -> list[tuple[list[str], list[str], int]]:
+    def _kind_questions(self, texts: list[str], names: set[str]) -> list[tuple[list[str], list[str], int]]:
         """The kinds questions of a whole script: (nouns, the sentences that show them, the last scene
         they come from). A noun is offered once, whichever scenes repeat it (the reader is taught a kind
         for the whole script), and only where a reader could cast it: a noun the lexicon lacks, after a
         determiner or number, that the parser marks as a noun in a role a cast member has (the subject or
         object of a verb, the object of a preposition other than 'of', in apposition or a conjunct of
-        one), not a name, not already in a cast question. Up to `KINDS_BATCH` nouns a question."""
+        one), not a name. Up to `KINDS_BATCH` nouns a question."""
         unknown: list[list[str]] = [
-            [n for n in st.candidate_nouns(text) if n not in lx.NOUNS and n not in names and n not in asked and _is_noun_phrase_head(n, text)]
+            [n for n in st.candidate_nouns(text) if n not in lx.NOUNS and n not in names and _is_noun_phrase_head(n, text)]
             if text
             else []
             for text in texts
@@ -500,7 +500,7 @@ class PlanRun:
         last = 0
         for k, sentence, words in zip(owner, sentences, read_sentences(load_parser(), sentences, lambda w: w in name_words), strict=True):
             found = [_noun_of(w) for i, w in enumerate(words) if st.noun_form(w.low) in unknown[k] and _in_cast_role(words, i)]
-            new = [n for n in dict.fromkeys(found) if n not in offered and n not in lx.NOUNS and _is_noun_phrase_head(n, sentence)]
+            new = [n for n in dict.fromkeys(found) if n not in offered and n not in lx.NOUNS and n not in names and _is_noun_phrase_head(n, sentence)]
             if not new:
                 continue
             if nouns and (len(nouns) + len(new) > KINDS_BATCH or sum(map(len, shown)) + len(sentence) > KINDS_TEXT_CHARS):
@@ -514,10 +514,10 @@ class PlanRun:
             questions.append((nouns, shown, last))
         return questions
 
-    def _ask_kinds(self, texts: list[str], names: set[str], asked: set[str]) -> list[str]:
+    def _ask_kinds(self, texts: list[str], names: set[str]) -> list[str]:
         """The nouns the lexicon lacks that the model says name visible things: to be taught to the reader."""
         found: list[str] = []
-        questions = self._kind_questions(texts, names, asked)
+        questions = self._kind_questions(texts, names)
         for q, (nouns, sentences, last) in enumerate(questions):
             answer = self._ask("kinds", st.kinds_answer(nouns), KINDS_TOKENS_BASE + KINDS_TOKENS_PER_NOUN * len(nouns), text=" ".join(sentences))
             for noun in answer.things if answer is not None else []:  # type: ignore[attr-defined]
@@ -527,9 +527,10 @@ class PlanRun:
             self._progress("kinds", len(texts) if q == len(questions) - 1 else last + 1, len(texts))  # in scenes, as the other stages
         return found
 
-    def _cast(self, scene: Scene, things: list[Any], text: str) -> Scene:
+    def _cast(self, scene: Scene, text: str, names: set[str]) -> Scene:
         """With the reader: the model's counts where the policy lets them win. Without it: the model's
         things are the cast (identities linked by noun and colour)."""
+        things = self._ask_cast(text, self._cast_question(scene, text, names))
         return self._counts(scene, things, text) if self.use_rules else self._model_cast(scene, things)
 
     def _counts(self, scene: Scene, things: list[Any], text: str) -> Scene:
@@ -539,8 +540,8 @@ class PlanRun:
         if policy == "reader":
             return scene
         for thing in things:
-            category = lx.NOUNS.get(thing.noun, thing.noun)
-            mine = [i for i in scene.entities if _is_kind(self.cast[i], thing.noun, category)]
+            category = self.lexicon.nouns.get(thing.noun, thing.noun)
+            mine = [i for i in scene.entities if _counted_as(self.cast[i], thing.noun, category)]
             said = _number_before(thing.noun, text)
             if not mine or thing.count == len(mine) or (policy == "number_said" and said != thing.count):
                 continue
@@ -655,8 +656,14 @@ class PlanRun:
         drafted_places = {p for m in scene.motions for p in ([m.origin] if m.origin else []) + list(m.path)}
         if policy == "fill" and all(p in drafted_places for p in places):
             return scene  # the draft's motions already account for every place the text names
+        most = min(6, len(scene.entities))
         answer = self._ask(
-            "motion", st.motion_answer(scene.entities, places), 200, entities=", ".join(scene.entities), places=", ".join(places), text=text
+            "motion",
+            st.motion_answer(scene.entities, places, most),
+            MOTION_TOKENS_BASE + MOTION_TOKENS_PER_MOVE * most,
+            entities=", ".join(scene.entities),
+            places=", ".join(places),
+            text=text,
         )
         if answer is None:
             return scene
@@ -693,9 +700,16 @@ class PlanRun:
         policy = self.policy("visibility")
         if not scene.entities or not st.VISIBILITY_CUES.search(text) or policy == "reader":
             return scene
-        if policy == "fill" and all(any(v.entity == e for v in scene.visibility) for e in scene.entities):
-            return scene  # the draft has a span for every entity
-        answer = self._ask("visibility", st.visibility_answer(scene.entities), 120, entities=", ".join(scene.entities), text=text)
+        offered = list(scene.entities)
+        if policy == "fill":  # only an entity without a span of the draft's, named in a sentence with a word for it, can get one
+            cued = [sentence for sentence in split_sentences(text) if st.VISIBILITY_CUES.search(sentence)]
+            offered = [e for e in offered if not any(v.entity == e for v in scene.visibility) and any(_said_in_order(c, self._names(e)) for c in cued)]
+            if not offered:
+                return scene
+        most = min(8, len(offered))
+        answer = self._ask(
+            "visibility", st.visibility_answer(offered, most), VISIBILITY_TOKENS_BASE + VISIBILITY_TOKENS_PER_SPAN * most, entities=", ".join(offered), text=text
+        )
         if answer is None:
             return scene
         d = scene.duration
@@ -841,6 +855,14 @@ def _is_subsequence(short: list[str], long: list[str]) -> bool:
 
 def _is_kind(entity: Entity, noun: str, category: str) -> bool:
     return entity.category == category or noun in entity.id.split("_") or noun in entity.name.lower().split()
+
+
+def _counted_as(entity: Entity, noun: str, category: str) -> bool:
+    """Is `entity` one of the things 'three <noun>' counts? Of its kind, but people only by the noun
+    itself: 'two men' counts the men of the scene, not Edward and Will beside them."""
+    if category == "person":
+        return noun in entity.id.split("_") or noun in entity.name.lower().split()
+    return _is_kind(entity, noun, category)
 
 
 _DETERMINERS = lx.DEFINITE | lx.INDEFINITE | frozenset(lx.NUMBERS) | {"some", "many", "several", "few"}

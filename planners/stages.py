@@ -129,7 +129,7 @@ def graph_answer(entities: list[str]) -> type[Answer]:
     return create_model("GraphAnswer", __base__=Answer, relations=(Annotated[list[relation], Field(max_length=8)], ...))  # type: ignore[valid-type]
 
 
-def motion_answer(entities: list[str], places: list[str]) -> type[Answer]:
+def motion_answer(entities: list[str], places: list[str], max_moves: int = 6) -> type[Answer]:
     motion = create_model(
         "MotionItem",
         __base__=Answer,
@@ -139,17 +139,17 @@ def motion_answer(entities: list[str], places: list[str]) -> type[Answer]:
         enters=(bool, ...),
         exits=(bool, ...),
     )
-    return create_model("MotionAnswer", __base__=Answer, motions=(Annotated[list[motion], Field(max_length=6)], ...))  # type: ignore[valid-type]
+    return create_model("MotionAnswer", __base__=Answer, motions=(Annotated[list[motion], Field(max_length=max_moves)], ...))  # type: ignore[valid-type]
 
 
-def visibility_answer(entities: list[str]) -> type[Answer]:
+def visibility_answer(entities: list[str], max_spans: int = 8) -> type[Answer]:
     span = create_model(
         "VisibilityItem",
         __base__=Answer,
         entity=(_enum(entities), ...),
         when=(_enum(WHEN_VISIBLE), ...),
     )
-    return create_model("VisibilityAnswer", __base__=Answer, visibility=(Annotated[list[span], Field(max_length=8)], ...))  # type: ignore[valid-type]
+    return create_model("VisibilityAnswer", __base__=Answer, visibility=(Annotated[list[span], Field(max_length=max_spans)], ...))  # type: ignore[valid-type]
 
 
 Percent = Annotated[int, Field(ge=0, le=100)]

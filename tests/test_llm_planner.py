@@ -76,7 +76,7 @@ def planner_with(answers: dict[str, list[dict]], **options) -> tuple[LLMPlanner,
 
 
 def test_a_noun_the_lexicon_lacks_is_taught_to_the_reader_which_then_counts_and_moves_it():
-    planner, _ = planner_with({"CastAnswer": [{"things": [{"noun": "penguin", "count": 3, "color": "none"}]}]})
+    planner, _ = planner_with({"KindsAnswer": [{"things": ["penguin"]}]})
     board, report = planner.plan_with_report(parse_script("Three penguins walk from the left to the right."))
     penguins = [e for e in board.entities if e.category == "penguin"]
     assert len(penguins) == 3
@@ -163,7 +163,7 @@ def test_a_count_the_text_contradicts_does_not_win_unless_the_policy_trusts_the_
 
 
 def test_an_invalid_answer_leaves_the_readers_draft_standing():
-    script = parse_script("Three moving cars drive from the left to the right.")
+    script = parse_script("Three of the cars drive from the left to the right.")
     wrong = {"CastAnswer": {"things": [{"noun": "car", "count": 99, "color": "none"}]}}  # count is at most 12
     planner, backend = planner_fixed(wrong, repair_rounds=0)
     board, report = planner.plan_with_report(script)
@@ -252,12 +252,29 @@ def test_kinds_questions_hold_at_most_eight_nouns_and_their_sentences_only():
     assert texts[1] == "Scene: A cactus waits. A tuba waits."  # the sentences that show the nouns, not the night
 
 
-def test_the_cast_question_offers_only_counted_nouns_and_caps_its_answer_to_them():
+def test_the_cast_question_offers_only_nouns_the_draft_counted_otherwise_and_caps_its_answer_to_them():
     planner, backend = planner_with({"CastAnswer": [{"things": [{"noun": "car", "count": 3, "color": "none"}]}]})
-    planner.plan(parse_script("Three moving cars drive past a house and a tree."))
-    (schema, tokens), *_ = [(schema, tokens) for stage, schema, tokens in backend.questions if stage == "CastAnswer"]
-    assert schema["$defs"]["Thing"]["properties"]["noun"]["const"] == "car"
+    board = planner.plan(parse_script("Three of the cars drive past a house and a tree."))
+    ((schema, tokens),) = [(schema, tokens) for stage, schema, tokens in backend.questions if stage == "CastAnswer"]
+    assert schema["$defs"]["Thing"]["properties"]["noun"]["const"] == "car"  # not house or tree: no number is said before them
     assert schema["properties"]["things"]["maxItems"] == 1 and tokens < 60
+    assert len(_kind(board, "car")) == 3
+
+
+def test_no_count_is_asked_where_the_draft_already_counts_what_the_text_says():
+    planner, backend = planner_with({})
+    board, report = planner.plan_with_report(parse_script("Scene 1: Three moving cars drive past two houses.\nScene 2: Two men wait by a car."))
+    assert len(_kind(board, "car")) == 3 and report.calls["cast"] == 0
+    assert not [stage for stage, _, _ in backend.questions if stage in ("CastAnswer", "KindsAnswer")]
+
+
+def test_two_men_counts_the_men_not_the_named_people_beside_them():
+    script = parse_script("INT. ROOM - DAY\n\nNORA and BEN sit. Two men wait by the door. A man enters.\n\nNORA\nHi.\n\nBEN\nHello.\n")
+    assert RulesPlanner().plan(script).scenes[0].entities == ["nora", "ben", "man_1", "man_2", "man"]  # three men in the draft
+    planner, backend = planner_fixed({"CastAnswer": {"things": [{"noun": "man", "count": 2, "color": "none"}]}})
+    board = planner.plan(script)
+    assert backend.asked.count("CastAnswer") == 1
+    assert board.scenes[0].entities == ["nora", "ben", "man_1", "man_2"]  # the model's two men; Nora and Ben stay
 
 
 def test_a_contradictory_answer_gets_one_repair_round_with_the_problem_named():
