@@ -660,7 +660,7 @@ class PlanRun:
         answer = self._ask(
             "motion",
             st.motion_answer(scene.entities, places, most),
-            MOTION_TOKENS_BASE + MOTION_TOKENS_PER_MOVE * most,
+            min(200, MOTION_TOKENS_BASE + MOTION_TOKENS_PER_MOVE * most),
             entities=", ".join(scene.entities),
             places=", ".join(places),
             text=text,

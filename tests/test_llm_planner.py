@@ -277,6 +277,16 @@ def test_two_men_counts_the_men_not_the_named_people_beside_them():
     assert board.scenes[0].entities == ["nora", "ben", "man_1", "man_2"]  # the model's two men; Nora and Ben stay
 
 
+def test_the_visibility_question_offers_only_entities_without_a_span_named_with_a_word_for_it():
+    script = parse_script("A dog sleeps by a tree. Then the cat is gone.")
+    planner, backend = planner_with({"VisibilityAnswer": [{"visibility": [{"entity": "cat", "when": "first_half"}]}]})
+    board, report = planner.plan_with_report(script)
+    ((schema, tokens),) = [(schema, tokens) for stage, schema, tokens in backend.questions if stage == "VisibilityAnswer"]
+    assert schema["$defs"]["VisibilityItem"]["properties"]["entity"]["const"] == "cat"  # not the dog or the tree
+    assert schema["properties"]["visibility"]["maxItems"] == 1 and tokens < 40
+    assert [(v.entity, v.start) for v in board.scenes[0].visibility] == [("cat", 0.0)] and report.used["visibility"] == 1
+
+
 def test_a_contradictory_answer_gets_one_repair_round_with_the_problem_named():
     contradictory = {"relations": [{"subject": "fox", "predicate": "left_of", "object": "truck", "when": "always"}, {"subject": "fox", "predicate": "right_of", "object": "truck", "when": "always"}]}
     fixed = {"relations": [{"subject": "fox", "predicate": "left_of", "object": "truck", "when": "always"}]}
