@@ -656,14 +656,23 @@ class PlanRun:
         drafted_places = {p for m in scene.motions for p in ([m.origin] if m.origin else []) + list(m.path)}
         if policy == "fill" and all(p in drafted_places for p in places):
             return scene  # the draft's motions already account for every place the text names
-        most = min(6, len(scene.entities))
+        offered, shown = list(scene.entities), text
+        if policy == "fill":  # a usable answer adds a place the draft leaves unexplained: ask about the sentences that name one
+            unexplained = set(places) - drafted_places
+            sentences = [sentence for sentence in split_sentences(text) if unexplained & set(st.places_in(sentence))]
+            movers = {m.entity for m in scene.motions}
+            offered = [e for e in offered if e in movers or any(_said_in_order(sentence, self._names(e)) for sentence in sentences)]
+            shown = " ".join(sentences)
+            if not offered or not shown:
+                return scene
+        most = min(6, len(offered))
         answer = self._ask(
             "motion",
-            st.motion_answer(scene.entities, places, most),
+            st.motion_answer(offered, places, most),
             min(200, MOTION_TOKENS_BASE + MOTION_TOKENS_PER_MOVE * most),
-            entities=", ".join(scene.entities),
+            entities=", ".join(offered),
             places=", ".join(places),
-            text=text,
+            text=shown,
         )
         if answer is None:
             return scene
@@ -706,6 +715,7 @@ class PlanRun:
             offered = [e for e in offered if not any(v.entity == e for v in scene.visibility) and any(_said_in_order(c, self._names(e)) for c in cued)]
             if not offered:
                 return scene
+            text = " ".join(c for c in cued if any(_said_in_order(c, self._names(e)) for e in offered))  # the sentences that say it
         most = min(8, len(offered))
         answer = self._ask(
             "visibility", st.visibility_answer(offered, most), VISIBILITY_TOKENS_BASE + VISIBILITY_TOKENS_PER_SPAN * most, entities=", ".join(offered), text=text

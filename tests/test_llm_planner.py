@@ -97,6 +97,18 @@ def test_a_move_the_reader_cannot_read_comes_from_the_model():
     assert report.used["motion"] == 1
 
 
+def test_the_motion_question_shows_only_the_sentences_with_a_place_the_draft_leaves_unexplained():
+    motion = {"motions": [{"entity": "cat", "origin": "left", "path": ["right"], "enters": False, "exits": False}]}
+    planner, backend = planner_with({"MotionAnswer": [motion]})
+    board = planner.plan(parse_script("A dog sleeps by a tree. A cat pootles from the left to the right."))
+    ((stage, messages),) = [(stage, messages) for stage, messages in backend.calls if stage == "MotionAnswer"]
+    assert messages[-1]["content"].endswith("Scene: A cat pootles from the left to the right.")
+    ((schema, tokens),) = [(schema, tokens) for stage, schema, tokens in backend.questions if stage == "MotionAnswer"]
+    assert schema["$defs"]["MotionItem"]["properties"]["entity"]["const"] == "cat" and schema["properties"]["motions"]["maxItems"] == 1
+    scene = board.scenes[0]
+    assert scene.layout_at(scene.duration)["cat"].center[0] - scene.layout_at(0)["cat"].center[0] > 0.3
+
+
 def test_the_readers_explicit_answer_stands_against_the_model():
     planner, _ = planner_with({"CastAnswer": [{"things": [{"noun": "cat", "count": 4, "color": "none"}]}]})
     board = planner.plan(parse_script("Two black cats sleep."))
