@@ -116,6 +116,10 @@ MOTION_TOKENS_BASE, MOTION_TOKENS_PER_MOVE = 16, 36
 VISIBILITY_TOKENS_BASE, VISIBILITY_TOKENS_PER_SPAN = 12, 16
 KINDS_BATCH = 8
 """Nouns offered in one kinds question (from as many scenes as it takes)."""
+KINDS_ANSWER_NOUNS = 4
+"""Nouns one kinds answer may name. SmolLM2-135M names one to three of the eight it is offered, then repeats
+one until the list is full (Big Fish's first questions: ["sidewalk" x 7], ["catfish", "water", "sandwich" ...],
+["bottom" x 8]): the repeats cost about 40 ms a token on the 2-core machine and change nothing."""
 KINDS_TEXT_CHARS = 600
 """Sentences shown in one kinds question, in characters (a long first one is shown whole)."""
 
@@ -519,7 +523,8 @@ class PlanRun:
         found: list[str] = []
         questions = self._kind_questions(texts, names)
         for q, (nouns, sentences, last) in enumerate(questions):
-            answer = self._ask("kinds", st.kinds_answer(nouns), KINDS_TOKENS_BASE + KINDS_TOKENS_PER_NOUN * len(nouns), text=" ".join(sentences))
+            most = min(len(nouns), KINDS_ANSWER_NOUNS)
+            answer = self._ask("kinds", st.kinds_answer(nouns, most), KINDS_TOKENS_BASE + KINDS_TOKENS_PER_NOUN * most, text=" ".join(sentences))
             for noun in answer.things if answer is not None else []:  # type: ignore[attr-defined]
                 self.report.proposed["kinds"] += 1
                 if noun not in found:
@@ -919,17 +924,23 @@ def _number_before(noun: str, text: str) -> int | None:
 _CAST_ROLES = frozenset({"nsubj", "nsubjpass", "dobj", "obj", "attr", "appos", "dative", "oprd"})
 
 
+_SPATIAL_ENDINGS = frozenset(phrase for phrase, _ in lx.SPATIAL_PHRASES) | {("toward",), ("towards",), ("past",), ("around",)}
+_POSSESSIVE = frozenset({"his", "her", "its", "their", "my", "our", "your"})
+
+
 def _in_cast_role(words: list[Word], k: int) -> bool:
-    """Is the parser's word k where a cast member stands: a noun, the subject or object of a verb, the
-    object of a preposition other than 'of' ('next to a penguin', not 'the edge of the platform'), in
-    apposition, or a conjunct of one of those ('a dog and a penguin')? Never a word of a fragment ('A
-    beat.', 'A long pause.'). But a sentence the parser read without a verb whose root ends in -s is most
-    often a misreading of a short one ('A lantern waits.': 'lantern' an adjective of the plural noun
-    'waits'): there a word before that root may be its subject."""
+    """Is the parser's word k where a cast member stands, one a frame shows beside the others? The
+    subject or object of a verb, the object of a spatial preposition ('next to a penguin',
+    'to the left of a giraffe', 'toward a zebra'; not 'with a pencil', 'the edge of the platform'), in
+    apposition, or a conjunct of one of those ('a dog and a penguin'); not one a character has ('his
+    hand', 'her coat'). Never a word of a fragment ('A beat.', 'A long pause.'). But a sentence the
+    parser read without a verb whose root ends in -s is most often a misreading of a short one ('A
+    lantern waits.': 'lantern' an adjective of the plural noun 'waits'): there a word before that root
+    may be its subject."""
     if not any(w.pos in ("VERB", "AUX") for w in words):
         root = next((i for i, w in enumerate(words) if w.dep == "ROOT"), 0)
-        return k < root and words[root].low.endswith("s") and not (words[k].dep == "pobj" and words[words[k].head].low == "of")
-    if words[k].pos not in ("NOUN", "PROPN"):
+        return k < root and words[root].low.endswith("s") and not (words[k].dep == "pobj" and not _spatial_preposition(words, words[k].head))
+    if any(w.head == k and w.low in _POSSESSIVE for w in words):  # (the role, not the tag: the parser tags unknown nouns ADJ too)
         return False
     for _ in range(len(words)):
         word = words[k]
@@ -937,9 +948,14 @@ def _in_cast_role(words: list[Word], k: int) -> bool:
             k = word.head
             continue
         if word.dep == "pobj":
-            return words[word.head].low != "of"
+            return _spatial_preposition(words, word.head)
         return word.dep in _CAST_ROLES
     return False
+
+
+def _spatial_preposition(words: list[Word], p: int) -> bool:
+    """Does the preposition at p end a phrase of place ('on', 'behind', 'next to', 'to the left of')?"""
+    return any(tuple(w.low for w in words[p + 1 - len(phrase) : p + 1]) == phrase for phrase in _SPATIAL_ENDINGS if p + 1 >= len(phrase))
 
 
 def _noun_of(word: Word) -> str:

@@ -110,10 +110,11 @@ def cast_answer(nouns: list[str], colours: list[str], max_things: int = 8) -> ty
     return create_model("CastAnswer", __base__=Answer, things=(Annotated[list[thing], Field(max_length=max_things)], ...))  # type: ignore[valid-type]
 
 
-def kinds_answer(nouns: list[str]) -> type[Answer]:
+def kinds_answer(nouns: list[str], max_things: int | None = None) -> type[Answer]:
     """Which of `nouns` name things one could see: the nouns alone (no count, no colour), each a few
-    tokens, so one question covers the unknown nouns of several scenes."""
-    listed = Annotated[list[_enum(nouns)], Field(max_length=len(nouns), description="The words that name visible things.")]  # type: ignore[misc]
+    tokens, so one question covers the unknown nouns of several scenes; at most `max_things` of them."""
+    most = len(nouns) if max_things is None else max_things
+    listed = Annotated[list[_enum(nouns)], Field(max_length=most, description="The words that name visible things.")]  # type: ignore[misc]
     return create_model("KindsAnswer", __base__=Answer, things=(listed, ...))
 
 
