@@ -535,7 +535,11 @@ class PlanRun:
     def _cast(self, scene: Scene, text: str, names: set[str]) -> Scene:
         """With the reader: the model's counts where the policy lets them win. Without it: the model's
         things are the cast (identities linked by noun and colour)."""
-        things = self._ask_cast(text, self._cast_question(scene, text, names))
+        nouns = self._cast_question(scene, text, names)
+        shown = text
+        if self.use_rules and nouns:  # the sentences that name what is counted (a screenplay's scene is long)
+            shown = " ".join(sentence for sentence in split_sentences(text) if any(st.noun_form(w) in nouns for w in st._WORD.findall(sentence)))
+        things = self._ask_cast(shown or text, nouns)
         return self._counts(scene, things, text) if self.use_rules else self._model_cast(scene, things)
 
     def _counts(self, scene: Scene, things: list[Any], text: str) -> Scene:

@@ -266,8 +266,9 @@ def test_kinds_questions_hold_at_most_eight_nouns_and_their_sentences_only():
 
 def test_the_cast_question_offers_only_nouns_the_draft_counted_otherwise_and_caps_its_answer_to_them():
     planner, backend = planner_with({"CastAnswer": [{"things": [{"noun": "car", "count": 3, "color": "none"}]}]})
-    board = planner.plan(parse_script("Three of the cars drive past a house and a tree."))
+    board = planner.plan(parse_script("The night is cold. Three of the cars drive past a house and a tree."))
     ((schema, tokens),) = [(schema, tokens) for stage, schema, tokens in backend.questions if stage == "CastAnswer"]
+    assert [m[-1]["content"] for stage, m in backend.calls if stage == "CastAnswer"] == ["Scene: Three of the cars drive past a house and a tree."]
     assert schema["$defs"]["Thing"]["properties"]["noun"]["const"] == "car"  # not house or tree: no number is said before them
     assert schema["properties"]["things"]["maxItems"] == 1 and tokens < 60
     assert len(_kind(board, "car")) == 3
