@@ -10,9 +10,11 @@ Stages (templates in `prompts/`, version recorded in `provenance.prompt_version`
 1. **Scenes**: the scene boundaries are the script's own (`director.script`:
    Fountain headings, "Scene N:" lines, prose paragraphs), with timing from
    its beats; the model names each scene's setting and time of day.
-2. **Cast**: the model lists each scene's things (noun, count, colour).
-   Identities across scenes ("a cat" ... "the cat" ... "it") are linked by a
-   cast registry, the rules planner's coreference.
+2. **Cast**: which nouns the lexicon lacks name things (`kinds`, asked once
+   per noun for the whole script, several nouns a question), and each
+   scene's things with their count and colour (`cast`). Identities across
+   scenes ("a cat" ... "the cat" ... "it") are linked by a cast registry, the
+   rules planner's coreference.
 3. **Scene graph** (Dysen-VDM style): relations and actions between the
    scene's entities, each always / at the start / at the end.
 4. **Motions and visibility**: origin and places visited in order, entering
@@ -30,23 +32,30 @@ sees its answer and the problems and answers again; what is still wrong is
 dropped and reported in `PlanReport`.
 
 **How the model's answers meet the deterministic parts** (`use_rules=True`,
-the default). The cast stage runs first; nouns it finds that the lexicon lacks
-("a penguin") are taught to the rules planner's reader (lexicon, noun
-phrases, coreference, patterns), which then reads the script; its reading is
-the draft. Which source wins in each stage is data, `MERGE_POLICY` (one of
+the default). The kinds question runs first; nouns the model names that the
+lexicon lacks ("a penguin") are taught to the rules planner's reader (lexicon,
+noun phrases, coreference, patterns), which then reads the script; its reading
+is the draft. Which source wins in each stage is data, `MERGE_POLICY` (one of
 `POLICIES[stage]`: `reader`, `fill`, `number_said`, `model`, see `Policy`),
 chosen by measurement on a validation split (`benchmarks/bench_llm_stages.py`,
 numbers in `benchmarks/RESULTS.md`). A stage whose answer could not change the
 plan under its policy is not asked (that is most of the speed on a CPU): a
-`reader` stage never; the cast stage only about nouns that matter (ones the
-lexicon lacks, ones a number is said before); `fill` stages only where the
-draft has a gap the text has words for. An answer that fails its schema or
+`reader` stage never; kinds only about nouns the lexicon lacks where the
+parser puts a cast member (the subject or object of a verb, the object of a
+place: not 'his hand', 'a cup of coffee', 'A beat.'), each noun once, eight
+to a question; counts only where the draft counted a kind otherwise than the
+number the text says; `fill` stages only where the draft has a gap the text
+has words for, about the entities and sentences that could fill it. Every
+answer may list as many items as it is offered ids (the embedded models
+repeat an item until a list is full), and its length in tokens is capped to
+match: a feature-length screenplay is planned in minutes, not half an hour
+(`benchmarks/RESULTS.md`). An answer that fails its schema or
 the backend leaves the draft as it is.
 
 | stage | `fill` uses the model's answer when | `model` |
 |---|---|---|
 | scenes | the text names no setting the lexicon knows (time of day only if the text says one) | always |
-| kinds | (`model`: a noun the lexicon lacks, used as a noun in the text, is taught to the reader) | |
+| kinds | (`model`: a noun the lexicon lacks, where the parser puts a cast member, that the model names as a thing is taught to the reader) | |
 | counts | (`number_said`: the model's count of a kind wins where the text says that number before the noun) | wherever it differs |
 | graph | the draft has nothing on the pair and the text has a word for the predicate, or it refines the draft's relation into a timed start/end pair | the model's relations of a pair replace the draft's |
 | motion | the draft's places are a subsequence of the model's (it adds places), or the draft has no move and the model's uses only unexplained places | the model's move of an entity replaces the draft's |
