@@ -122,14 +122,20 @@ LLMApiKey = Annotated[
 
 
 def _planning(planner: str, options: dict[str, Any] | None = None) -> Any:
-    """A spinner while a planner thinks (an LLM takes minutes on a long script); the llm planner says
-    which stage it is at, scene by scene (its `progress` option, added to `options`)."""
+    """A spinner while a planner thinks; for the llm planner (minutes on a long script) a progress bar
+    of the stage it is at, scene by scene (its `progress` option, added to `options`)."""
     from rich.console import Console
 
-    status = Console(stderr=True).status(f"planning with the {planner} planner ...")
-    if options is not None and planner == "llm":
-        options["progress"] = lambda what, done, total: status.update(f"planning with the {planner} planner: {what}, scene {done}/{total}")
-    return status
+    console = Console(stderr=True)
+    if options is None or planner != "llm":
+        return console.status(f"planning with the {planner} planner ...")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn(f"planning with the {planner} planner: {{task.description}}"), BarColumn(), MofNCompleteColumn(), TextColumn("scenes"), TimeElapsedColumn())
+    bar = Progress(*columns, console=console, transient=True)
+    task = bar.add_task("starting", total=None)
+    options["progress"] = lambda what, done, total: bar.update(task, description=what, completed=done, total=total)
+    return bar
 
 
 def _planner_options(planner: str, backend: str, model: str | None, base_url: str | None, api_key: str | None, cache_dir: Path, coverage: str = "default") -> dict[str, Any]:

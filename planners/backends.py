@@ -229,7 +229,7 @@ class LlamaCppBackend:
 
     def __init__(self, config: BackendConfig) -> None:
         try:
-            from llama_cpp import Llama, LlamaRAMCache
+            from llama_cpp import Llama
         except ImportError as e:
             raise _missing("llama-cpp-python", "pip install llama-cpp-python", e) from e
         path = embedded_gguf(config) if config.kind == "embedded" else Path(config.model or "")
@@ -240,17 +240,16 @@ class LlamaCppBackend:
         # busy machine llama.cpp's spinning threads lose a lot (measured: 1 thread 1.3 s, 2 threads
         # 15 s for the same answer on 2 shared cores).
         threads = config.n_threads or max(1, min(4, (os.cpu_count() or 2) // 2))
-        # n_batch 128: each saved state below carries an (n_batch, vocab) float32 array of scores
+        # n_batch 128: llama-cpp-python keeps an (n_batch, vocab) float32 array of scores
         # (25 MB for SmolLM2's 49k vocabulary, 100 MB at the default 512).
         template = config.embedded.chat_template if config.kind == "embedded" else None
         handler = _jinja_chat_handler(template) if template else None
         self.llama = Llama(
             model_path=str(path), n_ctx=config.n_ctx, n_batch=128, n_threads=threads, n_threads_batch=threads, chat_handler=handler, verbose=False
         )
-        # Keep the evaluated state of each stage's few-shot prefix: switching stages then costs
-        # only the new question's tokens, not the whole prompt again. The cache counts only the KV
-        # bytes (~6 MB a state here), not those scores: 48 MB keeps ~8 states, ~250 MB in all.
-        self.llama.set_cache(LlamaRAMCache(capacity_bytes=48 << 20))
+        # No state cache (LlamaRAMCache): the planner asks each stage's questions one after another,
+        # so consecutive questions share the stage's few-shot prefix in the context itself; a cache
+        # would save a state (~30 MB with its scores) after every answer, for 4 stage switches a plan.
 
     def complete_json(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 512, seed: int = 0) -> dict[str, Any]:
         self.llama.set_seed(seed)

@@ -10,9 +10,11 @@ Stages (templates in `prompts/`, version recorded in `provenance.prompt_version`
 1. **Scenes**: the scene boundaries are the script's own (`director.script`:
    Fountain headings, "Scene N:" lines, prose paragraphs), with timing from
    its beats; the model names each scene's setting and time of day.
-2. **Cast**: the model lists each scene's things (noun, count, colour).
-   Identities across scenes ("a cat" ... "the cat" ... "it") are linked by a
-   cast registry, the rules planner's coreference.
+2. **Cast**: which nouns the lexicon lacks name things (`kinds`, asked once
+   per noun for the whole script, several nouns a question), and each
+   scene's things with their count and colour (`cast`). Identities across
+   scenes ("a cat" ... "the cat" ... "it") are linked by a cast registry, the
+   rules planner's coreference.
 3. **Scene graph** (Dysen-VDM style): relations and actions between the
    scene's entities, each always / at the start / at the end.
 4. **Motions and visibility**: origin and places visited in order, entering
@@ -30,23 +32,30 @@ sees its answer and the problems and answers again; what is still wrong is
 dropped and reported in `PlanReport`.
 
 **How the model's answers meet the deterministic parts** (`use_rules=True`,
-the default). The cast stage runs first; nouns it finds that the lexicon lacks
-("a penguin") are taught to the rules planner's reader (lexicon, noun
-phrases, coreference, patterns), which then reads the script; its reading is
-the draft. Which source wins in each stage is data, `MERGE_POLICY` (one of
+the default). The kinds question runs first; nouns the model names that the
+lexicon lacks ("a penguin") are taught to the rules planner's reader (lexicon,
+noun phrases, coreference, patterns), which then reads the script; its reading
+is the draft. Which source wins in each stage is data, `MERGE_POLICY` (one of
 `POLICIES[stage]`: `reader`, `fill`, `number_said`, `model`, see `Policy`),
 chosen by measurement on a validation split (`benchmarks/bench_llm_stages.py`,
 numbers in `benchmarks/RESULTS.md`). A stage whose answer could not change the
 plan under its policy is not asked (that is most of the speed on a CPU): a
-`reader` stage never; the cast stage only about nouns that matter (ones the
-lexicon lacks, ones a number is said before); `fill` stages only where the
-draft has a gap the text has words for. An answer that fails its schema or
+`reader` stage never; kinds only about nouns the lexicon lacks where the
+parser puts a cast member (the subject or object of a verb, the object of a
+place: not 'his hand', 'a cup of coffee', 'A beat.'), each noun once, eight
+to a question; counts only where the draft counted a kind otherwise than the
+number the text says; `fill` stages only where the draft has a gap the text
+has words for, about the entities and sentences that could fill it. Every
+answer may list as many items as it is offered ids (the embedded models
+repeat an item until a list is full), and its length in tokens is capped to
+match: a feature-length screenplay is planned in minutes, not half an hour
+(`benchmarks/RESULTS.md`). An answer that fails its schema or
 the backend leaves the draft as it is.
 
 | stage | `fill` uses the model's answer when | `model` |
 |---|---|---|
 | scenes | the text names no setting the lexicon knows (time of day only if the text says one) | always |
-| kinds | (`model`: a noun the lexicon lacks, used as a noun in the text, is taught to the reader) | |
+| kinds | (`model`: a noun the lexicon lacks, where the parser puts a cast member, that the model names as a thing is taught to the reader) | |
 | counts | (`number_said`: the model's count of a kind wins where the text says that number before the noun) | wherever it differs |
 | graph | the draft has nothing on the pair and the text has a word for the predicate, or it refines the draft's relation into a timed start/end pair | the model's relations of a pair replace the draft's |
 | motion | the draft's places are a subsequence of the model's (it adds places), or the draft has no move and the model's uses only unexplained places | the model's move of an entity replaces the draft's |
@@ -83,7 +92,7 @@ from director.atomic import write_text_atomically
 from director.errors import InputError
 from director.layout import SPATIAL_PREDICATES, plan_layout
 from director.planner import PlanOptions
-from director.script import Script, ScriptScene, ShotLine
+from director.script import Script, ScriptScene, ShotLine, split_sentences
 from director.storyboard import (
     Box,
     CameraMove,
@@ -101,6 +110,7 @@ from planners import lexicon as lx
 from planners import shots as shot_planning
 from planners import stages as st
 from planners.backends import Backend, BackendConfig, BackendError, create_backend, model_id_for
+from planners.reading import Word, load_parser, read_sentences
 from planners.rules import HEADING, RulesPlanner
 from planners.shots import Coverage
 
@@ -110,6 +120,22 @@ PROMPT_VERSION = f"prompts-{st.PROMPT_SET}"
 
 ProgressCallback = Callable[[str, int, int], None]
 """(what is being done, scenes done, scenes in all): the same shape as `director.execute.ProgressCallback`."""
+
+# Answer lengths (tokens): a cast thing is about 18 ({"noun": "car", "count": 3, "color": "none"}, ), a
+# kinds noun about 4 ("backpack", ), a move about 30, a span about 14; the bases cover the braces. Each
+# answer may hold as many items as it is offered ids: a small model repeats one until the list is full.
+CAST_TOKENS_BASE, CAST_TOKENS_PER_THING = 16, 24
+KINDS_TOKENS_BASE, KINDS_TOKENS_PER_NOUN = 12, 8
+MOTION_TOKENS_BASE, MOTION_TOKENS_PER_MOVE = 16, 36
+VISIBILITY_TOKENS_BASE, VISIBILITY_TOKENS_PER_SPAN = 12, 16
+KINDS_BATCH = 8
+"""Nouns offered in one kinds question (from as many scenes as it takes)."""
+KINDS_ANSWER_NOUNS = 4
+"""Nouns one kinds answer may name. SmolLM2-135M names one to three of the eight it is offered, then repeats
+one until the list is full (Big Fish's first questions: ["sidewalk" x 7], ["catfish", "water", "sandwich" ...],
+["bottom" x 8]): the repeats cost about 40 ms a token on the 2-core machine and change nothing."""
+KINDS_TEXT_CHARS = 600
+"""Sentences shown in one kinds question, in characters (a long first one is shown whole)."""
 
 # -- which source wins where ---------------------------------------------------------------------------
 
@@ -294,6 +320,7 @@ class PlanRun:
     options: PlanOptions
     report: PlanReport = field(default_factory=PlanReport)
     cast: dict[str, Entity] = field(default_factory=dict)
+    lexicon: lx.Lexicon = field(default_factory=lambda: lx.DEFAULT)  # the reader's, with the kinds the model taught
 
     @property
     def use_rules(self) -> bool:
@@ -318,21 +345,14 @@ class PlanRun:
         script, options = self.script, self.options
         texts = [script_scene.action_text for script_scene in script.scenes]
         names = {c.lower() for c in script.characters}
-        # Stage 2 runs first: the things the model finds that the lexicon lacks ("a penguin") are
-        # taught to the deterministic reader, which then reads counts, colours and moves for them too.
-        things = []
-        for k, text in enumerate(texts):
-            things.append(self._ask_cast(text, names))
-            self._progress("cast", k + 1, len(texts))
+        # The kinds question runs first: the nouns the lexicon lacks that the model says name things ("a
+        # penguin") are taught to the deterministic reader, which then reads counts, colours and moves
+        # for them too. Each such noun is offered once for the whole script, several in one question.
         taught = {}
         if self.use_rules and self.policy("kinds") == "model":
-            taught = {
-                t.noun: t.noun
-                for found, text in zip(things, texts, strict=True)
-                for t in found
-                if t.noun not in lx.NOUNS and t.noun not in names and _is_noun_phrase_head(t.noun, text)
-            }
-        draft = RulesPlanner(lexicon=lx.DEFAULT.with_nouns(taught), coverage=self.planner.coverage).plan(script, options)
+            taught = {noun: noun for noun in self._ask_kinds(texts, names)}
+        self.lexicon = lx.DEFAULT.with_nouns(taught)
+        draft = RulesPlanner(lexicon=self.lexicon, coverage=self.planner.coverage).plan(script, options)
         self.report.used["kinds"] += len(taught)
         cast: dict[str, Entity] = {e.id: e for e in draft.entities}
         self.cast = cast
@@ -348,7 +368,7 @@ class PlanRun:
         # The other stages go stage by stage across all scenes (not scene by scene): consecutive
         # calls share the stage's few-shot prefix, which llama.cpp keeps evaluated.
         scenes = self._each_scene("setting", scenes, texts, self._scene_setting)
-        scenes = [self._cast(scene, found, text) for scene, found, text in zip(scenes, things, texts, strict=True)]
+        scenes = self._each_scene("cast", scenes, texts, lambda scene, text: self._cast(scene, text, names))
         scenes = self._each_scene("graph", scenes, texts, self._graph)
         scenes = self._each_scene("motion", scenes, texts, self._motion)
         scenes = self._each_scene("visibility", scenes, texts, self._visibility)
@@ -442,37 +462,107 @@ class PlanRun:
 
     # -- stage 2: cast --------------------------------------------------------------------------------
 
-    def _cast_question(self, text: str, names: set[str]) -> list[str]:
-        """The nouns whose answer could change the plan: with the reader, the ones the lexicon lacks
-        (when kinds are the model's) and the ones a number is said before (when counts may be);
-        without it, every candidate. Empty: nothing to ask."""
-        nouns = [n for n in st.candidate_nouns(text) if n != "thing" and n not in names]
+    def _cast_question(self, scene: Scene, text: str, names: set[str]) -> list[str]:
+        """The nouns of one scene whose count (and colour) could change the plan. With the reader, a noun
+        of a kind the draft has in the scene and whose count it could change: one a number is said before
+        that the draft counted otherwise (`counts: number_said`; "three moving cars" read as two), or any
+        (`counts: model`). Without it, every candidate. Empty: nothing to ask."""
+        nouns = [n for n in st.candidate_nouns(text) if n != "thing" and n not in names] if text else []
         if not self.use_rules:
-            return nouns or ["thing"]
+            return (nouns or ["thing"]) if text else []
+        policy = self.policy("counts")
         wanted = []
-        if self.policy("kinds") == "model":
-            wanted += [n for n in nouns if n not in lx.NOUNS and _is_noun_phrase_head(n, text)]
-        if self.policy("counts") == "model":
-            wanted += [n for n in nouns if n in lx.NOUNS]
-        elif self.policy("counts") == "number_said":
-            wanted += [n for n in nouns if _number_before(n, text) is not None]
-        return list(dict.fromkeys(n for n in nouns if n in wanted))
+        for noun in nouns:
+            category = self.lexicon.nouns.get(noun)
+            if category is None or policy == "reader":
+                continue
+            drafted = sum(1 for i in scene.entities if _counted_as(self.cast[i], noun, category))
+            said = _number_before(noun, text)
+            if drafted and (policy == "model" or (said is not None and said != drafted)):
+                wanted.append(noun)
+        return wanted
 
-    def _ask_cast(self, text: str, names: set[str]) -> list[Any]:
-        """The model's things in one scene's action text, one per noun (the first answer for a noun wins)."""
-        nouns = self._cast_question(text, names) if text else []
+    def _ask_cast(self, text: str, nouns: list[str]) -> list[Any]:
+        """The model's things in one scene's action text, one per noun (the first answer for a noun wins).
+        The answer may list as many things as it is offered nouns (at most 8), and its length is capped to
+        match: a small model repeats a noun until the list is full."""
         if not nouns:
             return []  # no answer could change anything
-        answer = self._ask("cast", st.cast_answer(nouns, st.colours_in(text)), 160, text=text)
+        most = min(8, len(nouns))
+        answer = self._ask("cast", st.cast_answer(nouns, st.colours_in(text), most), CAST_TOKENS_BASE + CAST_TOKENS_PER_THING * most, text=text)
         things: dict[str, Any] = {}
         for thing in answer.things if answer is not None else []:  # type: ignore[attr-defined]
             self.report.proposed["cast"] += 1
             things.setdefault(thing.noun, thing)
         return list(things.values())
 
-    def _cast(self, scene: Scene, things: list[Any], text: str) -> Scene:
+    def _kind_questions(self, texts: list[str], names: set[str]) -> list[tuple[list[str], list[str], int]]:
+        """The kinds questions of a whole script: (nouns, the sentences that show them, the last scene
+        they come from). A noun is offered once, whichever scenes repeat it (the reader is taught a kind
+        for the whole script), and only where a reader could cast it: a noun the lexicon lacks, after a
+        determiner or number, that the parser marks as a noun in a role a cast member has (the subject or
+        object of a verb, the object of a preposition other than 'of', in apposition or a conjunct of
+        one), not a name. Up to `KINDS_BATCH` nouns a question."""
+        unknown: list[list[str]] = [
+            [n for n in st.candidate_nouns(text) if n not in lx.NOUNS and n not in names and _is_noun_phrase_head(n, text)]
+            if text
+            else []
+            for text in texts
+        ]
+        if not any(unknown):
+            return []
+        wanted = {n for nouns in unknown for n in nouns}
+        owner: list[int] = []
+        sentences: list[str] = []
+        for k, text in enumerate(texts):
+            for sentence in split_sentences(text) if unknown[k] else []:
+                if any(st.noun_form(w) in wanted for w in st._WORD.findall(sentence)):
+                    owner.append(k)
+                    sentences.append(sentence)
+        name_words = names | {w for name in names for w in name.split()}
+        questions: list[tuple[list[str], list[str], int]] = []
+        nouns: list[str] = []
+        shown: list[str] = []
+        offered: set[str] = set()
+        last = 0
+        for k, sentence, words in zip(owner, sentences, read_sentences(load_parser(), sentences, lambda w: w in name_words), strict=True):
+            found = [_noun_of(w) for i, w in enumerate(words) if st.noun_form(w.low) in unknown[k] and _in_cast_role(words, i)]
+            new = [n for n in dict.fromkeys(found) if n not in offered and n not in lx.NOUNS and n not in names and _is_noun_phrase_head(n, sentence)]
+            if not new:
+                continue
+            if nouns and (len(nouns) + len(new) > KINDS_BATCH or sum(map(len, shown)) + len(sentence) > KINDS_TEXT_CHARS):
+                questions.append((nouns, shown, last))
+                nouns, shown = [], []
+            nouns += new
+            shown.append(sentence)
+            offered.update(new)
+            last = k
+        if nouns:
+            questions.append((nouns, shown, last))
+        return questions
+
+    def _ask_kinds(self, texts: list[str], names: set[str]) -> list[str]:
+        """The nouns the lexicon lacks that the model says name visible things: to be taught to the reader."""
+        found: list[str] = []
+        questions = self._kind_questions(texts, names)
+        for q, (nouns, sentences, last) in enumerate(questions):
+            most = min(len(nouns), KINDS_ANSWER_NOUNS)
+            answer = self._ask("kinds", st.kinds_answer(nouns, most), KINDS_TOKENS_BASE + KINDS_TOKENS_PER_NOUN * most, text=" ".join(sentences))
+            for noun in answer.things if answer is not None else []:  # type: ignore[attr-defined]
+                self.report.proposed["kinds"] += 1
+                if noun not in found:
+                    found.append(noun)
+            self._progress("kinds", len(texts) if q == len(questions) - 1 else last + 1, len(texts))  # in scenes, as the other stages
+        return found
+
+    def _cast(self, scene: Scene, text: str, names: set[str]) -> Scene:
         """With the reader: the model's counts where the policy lets them win. Without it: the model's
         things are the cast (identities linked by noun and colour)."""
+        nouns = self._cast_question(scene, text, names)
+        shown = text
+        if self.use_rules and nouns:  # the sentences that name what is counted (a screenplay's scene is long)
+            shown = " ".join(sentence for sentence in split_sentences(text) if any(st.noun_form(w) in nouns for w in st._WORD.findall(sentence)))
+        things = self._ask_cast(shown or text, nouns)
         return self._counts(scene, things, text) if self.use_rules else self._model_cast(scene, things)
 
     def _counts(self, scene: Scene, things: list[Any], text: str) -> Scene:
@@ -482,8 +572,8 @@ class PlanRun:
         if policy == "reader":
             return scene
         for thing in things:
-            category = lx.NOUNS.get(thing.noun, thing.noun)
-            mine = [i for i in scene.entities if _is_kind(self.cast[i], thing.noun, category)]
+            category = self.lexicon.nouns.get(thing.noun, thing.noun)
+            mine = [i for i in scene.entities if _counted_as(self.cast[i], thing.noun, category)]
             said = _number_before(thing.noun, text)
             if not mine or thing.count == len(mine) or (policy == "number_said" and said != thing.count):
                 continue
@@ -598,8 +688,23 @@ class PlanRun:
         drafted_places = {p for m in scene.motions for p in ([m.origin] if m.origin else []) + list(m.path)}
         if policy == "fill" and all(p in drafted_places for p in places):
             return scene  # the draft's motions already account for every place the text names
+        offered, shown = list(scene.entities), text
+        if policy == "fill":  # a usable answer adds a place the draft leaves unexplained: ask about the sentences that name one
+            unexplained = set(places) - drafted_places
+            sentences = [sentence for sentence in split_sentences(text) if unexplained & set(st.places_in(sentence))]
+            movers = {m.entity for m in scene.motions}
+            offered = [e for e in offered if e in movers or any(_said_in_order(sentence, self._names(e)) for sentence in sentences)]
+            shown = " ".join(sentences)
+            if not offered or not shown:
+                return scene
+        most = min(6, len(offered))
         answer = self._ask(
-            "motion", st.motion_answer(scene.entities, places), 200, entities=", ".join(scene.entities), places=", ".join(places), text=text
+            "motion",
+            st.motion_answer(offered, places, most),
+            min(200, MOTION_TOKENS_BASE + MOTION_TOKENS_PER_MOVE * most),
+            entities=", ".join(offered),
+            places=", ".join(places),
+            text=shown,
         )
         if answer is None:
             return scene
@@ -636,9 +741,17 @@ class PlanRun:
         policy = self.policy("visibility")
         if not scene.entities or not st.VISIBILITY_CUES.search(text) or policy == "reader":
             return scene
-        if policy == "fill" and all(any(v.entity == e for v in scene.visibility) for e in scene.entities):
-            return scene  # the draft has a span for every entity
-        answer = self._ask("visibility", st.visibility_answer(scene.entities), 120, entities=", ".join(scene.entities), text=text)
+        offered = list(scene.entities)
+        if policy == "fill":  # only an entity without a span of the draft's, named in a sentence with a word for it, can get one
+            cued = [sentence for sentence in split_sentences(text) if st.VISIBILITY_CUES.search(sentence)]
+            offered = [e for e in offered if not any(v.entity == e for v in scene.visibility) and any(_said_in_order(c, self._names(e)) for c in cued)]
+            if not offered:
+                return scene
+            text = " ".join(c for c in cued if any(_said_in_order(c, self._names(e)) for e in offered))  # the sentences that say it
+        most = min(8, len(offered))
+        answer = self._ask(
+            "visibility", st.visibility_answer(offered, most), VISIBILITY_TOKENS_BASE + VISIBILITY_TOKENS_PER_SPAN * most, entities=", ".join(offered), text=text
+        )
         if answer is None:
             return scene
         d = scene.duration
@@ -850,6 +963,14 @@ def _is_kind(entity: Entity, noun: str, category: str) -> bool:
     return entity.category == category or noun in entity.id.split("_") or noun in entity.name.lower().split()
 
 
+def _counted_as(entity: Entity, noun: str, category: str) -> bool:
+    """Is `entity` one of the things 'three <noun>' counts? Of its kind, but people only by the noun
+    itself: 'two men' counts the men of the scene, not Edward and Will beside them."""
+    if category == "person":
+        return noun in entity.id.split("_") or noun in entity.name.lower().split()
+    return _is_kind(entity, noun, category)
+
+
 _DETERMINERS = lx.DEFINITE | lx.INDEFINITE | frozenset(lx.NUMBERS) | {"some", "many", "several", "few"}
 _MODIFIERS = lx.COLORS | frozenset(lx.SIZES) | lx.OTHER_ADJECTIVES
 
@@ -889,6 +1010,51 @@ def _number_before(noun: str, text: str) -> int | None:
             if before in _NUMBER_WORDS:
                 return _NUMBER_WORDS[before]
     return None
+
+
+_CAST_ROLES = frozenset({"nsubj", "nsubjpass", "dobj", "obj", "attr", "appos", "dative", "oprd"})
+
+
+_SPATIAL_ENDINGS = frozenset(phrase for phrase, _ in lx.SPATIAL_PHRASES) | {("toward",), ("towards",), ("past",), ("around",)}
+_POSSESSIVE = frozenset({"his", "her", "its", "their", "my", "our", "your"})
+
+
+def _in_cast_role(words: list[Word], k: int) -> bool:
+    """Is the parser's word k where a cast member stands, one a frame shows beside the others? The
+    subject or object of a verb, the object of a spatial preposition ('next to a penguin',
+    'to the left of a giraffe', 'toward a zebra'; not 'with a pencil', 'the edge of the platform'), in
+    apposition, or a conjunct of one of those ('a dog and a penguin'); not one a character has ('his
+    hand', 'her coat'). Never a word of a fragment ('A beat.', 'A long pause.'). But a sentence the
+    parser read without a verb whose root ends in -s is most often a misreading of a short one ('A
+    lantern waits.': 'lantern' an adjective of the plural noun 'waits'): there a word before that root
+    may be its subject."""
+    if not any(w.pos in ("VERB", "AUX") for w in words):
+        root = next((i for i, w in enumerate(words) if w.dep == "ROOT"), 0)
+        return k < root and words[root].low.endswith("s") and not (words[k].dep == "pobj" and not _spatial_preposition(words, words[k].head))
+    if any(w.head == k and w.low in _POSSESSIVE for w in words):  # (the role, not the tag: the parser tags unknown nouns ADJ too)
+        return False
+    for _ in range(len(words)):
+        word = words[k]
+        if word.dep == "conj" and word.head != k:
+            k = word.head
+            continue
+        if word.dep == "pobj":
+            return _spatial_preposition(words, word.head)
+        return word.dep in _CAST_ROLES
+    return False
+
+
+def _spatial_preposition(words: list[Word], p: int) -> bool:
+    """Does the preposition at p end a phrase of place ('on', 'behind', 'next to', 'to the left of')?"""
+    return any(tuple(w.low for w in words[p + 1 - len(phrase) : p + 1]) == phrase for phrase in _SPATIAL_ENDINGS if p + 1 >= len(phrase))
+
+
+def _noun_of(word: Word) -> str:
+    """The singular to offer for a word: the parser's lemma for a noun ('walruses' -> 'walrus'), else the
+    word's plain singular."""
+    if word.pos == "NOUN" and _is_identifier(word.lemma):
+        return word.lemma
+    return st.noun_form(word.low) or word.low
 
 
 def _is_identifier(word: str) -> bool:

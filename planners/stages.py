@@ -28,7 +28,7 @@ from director.storyboard import Direction, MoveKind, Region, ShotAngle, ShotSize
 from planners import lexicon as lx
 
 PROMPT_SET = "v1"
-STAGES = ("scenes", "cast", "graph", "motion", "visibility", "layout", "shots")
+STAGES = ("scenes", "cast", "kinds", "graph", "motion", "visibility", "layout", "shots")
 
 Message = dict[str, str]
 
@@ -97,7 +97,9 @@ def scenes_answer() -> type[Answer]:
     )
 
 
-def cast_answer(nouns: list[str], colours: list[str]) -> type[Answer]:
+def cast_answer(nouns: list[str], colours: list[str], max_things: int = 8) -> type[Answer]:
+    """Things with a count and a colour; at most `max_things` of them (the planner asks for as many
+    as it offers nouns: a small model repeats a noun until the list is full, and every token costs)."""
     thing = create_model(
         "Thing",
         __base__=Answer,
@@ -105,7 +107,15 @@ def cast_answer(nouns: list[str], colours: list[str]) -> type[Answer]:
         count=(Annotated[int, Field(ge=1, le=12)], Field(description="How many.")),
         color=(_enum([*colours, "none"]), Field(description="Its colour, or none.")),
     )
-    return create_model("CastAnswer", __base__=Answer, things=(Annotated[list[thing], Field(max_length=8)], ...))  # type: ignore[valid-type]
+    return create_model("CastAnswer", __base__=Answer, things=(Annotated[list[thing], Field(max_length=max_things)], ...))  # type: ignore[valid-type]
+
+
+def kinds_answer(nouns: list[str], max_things: int | None = None) -> type[Answer]:
+    """Which of `nouns` name things one could see: the nouns alone (no count, no colour), each a few
+    tokens, so one question covers the unknown nouns of several scenes; at most `max_things` of them."""
+    most = len(nouns) if max_things is None else max_things
+    listed = Annotated[list[_enum(nouns)], Field(max_length=most, description="The words that name visible things.")]  # type: ignore[misc]
+    return create_model("KindsAnswer", __base__=Answer, things=(listed, ...))
 
 
 def graph_answer(entities: list[str]) -> type[Answer]:
@@ -120,7 +130,7 @@ def graph_answer(entities: list[str]) -> type[Answer]:
     return create_model("GraphAnswer", __base__=Answer, relations=(Annotated[list[relation], Field(max_length=8)], ...))  # type: ignore[valid-type]
 
 
-def motion_answer(entities: list[str], places: list[str]) -> type[Answer]:
+def motion_answer(entities: list[str], places: list[str], max_moves: int = 6) -> type[Answer]:
     motion = create_model(
         "MotionItem",
         __base__=Answer,
@@ -130,17 +140,17 @@ def motion_answer(entities: list[str], places: list[str]) -> type[Answer]:
         enters=(bool, ...),
         exits=(bool, ...),
     )
-    return create_model("MotionAnswer", __base__=Answer, motions=(Annotated[list[motion], Field(max_length=6)], ...))  # type: ignore[valid-type]
+    return create_model("MotionAnswer", __base__=Answer, motions=(Annotated[list[motion], Field(max_length=max_moves)], ...))  # type: ignore[valid-type]
 
 
-def visibility_answer(entities: list[str]) -> type[Answer]:
+def visibility_answer(entities: list[str], max_spans: int = 8) -> type[Answer]:
     span = create_model(
         "VisibilityItem",
         __base__=Answer,
         entity=(_enum(entities), ...),
         when=(_enum(WHEN_VISIBLE), ...),
     )
-    return create_model("VisibilityAnswer", __base__=Answer, visibility=(Annotated[list[span], Field(max_length=8)], ...))  # type: ignore[valid-type]
+    return create_model("VisibilityAnswer", __base__=Answer, visibility=(Annotated[list[span], Field(max_length=max_spans)], ...))  # type: ignore[valid-type]
 
 
 Percent = Annotated[int, Field(ge=0, le=100)]
@@ -205,15 +215,21 @@ _NOT_THINGS = (
 )
 
 
+def noun_form(word: str) -> str | None:
+    """The singular a word of the text would be offered as ('penguins' -> 'penguin'), or None for a word
+    that cannot name a thing (a verb of moving, a colour, a number, a region, an -ly adverb)."""
+    low = word.lower()
+    if low in _NOT_THINGS or len(low) < 3 or low.endswith("ly") or not low.isalpha():
+        return None
+    return lx.singular(low) or (low[:-1] if low.endswith("s") and not low.endswith("ss") and len(low) > 3 else low)
+
+
 def candidate_nouns(text: str) -> list[str]:
     """Words of the text that could name a thing (singular), for the cast stage's enum."""
     found: list[str] = []
     for word in _WORD.findall(text):
-        low = word.lower()
-        if low in _NOT_THINGS or len(low) < 3 or low.endswith("ly"):
-            continue
-        noun = lx.singular(low) or (low[:-1] if low.endswith("s") and not low.endswith("ss") and len(low) > 3 else low)
-        if noun not in found:
+        noun = noun_form(word)
+        if noun is not None and noun not in found:
             found.append(noun)
     return found or ["thing"]
 

@@ -40,11 +40,13 @@ class ReplayBackend(Backend):
     def __init__(self, answers: dict[str, list[dict]]) -> None:
         self.answers = {stage: list(queue) for stage, queue in answers.items()}
         self.calls: list[tuple[str, list[dict]]] = []
+        self.questions: list[tuple[str, dict, int]] = []  # (stage, schema, max_tokens) of every call
 
     def complete_json(self, messages, schema, max_tokens=512, seed=0):
         stage = schema["title"]
         self.calls.append((stage, messages))
-        queue = self.answers.get(stage) or [{"CastAnswer": {"things": []}, "GraphAnswer": {"relations": []}, "MotionAnswer": {"motions": []}, "VisibilityAnswer": {"visibility": []}, "SceneAnswer": {"setting": "grass", "time_of_day": "day"}}.get(stage, {})]
+        self.questions.append((stage, schema, max_tokens))
+        queue = self.answers.get(stage) or [{"CastAnswer": {"things": []}, "KindsAnswer": {"things": []}, "GraphAnswer": {"relations": []}, "MotionAnswer": {"motions": []}, "VisibilityAnswer": {"visibility": []}, "SceneAnswer": {"setting": "grass", "time_of_day": "day"}}.get(stage, {})]
         answer = queue.pop(0) if len(queue) > 1 or stage not in self.answers else queue[0]
         _check_schema(answer, schema)
         return answer
@@ -74,7 +76,7 @@ def planner_with(answers: dict[str, list[dict]], **options) -> tuple[LLMPlanner,
 
 
 def test_a_noun_the_lexicon_lacks_is_taught_to_the_reader_which_then_counts_and_moves_it():
-    planner, _ = planner_with({"CastAnswer": [{"things": [{"noun": "penguin", "count": 3, "color": "none"}]}]})
+    planner, _ = planner_with({"KindsAnswer": [{"things": ["penguin"]}]})
     board, report = planner.plan_with_report(parse_script("Three penguins walk from the left to the right."))
     penguins = [e for e in board.entities if e.category == "penguin"]
     assert len(penguins) == 3
@@ -93,6 +95,18 @@ def test_a_move_the_reader_cannot_read_comes_from_the_model():
     scene = board.scenes[0]
     assert scene.layout_at(scene.duration)["cat"].center[0] - scene.layout_at(0)["cat"].center[0] > 0.3
     assert report.used["motion"] == 1
+
+
+def test_the_motion_question_shows_only_the_sentences_with_a_place_the_draft_leaves_unexplained():
+    motion = {"motions": [{"entity": "cat", "origin": "left", "path": ["right"], "enters": False, "exits": False}]}
+    planner, backend = planner_with({"MotionAnswer": [motion]})
+    board = planner.plan(parse_script("A dog sleeps by a tree. A cat pootles from the left to the right."))
+    ((stage, messages),) = [(stage, messages) for stage, messages in backend.calls if stage == "MotionAnswer"]
+    assert messages[-1]["content"].endswith("Scene: A cat pootles from the left to the right.")
+    ((schema, tokens),) = [(schema, tokens) for stage, schema, tokens in backend.questions if stage == "MotionAnswer"]
+    assert schema["$defs"]["MotionItem"]["properties"]["entity"]["const"] == "cat" and schema["properties"]["motions"]["maxItems"] == 1
+    scene = board.scenes[0]
+    assert scene.layout_at(scene.duration)["cat"].center[0] - scene.layout_at(0)["cat"].center[0] > 0.3
 
 
 def test_the_readers_explicit_answer_stands_against_the_model():
@@ -161,7 +175,7 @@ def test_a_count_the_text_contradicts_does_not_win_unless_the_policy_trusts_the_
 
 
 def test_an_invalid_answer_leaves_the_readers_draft_standing():
-    script = parse_script("Three moving cars drive from the left to the right.")
+    script = parse_script("Three of the cars drive from the left to the right.")
     wrong = {"CastAnswer": {"things": [{"noun": "car", "count": 99, "color": "none"}]}}  # count is at most 12
     planner, backend = planner_fixed(wrong, repair_rounds=0)
     board, report = planner.plan_with_report(script)
@@ -190,14 +204,100 @@ def test_the_merge_policy_is_data_checked_against_the_stages():
 
 def test_the_planner_keeps_nothing_of_a_plan_and_reports_progress_per_scene():
     seen = []
-    planner, _ = planner_fixed({"CastAnswer": {"things": [{"noun": "penguin", "count": 1, "color": "none"}]}}, progress=lambda what, done, total: seen.append((what, done, total)))
+    planner, _ = planner_fixed({"KindsAnswer": {"things": ["penguin"]}}, progress=lambda what, done, total: seen.append((what, done, total)))
     before = dict(vars(planner))
     first, first_report = planner.plan_with_report(parse_script("Scene 1: A penguin sleeps.\nScene 2: A penguin eats."))
     assert {k: v for k, v in vars(planner).items() if k != "_backend"} == {k: v for k, v in before.items() if k != "_backend"}
     second, second_report = planner.plan_with_report(parse_script("A dog sleeps."))
     assert [e.category for e in second.entities] == ["dog"] and second_report is not first_report
-    assert second_report.calls["cast"] == 0 and first_report.calls["cast"] == 2  # "dog" is known: nothing to ask
-    assert ("cast", 1, 2) in seen and ("cast", 2, 2) in seen and ("layout", 2, 2) in seen
+    assert {e.category for e in first.entities} == {"penguin"}  # taught once, for both scenes
+    assert second_report.calls["kinds"] == 0 and first_report.calls["kinds"] == 1  # "dog" is known: nothing to ask
+    assert ("cast", 1, 2) in seen and ("cast", 2, 2) in seen and ("kinds", 2, 2) in seen and ("layout", 2, 2) in seen
+
+
+def _offered(schema: dict) -> list[str]:
+    """The nouns a kinds question lets the model name (its enum)."""
+    items = schema["properties"]["things"]["items"]
+    return items["enum"] if "enum" in items else [items["const"]]
+
+
+def test_a_noun_the_lexicon_lacks_is_asked_about_once_for_the_whole_script():
+    script = parse_script(
+        "Scene 1: A walrus sleeps on the rocks.\nScene 2: The walrus wakes, and a yak watches the walrus.\n"
+        "Scene 3: A walrus swims.\nScene 4: A yak eats."
+    )
+    planner, backend = planner_with({"KindsAnswer": [{"things": ["walrus", "yak"]}]})
+    board, report = planner.plan_with_report(script)
+    kinds = [schema for stage, schema, _ in backend.questions if stage == "KindsAnswer"]
+    assert len(kinds) == 1 and sorted(_offered(kinds[0])) == ["walrus", "yak"]  # four scenes, one question, each noun once
+    assert report.calls["kinds"] == 1 and report.calls["cast"] == 0 and report.used["kinds"] == 2
+    categories = [{e.category for e in board.entities if e.id in scene.entities} & {"walrus", "yak"} for scene in board.scenes]
+    assert categories == [{"walrus"}, {"walrus", "yak"}, {"walrus"}, {"yak"}]  # taught for every scene
+
+
+def test_a_noun_the_model_does_not_name_is_not_taught_and_not_asked_again():
+    script = parse_script("Scene 1: A walrus sleeps near a lantern.\nScene 2: The lantern flickers. A walrus yawns.")
+    planner, backend = planner_with({"KindsAnswer": [{"things": ["walrus"]}]})
+    board, report = planner.plan_with_report(script)
+    assert [stage for stage, _, _ in backend.questions if stage in ("KindsAnswer", "CastAnswer")] == ["KindsAnswer"]
+    assert {e.category for e in board.entities} == {"walrus"} and report.proposed["kinds"] == 1
+
+
+def test_only_nouns_a_cast_member_could_be_are_offered_to_the_kinds_question():
+    script = parse_script("A penguin stands beside a kettle, full of anger, to the left of a glacier, with his flipper. A long pause.")
+    planner, backend = planner_with({})
+    planner.plan(script)
+    (schema,) = [schema for stage, schema, _ in backend.questions if stage == "KindsAnswer"]
+    assert _offered(schema) == ["penguin", "kettle", "glacier"]  # the subject, objects of places; not 'anger', his flipper, a fragment's pause
+
+
+def test_kinds_questions_hold_at_most_eight_nouns_and_their_sentences_only():
+    nouns = ["walrus", "yak", "lantern", "backpack", "glacier", "kettle", "trombone", "hammock", "cactus", "tuba"]
+    script = parse_script("\n".join(f"Scene {k + 1}: The night is cold. A {noun} waits." for k, noun in enumerate(nouns)))
+    planner, backend = planner_with({})
+    planner.plan(script)
+    kinds = [(schema, tokens) for stage, schema, tokens in backend.questions if stage == "KindsAnswer"]
+    assert [_offered(schema) for schema, _ in kinds] == [nouns[:8], nouns[8:]]
+    assert [schema["properties"]["things"]["maxItems"] for schema, _ in kinds] == [4, 2]  # as many as offered, at most 4
+    assert kinds[1][1] < kinds[0][1] <= 50  # and the answer's length in tokens with them
+    texts = [messages[-1]["content"] for stage, messages in backend.calls if stage == "KindsAnswer"]
+    assert texts[1] == "Scene: A cactus waits. A tuba waits."  # the sentences that show the nouns, not the night
+
+
+def test_the_cast_question_offers_only_nouns_the_draft_counted_otherwise_and_caps_its_answer_to_them():
+    planner, backend = planner_with({"CastAnswer": [{"things": [{"noun": "car", "count": 3, "color": "none"}]}]})
+    board = planner.plan(parse_script("The night is cold. Three of the cars drive past a house and a tree."))
+    ((schema, tokens),) = [(schema, tokens) for stage, schema, tokens in backend.questions if stage == "CastAnswer"]
+    assert [m[-1]["content"] for stage, m in backend.calls if stage == "CastAnswer"] == ["Scene: Three of the cars drive past a house and a tree."]
+    assert schema["$defs"]["Thing"]["properties"]["noun"]["const"] == "car"  # not house or tree: no number is said before them
+    assert schema["properties"]["things"]["maxItems"] == 1 and tokens < 60
+    assert len(_kind(board, "car")) == 3
+
+
+def test_no_count_is_asked_where_the_draft_already_counts_what_the_text_says():
+    planner, backend = planner_with({})
+    board, report = planner.plan_with_report(parse_script("Scene 1: Three moving cars drive past two houses.\nScene 2: Two men wait by a car."))
+    assert len(_kind(board, "car")) == 3 and report.calls["cast"] == 0
+    assert not [stage for stage, _, _ in backend.questions if stage in ("CastAnswer", "KindsAnswer")]
+
+
+def test_two_men_counts_the_men_not_the_named_people_beside_them():
+    script = parse_script("INT. ROOM - DAY\n\nNORA and BEN sit. Two men wait by the door. A man enters.\n\nNORA\nHi.\n\nBEN\nHello.\n")
+    assert RulesPlanner().plan(script).scenes[0].entities == ["nora", "ben", "man_1", "man_2", "man"]  # three men in the draft
+    planner, backend = planner_fixed({"CastAnswer": {"things": [{"noun": "man", "count": 2, "color": "none"}]}})
+    board = planner.plan(script)
+    assert backend.asked.count("CastAnswer") == 1
+    assert board.scenes[0].entities == ["nora", "ben", "man_1", "man_2"]  # the model's two men; Nora and Ben stay
+
+
+def test_the_visibility_question_offers_only_entities_without_a_span_named_with_a_word_for_it():
+    script = parse_script("A dog sleeps by a tree. Then the cat is gone.")
+    planner, backend = planner_with({"VisibilityAnswer": [{"visibility": [{"entity": "cat", "when": "first_half"}]}]})
+    board, report = planner.plan_with_report(script)
+    ((schema, tokens),) = [(schema, tokens) for stage, schema, tokens in backend.questions if stage == "VisibilityAnswer"]
+    assert schema["$defs"]["VisibilityItem"]["properties"]["entity"]["const"] == "cat"  # not the dog or the tree
+    assert schema["properties"]["visibility"]["maxItems"] == 1 and tokens < 40
+    assert [(v.entity, v.start) for v in board.scenes[0].visibility] == [("cat", 0.0)] and report.used["visibility"] == 1
 
 
 def test_a_contradictory_answer_gets_one_repair_round_with_the_problem_named():
@@ -225,7 +325,7 @@ def test_without_the_reader_the_models_motion_is_used():
 
 
 def test_plans_are_cached_by_script_model_prompts_and_seed(tmp_path):
-    answers = {"CastAnswer": [{"things": [{"noun": "penguin", "count": 1, "color": "none"}]}]}
+    answers = {"KindsAnswer": [{"things": ["penguin"]}]}
     planner, backend = planner_with(answers, cache_dir=tmp_path)
     script = parse_script("A penguin sleeps.")
     first = planner.plan(script)
@@ -321,7 +421,7 @@ def test_openai_backend_plans_against_a_real_server(llama_server, tmp_path):
     planner = LLMPlanner(backend="openai", base_url=llama_server, model="smollm2", cache_dir=tmp_path)
     board, report = planner.plan_with_report(parse_script("A purple giraffe walks from the right to the left."))
     assert board.provenance.model == f"smollm2@{llama_server}"
-    assert report.calls["cast"] == 1 and not [n for n in report.notes if "cast" in n]
+    assert report.calls["kinds"] == 1 and not [n for n in report.notes if "kinds" in n]  # "giraffe" is asked once
     giraffe = next(e for e in board.entities if e.category == "giraffe")
     assert giraffe.attributes == {"color": "purple"}
     scene = board.scenes[0]
