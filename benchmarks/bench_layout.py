@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from layout_prompts import CATEGORIES, all_cases  # noqa: E402
 
+from planners.stages import STAGES  # noqa: E402
+
 FIVE_SCENES = """Scene 1: A girl walks from the left to the right. A dog follows her.
 Scene 2: A red ball rolls from the right to the left. The dog chases the ball.
 Scene 3: A bird first flies to the top left, then to the bottom right. A cat sits on a bench.
@@ -176,7 +178,7 @@ def print_tables(results: list[dict]) -> None:
         print(f"\nStages of `{r['name']}` (answers the model gave / used in the storyboards):\n")
         print("| stage | calls | repair rounds | items proposed | items used | dropped as invalid |")
         print("|---|---|---|---|---|---|")
-        for stage in ("scenes", "cast", "graph", "motion", "visibility", "layout"):
+        for stage in STAGES:
             s = r["stages"]
             print(f"| {stage} | {s['calls'][stage]} | {s['repaired'][stage]} | {s['proposed'][stage]} | {s['used'][stage]} | {s['dropped'][stage]} |")
 
