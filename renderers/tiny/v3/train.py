@@ -1,9 +1,9 @@
-"""Training the v3 models on the v3 world: `director train tiny v3-autoencoder`.
+"""Training the v3 models on the v3 world: `director train tiny v3-autoencoder|v3-keyframe`.
 
 The v3 route is latent diffusion (Stable Diffusion's and Align-your-Latents'
 recipe): an `AutoencoderKL` this project trains on its world's 256x144 frames
 (8x down: 4x18x32 latents), then a layout-conditioned `UNet2DModel` denoising
-those latents (`v3-keyframe`, next), both diffusers classes, with diffusers'
+those latents (`v3-keyframe`, `models.LatentKeyframeModel`), both diffusers classes, with diffusers'
 `DDPMScheduler` for training. One command per model; each resumes from its run
 directory, is a pure function of its options and seed (the data of step n
 depends only on (seed, n), drawn from world seeds below `HELD_OUT_SEEDS`), logs
@@ -22,6 +22,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ import torch.nn.functional as F
 from renderers.tiny.v3.world import FRAME, sample_clip
 
 HELD_OUT_SEEDS = 1_000_000_000  # as v2: training below, every measure at and above
-V3_MODELS = ("v3-autoencoder",)  # the latent keyframe model (`v3-keyframe`) is next: see the model card
+V3_MODELS = ("v3-autoencoder", "v3-keyframe")
 LATENT_CHANNELS = 4
 DOWNSAMPLE = 8  # 256x144 frames -> 32x18 latents
 KL_WEIGHT = 1e-6
@@ -51,14 +52,23 @@ class V3Options:
     threads: int = 1  # a shared 2-core machine: one thread each for two runs side by side
     checkpoint_every: int = 50
     eval_every: int = 200
-    channels: tuple[int, ...] = (16, 32, 64, 128)  # autoencoder widths per level (3 downsamples); narrow at full size for a CPU
+    channels: tuple[int, ...] = ()  # widths per level; () takes the model's own (`CHANNELS`)
     crop: int = 128  # the autoencoder trains on random 128x128 crops of the 256x144 frames (it is convolutional)
     norm_groups: int = 16
     time_limit: float = 0.0  # seconds of this call before it stops with a checkpoint; 0: none
+    autoencoder: str = "runs/tiny-v3-autoencoder"  # v3-keyframe: the autoencoder (a run directory or exported weights)
     extra: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.channels = tuple(self.channels) or CHANNELS[self.model]
 
-def make_autoencoder(channels: tuple[int, ...] = (16, 32, 64, 128), norm_groups: int = 16):
+
+# Widths per level. The autoencoder is narrow at full size (16 channels at 256x144) so a CPU can train it;
+# the latent model has two levels because 18 latent rows halve evenly only once.
+CHANNELS = {"v3-autoencoder": (16, 32, 64, 128), "v3-keyframe": (96, 192)}
+
+
+def make_autoencoder(channels: tuple[int, ...] = (16, 32, 64, 128), norm_groups: int = 16):  # CHANNELS["v3-autoencoder"]
     """The v3 autoencoder: diffusers `AutoencoderKL`, 8x down to 4 latent channels."""
     from diffusers import AutoencoderKL
 
@@ -95,6 +105,96 @@ def autoencoder_loss(model, frames: torch.Tensor, generator: torch.Generator | N
     return loss, float(10 * np.log10(4 / max(mse, 1e-10)))
 
 
+class _Autoencoding:
+    """The autoencoder's training task: world frames (crops) in, the same frames out."""
+
+    def __init__(self, options: V3Options) -> None:
+        self.options = options
+        self.module = make_autoencoder(tuple(options.channels), options.norm_groups)
+        self.held_out = world_frames(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1))
+
+    def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
+        loss, psnr = autoencoder_loss(self.module, world_frames(seeds, rng, self.options.crop), generator)
+        return loss, {"psnr": round(psnr, 2)}
+
+    @torch.no_grad()
+    def evaluate(self) -> dict:
+        loss, psnr = autoencoder_loss(self.module, self.held_out, None)
+        return {"held_out_loss": round(loss.item(), 5), "held_out_psnr": round(psnr, 2)}
+
+
+class _LatentKeyframes:
+    """The latent keyframe model's task: a clip's frame at a random time, encoded by the frozen autoencoder,
+    denoised given its layout, setting and time of day (x0-prediction, min-SNR weights clamped to [0.5, 5])."""
+
+    def __init__(self, options: V3Options, latent_scale: float | None) -> None:
+        from renderers.tiny.text import Vocabulary, default_vocabulary_path
+        from renderers.tiny.v3.models import LatentKeyframeConfig, LatentKeyframeModel
+
+        self.options = options
+        self.autoencoder = load_autoencoder(options.autoencoder).requires_grad_(False)
+        self.nouns = {k: torch.from_numpy(v) for k, v in Vocabulary.load(default_vocabulary_path()).categories.items()}
+        self.settings = setting_vectors()
+        self.scheduler = make_scheduler()
+        self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1), scale=1.0)
+        if latent_scale is None:  # 1 / the latents' std, so diffusion starts from unit variance (SD's scaling factor)
+            latent_scale = float(1 / self.held_out[0].std().clamp_min(1e-3))
+        self.held_out = (self.held_out[0] * latent_scale, *self.held_out[1:])
+        config = LatentKeyframeConfig(channels=tuple(options.channels), norm_groups=options.norm_groups, latent_scale=latent_scale)
+        self.module = LatentKeyframeModel(config)
+
+    @torch.no_grad()
+    def _batch(self, seeds: list[int], rng: np.random.Generator, scale: float | None = None) -> tuple:
+        from renderers.tiny.v3.models import Placed, rasterise
+        from renderers.tiny.v3.world import SETTINGS, TIMES
+
+        frames, layouts, settings, times = [], [], [], []
+        for seed in seeds:
+            clip = sample_clip(seed)
+            s = float(rng.uniform())
+            frames.append(clip.frame(s))
+            layouts.append([Placed(clip.entities[i].id, box, self.nouns[clip.entities[i].kind],
+                                   (clip.entities[i].look.main, clip.entities[i].look.second)) for i, box in clip.layout(s)])
+            settings.append(self.settings[list(SETTINGS).index(clip.setting)])
+            times.append(TIMES.index(clip.time))
+        pixels = torch.tensor(np.stack(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
+        latents = self.autoencoder.encode(pixels).latent_dist.mode()
+        scale = self.module.config.latent_scale if scale is None else scale
+        return latents * scale, rasterise(layouts), torch.stack(settings), torch.tensor(times)
+
+    def _loss(self, batch: tuple, generator: torch.Generator) -> torch.Tensor:
+        latents, layout, settings, times = batch
+        noise = torch.randn(latents.shape, generator=generator)
+        timesteps = torch.randint(0, self.scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator)
+        prediction = self.module(self.scheduler.add_noise(latents, noise, timesteps), timesteps, layout, settings, times)
+        alphas = self.scheduler.alphas_cumprod[timesteps]
+        weight = torch.clamp(alphas / (1 - alphas), min=0.5, max=5.0)
+        return (weight * (prediction - latents).pow(2).mean(dim=(1, 2, 3))).mean()
+
+    def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
+        return self._loss(self._batch(seeds, rng), generator), {}
+
+    @torch.no_grad()
+    def evaluate(self) -> dict:
+        return {"held_out_loss": round(self._loss(self.held_out, torch.Generator().manual_seed(0)).item(), 5)}
+
+
+def make_scheduler():
+    """Training noise: diffusers' DDPM, 1000 steps, cosine betas, x0-prediction (as v2, for the same reason)."""
+    from diffusers import DDPMScheduler
+
+    return DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="sample")
+
+
+@lru_cache(maxsize=1)
+def setting_vectors() -> torch.Tensor:
+    """(settings, 384): the MiniLM embedding of each v3 setting's caption, in `SETTINGS` order."""
+    from renderers.tiny.text import embed
+    from renderers.tiny.v3.world import SETTINGS
+
+    return torch.from_numpy(embed([s.phrases[0] for s in SETTINGS.values()]))
+
+
 def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, progress: ProgressFn | None = None) -> Path:
     """Train (or resume) one v3 model in `run_dir`; returns the run directory."""
     if options.model not in V3_MODELS:
@@ -104,26 +204,31 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
     torch.set_num_threads(options.threads)
     run = Path(run_dir)
     run.mkdir(parents=True, exist_ok=True)
+    state_path = run / "state.json"
+    state = json.loads(state_path.read_text()) if resume and state_path.exists() else None
+    if state is not None and state["options"]["model"] != options.model:
+        raise ValueError(f"{run} holds a {state['options']['model']} run, not {options.model}")
     torch.manual_seed(options.seed)
-    model = make_autoencoder(tuple(options.channels), options.norm_groups)
+    if options.model == "v3-autoencoder":
+        task: _Autoencoding | _LatentKeyframes = _Autoencoding(options)
+    else:
+        task = _LatentKeyframes(options, None if state is None else state["latent_scale"])
+    model = task.module
     optimizer = torch.optim.AdamW(model.parameters(), lr=options.learning_rate, weight_decay=0.0)
     step, seconds, wall_before = 0, 0.0, 0.0
     call_started = time.perf_counter()
-    state_path = run / "state.json"
-    if resume and state_path.exists():
-        state = json.loads(state_path.read_text())
-        if state["options"]["model"] != options.model:
-            raise ValueError(f"{run} holds a {state['options']['model']} run, not {options.model}")
+    if state is not None:
         model.load_state_dict(load_file(str(run / "model.safetensors")))
         optimizer.load_state_dict(torch.load(run / "optimizer.pt", weights_only=False))
         step, seconds, wall_before = state["step"], state["seconds"], state["wall_seconds"]
-    held_out = world_frames(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1))
 
     def save_checkpoint() -> None:
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(run / "model.safetensors"))
         torch.save(optimizer.state_dict(), run / "optimizer.pt")
         state = {"step": step, "seconds": seconds, "wall_seconds": wall_before + time.perf_counter() - call_started,
                  "options": asdict(options)}
+        if isinstance(task, _LatentKeyframes):
+            state["latent_scale"] = model.config.latent_scale
         tmp = state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=1))
         tmp.replace(state_path)
@@ -136,24 +241,22 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
             started = time.perf_counter()
             rng = np.random.default_rng([options.seed, step])  # the data of a step depends only on (seed, step)
             generator = torch.Generator().manual_seed(options.seed * 1_000_003 + step)
-            frames = world_frames([int(v) for v in rng.integers(0, HELD_OUT_SEEDS, options.batch_size)], rng, options.crop)
+            seeds = [int(v) for v in rng.integers(0, HELD_OUT_SEEDS, options.batch_size)]
             for group in optimizer.param_groups:
                 group["lr"] = options.learning_rate * min(1.0, (step + 1) / options.warmup)
-            loss, train_psnr = autoencoder_loss(model, frames, generator)
+            loss, extras = task.loss(seeds, rng, generator)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             step += 1
             seconds += time.perf_counter() - started
-            record = {"step": step, "loss": round(loss.item(), 5), "psnr": round(train_psnr, 2), "seconds": round(seconds, 1),
+            record = {"step": step, "loss": round(loss.item(), 5), **extras, "seconds": round(seconds, 1),
                       "wall_seconds": round(wall_before + time.perf_counter() - call_started, 1)}
             if step % options.eval_every == 0 or step == options.steps:
                 model.eval()
-                with torch.no_grad():
-                    held_loss, held_psnr = autoencoder_loss(model, held_out, None)
+                record |= task.evaluate()
                 model.train()
-                record |= {"held_out_loss": round(held_loss.item(), 5), "held_out_psnr": round(held_psnr, 2)}
             log.write(json.dumps(record) + "\n")
             log.flush()
             if step % options.checkpoint_every == 0 or step == options.steps:
@@ -164,29 +267,44 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
     return run
 
 
-def export_autoencoder(run_dir: str | Path, destination: str | Path) -> Path:
-    """Write the run's autoencoder weights in half precision, its config and training facts in the metadata."""
+def export_v3(run_dir: str | Path, destination: str | Path) -> Path:
+    """Write the run's weights in half precision, with its config and training facts in the metadata."""
     from safetensors.torch import load_file, save_file
 
     run = Path(run_dir)
     state = json.loads((run / "state.json").read_text())
-    weights = load_file(str(run / "model.safetensors"))
-    facts = {"model": "v3-autoencoder", "channels": state["options"]["channels"], "norm_groups": state["options"]["norm_groups"],
-             "steps": state["step"], "train_seconds": round(state["seconds"]), "seed": state["options"]["seed"],
-             "batch_size": state["options"]["batch_size"], "learning_rate": state["options"]["learning_rate"]}
+    options = state["options"]
+    facts = {"model": options["model"], "channels": options["channels"], "norm_groups": options["norm_groups"],
+             "steps": state["step"], "train_seconds": round(state["seconds"]), "seed": options["seed"],
+             "batch_size": options["batch_size"], "learning_rate": options["learning_rate"]}
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
+    weights = load_file(str(run / "model.safetensors"))
+    if options["model"] == "v3-keyframe":
+        from renderers.tiny.v3.models import LatentKeyframeConfig, LatentKeyframeModel
+
+        config = LatentKeyframeConfig(channels=tuple(options["channels"]), norm_groups=options["norm_groups"],
+                                      latent_scale=state["latent_scale"], extra=facts | {"autoencoder": options["autoencoder"]})
+        model = LatentKeyframeModel(config)
+        model.load_state_dict(weights)
+        model.save(destination)
+        return destination
     save_file({k: v.half().contiguous() for k, v in weights.items()}, str(destination), metadata={"config": json.dumps(facts)})
     return destination
 
 
 def load_autoencoder(path: str | Path):
-    """An exported (or checkpointed) v3 autoencoder, in eval mode."""
+    """A v3 autoencoder, in eval mode, from exported weights or from a run directory's checkpoint."""
     from safetensors import safe_open
     from safetensors.torch import load_file
 
-    with safe_open(str(path), "pt") as f:
-        facts = json.loads((f.metadata() or {}).get("config", "{}"))
-    model = make_autoencoder(tuple(facts.get("channels", V3Options.channels)), facts.get("norm_groups", 16))
+    path = Path(path)
+    if path.is_dir():
+        options = json.loads((path / "state.json").read_text())["options"]
+        facts, path = {"channels": options["channels"], "norm_groups": options["norm_groups"]}, path / "model.safetensors"
+    else:
+        with safe_open(str(path), "pt") as f:
+            facts = json.loads((f.metadata() or {}).get("config", "{}"))
+    model = make_autoencoder(tuple(facts.get("channels", CHANNELS["v3-autoencoder"])), facts.get("norm_groups", 16))
     model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
     return model.eval()

@@ -676,7 +676,7 @@ def sample_clip(
     if cast is None:
         count = num_entities or int(rng.choice([1, 2, 3, 4], p=[0.3, 0.35, 0.25, 0.1]))
         picked = [kinds[k % len(kinds)] if kinds else str(rng.choice(KINDS, p=kind_weights())) for k in range(count)]
-        cast = [CastMember(f"{seed}-{k}-{kind}", kind) for k, kind in enumerate(picked)]
+        cast = [CastMember(f"e{seed}_{k}_{kind}", kind) for k, kind in enumerate(picked)]  # ids as a storyboard spells them
     else:
         cast = list(cast)[: num_entities or len(cast)]
     looks = cast_looks(cast)
