@@ -17,7 +17,7 @@ plugs in as one more source.
 - placement: a colour detector that knows the source's look of the entity (its main
   colour and where in its box the figure paints it) finds its box; mean IoU with the
   box asked for. Entities less than 80% visible are left out.
-- identity: an 8-member cast (5 people, a child, a dog, a cat), 6 scenes of 4 members
+- identity: an 8-member cast (5 people, a child, a dog, a cat), 12 scenes of 4 members
   each (other settings, times, places, sizes); each crop (8x8, CIELAB) retrieves the
   nearest crop of another scene: the share that is the same member (rank-1 re-id).
 - infill: 9-frame windows of held-out clips with both true ends known: PSNR and SSIM
@@ -36,18 +36,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from bench_tiny import psnr, ssim
 from PIL import Image
 from scipy import ndimage
 
-from bench_tiny import psnr, ssim
 from director.renderer import FrameSpec, InfillJob, KeyframeRequest, SceneContext
 from director.storyboard import Box, Entity
 from renderers.tiny.v3.conditioning import warp_guess
 from renderers.tiny.v3.figures import figure_layer, shade
 from renderers.tiny.v3.looks import CastMember, Look, srgb_to_lab
+from renderers.tiny.v3.train import HELD_OUT_SEEDS
 from renderers.tiny.v3.world import FRAME, SETTINGS, TIMES, Clip, sample_clip
 
-HELD_OUT_SEEDS = 1_000_000_000  # the world's training seeds are below this (as in v2's renderers/tiny/train.py)
 BENCH_SEEDS = HELD_OUT_SEEDS + 500_000
 MEASURED_KINDS = ("person", "child", "dog", "cat", "fox", "horse", "cow", "sheep", "bear", "car", "bus", "truck",
                   "bird", "bicycle", "tree", "ball", "chair", "house")
@@ -146,16 +146,14 @@ SOURCES = {"world": WorldSource, "v2": V2Source}
 # Crops and the kind classifier --------------------------------------------------------------------
 
 
-def visible_share(clip: Clip, s: float, i: int) -> float:
+def visible_share(clip: Clip, s: float, i: int, masks: np.ndarray) -> float:
     """How much of entity i's own figure shows at s (the rest is behind smaller things in front)."""
-    masks = clip.masks(s)
     box = clip.entities[i].box(s)
     if box is None:
         return 0.0
-    look = clip.entities[i].look
     x0, y0 = round(box[0] * FRAME[0]), round(box[1] * FRAME[1])
     x1, y1 = round(box[2] * FRAME[0]), round(box[3] * FRAME[1])
-    alone = np.asarray(figure_layer(look, max(1, x1 - x0), max(1, y1 - y0)))[..., 3] > 127
+    alone = np.asarray(figure_layer(clip.entities[i].look, max(1, x1 - x0), max(1, y1 - y0)))[..., 3] > 127
     return float(masks[i].sum() / max(1, alone.sum()))
 
 
@@ -175,8 +173,9 @@ def kind_clip(seed: int) -> Clip:
 
 def measurable(clip: Clip, s: float) -> list[tuple[int, tuple[float, float, float, float]]]:
     """The entities at s big enough (12 pixels each way) and at least 80% visible."""
-    return [(i, box) for i, box in clip.layout(s)
-            if (box[2] - box[0]) * FRAME[0] >= 12 and (box[3] - box[1]) * FRAME[1] >= 12 and visible_share(clip, s, i) >= 0.8]
+    big = [(i, box) for i, box in clip.layout(s) if (box[2] - box[0]) * FRAME[0] >= 12 and (box[3] - box[1]) * FRAME[1] >= 12]
+    masks = clip.masks(s) if big else None
+    return [(i, box) for i, box in big if visible_share(clip, s, i, masks) >= 0.8]
 
 
 class KindClassifier(torch.nn.Module):
@@ -185,10 +184,10 @@ class KindClassifier(torch.nn.Module):
     def __init__(self, kinds: int = len(MEASURED_KINDS)) -> None:
         super().__init__()
         layers: list[torch.nn.Module] = []
-        for a, b in ((3, 32), (32, 64), (64, 128)):
+        for a, b in ((3, 16), (16, 32), (32, 64)):
             layers += [torch.nn.Conv2d(a, b, 3, padding=1), torch.nn.BatchNorm2d(b), torch.nn.ReLU(), torch.nn.MaxPool2d(2)]
         self.features = torch.nn.Sequential(*layers, torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
-        self.head = torch.nn.Linear(128, kinds)
+        self.head = torch.nn.Linear(64, kinds)
 
     def forward(self, crops: torch.Tensor) -> torch.Tensor:  # (B, 3, 32, 32) in [-1, 1] -> (B, kinds) logits
         return self.head(self.features(crops))
@@ -212,7 +211,11 @@ def true_crops(seeds: range) -> tuple[list[np.ndarray], list[int]]:
 
 def train_classifier(clips: int, steps: int, log) -> KindClassifier:
     """Trained on true crops of `clips` training clips (cached under runs/ by its settings)."""
-    path = CLASSIFIER_CACHE / f"kind-{clips}-{steps}-{hashlib.sha256(','.join(MEASURED_KINDS).encode()).hexdigest()[:8]}.pt"
+    world = Path(__file__).resolve().parents[1] / "renderers" / "tiny" / "v3"
+    digest = hashlib.sha256(",".join(MEASURED_KINDS).encode())
+    for name in ("world.py", "figures.py", "looks.py"):  # a changed world is a new classifier
+        digest.update((world / name).read_bytes())
+    path = CLASSIFIER_CACHE / f"kind-{clips}-{steps}-{digest.hexdigest()[:12]}.pt"
     torch.manual_seed(0)
     model = KindClassifier()
     if path.exists():
@@ -317,7 +320,7 @@ def placement(source, clips: int) -> dict:
 
 # Identity -----------------------------------------------------------------------------------------
 
-IDENTITY_CAST = (*(CastMember(f"adult-{k}", "person") for k in range(5)), CastMember("kid", "child"),
+IDENTITY_CAST = (*(CastMember(f"adult_{k}", "person") for k in range(5)), CastMember("kid", "child"),
                  CastMember("rex", "dog"), CastMember("tom", "cat"))
 
 
@@ -348,7 +351,7 @@ def descriptor(frame: np.ndarray, box) -> np.ndarray:
     return srgb_to_lab(crop(frame, box, (8, 8)).astype(np.float64)).ravel()
 
 
-def identity(source, scenes: int = 6) -> dict:
+def identity(source, scenes: int = 12) -> dict:
     rows = []  # (scene, member, descriptor)
     for scene in range(scenes):
         clip, members = lineup_clip(scene)
@@ -401,14 +404,17 @@ def main() -> None:
     parser.add_argument("--source", choices=list(SOURCES), action="append", help="default: world and v2")
     parser.add_argument("--only", choices=["kind", "placement", "identity", "infill"], nargs="+")
     parser.add_argument("--clips", type=int, default=120, help="held-out clips per measure (infill: a quarter)")
-    parser.add_argument("--train-clips", type=int, default=3000, help="training clips for the kind classifier")
-    parser.add_argument("--train-steps", type=int, default=1500)
+    parser.add_argument("--train-clips", type=int, default=2000, help="training clips for the kind classifier")
+    parser.add_argument("--train-steps", type=int, default=800)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     parts = args.only or ["kind", "placement", "identity", "infill"]
     sources = [SOURCES[name]() for name in (args.source or ["world", "v2"])]
-    log = lambda text: print(f"<!-- {text} -->", flush=True)  # noqa: E731
+
+    def log(text: str) -> None:
+        print(f"<!-- {text} -->", flush=True)
+
     results: dict[str, dict[str, dict]] = {}
     classifier = train_classifier(args.train_clips, args.train_steps, log) if "kind" in parts else None
     for source in sources:
@@ -438,7 +444,7 @@ def main() -> None:
             print(f"| {name} | {p['entities']} | {p['mean_iou']:.3f} | {p['over_half']:.2f} |")
         print()
     if "identity" in parts:
-        print("| identity (8-member cast, 6 scenes of 4, rank-1 retrieval of 8x8 CIELAB crops) | queries | same member retrieved |")
+        print("| identity (8-member cast, 12 scenes of 4, rank-1 retrieval of 8x8 CIELAB crops) | queries | same member retrieved |")
         print("|---|---|---|")
         for name, r in results.items():
             print(f"| {name} | {r['identity']['queries']} | {r['identity']['rank1']:.2f} |")

