@@ -396,6 +396,23 @@ def infill(source, clips: int, window: int = 9) -> dict:
     return {name: (float(np.mean([p for p, _ in v])), float(np.mean([s for _, s in v]))) for name, v in scores.items() if v}
 
 
+# A picture ----------------------------------------------------------------------------------------
+
+SHEET_CAST = (CastMember("mira", "child"), CastMember("biscuit", "dog"), CastMember("dad", "person"), CastMember("van", "car"))
+
+
+def contact_sheet(sources: list, path: str, columns: int = 4, rows: int = 2) -> None:
+    """Held-out clips of one cast in settings and times of their own: a row of frames per source, per group."""
+    names = list(SETTINGS)
+    clips = [sample_clip(BENCH_SEEDS + 50_000 + k, setting=names[(k * 7) % len(names)], time=TIMES[k % len(TIMES)],
+                         cast=SHEET_CAST, num_entities=2 + k % 3) for k in range(columns * rows)]
+    lines = []
+    for r in range(rows):
+        for source in sources:
+            lines.append(np.concatenate([source.keyframes(clip, [0.5], seed=k)[0] for k, clip in enumerate(clips[r * columns : (r + 1) * columns])], 1))
+    Image.fromarray(np.concatenate(lines, 0)).save(path)
+
+
 # Report -------------------------------------------------------------------------------------------
 
 
@@ -407,10 +424,14 @@ def main() -> None:
     parser.add_argument("--train-clips", type=int, default=2000, help="training clips for the kind classifier")
     parser.add_argument("--train-steps", type=int, default=800)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sheet", help="only draw a PNG here: the same held-out clips by each source, a row each")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     parts = args.only or ["kind", "placement", "identity", "infill"]
     sources = [SOURCES[name]() for name in (args.source or ["world", "v2"])]
+    if args.sheet:
+        contact_sheet(sources, args.sheet)
+        return
 
     def log(text: str) -> None:
         print(f"<!-- {text} -->", flush=True)
