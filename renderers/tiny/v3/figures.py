@@ -259,16 +259,12 @@ def _vehicle(pen: _Pen, look: Look, phase: int) -> None:
 
 
 def _sprite(layer: Image.Image, look: Look, phase: int) -> None:
-    """A v2 sprite, painted on an opaque scratch picture and cut out by where it painted."""
+    """A v2 sprite (`renderers/tiny/sprites.py`) in the look's main colour; opaque where it paints."""
     w, h = layer.size
-    picture = Image.new("RGB", (w, h), (255, 0, 255))
-    key = Image.new("L", (w, h), 0)
+    picture, probe = Image.new("RGB", (w, h)), Image.new("RGB", (w, h))
     draw_sprite(ImageDraw.Draw(picture), look.kind, (0, 0, w, h), look.main, phase)
-    # the same sprite in a colour it never uses marks its pixels: draw it again over a black picture
-    probe = Image.new("RGB", (w, h), (0, 0, 0))
-    draw_sprite(ImageDraw.Draw(probe), look.kind, (0, 0, w, h), (255, 255, 255), phase)
-    key.paste(255, mask=probe.convert("L").point(lambda v: 255 if v > 0 else 0))
-    picture.putalpha(key)
+    draw_sprite(ImageDraw.Draw(probe), look.kind, (0, 0, w, h), (255, 255, 255), phase)  # every shape in a non-black shade
+    picture.putalpha(probe.convert("L").point(lambda v: 255 if v > 0 else 0))
     layer.alpha_composite(picture.convert("RGBA"))
 
 

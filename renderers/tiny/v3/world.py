@@ -224,7 +224,7 @@ class _Canvas:
         for k in range(int((b - a) * self.h)):
             w = k / max(1, (b - a) * self.h - 1)
             y = a + k / self.h
-            self.draw.line((( x0 + 0.01) * self.w, y * self.h, (x1 - 0.01) * self.w, y * self.h),
+            self.draw.line(((x0 + 0.01) * self.w, y * self.h, (x1 - 0.01) * self.w, y * self.h),
                            fill=tuple(int(t * (1 - w) + u * w) for t, u in zip(top, bottom)))
         self.rect((x0 + x1) / 2 - 0.004, y0, (x0 + x1) / 2 + 0.004, y1, frame)
 
