@@ -154,8 +154,19 @@ def train_tiny(model: str, *, run_dir: str | Path | None = None, export_to: str 
 
     `settings` are `TrainOptions` fields (steps, batch_size, learning_rate, channels, seed, threads);
     those not given take `TrainOptions`' defaults, and the widths the shipped model's."""
-    if model not in MODELS:
-        raise InputError(f"unknown model {model!r}: use keyframe, infill or vocabulary")
+    from renderers.tiny.v3.train import V3_MODELS
+
+    if model not in MODELS + V3_MODELS:
+        raise InputError(f"unknown model {model!r}: use {', '.join(MODELS + V3_MODELS)}")
+    if model in V3_MODELS:  # the v3 world's models (renderers/tiny/v3/train.py)
+        from renderers.tiny.v3.train import V3Options, export_v3, train_v3
+
+        widths = settings.pop("channels", None)
+        options = V3Options(model=model, time_limit=time_limit_minutes * 60, **settings, **({"channels": tuple(widths)} if widths else {}))
+        options.norm_groups = 16 if all(c % 16 == 0 for c in options.channels) else 8
+        run = Path(run_dir) if run_dir is not None else Path("runs") / f"tiny-{model}"
+        train_v3(options, run, resume=resume, progress=progress)
+        return Trained(run, export_v3(run, export_to) if export_to is not None else None)
     if model == "vocabulary":
         path = Path(export_to) if export_to is not None else default_vocabulary_path()
         Vocabulary.build().save(path)

@@ -1,0 +1,487 @@
+"""Issue 15's measures of the tiny renderer, on held-out seeds of the v3 world (256x144).
+
+    python benchmarks/bench_tiny_v3.py                      # today's renderer (v2) and the world's own frames
+    python benchmarks/bench_tiny_v3.py --source world       # the ceilings only
+    python benchmarks/bench_tiny_v3.py --only kind identity
+
+Every measure runs on a *source* of frames: `world` (the v3 world's own frames: the
+ceiling of each measure) or `v2` (the shipped `TinyRenderer`, asked for the same
+layouts as a storyboard would ask: each entity by its kind and id, no colour, the
+setting by its caption; it draws at 32x32, upsampled to 256x144). A v3 renderer
+plugs in as one more source.
+
+- kind recognised: a small CNN (the `KindClassifier` below) trained on true crops of
+  the world (training seeds, the 18 `MEASURED_KINDS`), each crop the entity's box
+  squashed to 32x32 so that only the drawing, not the box's shape, tells the kind.
+  Accuracy on held-out crops of the source against the same on true crops.
+- placement: a colour detector that knows the source's look of the entity (its main
+  colour and where in its box the figure paints it) finds its box; mean IoU with the
+  box asked for. Entities less than 80% visible are left out.
+- identity: an 8-member cast (5 people, a child, a dog, a cat), 12 scenes of 4 members
+  each (other settings, times, places, sizes); each crop (8x8, CIELAB) retrieves the
+  nearest crop of another scene: the share that is the same member (rank-1 re-id).
+- infill: 9-frame windows of held-out clips with both true ends known: PSNR and SSIM
+  of the 7 made frames against the world's, beside a cross-fade of the ends and the
+  box-warped guess (`renderers/tiny/v3/conditioning.warp_guess`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from bench_tiny import psnr, ssim
+from PIL import Image
+from scipy import ndimage
+
+from director.renderer import FrameSpec, InfillJob, KeyframeRequest, SceneContext
+from director.storyboard import Box, Entity
+from renderers.tiny.v3.conditioning import warp_guess
+from renderers.tiny.v3.figures import figure_layer, shade
+from renderers.tiny.v3.looks import CastMember, Look, srgb_to_lab
+from renderers.tiny.v3.train import HELD_OUT_SEEDS
+from renderers.tiny.v3.world import FRAME, SETTINGS, TIMES, Clip, sample_clip
+
+BENCH_SEEDS = HELD_OUT_SEEDS + 500_000
+MEASURED_KINDS = ("person", "child", "dog", "cat", "fox", "horse", "cow", "sheep", "bear", "car", "bus", "truck",
+                  "bird", "bicycle", "tree", "ball", "chair", "house")
+CROP = 32
+CLASSIFIER_CACHE = Path("runs/bench-tiny-v3")
+
+
+# Sources of frames -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the detector looks for: colours (RGB, tolerance) and where in its box the figure paints them."""
+
+    colors: tuple[tuple[tuple[int, int, int], float], ...]
+    extent: tuple[float, float, float, float]
+
+
+@lru_cache(maxsize=4096)
+def _extent_of(look: Look) -> tuple[float, float, float, float]:
+    layer = np.asarray(figure_layer(look, 128, 128)).astype(np.float32)
+    target = _v3_colors(look)
+    painted = _color_mask(layer[..., :3], target) & (layer[..., 3] > 127)
+    ys, xs = np.nonzero(painted)
+    if len(xs) == 0:
+        return (0.0, 0.0, 1.0, 1.0)
+    return (xs.min() / 128, ys.min() / 128, (xs.max() + 1) / 128, (ys.max() + 1) / 128)
+
+
+def _v3_colors(look: Look) -> tuple[tuple[tuple[int, int, int], float], ...]:
+    return ((look.main, 45.0), (shade(look.main, 0.82), 25.0), (shade(look.main, 0.72), 25.0))
+
+
+class WorldSource:
+    """The world's own frames: the ceiling of every measure."""
+
+    name = "world (ceiling)"
+
+    def keyframes(self, clip: Clip, times: list[float], seed: int) -> list[np.ndarray]:
+        return [clip.frame(s) for s in times]
+
+    def lineup(self, clip: Clip, seed: int) -> np.ndarray:
+        return clip.frame(0.0)
+
+    def target(self, clip: Clip, i: int) -> Target:
+        look = clip.entities[i].look
+        return Target(_v3_colors(look), _extent_of(look))
+
+    def infill(self, clip: Clip, times: list[float], seed: int) -> list[np.ndarray] | None:
+        return None  # the truth itself
+
+
+class V2Source:
+    """The shipped tiny renderer (v2), asked for a clip's layouts the way a storyboard asks."""
+
+    name = "tiny v2 (shipped)"
+
+    def __init__(self) -> None:
+        from renderers.tiny.renderer import TinyRenderer
+
+        self.renderer = TinyRenderer()
+
+    def _scene(self, clip: Clip) -> SceneContext:
+        entities = tuple(Entity(id=e.id, name=e.kind, category=e.kind) for e in clip.entities)
+        return SceneContext(f"clip{clip.seed}", "", "", clip.caption, "", entities, (), *FRAME)
+
+    @staticmethod
+    def _spec(clip: Clip, s: float, index: int) -> FrameSpec:
+        boxes = {clip.entities[i].id: Box(x0=b[0], y0=b[1], x1=b[2], y1=b[3]) for i, b in clip.layout(s)}
+        return FrameSpec(index=index, t=s, boxes=boxes)
+
+    def keyframes(self, clip: Clip, times: list[float], seed: int) -> list[np.ndarray]:
+        specs = tuple(self._spec(clip, s, k) for k, s in enumerate(times))
+        return list(self.renderer.keyframes([KeyframeRequest(self._scene(clip), specs, seed=seed)])[0])
+
+    def lineup(self, clip: Clip, seed: int) -> np.ndarray:
+        return self.keyframes(clip, [0.0], seed)[0]
+
+    def target(self, clip: Clip, i: int) -> Target:
+        from renderers.tiny.detect import colored_extent
+        from renderers.tiny.world import shade as v2_shade
+
+        e = clip.entities[i]
+        color = self.renderer.look(Entity(id=e.id, name=e.kind, category=e.kind)).color
+        return Target(((color, 60.0), (v2_shade(color, 0.55), 36.0)), colored_extent(e.kind))
+
+    def infill(self, clip: Clip, times: list[float], seed: int) -> list[np.ndarray]:
+        specs = tuple(self._spec(clip, s, k) for k, s in enumerate(times))
+        known = {0: clip.frame(times[0]), len(times) - 1: clip.frame(times[-1])}
+        return list(self.renderer.infill([InfillJob(self._scene(clip), specs, known, seed=seed)])[0])
+
+
+SOURCES = {"world": WorldSource, "v2": V2Source}
+
+
+# Crops and the kind classifier --------------------------------------------------------------------
+
+
+def visible_share(clip: Clip, s: float, i: int, masks: np.ndarray) -> float:
+    """How much of entity i's own figure shows at s (the rest is behind smaller things in front)."""
+    box = clip.entities[i].box(s)
+    if box is None:
+        return 0.0
+    x0, y0 = round(box[0] * FRAME[0]), round(box[1] * FRAME[1])
+    x1, y1 = round(box[2] * FRAME[0]), round(box[3] * FRAME[1])
+    alone = np.asarray(figure_layer(clip.entities[i].look, max(1, x1 - x0), max(1, y1 - y0)))[..., 3] > 127
+    return float(masks[i].sum() / max(1, alone.sum()))
+
+
+def crop(frame: np.ndarray, box: tuple[float, float, float, float], size: tuple[int, int] = (CROP, CROP)) -> np.ndarray:
+    """The box's pixels resized to `size` (width, height), squashed: (h, w, 3) uint8."""
+    h, w = frame.shape[:2]
+    x0, y0 = int(np.floor(box[0] * w)), int(np.floor(box[1] * h))
+    x1, y1 = max(x0 + 1, int(np.ceil(box[2] * w))), max(y0 + 1, int(np.ceil(box[3] * h)))
+    return np.asarray(Image.fromarray(frame[y0:y1, x0:x1]).resize(size, Image.Resampling.BOX))
+
+
+def kind_clip(seed: int) -> Clip:
+    rng = np.random.default_rng([seed, 15])
+    kinds = [str(k) for k in rng.choice(MEASURED_KINDS, int(rng.integers(1, 4)))]
+    return sample_clip(seed, kinds=kinds, num_entities=len(kinds))
+
+
+def measurable(clip: Clip, s: float) -> list[tuple[int, tuple[float, float, float, float]]]:
+    """The entities at s big enough (12 pixels each way) and at least 80% visible."""
+    big = [(i, box) for i, box in clip.layout(s) if (box[2] - box[0]) * FRAME[0] >= 12 and (box[3] - box[1]) * FRAME[1] >= 12]
+    masks = clip.masks(s) if big else None
+    return [(i, box) for i, box in big if visible_share(clip, s, i, masks) >= 0.8]
+
+
+class KindClassifier(torch.nn.Module):
+    """A small CNN naming the kind of a 32x32 crop: three conv stages and a linear layer."""
+
+    def __init__(self, kinds: int = len(MEASURED_KINDS)) -> None:
+        super().__init__()
+        layers: list[torch.nn.Module] = []
+        for a, b in ((3, 16), (16, 32), (32, 64)):
+            layers += [torch.nn.Conv2d(a, b, 3, padding=1), torch.nn.BatchNorm2d(b), torch.nn.ReLU(), torch.nn.MaxPool2d(2)]
+        self.features = torch.nn.Sequential(*layers, torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+        self.head = torch.nn.Linear(64, kinds)
+
+    def forward(self, crops: torch.Tensor) -> torch.Tensor:  # (B, 3, 32, 32) in [-1, 1] -> (B, kinds) logits
+        return self.head(self.features(crops))
+
+
+def _batch(crops: list[np.ndarray]) -> torch.Tensor:
+    return torch.tensor(np.stack(crops)).permute(0, 3, 1, 2).float() / 127.5 - 1
+
+
+def true_crops(seeds: range) -> tuple[list[np.ndarray], list[int]]:
+    crops, labels = [], []
+    for seed in seeds:
+        clip = kind_clip(seed)
+        s = 0.5
+        frame = clip.frame(s)
+        for i, box in measurable(clip, s):
+            crops.append(crop(frame, box))
+            labels.append(MEASURED_KINDS.index(clip.entities[i].kind))
+    return crops, labels
+
+
+def train_classifier(clips: int, steps: int, log) -> KindClassifier:
+    """Trained on true crops of `clips` training clips (cached under runs/ by its settings)."""
+    world = Path(__file__).resolve().parents[1] / "renderers" / "tiny" / "v3"
+    digest = hashlib.sha256(",".join(MEASURED_KINDS).encode())
+    for name in ("world.py", "figures.py", "looks.py"):  # a changed world is a new classifier
+        digest.update((world / name).read_bytes())
+    path = CLASSIFIER_CACHE / f"kind-{clips}-{steps}-{digest.hexdigest()[:12]}.pt"
+    torch.manual_seed(0)
+    model = KindClassifier()
+    if path.exists():
+        model.load_state_dict(torch.load(path))
+        return model.eval()
+    started = time.perf_counter()
+    crops, labels = true_crops(range(clips))
+    x, y = _batch(crops), torch.tensor(labels)
+    log(f"kind classifier: {len(crops)} true crops from {clips} training clips ({time.perf_counter() - started:.0f} s)")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    generator = torch.Generator().manual_seed(0)
+    model.train()
+    for step in range(steps):
+        pick = torch.randint(0, len(x), (64,), generator=generator)
+        batch = x[pick]
+        flip = torch.rand(64, generator=generator) < 0.5  # the world's figures face either way
+        batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
+        loss = torch.nn.functional.cross_entropy(model(batch), y[pick])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        for group in optimizer.param_groups:
+            group["lr"] = 2e-3 * 0.5 * (1 + np.cos(np.pi * (step + 1) / steps))
+    log(f"kind classifier: {steps} steps, last loss {loss.item():.3f} ({time.perf_counter() - started:.0f} s)")
+    CLASSIFIER_CACHE.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), path)
+    return model.eval()
+
+
+@torch.no_grad()
+def kind_accuracy(source, classifier: KindClassifier, clips: int) -> dict:
+    crops, labels = [], []
+    for n in range(clips):
+        clip = kind_clip(BENCH_SEEDS + n)
+        entities = measurable(clip, 0.5)
+        if not entities:
+            continue
+        frame = source.keyframes(clip, [0.5], seed=n)[0]
+        for i, box in entities:
+            crops.append(crop(frame, box))
+            labels.append(MEASURED_KINDS.index(clip.entities[i].kind))
+    predicted = classifier(_batch(crops)).argmax(-1).numpy()
+    return {"crops": len(crops), "accuracy": float(np.mean(predicted == np.array(labels)))}
+
+
+# Placement ----------------------------------------------------------------------------------------
+
+
+def _color_mask(image: np.ndarray, colors) -> np.ndarray:
+    mask = np.zeros(image.shape[:2], bool)
+    for rgb, tolerance in colors:
+        mask |= np.linalg.norm(image - np.array(rgb, np.float32), axis=-1) < tolerance
+    return mask
+
+
+def detect(frame: np.ndarray, target: Target) -> tuple[float, float, float, float] | None:
+    """The box of the thing painted in the target's colours: its largest group of pixels and the groups
+    touching it, mapped from where the colours are to the whole box by the target's extent."""
+    mask = _color_mask(frame.astype(np.float32), target.colors)
+    labels, count = ndimage.label(mask)
+    if count == 0:
+        return None
+    sizes = ndimage.sum(mask, labels, range(1, count + 1))
+    slices = ndimage.find_objects(labels)
+    best = int(np.argmax(sizes))
+    if sizes[best] < 4:
+        return None
+    ys, xs = slices[best]
+    y0, y1, x0, x1 = ys.start, ys.stop, xs.start, xs.stop
+    margin = 3
+    for k, (gy, gx) in enumerate(slices):  # pieces of the same figure: legs, ears, arms split off by a shade
+        if k != best and sizes[k] >= 2 and gy.start <= y1 + margin and gy.stop >= y0 - margin and gx.start <= x1 + margin and gx.stop >= x0 - margin:
+            y0, y1, x0, x1 = min(y0, gy.start), max(y1, gy.stop), min(x0, gx.start), max(x1, gx.stop)
+    h, w = mask.shape
+    found = (x0 / w, y0 / h, x1 / w, y1 / h)
+    ex0, ey0, ex1, ey1 = target.extent
+    width, height = (found[2] - found[0]) / max(ex1 - ex0, 1e-3), (found[3] - found[1]) / max(ey1 - ey0, 1e-3)
+    x, y = found[0] - ex0 * width, found[1] - ey0 * height
+    return (max(0.0, x), max(0.0, y), min(1.0, x + width), min(1.0, y + height))
+
+
+def iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def placement(source, clips: int) -> dict:
+    ious = []
+    for n in range(clips):
+        clip = sample_clip(BENCH_SEEDS + 20_000 + n)
+        times = [0.0, 0.5, 1.0]
+        frames = source.keyframes(clip, times, seed=n)
+        for frame, s in zip(frames, times):
+            for i, box in measurable(clip, s):
+                found = detect(frame, source.target(clip, i))
+                ious.append(iou(found, box) if found else 0.0)
+    return {"entities": len(ious), "mean_iou": float(np.mean(ious)), "over_half": float(np.mean(np.array(ious) > 0.5))}
+
+
+# Identity -----------------------------------------------------------------------------------------
+
+IDENTITY_CAST = (*(CastMember(f"adult_{k}", "person") for k in range(5)), CastMember("kid", "child"),
+                 CastMember("rex", "dog"), CastMember("tom", "cat"))
+
+
+def lineup_clip(scene: int) -> tuple[Clip, list[int]]:
+    """Scene `scene` of the identity cast: 4 members side by side, still, in a setting of its own."""
+    from renderers.tiny.v3.world import WorldEntity, cast_looks
+
+    rng = np.random.default_rng([scene, 0x1D])
+    looks = cast_looks(IDENTITY_CAST)
+    members = sorted(int(k) for k in rng.choice(len(IDENTITY_CAST), 4, replace=False))
+    rng.shuffle(members)
+    setting = list(SETTINGS)[(scene * 5) % len(SETTINGS)]
+    entities, x = [], float(rng.uniform(0.0, 0.06))
+    for m in members:
+        member = IDENTITY_CAST[m]
+        height = float(rng.uniform(0.55, 0.75)) * (0.7 if member.kind == "child" else 0.5 if member.kind in ("dog", "cat") else 1.0)
+        aspect = {"person": 0.4, "child": 0.45, "dog": 1.3, "cat": 1.3}[member.kind]
+        width = height * aspect * FRAME[1] / FRAME[0]
+        bottom = float(rng.uniform(0.88, 0.98))
+        box = (x, bottom - height, x + width, bottom)
+        entities.append(WorldEntity(member.id, looks[member.id], box, box))
+        x += width + float(rng.uniform(0.02, 0.06))
+    time_of_day = TIMES[scene % len(TIMES)]
+    return Clip(BENCH_SEEDS + 30_000 + scene, setting, time_of_day, tuple(entities)), members
+
+
+def descriptor(frame: np.ndarray, box) -> np.ndarray:
+    return srgb_to_lab(crop(frame, box, (8, 8)).astype(np.float64)).ravel()
+
+
+def identity(source, scenes: int = 12) -> dict:
+    rows = []  # (scene, member, descriptor)
+    for scene in range(scenes):
+        clip, members = lineup_clip(scene)
+        frame = source.lineup(clip, seed=scene)
+        for i, m in enumerate(members):
+            rows.append((scene, m, descriptor(frame, clip.entities[i].start)))
+    hits = []
+    for scene, member, d in rows:
+        gallery = [(np.linalg.norm(d - g), m) for s, m, g in rows if s != scene]
+        hits.append(min(gallery, key=lambda item: item[0])[1] == member)
+    return {"queries": len(hits), "rank1": float(np.mean(hits))}
+
+
+# Infill -------------------------------------------------------------------------------------------
+
+
+def _to_tensor(frame: np.ndarray) -> torch.Tensor:
+    return torch.tensor(frame).permute(2, 0, 1).float() / 127.5 - 1
+
+
+def _to_image(tensor: torch.Tensor) -> np.ndarray:
+    return ((tensor.permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
+
+
+def infill(source, clips: int, window: int = 9) -> dict:
+    scores: dict[str, list[tuple[float, float]]] = {"model": [], "warp": [], "crossfade": []}
+    for n in range(clips):
+        clip = sample_clip(BENCH_SEEDS + 40_000 + n)
+        times = [float(s) for s in np.linspace(0, 1, window)]
+        first, last = clip.frame(0.0), clip.frame(1.0)
+        layouts = [[(clip.entities[i].id, box) for i, box in clip.layout(s)] for s in times]
+        known = [(_to_tensor(first), layouts[0], 0.0), (_to_tensor(last), layouts[-1], 1.0)]
+        made = source.infill(clip, times, seed=n)
+        for k in range(1, window - 1):
+            truth = clip.frame(times[k])
+            guesses = {"warp": _to_image(warp_guess(known, layouts[k], times[k])[0]),
+                       "crossfade": ((1 - times[k]) * first + times[k] * last).round().astype(np.uint8)}
+            if made is not None:
+                guesses["model"] = made[k - 1]
+            for name, guess in guesses.items():
+                scores[name].append((psnr(guess, truth), ssim(guess, truth)))
+    return {name: (float(np.mean([p for p, _ in v])), float(np.mean([s for _, s in v]))) for name, v in scores.items() if v}
+
+
+# A picture ----------------------------------------------------------------------------------------
+
+SHEET_CAST = (CastMember("mira", "child"), CastMember("biscuit", "dog"), CastMember("dad", "person"), CastMember("van", "car"))
+
+
+def contact_sheet(sources: list, path: str, columns: int = 4, rows: int = 2) -> None:
+    """Held-out clips of one cast in settings and times of their own: a row of frames per source, per group."""
+    names = list(SETTINGS)
+    clips = [sample_clip(BENCH_SEEDS + 50_000 + k, setting=names[(k * 7) % len(names)], time=TIMES[k % len(TIMES)],
+                         cast=SHEET_CAST, num_entities=2 + k % 3) for k in range(columns * rows)]
+    lines = []
+    for r in range(rows):
+        for source in sources:
+            lines.append(np.concatenate([source.keyframes(clip, [0.5], seed=k)[0] for k, clip in enumerate(clips[r * columns : (r + 1) * columns])], 1))
+    Image.fromarray(np.concatenate(lines, 0)).save(path)
+
+
+# Report -------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--source", choices=list(SOURCES), action="append", help="default: world and v2")
+    parser.add_argument("--only", choices=["kind", "placement", "identity", "infill"], nargs="+")
+    parser.add_argument("--clips", type=int, default=120, help="held-out clips per measure (infill: a quarter)")
+    parser.add_argument("--train-clips", type=int, default=2000, help="training clips for the kind classifier")
+    parser.add_argument("--train-steps", type=int, default=800)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sheet", help="only draw a PNG here: the same held-out clips by each source, a row each")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    parts = args.only or ["kind", "placement", "identity", "infill"]
+    sources = [SOURCES[name]() for name in (args.source or ["world", "v2"])]
+    if args.sheet:
+        contact_sheet(sources, args.sheet)
+        return
+
+    def log(text: str) -> None:
+        print(f"<!-- {text} -->", flush=True)
+
+    results: dict[str, dict[str, dict]] = {}
+    classifier = train_classifier(args.train_clips, args.train_steps, log) if "kind" in parts else None
+    for source in sources:
+        started = time.perf_counter()
+        results[source.name] = {}
+        if "kind" in parts:
+            results[source.name]["kind"] = kind_accuracy(source, classifier, args.clips)
+        if "placement" in parts:
+            results[source.name]["placement"] = placement(source, args.clips // 2)
+        if "identity" in parts:
+            results[source.name]["identity"] = identity(source)
+        if "infill" in parts:
+            results[source.name]["infill"] = infill(source, max(1, args.clips // 4))
+        log(f"{source.name}: {time.perf_counter() - started:.0f} s")
+    print(f"Held-out v3 world seeds from {BENCH_SEEDS}; frames {FRAME[0]}x{FRAME[1]}.\n")
+    if "kind" in parts:
+        print("| kind recognised (18 kinds, 32x32 crops) | crops | accuracy |")
+        print("|---|---|---|")
+        for name, r in results.items():
+            print(f"| {name} | {r['kind']['crops']} | {r['kind']['accuracy']:.3f} |")
+        print()
+    if "placement" in parts:
+        print("| placement (colour detector, 3 keyframes a clip) | entities | mean IoU | IoU > 0.5 |")
+        print("|---|---|---|---|")
+        for name, r in results.items():
+            p = r["placement"]
+            print(f"| {name} | {p['entities']} | {p['mean_iou']:.3f} | {p['over_half']:.2f} |")
+        print()
+    if "identity" in parts:
+        print("| identity (8-member cast, 12 scenes of 4, rank-1 retrieval of 8x8 CIELAB crops) | queries | same member retrieved |")
+        print("|---|---|---|")
+        for name, r in results.items():
+            print(f"| {name} | {r['identity']['queries']} | {r['identity']['rank1']:.2f} |")
+        print()
+    if "infill" in parts:
+        print("| infill (7 frames between two known ends) | PSNR dB | SSIM |")
+        print("|---|---|---|")
+        shown = False
+        for name, r in results.items():
+            for what, (p, s) in r["infill"].items():
+                if what != "model" and shown:
+                    continue
+                label = {"model": f"{name}: its infill", "warp": "box-warped guess", "crossfade": "cross-fade of the ends"}[what]
+                print(f"| {label} | {p:.2f} | {s:.3f} |")
+            shown = True
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""The v3 latent keyframe model: a layout-conditioned diffusers `UNet2DModel` on the autoencoder's latents.
+
+Latent diffusion (Rombach et al. 2022, as Align-your-Latents builds on): frames
+are 256x144, the v3 autoencoder (`train.make_autoencoder`) encodes them to
+4x18x32 latents, and this model denoises latents, so the CPU works on 576
+positions rather than 36,864.
+
+Conditioning, as in v2 (`renderers/tiny/models.py`) but at the latent grid and
+with a look of two colours: a rasterised layout map, each entity's features
+(its kind's MiniLM sentence embedding projected to `noun_channels`, its main and
+second colour) painted into its box with occlusion-aware weights, plus a mask and
+each pixel's box-local (u, v); 1 + noun_channels + 6 + 2 channels concatenated to
+the latents. A global vector (the setting's sentence embedding and the time of
+day, one-hot of four) goes through an MLP and is added to the timestep embedding
+(`class_embed_type="identity"`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from diffusers import UNet2DModel
+from torch import nn
+
+from renderers.tiny.text import EMBED_DIM
+from renderers.tiny.v3.conditioning import coverage
+from renderers.tiny.v3.world import TIMES
+
+BoxTuple = tuple[float, float, float, float]
+MAX_ENTITIES = 6
+LATENT_SIZE = (32, 18)  # width, height of the latents of a 256x144 frame
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One entity in one frame: who, where, its kind's embedding and its look's two colours."""
+
+    key: str
+    box: BoxTuple
+    noun: torch.Tensor  # (384,)
+    colors: tuple[tuple[int, int, int], tuple[int, int, int]]  # main, second
+
+
+@dataclass
+class LayoutTensors:
+    weights: torch.Tensor  # (batch, entities, H, W) visible coverage of each entity
+    coords: torch.Tensor  # (batch, entities, 2, H, W) box-local u, v
+    nouns: torch.Tensor  # (batch, entities, 384)
+    colors: torch.Tensor  # (batch, entities, 6) in [-1, 1]
+
+
+def rasterise(layouts: Sequence[Sequence[Placed]], size: tuple[int, int] = LATENT_SIZE) -> LayoutTensors:
+    """Layouts (larger boxes first, at most MAX_ENTITIES kept, smallest dropped) as tensors at `size` (w, h)."""
+    width, height = size
+    batch = len(layouts)
+    weights = torch.zeros(batch, MAX_ENTITIES, height, width)
+    coords = torch.zeros(batch, MAX_ENTITIES, 2, height, width)
+    nouns = torch.zeros(batch, MAX_ENTITIES, EMBED_DIM)
+    colors = torch.zeros(batch, MAX_ENTITIES, 6)
+    xs, ys = (torch.arange(width) + 0.5) / width, (torch.arange(height) + 0.5) / height
+    for b, layout in enumerate(layouts):
+        ordered = sorted(layout, key=lambda p: -(p.box[2] - p.box[0]) * (p.box[3] - p.box[1]))[:MAX_ENTITIES]
+        covers = [coverage(p.box, size) for p in ordered]
+        for i, p in enumerate(ordered):
+            visible = covers[i].clone()
+            for later in covers[i + 1 :]:
+                visible *= 1 - later
+            weights[b, i] = visible
+            u = ((xs - p.box[0]) / max(p.box[2] - p.box[0], 1e-6)).clamp(0, 1)
+            v = ((ys - p.box[1]) / max(p.box[3] - p.box[1], 1e-6)).clamp(0, 1)
+            coords[b, i] = torch.stack([u[None, :].expand(height, width), v[:, None].expand(height, width)])
+            nouns[b, i] = p.noun
+            colors[b, i] = torch.tensor([*p.colors[0], *p.colors[1]], dtype=torch.float32) / 127.5 - 1
+    return LayoutTensors(weights, coords, nouns, colors)
+
+
+@dataclass
+class LatentKeyframeConfig:
+    latent_channels: int = 4
+    noun_channels: int = 8
+    channels: tuple[int, ...] = (96, 192)  # UNet widths at 18x32 and 9x16 (18 halves once, evenly)
+    norm_groups: int = 32
+    latent_scale: float = 1.0  # latents are multiplied by this before diffusion (1 / their std, set at training)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def map_channels(self) -> int:
+        return 1 + self.noun_channels + 6 + 2  # mask, noun, main + second colour, u, v
+
+    @property
+    def global_features(self) -> int:
+        return EMBED_DIM + len(TIMES)
+
+
+class LatentKeyframeModel(nn.Module):
+    """x_t (latents) + the layout map -> the clean latents (x0), given the setting and the time of day."""
+
+    def __init__(self, config: LatentKeyframeConfig) -> None:
+        super().__init__()
+        self.config = config
+        temb = config.channels[0] * 4
+        self.noun = nn.Linear(EMBED_DIM, config.noun_channels)
+        self.condition = nn.Sequential(nn.Linear(config.global_features, temb), nn.SiLU(), nn.Linear(temb, temb))
+        levels = len(config.channels)
+        self.unet = UNet2DModel(
+            sample_size=(LATENT_SIZE[1], LATENT_SIZE[0]),
+            in_channels=config.latent_channels + config.map_channels,
+            out_channels=config.latent_channels,
+            block_out_channels=tuple(config.channels),
+            down_block_types=("DownBlock2D",) * (levels - 1) + ("AttnDownBlock2D",),
+            up_block_types=("AttnUpBlock2D",) + ("UpBlock2D",) * (levels - 1),
+            layers_per_block=1,
+            norm_num_groups=config.norm_groups,
+            attention_head_dim=32,
+            class_embed_type="identity",
+        )
+
+    def layout_map(self, layout: LayoutTensors) -> torch.Tensor:
+        """(batch, map_channels, H, W): each entity's features painted into its box."""
+        features = torch.cat([self.noun(layout.nouns), layout.colors], dim=-1)  # (batch, entities, noun + 6)
+        painted = torch.einsum("bnhw,bnc->bchw", layout.weights, features)
+        uv = torch.einsum("bnhw,bnchw->bchw", layout.weights, layout.coords)
+        return torch.cat([layout.weights.sum(1, keepdim=True), painted, uv], dim=1)
+
+    def forward(self, sample: torch.Tensor, timestep: torch.Tensor, layout: LayoutTensors, setting: torch.Tensor,
+                time_index: torch.Tensor) -> torch.Tensor:
+        """sample: (B, 4, 18, 32) noisy latents; setting: (B, 384); time_index: (B,). Returns x0 (B, 4, 18, 32)."""
+        x = torch.cat([sample, self.layout_map(layout)], dim=1)  # (B, 4 + map_channels, 18, 32)
+        condition = self.condition(torch.cat([setting, F.one_hot(time_index, len(TIMES)).float()], dim=-1))
+        return self.unet(x, timestep, class_labels=condition).sample
+
+    def save(self, path: str | Path) -> None:
+        from safetensors.torch import save_file
+
+        config = asdict(self.config) | {"channels": list(self.config.channels)}
+        state = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in self.state_dict().items()}
+        save_file(state, str(path), metadata={"config": json.dumps(config)})
+
+    @classmethod
+    def load(cls, path: str | Path) -> LatentKeyframeModel:
+        from safetensors import safe_open
+        from safetensors.torch import load_file
+
+        with safe_open(str(path), "pt") as f:
+            data = json.loads(f.metadata()["config"])
+        model = cls(LatentKeyframeConfig(**data | {"channels": tuple(data["channels"])}))
+        model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
+        return model.eval()

