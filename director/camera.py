@@ -26,7 +26,6 @@ empty). Boxes are clipped to the frame; an entity wholly outside the view is not
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from director.storyboard import Box, Scene, Shot
@@ -69,15 +68,6 @@ class View:
             return None
         return Box(x0=x0, y0=y0, x1=x1, y1=y1)
 
-    def scene_box(self, box: Box) -> Box:
-        """The inverse: a frame box as scene coordinates (clipped to the scene), for editors that drag
-        boxes in a framed preview."""
-        left, top, s = self.cx - self.size / 2, self.cy - self.size / 2, self.size
-
-        def clip(v: float) -> float:
-            return min(1.0, max(0.0, v))
-
-        return Box(x0=clip(left + box.x0 * s), y0=clip(top + box.y0 * s), x1=clip(left + box.x1 * s), y1=clip(top + box.y1 * s))
 
 
 def shot_view(scene: Scene, shot: Shot, t: float) -> View:
@@ -158,8 +148,3 @@ def _union(boxes: list[Box]) -> Box:
 
 def _clamp(v: float, low: float, high: float) -> float:
     return min(high, max(low, v))
-
-
-def views_of(scene: Scene, fps: int) -> Mapping[int, View]:
-    """The view of every frame of `scene` at `fps` (frame index -> view), for previews and shot boards."""
-    return {index: shot_view(scene, shot, index / fps) for shot, frames in scene.shot_frames(fps) for index in frames}

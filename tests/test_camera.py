@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from director.camera import View, frame_boxes, shot_view
+from director.camera import frame_boxes, shot_view
 from director.errors import InputError
 from director.renderer import frame_spec
-from director.storyboard import Box, CameraMove, Shot, Storyboard
+from director.storyboard import CameraMove, Shot, Storyboard
 from tests.conftest import make_board
 
 
@@ -169,11 +169,6 @@ def test_an_entity_outside_the_view_is_not_visible():
     # at t=0 the cat is at the far left and the close-up is on the dog at the right
     assert set(frame_spec(board, board.scenes[0], 0).boxes) == {"dog"}
 
-
-def test_a_view_maps_frame_boxes_back_to_the_scene():
-    view = View(0.4, 0.6, 0.5)
-    box = Box(x0=0.3, y0=0.4, x1=0.5, y1=0.7)
-    assert view.scene_box(view.frame_box(box)) == pytest.approx(box)
 
 
 def test_a_camera_move_is_checked_on_its_own():

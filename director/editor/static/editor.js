@@ -731,7 +731,7 @@ function placeErrors() {
 // The canvas edits the *scene* layout. A framed shot's camera is drawn over it (its view, with the rest
 // dimmed), so a person sees what the shot will show while moving boxes where they are in the scene. The
 // camera view shows the frame as the shot sees it instead; dragging a box there switches the canvas to
-// the scene view for the drag. Why not drag in the framed picture and map back (View.scene_box): a
+// the scene view for the drag. Why not drag in the framed picture and map back through the view: a
 // framed shot is aimed at its subjects' boxes, so the camera moves with the box being dragged (the
 // subject of a close-up would stay in the middle of the frame however far it is dragged), and a box
 // the frame clips cannot be mapped back whole.
