@@ -597,7 +597,7 @@ def _job_task(
     fingerprint: str,
     seed: int,
 ) -> JobTask:
-    frames = tuple(frame_spec(board, scene, index) for index in window.frames)
+    frames = tuple(frame_spec(board, scene, index, context.shot) for index in window.frames)  # the window is one shot's
     known: list[tuple[int, FrameRef]] = []
     for index in window.known:
         ref = scene_refs[index]

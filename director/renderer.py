@@ -89,11 +89,12 @@ def scene_context(board: Storyboard, scene: Scene, shot: Shot | None = None) -> 
     )
 
 
-def frame_spec(board: Storyboard, scene: Scene, index: int) -> FrameSpec:
+def frame_spec(board: Storyboard, scene: Scene, index: int, shot: Shot | None = None) -> FrameSpec:
     """What frame `index` of `scene` must show: its time, the boxes its shot's camera sees then, and the
-    lines spoken then."""
+    lines spoken then. `shot` is the shot that shows the frame, when the caller knows it (a render's jobs
+    do); otherwise it is looked up."""
     t = index / board.fps
-    shot = scene.shot_at(index, board.fps)
+    shot = shot or scene.shot_at(index, board.fps)
     names = {e.id: e.name for e in board.entities}
     captions = tuple(
         Caption(line.speaker, names.get(line.speaker) if line.speaker else None, line.text) for line in scene.dialogue_at(t)
