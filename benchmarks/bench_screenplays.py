@@ -34,7 +34,8 @@ What is scored on the planned storyboard (goals in brackets):
   common nouns and the annotation does not list one by one ("a woman", "two
   soldiers", "the full stranger"): unmatched person entries the storyboard
   names in lower case, whose words (the head noun singular or plural) a
-  scene they stand in writes in lower case. They are on screen, so they are
+  scene they stand in writes in lower case (a capital that only starts a
+  sentence counts as lower case: "Men shake his hand."). They are on screen, so they are
   not phantoms; before 2026-12-01's cast pass they were counted as phantoms.
 - **not cast** (0): cast entries named by a word the annotation says is no
   character (BANG, CLOSE ON, a brand).
@@ -162,14 +163,18 @@ def plurals(word: str) -> set[str]:
 def unnamed_extra(entity, scene_texts: list[str]) -> bool:
     """A person the script writes as a common noun phrase ('a woman', 'two soldiers', 'the full
     stranger'): the storyboard names it in lower case, and the action of a scene it stands in writes
-    those words in lower case (the head noun singular or plural). Such people are on screen, not phantoms."""
+    those words in lower case (the head noun singular or plural; a capital that only starts a sentence,
+    'Men shake his hand.', is lower case). Such people are on screen, not phantoms."""
     name = MEMBER_NUMBER.sub("", entity.name)
     if not name or name != name.lower():
         return False
     words = name.split()
     forms = "|".join(re.escape(w) for w in {words[-1], *plurals(words[-1])})
     pattern = re.compile(r"\b" + r"\W+".join([*(re.escape(w) for w in words[:-1]), f"(?:{forms})"]) + r"\b")
-    return any(pattern.search(text) for text in scene_texts)
+    return any(pattern.search(SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).lower(), text)) for text in scene_texts)
+
+
+SENTENCE_START = re.compile(r"(^|[.!?]\s+)([A-Z])(?=[a-z])")
 
 
 @dataclasses.dataclass

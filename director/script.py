@@ -243,6 +243,11 @@ def _parse_fountain(text: str, source: str) -> Script:
         elif kind == ElementType.SCENE_HEADING:
             close_scene()
             heading = element.text.strip().lstrip(".").strip()
+        elif kind == ElementType.ACTION and element.text.strip() and _is_insert(element.text) and not flows_in:
+            # An indented block (a card, a letter, a sign) is laid out line by line: each line stands alone
+            # ('Spalding Jeager' / 'Hwy 1 overlook'), not one sentence run together.
+            for line in element.text.split("\n"):
+                beats.extend(split_shot_lines(line.strip()) if line.strip() else [])
         elif kind == ElementType.ACTION and element.text.strip():
             text = f"{flows_in} {element.text.strip()}" if flows_in else element.text
             flows_in = None
@@ -272,6 +277,12 @@ def _parse_fountain(text: str, source: str) -> Script:
             f"{source}: has a title page but no scenes; add scene headings (INT. ROOM - DAY) with action below them"
         )
     return Script(title, "fountain", tuple(scenes), source, tuple(characters))
+
+
+def _is_insert(text: str) -> bool:
+    """Is this action block of several lines, every one indented (a card, a letter, a sign set off)?"""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return len(lines) > 1 and all(line.startswith(("  ", "\t")) for line in lines)
 
 
 def _is_shot_heading(elements: list, i: int, cue_names: set[str]) -> bool:

@@ -317,6 +317,8 @@ ROLE_NOUNS = frozenset(
 )
 ROLE_ENDINGS = ("man", "woman", "men", "women", "ist", "ess")
 
+# Verbs whose object is heard, not seen ('we hear a POP').
+PERCEPTION_VERBS = frozenset(["hear", "listen"])
 # Verbs of a state rather than an event: a sentence with no other verb only describes, and takes no time.
 STATIVE_VERBS = frozenset(
     """be have sit stand lie sleep rest wait remain stay seem hang lean perch sprawl slump contain wear""".split()
@@ -330,11 +332,23 @@ class Lexicon:
     """The word lists one reading uses, passed in and never changed: `with_nouns` makes a new one."""
 
     nouns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(dict(NOUNS)))
+    looked_up: frozenset[str] = frozenset()
+    """Nouns known from a dictionary (WordNet) rather than listed or taught: a word the parser must also
+    read as a noun, with a determiner, where a cast member stands ('stops to guard', 'a modern bridge')."""
 
-    def with_nouns(self, extra: Mapping[str, str]) -> Lexicon:
-        """A lexicon that also knows `extra` (noun -> category): things a model found that this one lacks."""
+    def with_nouns(self, extra: Mapping[str, str], looked_up: bool = False) -> Lexicon:
+        """A lexicon that also knows `extra` (noun -> category): things a model found that this one lacks,
+        or (`looked_up`) kinds a dictionary gives."""
         added = {noun: category for noun, category in extra.items() if noun not in self.nouns}
-        return self if not added else Lexicon(nouns=MappingProxyType({**self.nouns, **added}))
+        if not added:
+            return self
+        weak = self.looked_up | frozenset(added) if looked_up else self.looked_up
+        return Lexicon(nouns=MappingProxyType({**self.nouns, **added}), looked_up=weak)
+
+    def listed(self, word: str) -> bool:
+        """Is `word` a noun this lexicon lists or was taught, not one only looked up? A looked-up noun may
+        still be a name ('TOM', 'Colossus')."""
+        return word in self.nouns and word not in self.looked_up
 
     def singular(self, word: str) -> str | None:
         """The singular if `word` is a known plural noun, else None."""

@@ -40,7 +40,8 @@ is the draft. Which source wins in each stage is data, `MERGE_POLICY` (one of
 chosen by measurement on a validation split (`benchmarks/bench_llm_stages.py`,
 numbers in `benchmarks/RESULTS.md`). A stage whose answer could not change the
 plan under its policy is not asked (that is most of the speed on a CPU): a
-`reader` stage never; kinds only about nouns the lexicon lacks where the
+`reader` stage never; kinds only about nouns the lexicon lacks and WordNet
+names no being or vehicle of (`planners/kinds.py`: the reader knows those) where the
 parser puts a cast member (the subject or object of a verb, the object of a
 place: not 'his hand', 'a cup of coffee', 'A beat.'), each noun once, eight
 to a question; counts only where the draft counted a kind otherwise than the
@@ -110,6 +111,7 @@ from planners import lexicon as lx
 from planners import shots as shot_planning
 from planners import stages as st
 from planners.backends import Backend, BackendConfig, BackendError, create_backend, model_id_for
+from planners.kinds import kind_of
 from planners.reading import Word, load_parser, read_sentences
 from planners.rules import HEADING, RulesPlanner
 from planners.shots import Coverage
@@ -504,7 +506,7 @@ class PlanRun:
         object of a verb, the object of a preposition other than 'of', in apposition or a conjunct of
         one), not a name. Up to `KINDS_BATCH` nouns a question."""
         unknown: list[list[str]] = [
-            [n for n in st.candidate_nouns(text) if n not in lx.NOUNS and n not in names and _is_noun_phrase_head(n, text)]
+            [n for n in st.candidate_nouns(text) if n not in lx.NOUNS and kind_of(n) is None and n not in names and _is_noun_phrase_head(n, text)]
             if text
             else []
             for text in texts
@@ -527,7 +529,7 @@ class PlanRun:
         last = 0
         for k, sentence, words in zip(owner, sentences, read_sentences(load_parser(), sentences, lambda w: w in name_words), strict=True):
             found = [_noun_of(w) for i, w in enumerate(words) if st.noun_form(w.low) in unknown[k] and _in_cast_role(words, i)]
-            new = [n for n in dict.fromkeys(found) if n not in offered and n not in lx.NOUNS and n not in names and _is_noun_phrase_head(n, sentence)]
+            new = [n for n in dict.fromkeys(found) if n not in offered and n not in lx.NOUNS and kind_of(n) is None and n not in names and _is_noun_phrase_head(n, sentence)]
             if not new:
                 continue
             if nouns and (len(nouns) + len(new) > KINDS_BATCH or sum(map(len, shown)) + len(sentence) > KINDS_TEXT_CHARS):

@@ -43,6 +43,7 @@ class Word:
     entity: str  # named-entity label ("PERSON", "GPE", "DATE"), or ""
     shouted: bool  # written in CAPS (two letters or more)
     age: bool = False  # followed by an age in the screenplay way: "NORA (40)", "SAM, 6,"
+    hyphenated: bool = False  # joined to the word before by a hyphen ("WELL-WISHER": WISHER); the parser splits them
 
 
 class ParserMissing(RuntimeError):
@@ -138,6 +139,7 @@ def _words(original: str, doc: Any) -> list[Word]:
                 entity=token.ent_type_,
                 shouted=sum(c.isalpha() for c in written) >= 2 and written.isupper(),
                 age=_age_follows(original, token.idx + len(token.text)),
+                hyphenated=token.idx > 1 and original[token.idx - 1] == "-" and original[token.idx - 2].isalpha(),
             )
         )
     return _drop_ages(words)

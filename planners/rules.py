@@ -43,7 +43,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,7 @@ from director.storyboard import (
     make_identifier,
 )
 from planners import lexicon as lx
+from planners.kinds import kind_of, script_kinds
 from planners.reading import Word, load_parser, read_sentences
 from planners.shots import Coverage, framed_nouns, plan_shots
 
@@ -78,6 +79,8 @@ MAX_CUES_FOR_SPELLING = 400
 """Misspelled names are matched against the cues only while there are at most this many (linear time)."""
 
 PEOPLE = frozenset(["person", "child", "robot"])
+_CAST_ROLES = frozenset(["nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "dative"])
+"""Dependencies a noun has when it stands for someone in the scene (the subject or object of a verb or a preposition)."""
 _POSSESSIVES = frozenset(["his", "her", "its", "their", "my", "our", "your"])
 
 
@@ -307,6 +310,7 @@ class RulesPlanner:
 
     def plan(self, script: Script, options: PlanOptions | None = None) -> Storyboard:
         lexicon = self.lexicon.with_nouns(framed_nouns(script, self.lexicon.nouns))  # 'CLOSE ON the key': the key is a thing
+        lexicon = lexicon.with_nouns(script_kinds(script, lexicon.nouns), looked_up=True)  # 'an EMCEE', 'a MASSIVE LION'
         return _PlanRun(script, options or PlanOptions(), lexicon, load_parser(self.parser), self.coverage).storyboard(self.VERSION)
 
 
@@ -320,7 +324,9 @@ class _PlanRun:
         # Base names first, so "YOUNG SAM" and "SAM (V.O.)" find Sam.
         for character in sorted(script.characters, key=lambda c: len(c.split())):
             self.cast.character(character)
-        self.named_words = _named_words(script) | {w.lower() for c in script.characters for w in c.split()}
+        self.cue_words = {w.lower() for c in script.characters for w in c.split()}
+        self.named_words = _named_words(script) | self.cue_words
+        self.name_counts = _name_counts(script)
         self.place_words = _place_words(script) - {w.lower() for c in script.characters for w in c.split()}
         self.heard_through_intercut: set[str] = set()
 
@@ -488,6 +494,20 @@ def _place_words(script: Script) -> set[str]:
             words = re.findall(r"[A-Za-z][A-Za-z.]*(?:['’]s)?", match.group("place"))
             found.update(w.lower() for w in words if not w.lower().endswith(("'s", "’s")))
     return found - lx.NOT_NAMES
+
+
+def _name_counts(script: Script) -> Counter[str]:
+    """How often the action lines write each capitalised word (lower case): a name written once, and never
+    a cue, may be someone only mentioned ('ready to play David to Goliath')."""
+    counts: Counter[str] = Counter()
+    for scene in script.scenes:
+        for beat in scene.beats:
+            if isinstance(beat, Action):
+                counts.update(w.lower() for w in _CAPITALISED.findall(beat.text))
+    return counts
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'-]+\b")
 
 
 def _named_words(script: Script) -> set[str]:
@@ -658,7 +678,7 @@ class _SentenceReader:
                 entity_id = self.cast.aliases[" ".join(words)]
                 # "SAM HALE" after "SAM": the longer name is the same person, say it once.
                 start_end = end
-                while end < len(self.tokens) and end - i < 4 and self._name_word(end) and self.tokens[end].low not in self.lexicon.nouns and (
+                while end < len(self.tokens) and end - i < 4 and self._name_word(end) and not self.lexicon.listed(self.tokens[end].low) and (
                     (self.tokens[end].shouted and self.tokens[i].shouted)
                     or (not self.tokens[end].shouted and self.tokens[end].pos == "PROPN" and self.tokens[end].text[:1].isupper())
                 ):
@@ -718,7 +738,8 @@ class _SentenceReader:
                     return None  # "a clown tear", "the dog collar": a thing named after the noun, not the noun
                 head = known
                 break
-            if known is None and not self._modifier(j):
+            hyphenated = j + 1 < len(low) and self.tokens[j + 1].hyphenated and kind_of(f"{low[j]}-{low[j + 1]}") is not None
+            if known is None and not self._modifier(j) and not hyphenated:  # ('WELL-WISHER' is one noun)
                 return None
             modifiers.append(low[j])
             j += 1
@@ -728,7 +749,11 @@ class _SentenceReader:
         if count is not None and count > 1 and not plural and noun not in ("sheep", "fish"):
             plural = True
         if self.tokens[j].shouted and determiner is None:
-            return None  # Fountain caps are names, not nouns
+            return self._bare_shouted_role(i, j, noun, plural or count is not None)  # Fountain caps are names, not nouns
+        if determiner is None and not modifiers and count is None and self.tokens[j].pos in ("VERB", "AUX", "PRON", "ADJ", "ADV"):
+            return None  # 'stops to cook dinner', 'someone knocks': a verb or a pronoun, not a cast member
+        if noun in lex.looked_up and not self._cast_noun(j, determiner is not None or count is not None):
+            return None
         if determiner is None and not modifiers and count is None and not plural and self.tokens[j].text[:1].isupper() and self.tokens[j].pos == "PROPN" and j > 0:
             return None  # "Mr. Fox" mid-sentence is a name
         end = j + 1
@@ -812,6 +837,42 @@ class _SentenceReader:
             ids = [self.cast.add(label, category, noun, attributes, description)]
         return _Mention(i, end, ids)
 
+    def _cast_noun(self, j: int, determined: bool) -> bool:
+        """May word j, a noun the lexicon knows only from WordNet, stand for a cast member here? Only as the
+        parser's noun, with a determiner or a number, heading its own phrase ('a SAMURAI SWORD', 'the Phone
+        Threat voice' are things, 'A LAND ROVER DEFENDER 90.' a model), not as what someone is ('He was the
+        town's first physician') and not as what is heard ('we hear a POP')."""
+        word = self.tokens[j]
+        if word.pos not in ("NOUN", "PROPN") or not determined or word.dep not in _CAST_ROLES | {"poss"}:
+            return False
+        if j + 1 < len(self.tokens) and self.tokens[j + 1].pos == "NUM" and self.tokens[j + 1].head == j:
+            return False  # 'the bright yellow Defender 90': a model, not a defender
+        head = self.tokens[word.head]
+        return not (word.dep == "dobj" and head.lemma in lx.PERCEPTION_VERBS)
+
+    def _bare_shouted_role(self, i: int, j: int, noun: str, several: bool) -> _Mention | None:
+        """'From FARMER to BAKER'S WIFE': a people noun in caps with no article (and the caps words before it)
+        is how Fountain introduces a character by role: that character, named so. Anything else in caps
+        with no article ('the BANG', a plural, a thing) is not read as a noun."""
+        category = self.lexicon.nouns.get(noun)
+        if several or category not in PEOPLE or not all(t.shouted for t in self.tokens[i : j + 1]):
+            return None
+        if i > 0 and self.low[i - 1] in lx.DEFINITE | lx.INDEFINITE:
+            return None  # 'we hear a POP': the phrase with its article was read (and refused) already
+        end = j + 1
+        if end + 1 < len(self.tokens) and self.low[end] == "'s" and self.tokens[end + 1].shouted:
+            owned = self.lexicon.head_noun(self.low[end + 1])
+            if owned is not None and not owned[1] and self.lexicon.nouns.get(owned[0]) in PEOPLE:  # "BAKER'S WIFE"
+                noun, category, end = owned[0], self.lexicon.nouns[owned[0]], end + 2
+        head = self.tokens[end - 1]
+        if head.pos not in ("NOUN", "PROPN") or head.dep not in _CAST_ROLES or not any(t.pos in ("VERB", "AUX") for t in self.tokens):
+            return None  # '*"DOG TRANSLATOR"*' (a sign), 'It POPS.': caps that are no one standing in the scene
+        name = _display_name(" ".join(t.text for t in self.tokens[i:end]).replace(" 'S", "'S").replace(" 's", "'s"))
+        # 'the guard' ... 'GUARD looks in' is that guard; 'two FARMERS' ... 'FARMER' is a character of its own
+        recent = [e for e in self.cast.definite(category, noun, {}) if not self.cast.entities[e].name[-1:].isdigit()] if end - i == 1 else []
+        entity_id = self.cast.find(name.lower()) or (recent[0] if len(recent) == 1 else None) or self.cast.named(name, category, noun)
+        return _Mention(i, end, [entity_id])
+
     def _modifies_other_noun(self, j: int) -> bool:
         """Is word j a compound of the next word, a noun the lexicon does not know ('clown tear')?"""
         word = self.tokens[j]
@@ -879,7 +940,7 @@ class _SentenceReader:
 
     def _is_appositive_name(self, k: int, comma: bool = False) -> bool:
         token = self.tokens[k]
-        if not token.text[:1].isupper() or token.low in lx.NOT_NAMES or token.low in self.lexicon.nouns or token.low in lx.SCREEN_DIRECTIONS:
+        if not token.text[:1].isupper() or token.low in lx.NOT_NAMES or self.lexicon.listed(token.low) or token.low in lx.SCREEN_DIRECTIONS:
             return False
         known = token.low in self.cast.aliases or self.run.is_name(token.low)
         shouted = token.shouted  # Fountain introduces characters in caps
@@ -932,15 +993,17 @@ class _SentenceReader:
         lex = self.lexicon
         if not token.text[:1].isupper() or not word.rstrip(".").isalpha() or len(word) < 2:
             return None
-        honorific = word.rstrip(".") in lx.HONORIFICS and i + 1 < len(self.tokens) and self.tokens[i + 1].text[:1].isupper() and self.tokens[i + 1].low.isalpha() and self.tokens[i + 1].low not in lex.nouns
+        honorific = word.rstrip(".") in lx.HONORIFICS and i + 1 < len(self.tokens) and self.tokens[i + 1].text[:1].isupper() and self.tokens[i + 1].low.isalpha() and not lex.listed(self.tokens[i + 1].low)
         if honorific and (token.shouted == self.tokens[i + 1].shouted):  # "Mr. Hoff", "DR. JULIUS BENNETT"
+            if self._only_mentioned(i + 1):
+                return None  # "Not to get all Dr. Seuss on you"
             end = self._name_end(i + 1)
             name = _display_name(" ".join(t.text for t in self.tokens[i:end]))
             return _Mention(i, end + (1 if end < len(self.low) and self.low[end] == "'s" else 0), [self.cast.named(name)])
         if not word.isalpha():
             return None
-        if word in lx.NOT_NAMES or word in lx.SCREEN_DIRECTIONS or word in lex.nouns or lex.singular(word):
-            return None
+        if word in lx.NOT_NAMES or word in lx.SCREEN_DIRECTIONS or lex.listed(word) or lex.singular(word):
+            return None  # (a noun only WordNet knows may be a name: 'Colossus walks down the row')
         if word in lx.AGE_PREFIXES:  # "Young Dr. Bennett": the name follows
             return None
         if not token.shouted and i > 0 and self.low[i - 1] == "of":  # "a can of Ensure", "the Ashton River"
@@ -970,6 +1033,8 @@ class _SentenceReader:
                 return None
             if (i == 0 or self.low[i - 1] in (".", "!", "?", ":", ";")) and token.entity != "PERSON" and not self.run.is_name(word):
                 return None  # a capital that only starts the sentence
+            if role is None and self._only_mentioned(i):
+                return None  # "ready to play David to Goliath": written once, doing nothing, never speaking
         end = self._name_end(i)
         name = _display_name(" ".join(t.text for t in self.tokens[i:end]))
         if role is not None:
@@ -983,13 +1048,22 @@ class _SentenceReader:
             end += 1
         return _Mention(i, end, [entity_id])
 
+    def _only_mentioned(self, i: int) -> bool:
+        """Is the name at word i someone the action only mentions: written once in the whole script, never a
+        cue or an alias, and the object of a verb or a preposition (what is played, got, compared to), not
+        anyone doing anything?"""
+        word = self.tokens[i].low
+        if self.run.name_counts[word] > 1 or word in self.run.cue_words or word in self.cast.aliases:
+            return False
+        return self.tokens[self._name_end(i) - 1].dep in ("dobj", "pobj", "attr", "dative", "npadvmod", "oprd")
+
     def _name_end(self, i: int) -> int:
         """Where a name starting at word i ends: 'SAM HALE', 'Jacob Billups' (not '... Palace Hotel')."""
         token, end = self.tokens[i], i + 1
         while end < len(self.tokens) and end - i < 4:
             nxt = self.tokens[end]
             same_kind = nxt.shouted if token.shouted else (nxt.pos == "PROPN" and nxt.text[:1].isupper() and nxt.entity == token.entity)
-            if not same_kind or not self._name_word(end) or nxt.low in self.lexicon.nouns or (not nxt.shouted and self.run.is_place(nxt.low)):
+            if not same_kind or not self._name_word(end) or self.lexicon.listed(nxt.low) or (not nxt.shouted and self.run.is_place(nxt.low)):
                 break
             end += 1
         return end
@@ -1029,6 +1103,8 @@ class _SentenceReader:
         role = " ".join(self.low[i:end])
         if not _is_role(role.split()[-1], self.lexicon):
             return None
+        if role.split()[-1] in self.lexicon.looked_up and not self._cast_noun(end - 1, True):
+            return None  # 'we hear a POP', 'A LAND ROVER DEFENDER 90': WordNet's person, but no one here
         category = self.lexicon.nouns.get(role.split()[-1], "person")
         found = self.cast.find(role)
         if found is None:
@@ -1289,7 +1365,7 @@ def _title_noun(name: str) -> str | None:
 
 def _display_name(name: str) -> str:
     """'SAM HALE' -> 'Sam Hale'; 'McClane' as written."""
-    return " ".join(w.title() if w.isupper() else w for w in name.split())
+    return " ".join(re.sub(r"'S\b", "'s", w.title()) if w.isupper() else w for w in name.split())
 
 
 def _is_nounish(word: str, lexicon: lx.Lexicon) -> bool:

@@ -454,3 +454,58 @@ def test_a_noun_the_parser_sets_in_apposition_to_a_name_describes_it():
         "which transmits instructions,\ndescends over the park.\n\nCYBER BOSS\nHi.\n"
     )
     assert [(e.id, e.category) for e in board.entities] == [("cyber_boss", "cloud")]
+
+
+# -- kinds of nouns the lexicon lacks, from WordNet (planners/kinds.py) ----------------------------------
+
+
+def test_wordnet_gives_the_kind_of_a_noun_the_lexicon_lacks():
+    from planners.kinds import kind_of
+
+    assert kind_of("emcee") == "person" and kind_of("husband") == "person" and kind_of("well-wisher") == "person"
+    assert kind_of("lion") == "animal" and kind_of("lions") == "animal" and kind_of("helicopter") == "vehicle"
+    assert kind_of("toddler") == "child"
+    # first senses WordNet never saw tagged come in no order ('taco' lists a slur first); roots say nothing
+    assert kind_of("taco") is None and kind_of("date") is None and kind_of("creature") is None
+
+
+def test_people_and_animals_only_wordnet_knows_are_cast_with_their_kind():
+    board = plan(
+        "INT. TENT - NIGHT\n\nEDWARD signs an autograph for an ADMIRING CUB SCOUT. The EMCEE comes on. "
+        "His head is in a MASSIVE LION's open mouth. If the lion so much as flinches, he is dead. As his mother talks to a WELL-WISHER, Will looks left.\n\nEDWARD\nThank you!\n"
+    )
+    cast = cast_of(board)
+    assert cast["admiring_cub_scout"][0] == "person" and cast["emcee"][0] == "person"
+    assert cast["lion"][0] == "lion" and cast["well_wisher"][0] == "person"
+
+
+def test_a_people_noun_in_caps_with_no_article_introduces_that_character():
+    board = plan("INT. BARN - NIGHT\n\nFrom FARMER to BAKER'S WIFE, everyone wants to dance with EDWARD.\n")
+    names = {e.id: e.name for e in board.entities}
+    assert names["farmer"] == "Farmer" and names["baker_s_wife"] == "Baker's Wife"
+
+
+def test_a_wordnet_noun_where_no_one_stands_is_not_cast():
+    board = plan(
+        "EXT. BRIDGE - DAY\n\nA SAMURAI SWORD slices into view. Suddenly, we hear a POP. NORA stops to guard the door. "
+        "She was the town's first physician. A modern bridge floats up. It finally POPS.\n\nNORA\nWho's there?\n"
+    )
+    assert [e.id for e in board.entities if e.category in ("person", "child")] == ["nora"]
+
+
+def test_a_name_that_is_also_a_wordnet_noun_stays_a_name():
+    board = plan("INT. CIRCUS - DAY\n\nColossus walks down the row. The crowd cheers.\n\nCOLOSSUS\nBehold!\n")
+    assert [e.id for e in board.entities if e.category == "person"] == ["colossus"]
+
+
+def test_a_name_the_action_only_mentions_once_is_not_cast():
+    board = plan(
+        "EXT. FIELD - DAY\n\nEDWARD picks up a stone, ready to play David to Goliath. Not to get all Dr. Seuss on you, "
+        "but he throws it.\n\nEDWARD\nHere goes.\n"
+    )
+    assert [e.id for e in board.entities if e.category == "person"] == ["edward"]
+
+
+def test_a_name_written_once_as_the_subject_is_still_cast():
+    board = plan("INT. BANK - DAY\n\nMr. Hoff counts the money. Edward waits.\n\nEDWARD\nWell?\n")
+    assert {"mr_hoff", "edward"} <= set(ids(board))

