@@ -50,6 +50,7 @@ ADJECTIVES = lx.COLORS | frozenset(lx.SIZES) | lx.OTHER_ADJECTIVES | lx.AGE_PREF
 # determiner ('the Husband'). A word only ever written in title case elsewhere is a name ('Don', 'Hunter').
 _LOWER = re.compile(r"\b[a-z][a-z-]*[a-z]\b")
 _CAPS = re.compile(r"\b[A-Z][A-Z-]*[A-Z]\b")
+_LOWER_AFTER_DETERMINER = re.compile(r"\b(?i:the|a|an|his|her|their|my|our|your)\s+([a-z][a-z-]*[a-z])\b")
 _AFTER_DETERMINER = re.compile(r"\b(?:the|a|an|his|her|their|my|our|your)\s+([A-Z][a-z-]*[a-z])\b")
 
 
@@ -78,7 +79,8 @@ def category_of(noun: str, kind: str) -> str:
 def script_kinds(script: Script, known: Mapping[str, str]) -> dict[str, str]:
     """The nouns (singular) `script`'s action and shot lines use that `known` (noun -> category) lacks and
     WordNet names as beings or vehicles, with the category the reader gives each."""
-    names = {w.lower() for c in script.characters for w in c.split()}
+    # A cue's word is a name, unless the action also calls someone so in lower case ('his minion' is MINION).
+    names = {w.lower() for c in script.characters for w in c.split()} - _determined_words(script)
     found: dict[str, str] = {}
     for word in _written_words(script):
         if word in known or word in names or len(word) < 3 or word in ADJECTIVES:
@@ -104,6 +106,10 @@ def _written_words(script: Script) -> set[str]:
                 words.update(w.lower() for w in _CAPS.findall(text))
                 words.update(w.lower() for w in _AFTER_DETERMINER.findall(text))
     return words
+
+
+def _determined_words(script: Script) -> set[str]:
+    return {m.group(1) for scene in script.scenes for beat in scene.beats if isinstance(beat, Action) for m in _LOWER_AFTER_DETERMINER.finditer(beat.text)}
 
 
 def _bases(word: str) -> Iterable[str]:

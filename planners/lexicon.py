@@ -317,6 +317,10 @@ ROLE_NOUNS = frozenset(
 )
 ROLE_ENDINGS = ("man", "woman", "men", "women", "ist", "ess")
 
+# Words saying someone is not in the picture ('His minion approaches offscreen').
+OFF_SCREEN_WORDS = frozenset(["offscreen", "off-screen", "o.s.", "unseen"])
+# Things a voice comes out of: a speaker the action of such a scene never shows is on the other end.
+VOICE_DEVICES = frozenset(["phone", "telephone", "cellphone", "speakerphone", "tv", "television", "radio", "intercom", "walkie-talkie", "loudspeaker"])
 # Verbs whose object is heard, not seen ('we hear a POP').
 PERCEPTION_VERBS = frozenset(["hear", "listen"])
 # Verbs of a state rather than an event: a sentence with no other verb only describes, and takes no time.

@@ -388,6 +388,8 @@ class _PlanRun:
         # the scene, and through an INTERCUT into the next one (the other end of the call).
         heard: set[str] = set(self.heard_through_intercut)
         spoken: set[str] = set(self.heard_through_intercut)
+        seen_in_action: set[str] = set()
+        devices = any(any(d in line.text.lower().split() for d in lx.VOICE_DEVICES) for line in script_scene.shot_lines)  # 'ON THE TV'
         for beat, start, end in timed:
             if isinstance(beat, Speech):
                 speaker = cast.touch([cast.named(beat.speaker)])[0] if beat.speaker else None
@@ -400,13 +402,22 @@ class _PlanRun:
                 dialogue.append(DialogueLine(speaker=speaker, text=beat.text, start=start, end=end))
                 continue
             reader = _SentenceReader(words[id(beat)], self, start, end, duration)
-            mark_present([i for i in reader.mentioned if not _is_voice(cast.entities[i].name)])
+            heard |= {i for i in reader.unseen if i not in present}  # 'His minion approaches offscreen:' MINION speaks unseen
+            mark_present([i for i in reader.mentioned if not _is_voice(cast.entities[i].name) and i not in reader.unseen])
+            seen_in_action.update(i for i in reader.mentioned if i not in reader.unseen)
+            devices = devices or any(w.lemma in lx.VOICE_DEVICES for w in words[id(beat)])
             relations.extend(reader.relations)
             motions.extend(reader.motions)
             visibility.extend(reader.visibility)
             for entity_id, place in reader.initial.items():
                 initial.setdefault(entity_id, place)
 
+        if devices and seen_in_action:
+            # A phone, a TV or a radio in the scene, and someone the action shows: a speaker the action never
+            # shows is the voice on the line ('The phone rings.' SCOTT: 'Hello?' SOPHISTICATED WOMAN: ...).
+            unshown = {line.speaker for line in dialogue if line.speaker and line.speaker not in seen_in_action}
+            present = [i for i in present if i not in unshown]
+            heard |= unshown
         intercut = "INTERCUT" in (script_scene.transition or "").upper()
         self.heard_through_intercut = {i for i in heard if i not in present} if intercut else set()
         motions = [m for m in _start_from_initial_places(motions, initial) if m.entity in present]
@@ -599,6 +610,7 @@ class _SentenceReader:
         self.duration = duration
         self.mentions = self._find_mentions()
         self.mentioned = [i for m in self.mentions for i in m.ids]
+        self.unseen = self._unseen()
         self.relations: list[Relation] = []
         self.motions: list[Motion] = []
         self.visibility: list[Visibility] = []
@@ -606,6 +618,15 @@ class _SentenceReader:
         sequence_used = self._read_sequence()
         for clause_start, clause_end in self._clauses():
             self._read_clause(clause_start, clause_end, skip_motion=sequence_used)
+
+    def _unseen(self) -> set[str]:
+        """Who this sentence says is not in the picture: the subject of 'His minion approaches offscreen',
+        everyone in 'The voice is that of a sophisticated-sounding woman'."""
+        if any(w.dep == "nsubj" and w.lemma == "voice" for w in self.tokens):
+            return set(self.mentioned)
+        if not any(w.low in lx.OFF_SCREEN_WORDS for w in self.tokens):
+            return set()
+        return {i for m in self.mentions if any(self.tokens[k].dep in ("nsubj", "nsubjpass") for k in range(m.start, m.end)) for i in m.ids}
 
     # mentions
 
@@ -1013,6 +1034,9 @@ class _SentenceReader:
         if i > 0 and self.low[i - 1] in lx.DEFINITE | lx.INDEFINITE and self.low[i - 1] not in _POSSESSIVES:
             # "a TOYOTA", "the BANG": names take no article; "The MAILMAN", "the DRIVER" are roles.
             return self._shouted_role_at(i) if token.shouted else None
+        start = self._caps_start(i) if token.shouted else i
+        if start < i and start > 0 and self.low[start - 1] in lx.DEFINITE | lx.INDEFINITE and self.low[start - 1] not in _POSSESSIVES:
+            return None  # "A LAND ROVER DEFENDER 90": inside caps that follow an article, a thing or a role, read there
         role = self._role_before(i)  # "her uncle RAY", "his dog REX"
         if role is None and self._determined(i):
             # "the bright yellow Defender 90", "his '77 Toyota Landcruiser", "Cole's Pharmacy", "his GLOCK":

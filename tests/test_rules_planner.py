@@ -509,3 +509,21 @@ def test_a_name_the_action_only_mentions_once_is_not_cast():
 def test_a_name_written_once_as_the_subject_is_still_cast():
     board = plan("INT. BANK - DAY\n\nMr. Hoff counts the money. Edward waits.\n\nEDWARD\nWell?\n")
     assert {"mr_hoff", "edward"} <= set(ids(board))
+
+
+def test_a_speaker_the_action_puts_offscreen_is_heard_not_seen():
+    board = plan("EXT. MANSION - DAY\n\nA HANDSOME MAN drinks a beer.\n\nHis minion approaches offscreen:\n\nMINION\nSir, it has arrived.\n\nHANDSOME MAN\nGood.\n")
+    scene = board.scenes[0]
+    assert "minion" not in scene.entities and "handsome_man" in scene.entities
+    assert [line.speaker for line in scene.dialogue] == ["minion", "handsome_man"]
+
+
+def test_the_voice_on_the_phone_is_heard_and_the_one_who_answers_is_seen():
+    board = plan(
+        "INT. STUDIO - DAY\n\nScott is painting. The phone rings.\n\nSCOTT\nHello?\n\n"
+        "The voice is that of a sophisticated-sounding woman.\n\nSOPHISTICATED WOMAN\nIs this Scott?\n\nSCOTT\nYes.\n"
+    )
+    people = [i for i in board.scenes[0].entities if i != "phone"]
+    assert people == ["scott"]
+    alone = plan("INT. STUDIO - DAY\n\nThe phone rings.\n\nSCOTT\nHello?\n")  # no one else: the one who answers is here
+    assert "scott" in alone.scenes[0].entities
