@@ -321,9 +321,17 @@ class _PlanRun:
         self.script, self.options, self.lexicon, self.nlp = script, options, lexicon, nlp
         self.coverage = coverage
         self.cast = _Cast(lexicon)
-        # Base names first, so "YOUNG SAM" and "SAM (V.O.)" find Sam.
-        for character in sorted(script.characters, key=lambda c: len(c.split())):
-            self.cast.character(character)
+        # Base names first, so "YOUNG SAM" and "SAM (V.O.)" find Sam; a short cue that ends one longer cue
+        # is that character's short name ("BOSS" after "CYBER BOSS"), as "JONES" is "DETECTIVE JONES".
+        cues = sorted(script.characters, key=lambda c: len(c.split()))
+        shorts = _short_cues(cues, lexicon)
+        for character in cues:
+            if character not in shorts:
+                self.cast.character(character)
+        for short, full in shorts.items():
+            entity_id = self.cast.character(full)
+            self.cast.alias(short, entity_id)
+            self.cast.cues.setdefault(short.lower(), entity_id)
         self.cue_words = {w.lower() for c in script.characters for w in c.split()}
         self.named_words = _named_words(script) | self.cue_words
         self.name_counts = _name_counts(script)
@@ -505,6 +513,21 @@ def _place_words(script: Script) -> set[str]:
             words = re.findall(r"[A-Za-z][A-Za-z.]*(?:['’]s)?", match.group("place"))
             found.update(w.lower() for w in words if not w.lower().endswith(("'s", "’s")))
     return found - lx.NOT_NAMES
+
+
+def _short_cues(cues: list[str], lexicon: lx.Lexicon) -> dict[str, str]:
+    """One-word cues that end exactly one longer cue, with it: {"BOSS": "CYBER BOSS"}. Not a people noun the
+    lexicon lists ("MAN" is no "OLD MAN"), and not where the longer cue only adds an age ("YOUNG SAM" is
+    Sam already)."""
+    shorts: dict[str, str] = {}
+    for short in cues:
+        word = short.lower()
+        if len(word.split()) != 1 or lexicon.listed(word) or word in lx.AGE_PREFIXES or _is_voice(word):  # 'VOICE' is no 'MAN'S VOICE'
+            continue
+        longer = [c for c in cues if len(c.split()) > 1 and c.lower().split()[-1] == word]
+        if len(longer) == 1 and not all(w in lx.AGE_PREFIXES for w in longer[0].lower().split()[:-1]):
+            shorts[short] = longer[0]
+    return shorts
 
 
 def _name_counts(script: Script) -> Counter[str]:
@@ -830,6 +853,9 @@ class _SentenceReader:
             return _Mention(i, end, [])  # "a neighbor's cat": the owner is not in the scene
         # "the two men" refers back to two men; "two men", "a man" and "men" introduce them
         introduces = determiner in lx.INDEFINITE or (count is not None and determiner not in lx.DEFINITE) or (determiner is None and plural)
+        if determiner in ("a", "an") and self._describes_another(i):  # "a white puffy ball of a cloud": no new cloud
+            ids = self.cast.definite(category, noun, attributes)
+            return _Mention(i, end, ids)
         character = self.cast.introduced_as(noun, label) if not plural and (count or 1) == 1 else None
         if character is not None:
             self.cast.describe(character, category, noun, attributes, description)
@@ -857,6 +883,15 @@ class _SentenceReader:
         if not ids:
             ids = [self.cast.add(label, category, noun, attributes, description)]
         return _Mention(i, end, ids)
+
+    def _describes_another(self, i: int) -> bool:
+        """Is the noun phrase starting at word i what another noun is made of or shows ('a ball of a cloud',
+        'a photo of a cat'), not a place ('to the left of a tree', 'in front of a house')?"""
+        if i < 2 or self.low[i - 1] != "of":
+            return False
+        owner = self.tokens[i - 1].head
+        spatial = {w for phrase, _ in lx.SPATIAL_PHRASES for w in phrase} | lx.REGION_FILLERS
+        return owner < i - 1 and self.tokens[owner].pos == "NOUN" and self.low[owner] not in spatial
 
     def _cast_noun(self, j: int, determined: bool) -> bool:
         """May word j, a noun the lexicon knows only from WordNet, stand for a cast member here? Only as the
@@ -1023,6 +1058,9 @@ class _SentenceReader:
             return _Mention(i, end + (1 if end < len(self.low) and self.low[end] == "'s" else 0), [self.cast.named(name)])
         if not word.isalpha():
             return None
+        owned = self._owned_cue(i)
+        if owned is not None:  # "Will's pretty DATE" is the cue WILL'S DATE
+            return _Mention(i, i + 1, [owned])
         if word in lx.NOT_NAMES or word in lx.SCREEN_DIRECTIONS or lex.listed(word) or lex.singular(word):
             return None  # (a noun only WordNet knows may be a name: 'Colossus walks down the row')
         if word in lx.AGE_PREFIXES:  # "Young Dr. Bennett": the name follows
@@ -1071,6 +1109,15 @@ class _SentenceReader:
         if end < len(self.low) and self.low[end] == "'s":
             end += 1
         return _Mention(i, end, [entity_id])
+
+    def _owned_cue(self, i: int) -> str | None:
+        """The character whose cue is the owner and the word at i ("Will's pretty DATE": WILL'S DATE), if any."""
+        k = i - 1
+        while k > 0 and self.tokens[k].pos == "ADJ":
+            k -= 1
+        if k < 1 or self.low[k] != "'s":
+            return None
+        return self.cast.cues.get(f"{self.low[k - 1]}'s {self.low[i]}")
 
     def _only_mentioned(self, i: int) -> bool:
         """Is the name at word i someone the action only mentions: written once in the whole script, never a

@@ -527,3 +527,20 @@ def test_the_voice_on_the_phone_is_heard_and_the_one_who_answers_is_seen():
     assert people == ["scott"]
     alone = plan("INT. STUDIO - DAY\n\nThe phone rings.\n\nSCOTT\nHello?\n")  # no one else: the one who answers is here
     assert "scott" in alone.scenes[0].entities
+
+
+def test_a_short_cue_ending_one_longer_cue_is_that_character():
+    board = plan("EXT. PARK - DAY\n\nBob waits.\n\nCYBER BOSS\nHello.\n\nBOB\nHi.\n\nBOSS\nAim your phone.\n")
+    assert [e.id for e in board.entities if e.category == "person"] == ["bob", "cyber_boss"]
+    assert {line.speaker for line in board.scenes[0].dialogue} == {"bob", "cyber_boss"}
+
+
+def test_an_owner_and_a_caps_word_that_make_a_cue_are_that_character():
+    board = plan("INT. GYM - NIGHT\n\nEdward chats up Will's pretty DATE.\n\nWILL'S DATE\nReally?\n\nEDWARD\nReally.\n")
+    assert board.scenes[0].entities == ["edward", "will_s_date"]  # no 'date' of its own
+
+
+def test_what_something_is_a_ball_of_is_no_new_entity_but_places_still_are():
+    board = plan("EXT. PARK - DAY\n\nA white puffy ball of a cloud hangs there. A cat sits to the left of a tree.\n")
+    assert "cloud" not in ids(board)
+    assert {"cat", "tree"} <= set(ids(board))
