@@ -853,6 +853,8 @@ class _SentenceReader:
             return _Mention(i, end, [])  # "a neighbor's cat": the owner is not in the scene
         # "the two men" refers back to two men; "two men", "a man" and "men" introduce them
         introduces = determiner in lx.INDEFINITE or (count is not None and determiner not in lx.DEFINITE) or (determiner is None and plural)
+        if determiner in ("a", "an") and i > 0 and self.low[i - 1] in ("like", "as"):
+            return _Mention(i, end, [])  # "slippery like a fish", "works as a waiter": a comparison, no one new
         if determiner in ("a", "an") and self._describes_another(i):  # "a white puffy ball of a cloud": no new cloud
             ids = self.cast.definite(category, noun, attributes)
             return _Mention(i, end, ids)

@@ -544,3 +544,8 @@ def test_what_something_is_a_ball_of_is_no_new_entity_but_places_still_are():
     board = plan("EXT. PARK - DAY\n\nA white puffy ball of a cloud hangs there. A cat sits to the left of a tree.\n")
     assert "cloud" not in ids(board)
     assert {"cat", "tree"} <= set(ids(board))
+
+
+def test_a_comparison_introduces_no_one():
+    board = plan("INT. HOSPITAL - DAY\n\nThe infant is slippery like a fish. DR. BENNETT works as a waiter on weekends.\n\nDR. BENNETT\nHold still.\n")
+    assert "fish" not in ids(board) and "waiter" not in ids(board) and "infant" in ids(board)
