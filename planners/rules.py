@@ -519,12 +519,16 @@ def _short_cues(cues: list[str], lexicon: lx.Lexicon) -> dict[str, str]:
     """One-word cues that end exactly one longer cue, with it: {"BOSS": "CYBER BOSS"}. Not a people noun the
     lexicon lists ("MAN" is no "OLD MAN"), and not where the longer cue only adds an age ("YOUNG SAM" is
     Sam already)."""
+    ending: dict[str, list[str]] = defaultdict(list)  # last word -> the cues of several words ending with it
+    for cue in cues:
+        if len(cue.split()) > 1:
+            ending[cue.lower().split()[-1]].append(cue)
     shorts: dict[str, str] = {}
     for short in cues:
         word = short.lower()
         if len(word.split()) != 1 or lexicon.listed(word) or word in lx.AGE_PREFIXES or _is_voice(word):  # 'VOICE' is no 'MAN'S VOICE'
             continue
-        longer = [c for c in cues if len(c.split()) > 1 and c.lower().split()[-1] == word]
+        longer = ending.get(word, [])
         if len(longer) == 1 and not all(w in lx.AGE_PREFIXES for w in longer[0].lower().split()[:-1]):
             shorts[short] = longer[0]
     return shorts
