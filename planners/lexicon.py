@@ -280,8 +280,30 @@ MOTION_LEMMAS = frozenset(
     glide bounce slide trot gallop head hurry zoom climb skip march scurry hike shuffle scuttle stride sprint
     jog limp stagger tiptoe sneak creep saunter amble pace step cross descend ascend rush charge flee approach
     retreat dart leap dive tumble rise barrel storm trudge wade paddle skate ski cycle pedal speed cruise come
-    swoop soar lope waddle slither prowl""".split()
+    swoop soar lope waddle slither prowl fall topple tumble plunge plummet drop burst bail scramble scamper
+    bolt hurtle careen lunge""".split()
 )
+# Lemmas of verbs of falling: the mover goes down the frame ("falls face-forward", "topples over the railing").
+FALL_LEMMAS = frozenset(["fall", "topple", "tumble", "plunge", "plummet", "drop", "sink", "collapse", "crash", "slump"])
+# Lemmas of verbs that move their object, not their subject ("tosses it on to the bridge"); passive, the
+# subject is moved ("is SLAMMED against the wall"). "take" only with a direction ("takes it past a hook").
+CAUSED_MOTION_LEMMAS = frozenset(["toss", "throw", "hurl", "fling", "lob", "kick", "push", "shove", "slam", "knock", "drag", "launch", "roll", "bounce", "slide", "take"])
+# Things one goes into out of sight of a camera outside them ("enters a building", "goes inside the light").
+ENCLOSURE_NOUNS = frozenset(
+    """building house home store shop office room bar restaurant cafe church hotel station bank hospital school
+    apartment elevator lift tunnel cave barn shed garage hall lobby tent cabin cottage hut castle tower
+    warehouse factory theater theatre cinema club mall library museum""".split()
+)
+# Openings a mover goes through out of the frame ("barrels through the door"), unless the verb is one of coming.
+OPENING_NOUNS = frozenset(["door", "doors", "doorway", "window", "gate", "exit", "archway", "hatch", "portal"])
+# What "into" / "out of" a view means: "drop into view", "out of sight".
+VIEW_NOUNS = frozenset(["view", "sight", "frame", "shot", "picture", "focus"])
+# Words that stop a vehicle in the frame: "easing to a stop", "comes to a halt".
+STOP_NOUNS = frozenset(["stop", "halt", "standstill"])
+# Adverbs before an inverted motion verb: "in walks Scott", "out steps the guard".
+INVERSION_ADVERBS = frozenset(["in", "out", "up", "down", "off", "away", "through", "inside", "over", "along", "around", "forward", "here", "there"])
+# Lemmas of verbs of coming: through a door they come in, not out.
+COME_LEMMAS = frozenset(["come", "arrive", "enter", "return"])
 # Lemmas of verbs of coming into view and of leaving it ("Bob materializes", "the chopper exits").
 ENTER_LEMMAS = frozenset(["enter", "arrive", "appear", "emerge", "materialize", "materialise"])
 EXIT_LEMMAS = frozenset(["leave", "exit", "depart", "vanish", "disappear"])

@@ -393,7 +393,7 @@ class _PlanRun:
                     mark_present([speaker])
                 dialogue.append(DialogueLine(speaker=speaker, text=beat.text, start=start, end=end))
                 continue
-            reader = _SentenceReader(words[id(beat)], self, start, end, duration)
+            reader = _SentenceReader(words[id(beat)], self, start, end, duration, heading=script_scene.heading)
             mark_present([i for i in reader.mentioned if not _is_voice(cast.entities[i].name)])
             relations.extend(reader.relations)
             motions.extend(reader.motions)
@@ -453,6 +453,33 @@ class _PlanRun:
 
 
 _ACTION_VERBS = frozenset(phrase[0] for phrase, _ in lx.ACTION_PHRASES)
+
+
+@dataclass(frozen=True)
+class _VerbMove:
+    """What one verb of moving does to its movers: in or out of the frame, from where, to where."""
+
+    movers: list[str]
+    enters: bool = False
+    exits: bool = False
+    origin: str | None = None
+    path: tuple[str, ...] = ()
+
+    def merged(self, other: _VerbMove) -> _VerbMove:
+        """Two verbs of one mover in one clause ('glides among them and enters a building'): one move."""
+        exits = self.exits or other.exits
+        return _VerbMove(self.movers, enters=(self.enters or other.enters) and not exits, exits=exits, origin=self.origin or other.origin, path=self.path or other.path)
+
+
+_MOVING_LEMMAS = lx.MOTION_LEMMAS | lx.ENTER_LEMMAS | lx.EXIT_LEMMAS | lx.CAUSED_MOTION_LEMMAS | lx.FALL_LEMMAS
+
+
+def _verb_lemma(word: Word) -> str | None:
+    """The lemma of a verb of moving, also when the tagger took it for a noun ('leaves' -> leave, not leaf)."""
+    for lemma in (word.lemma, word.low[:-1], word.low[:-2]):
+        if lemma in _MOVING_LEMMAS:
+            return lemma
+    return None
 
 
 def _verb_of_moving(word: Word) -> bool:
@@ -568,8 +595,9 @@ def _timed_beats(beats: list[Action | Speech], eventful: dict[int, bool]) -> lis
 class _SentenceReader:
     """Mentions, relations, motions and visibility of one parsed action sentence spanning [start, end]."""
 
-    def __init__(self, words: list[Word], run: _PlanRun, start: float, end: float, duration: float) -> None:
+    def __init__(self, words: list[Word], run: _PlanRun, start: float, end: float, duration: float, heading: str = "") -> None:
         self.run = run
+        self.exterior, self.place_words = _setting_of(heading)
         self.cast = run.cast
         self.lexicon = run.lexicon
         self.tokens = words
@@ -1196,6 +1224,11 @@ class _SentenceReader:
         return True
 
     def _read_motion(self, start: int, end: int, movers: list[str], entrances: bool) -> None:
+        """Each verb of moving in the clause [start, end) moves whom the parse says (its subject, through
+        pronouns, relative clauses and conjoined verbs; its object for 'tosses it'; its passive subject for
+        'is SLAMMED'), the way its particles and prepositions say ('scuttles off', 'drop into view',
+        'falls'). Places in the frame the clause names ('from the left', 'to the upper right') give the
+        origin and path; `movers`, the clause's first mention, is who moves when the parse names no one."""
         low = self.low[start:end]
         span_start, span_end = self.span
         origin = next((r for _, r in self._regions_after("from", start, end)), None)
@@ -1203,35 +1236,249 @@ class _SentenceReader:
         targets += [r for _, r in self._regions_after("toward", start, end)]
         targets += [r for _, r in self._regions_after("towards", start, end)]
         targets += [r for _, r in self._regions_after("into", start, end)]
-        verbs = [k for k in range(start, end) if self._moving_verb(k)]
-        particles = {self.low[k + 1] for k in verbs if k + 1 < end} | {self.low[k + 2] for k in verbs if k + 2 < end and self.low[k + 1] in ("back", "right", "straight")}
-        lemmas = {w.lemma for w in self.tokens[start:end] if w.pos == "VERB"}  # "Bob materializes", "the chopper exits"
-        enters = entrances and (any(w in lx.ENTER_WORDS for w in low) or bool(lemmas & lx.ENTER_LEMMAS) or _has_phrase(low, lx.ENTER_PHRASES) or bool(particles & lx.ENTER_PARTICLES))
-        exits = any(w in lx.EXIT_WORDS for w in low) or bool(lemmas & lx.EXIT_LEMMAS) or _has_phrase(low, lx.EXIT_PHRASES) or bool(particles & lx.EXIT_PARTICLES)
-        moves = bool(verbs)
-        if not (enters or exits or moves):
-            return
-        path = targets[:1] if not enters or targets else []
-        if moves and "across" in low and origin is None and not targets:
-            origin, path = "left", ["right"]
-        elif moves and not (enters or exits) and origin is None and not targets:
-            # A move the text gives no direction for ("Yorblef hikes through a meadow"): across the
-            # frame, left to right (screen direction's default), right to left when going back.
-            origin, path = ("right", ["left"]) if "back" in low or "returns" in low else ("left", ["right"])
-        for entity_id in movers:
-            self.motions.append(
-                Motion(entity=entity_id, origin=origin, path=path, start=span_start, end=span_end, enters=enters, exits=exits)
-            )
+        found: dict[tuple[str, ...], _VerbMove] = {}
+        for k in range(start, end):
+            move = self._verb_move(k, start, end, movers, entrances)
+            if move is None:
+                continue
+            for entity_id in move.movers:
+                key = (entity_id,)
+                if key in found:
+                    found[key] = found[key].merged(move)
+                else:
+                    found[key] = move
+        for (entity_id,), move in found.items():
+            enters, exits = move.enters, move.exits
+            place, path = origin, targets[:1]
+            if place is None and move.origin is not None:
+                place = move.origin
+            if not path and move.path:
+                path = list(move.path)
+            if not (enters or exits) and place is None and not path:
+                # A move the text gives no direction for ("Yorblef hikes through a meadow"): across the
+                # frame, left to right (screen direction's default), right to left when going back.
+                place, path = ("right", ["left"]) if "back" in low or "returns" in low else ("left", ["right"])
+            elif "across" in low and origin is None and not targets and not move.path:
+                place, path = "left", ["right"]
+            self.motions.append(Motion(entity=entity_id, origin=place, path=path, start=span_start, end=span_end, enters=enters, exits=exits))
+
+    def _children(self, k: int, *deps: str) -> list[int]:
+        return [j for j, w in enumerate(self.tokens) if w.head == k and j != k and (not deps or w.dep in deps)]
 
     def _moving_verb(self, k: int) -> bool:
         word = self.tokens[k]
-        if word.low in lx.MOTION_VERBS or (word.pos == "VERB" and word.lemma in lx.MOTION_LEMMAS and word.dep not in ("amod", "acl")):
+        if word.pos == "VERB" and word.lemma in lx.STATIVE_VERBS:
+            return False  # "lies asleep on the bed", "stands with her hips turned": no one moves
+        if word.low in lx.MOTION_VERBS and not self._own_determiner(k):  # not "a roll of cash"
             return True
-        # "Yorblef hikes through a forest": after a name the small tagger takes the verb for a noun (the
-        # ROOT, or in apposition); "makes his way to", "takes three steps": a verb whose object is a way.
-        if word.pos == "NOUN" and word.lemma in lx.MOTION_LEMMAS and word.low.endswith("s") and word.dep in ("ROOT", "appos") and k > 0 and any(m.end == k for m in self.mentions):
+        moving_lemma = word.lemma in lx.MOTION_LEMMAS or word.lemma in lx.CAUSED_MOTION_LEMMAS
+        if word.pos == "VERB" and moving_lemma and word.dep not in ("amod", "acl") and (word.lemma != "take" or self._direction_of_take(k)):
             return True
+        if self._verb_tagged_as_noun(k):
+            return True
+        if word.pos == "VERB" and any(self.low[p] == "to" and self._object_word(p) in lx.STOP_NOUNS for p in self._children(k, "prep")):
+            return True  # "easing to a stop"
+        if word.pos == "VERB" and word.lemma in ("pull", "draw") and any(self.low[j] == "up" for j in self._children(k, "prt", "prep", "advmod")):
+            return True  # "a Lexus pulls up to the overlook": a vehicle arriving
         return _verb_of_moving(word) or (word.pos == "VERB" and any(w.head == k and w.dep == "dobj" and w.lemma in lx.MOTION_OBJECTS for w in self.tokens))
+
+    def _direction_of_take(self, k: int) -> bool:
+        """'takes it past a hook', 'takes her to the door': take with a direction moves its object."""
+        objects = self._children(k, "dobj")
+        return bool(objects) and self.tokens[objects[0]].lemma not in lx.MOTION_OBJECTS and any(self.low[p] in ("past", "to", "into", "across", "through", "toward", "towards", "away") for p in self._children(k, "prep", "prt", "advmod"))
+
+    def _verb_tagged_as_noun(self, k: int) -> bool:
+        """'Yorblef, exhausted, shuffles to', 'Nak glides among', 'and topples over the railing', 'the
+        chopper exits': the small tagger takes a verb in -s for a plural noun. A noun of a verb of
+        moving, in -s, with no determiner, owner or number of its own, after a name or 'and', is that verb."""
+        word = self.tokens[k]
+        lemma = _verb_lemma(word)
+        if word.pos not in ("NOUN", "PROPN") or not word.low.endswith("s") or lemma is None or k == 0:
+            return False
+        if self._own_determiner(k) or word.dep in ("pobj", "dobj", "compound", "poss"):
+            return False
+        after_name = any(m.end == k for m in self.mentions) or any(self.tokens[j].head == k and self.tokens[j].dep in ("compound", "nsubj") for j in self._mention_tokens())
+        apposed = word.dep == "appos" and any(m.start <= word.head < m.end for m in self.mentions)
+        return after_name or apposed or self.low[k - 1] == "and"
+
+    def _own_determiner(self, k: int) -> bool:
+        """Is word k a noun with its own determiner, owner or number ('a roll of cash', 'his leaves')? Not
+        when a noun stands between ('A ball rolls': the tagger's compound, whose determiner is the ball's)."""
+        for j in self._children(k, "det", "poss", "nummod", "amod"):
+            if j < k and all(self.tokens[m].pos in ("ADJ", "ADV", "NUM", "PUNCT") for m in range(j + 1, k)):
+                return True
+        return False
+
+    def _mention_tokens(self) -> list[int]:
+        return [j for m in self.mentions for j in range(m.start, m.end)]
+
+    def _mention_of(self, j: int) -> _Mention | None:
+        return next((m for m in self.mentions if m.start <= j < m.end), None)
+
+    def _object_word(self, preposition: int) -> str | None:
+        objects = self._children(preposition, "pobj")
+        return self.low[objects[0]] if objects else None
+
+    def _negated(self, k: int) -> bool:
+        """'Will doesn't rise to the challenge', 'never leaves'."""
+        return any(self.low[j] in ("not", "n't", "never") for j in self._children(k, "neg", "advmod"))
+
+    def _verb_move(self, k: int, start: int, end: int, clause_movers: list[str], entrances: bool) -> _VerbMove | None:
+        """What verb k does, if it is one of moving: who moves, and in or out of the frame, up or down."""
+        word = self.tokens[k]
+        entry_word = word.low in lx.ENTER_WORDS or word.low in lx.EXIT_WORDS
+        if not (entry_word or self._moving_verb(k)) or self._negated(k):
+            return None
+        movers = self._movers_of(k, start, clause_movers)
+        if not movers:
+            return None
+        lemma = _verb_lemma(word) or word.lemma
+        particles = {self.low[j] for j in self._children(k, "prt", "advmod")}
+        particles |= {self.low[j] for j in (k + 1, k + 2) if j < end and self.tokens[j].pos in ("ADP", "ADV") and self.tokens[j].head in (k, j - 1)}
+        preps = self._prepositions(k)
+        objects = [self.low[j] for j in self._children(k, "dobj")]
+        coming = lemma in lx.COME_LEMMAS or lemma in lx.ENTER_LEMMAS
+        enters = word.low in lx.ENTER_WORDS or lemma in lx.ENTER_LEMMAS or bool(particles & lx.ENTER_PARTICLES) or "forth" in particles
+        exits = word.low in lx.EXIT_WORDS or lemma in lx.EXIT_LEMMAS or bool(particles & lx.EXIT_PARTICLES)
+        origin: str | None = None
+        path: list[str] = []
+        if self._inverted(k, start):  # "in walks Scott"
+            enters, exits = self.low[k - 1] in ("in", "inside", "here", "through", "forward") or enters, self.low[k - 1] in ("off", "away")
+        for preposition, thing, _ in preps:
+            if thing is None:
+                continue
+            if preposition in ("into", "in to", "onto", "out into") and thing in lx.VIEW_NOUNS:
+                enters, exits = True, False  # "drop into view"
+            elif preposition in ("out of", "out from") and thing in lx.VIEW_NOUNS:
+                enters, exits = False, True
+            elif preposition in ("out of", "out from"):  # out of the scene's place it leaves; out of anything else it comes
+                enters, exits = not self._scene_place(thing), self._scene_place(thing)
+            elif preposition == "out into" or (preposition == "into" and "out" in particles):
+                enters, exits = True, False  # "bursts out into the street"
+            elif preposition in ("into", "inside", "in") and thing in lx.ENCLOSURE_NOUNS and self.exterior and not self._scene_place(thing):
+                enters, exits = False, True  # going into a building from the street leaves the frame
+            elif preposition == "through" and thing in lx.OPENING_NOUNS:
+                enters, exits = coming, not coming  # "barrels through the door"; "comes through the door"
+            elif preposition == "to" and thing in lx.STOP_NOUNS:
+                enters = True  # "easing to a stop"
+            elif preposition in ("up to", "to") and "up" in particles and lemma in ("pull", "drive", "come", "roll", "ride", "walk", "run"):
+                enters = True  # "pull up to the overlook"
+            if preposition == "from" and "up" in particles:
+                origin = "bottom"  # "floats up from the chasm"
+            elif preposition == "from" and "down" in particles:
+                origin = "top"  # "flies down from the peak"
+        if lemma in ("enter", "penetrate") and self.exterior and any(o in lx.ENCLOSURE_NOUNS and not self._scene_place(o) for o in objects):
+            enters, exits = False, True  # "enters a building" from the street
+        if "inside" in particles and self.exterior and not coming:
+            enters, exits = False, True  # "goes inside"
+        if not entrances:
+            enters = False  # "appears only in the second half": the visibility says when, not an entrance
+        if lemma in lx.FALL_LEMMAS or "down" in particles:
+            if enters and lemma in lx.FALL_LEMMAS:
+                origin = origin or "top"  # "drop into view": in from the top
+            elif not (enters or exits) and origin is None:
+                path = ["bottom"]  # "falls face-forward", "topples over the railing"
+        if lemma in ("descend",) and enters:
+            origin = origin or "top"
+        if exits and enters:
+            enters = False
+        return _VerbMove(movers=movers, enters=enters, exits=exits, origin=origin, path=tuple(path))
+
+    def _prepositions(self, k: int) -> list[tuple[str, str | None, int]]:
+        """(preposition, its object's word, its index) for verb k: 'into view', 'through the door', and the
+        two-word ones the parser splits: 'out of the shadows' (out -> of -> shadows, or the particle out and of)."""
+        found = []
+        particle_out = any(self.low[j] == "out" for j in self._children(k, "prt", "advmod"))
+        for p in self._children(k, "prep"):
+            found.append((self.low[p], self._object_word(p), p))
+            found.extend((f"{self.low[p]} {self.low[q]}", self._object_word(q), q) for q in self._children(p, "prep"))
+            if particle_out and self.low[p] in ("of", "from", "into"):
+                found.append((f"out {self.low[p]}", self._object_word(p), p))
+        return found
+
+    def _partitive_of(self, k: int) -> _Mention | None:
+        """'Three of the cars drive': the subject is a number or a quantifier of a mention."""
+        if self.tokens[k].pos not in ("NUM", "DET", "PRON", "ADJ"):
+            return None
+        for p in self._children(k, "prep"):
+            if self.low[p] == "of":
+                objects = self._children(p, "pobj")
+                if objects and self._mention_of(objects[0]):
+                    return self._mention_of(objects[0])
+        return None
+
+    def _after_and(self, k: int) -> bool:
+        """Does word k follow 'and', maybe after the first words of a name ('and DICK STEEL')?"""
+        k -= 1
+        while k > 0 and self.tokens[k].pos == "PROPN":
+            k -= 1
+        return self.low[k] == "and"
+
+    def _named_before(self, mention: _Mention) -> _Mention:
+        """'CYBER BOB, 40, a white man, strolls': the parser's subject is the appositive; the name before it is who."""
+        k = mention.start - 1
+        while k >= 0 and (self.low[k] == "," or self.tokens[k].pos == "NUM"):
+            k -= 1
+        before = self._mention_of(k) if k < mention.start - 1 else None
+        return before if before is not None and self.low[mention.start] in ("a", "an", "the") else mention
+
+    def _scene_place(self, noun: str | None) -> bool:
+        """Is this noun the place the scene is set in ('EXT. STREET' and 'the street')?"""
+        return noun is not None and (noun in self.place_words or (self.lexicon.singular(noun) or noun) in self.place_words)
+
+    def _inverted(self, k: int, start: int) -> bool:
+        """'in walks Scott', 'out steps the guard': an adverb, the verb of moving, then its subject."""
+        return k - 1 >= start and self.low[k - 1] in lx.INVERSION_ADVERBS and (k - 2 < start or self.low[k - 2] in ("and", ",", ";", "then", "suddenly")) and any(m.start == k + 1 for m in self.mentions)
+
+    def _movers_of(self, k: int, start: int, clause_movers: list[str]) -> list[str]:
+        """Who verb k moves, as the parse says; the clause's first mention when the parse names no subject
+        and that mention comes before the verb; no one when the subject is no entity ('the curtain rises')."""
+        word = self.tokens[k]
+        lemma = _verb_lemma(word) or word.lemma
+        if self._inverted(k, start):
+            return next(m.ids for m in self.mentions if m.start == k + 1)
+        if lemma in lx.CAUSED_MOTION_LEMMAS and word.pos == "VERB" and (lemma != "take" or self._direction_of_take(k)):
+            passive = self._children(k, "nsubjpass")
+            if passive:
+                mention = self._mention_of(passive[0])
+                return list(mention.ids) if mention else []
+            objects = self._children(k, "dobj")
+            if objects:  # "tosses it on to the bridge": the stone moves; "rolls his eyes": nothing does
+                mention = self._mention_of(objects[0])
+                return list(mention.ids) if mention else []
+        if word.dep in ("amod", "acl") and word.head != k:  # "a moving ball", "a ball rolling from the left"
+            mention = self._mention_of(word.head)
+            return list(mention.ids) if mention else []
+        t, seen = k, set()
+        while t not in seen:
+            seen.add(t)
+            subjects = self._children(t, "nsubj", "nsubjpass")
+            if subjects:
+                s = subjects[0]
+                if self.low[s] in ("which", "that", "who") and self.tokens[t].dep == "relcl":
+                    s = self.tokens[t].head  # "the cloud, which vanishes"
+                mention = self._mention_of(s) or self._partitive_of(s)
+                return list(self._named_before(mention).ids) if mention else []
+            current = self.tokens[t]
+            if current.pos in ("NOUN", "PROPN"):  # a verb the tagger took for a noun: the name before it
+                named = [j for j in self._children(t, "compound", "nsubj") if self._mention_of(j)]
+                if named:
+                    return list(self._mention_of(named[0]).ids)
+                before = next((m for m in self.mentions if m.end == t), None)
+                if before is not None:
+                    return list(before.ids)
+                if current.dep == "appos" and self._mention_of(current.head):
+                    return list(self._mention_of(current.head).ids)
+            if current.dep == "conj" and current.head < t:  # "the door slides open and STEEL emerges": the tagger made Steel an object
+                own = [m for m in self.mentions if current.head < m.start and m.end <= t and self._after_and(m.start)]
+                if own:
+                    return list(own[-1].ids)
+            if current.dep in ("conj", "xcomp", "advcl", "pcomp", "ccomp") and current.head != t and self.tokens[current.head].pos in ("VERB", "AUX", "NOUN", "PROPN"):
+                t = current.head
+                continue
+            break
+        first = next((m for m in self.mentions if m.start >= start), None)
+        return list(clause_movers) if first is not None and first.start < k and first.ids == clause_movers else []
 
     def _read_visibility(self, start: int, end: int, entities: list[str]) -> bool:
         low, d = self.low[start:end], self.duration
@@ -1354,6 +1601,16 @@ def _merge_visibility(spans: list[Visibility]) -> list[Visibility]:
 
 
 HEADING = re.compile(r"^(?:INT\./EXT|INT/EXT|I/E|INT|EXT|EST)[.\s]+(?P<place>.*?)(?:\s+[-–—]\s+(?P<time>[^-–—]*))?$", re.IGNORECASE)
+
+
+def _setting_of(heading: str) -> tuple[bool, frozenset[str]]:
+    """'EXT. HOFF AND SPIRNHOLD BUILDING' -> (outside, {'hoff', 'and', 'spirnhold', 'building'}): whether the
+    scene is outdoors, and the words of its place, for where a mover goes 'into' or comes 'out of'."""
+    match = HEADING.match(heading.strip())
+    if not match:
+        return False, frozenset()
+    exterior = heading.strip().upper().startswith(("EXT", "EST"))
+    return exterior, frozenset(re.findall(r"[a-z]+", match.group("place").lower()))
 
 
 def _background(scene: ScriptScene, previous: str, lexicon: lx.Lexicon) -> str:

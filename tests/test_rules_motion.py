@@ -1,0 +1,120 @@
+"""The rules planner's moves read from the parse: who moves (the subject of the verb of moving, through
+pronouns, relative clauses, conjoined verbs and inversion; the object of 'tosses'; the passive subject),
+and how (particles and prepositions of leaving and coming, vertical paths, no move where none is said)."""
+
+from __future__ import annotations
+
+import pytest
+
+from director.planner import PlanOptions
+from director.script import parse_script
+from director.storyboard import Motion
+from planners.rules import RulesPlanner
+
+
+def motions(heading: str, action: str, *cues: str) -> list[Motion]:
+    """The motions of a one-scene screenplay; each cue speaks a line after the action, so it is a character."""
+    speeches = "".join(f"\n{cue}\nHm.\n" for cue in cues)
+    board = RulesPlanner().plan(parse_script(f"{heading}\n\n{action}\n{speeches}"), PlanOptions())
+    return list(board.scenes[0].motions)
+
+
+def of(moves: list[Motion], entity: str) -> list[Motion]:
+    return [m for m in moves if m.entity == entity]
+
+
+def test_a_passive_subject_of_a_verb_of_pushing_is_moved():
+    moves = motions("EXT. WOODEN SHACK - DAY", "COGNITO, the criminal mastermind, is SLAMMED against the wall.", "COGNITO")
+    assert len(of(moves, "cognito")) == 1
+
+
+def test_the_object_of_tosses_moves_and_the_thrower_stays():
+    moves = motions("EXT. BRIDGE - DAY", "Yorblef picks up a stone and tosses it on to the bridge.", "YORBLEF")
+    assert [m.entity for m in moves] == ["stone"]
+
+
+def test_rolling_ones_eyes_moves_no_one():
+    assert motions("INT. ROOM - DAY", "A beat, then Edward rolls his eyes.", "EDWARD") == []
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["The curtain rises to reveal PING at a microphone.", "The illness has been quick, and left PING largely intact."],
+)
+def test_a_subject_that_is_no_entity_moves_no_one_else_in_the_clause(action):
+    assert of(motions("INT. STAGE - NIGHT", action, "PING"), "ping") == []
+
+
+def test_a_negated_move_is_no_move():
+    assert motions("INT. ROOM - DAY", "Will doesn't rise to the challenge.", "WILL") == []
+
+
+def test_a_noun_of_a_verb_of_moving_is_no_move():
+    assert motions("EXT. OVERLOOK - DAY", "Nak pulls out a roll of cash.", "NAK") == []
+
+
+def test_which_in_a_relative_clause_is_the_noun_it_follows():
+    moves = motions("EXT. PARK - DAY", "Bob smiles up at a cloud, which vanishes into thin air.", "BOB")
+    assert [(m.entity, m.exits) for m in moves] == [("cloud", True)]
+
+
+def test_in_walks_x_is_an_entrance_of_x():
+    moves = motions("INT. APARTMENT - DAY", "That door opens and in walks Scott, gun raised.", "SCOTT")
+    assert [(m.entity, m.enters) for m in moves] == [("scott", True)]
+
+
+def test_a_name_after_and_is_the_subject_the_tagger_made_an_object():
+    moves = motions("EXT. PATIO - DAY", "The SCREEN DOOR slides open and DICK STEEL, his partner, emerges with two beers.", "STEEL")
+    assert [(m.entity, m.enters) for m in moves] == [("steel", True)]
+
+
+def test_the_name_before_an_appositive_subject_moves():
+    moves = motions("EXT. PARK - DAY", "CYBER BOB, 40, a white man, strolls through the park.", "CYBER BOB")
+    assert [m.entity for m in moves] == ["cyber_bob"]
+
+
+def test_a_verb_the_tagger_takes_for_a_noun_after_a_name_moves_the_name():
+    moves = motions("INT. THRONE ROOM - DAY", "Yorblef, exhausted, shuffles to the foot of the throne.", "YORBLEF")
+    assert [m.entity for m in moves] == ["yorblef"] and moves[0].path
+
+
+@pytest.mark.parametrize(
+    ("action", "origin", "last"),
+    [
+        ("Don falls face-forward on the tile.", None, "bottom"),
+        ("Mr. Hoff takes a round in the torso and topples over the railing.", None, "bottom"),
+        ("A balloon floats up from the chasm.", "bottom", None),
+        ("A boulder flies down from the peak.", "top", None),
+    ],
+)
+def test_falling_goes_down_and_up_from_or_down_from_start_at_the_bottom_or_top(action, origin, last):
+    moves = [m for m in motions("EXT. CHASM - DAY", action, "DON", "MR. HOFF") if not m.enters and not m.exits]
+    assert len(moves) == 1
+    if origin is not None:
+        assert moves[0].origin == origin
+    if last is not None:
+        assert moves[0].path[-1:] == [last]
+
+
+def test_dropping_into_view_enters_from_the_top():
+    moves = motions("INT. APARTMENT - DAY", "A bird drops into view.")
+    assert [(m.entity, m.enters, m.origin) for m in moves] == [("bird", True, "top")]
+
+
+@pytest.mark.parametrize(
+    ("heading", "action", "enters", "exits"),
+    [
+        ("EXT. BUSINESS DISTRICT - DAY", "Nak glides among the people and enters a building.", False, True),
+        ("INT. LOBBY - DAY", "The guard barrels through the door.", False, True),
+        ("INT. LOBBY - DAY", "The guard comes through the door.", True, False),
+        ("EXT. BUILDING - DAY", "The guard bursts out into the street.", True, False),
+        ("EXT. FOREST - NIGHT", "The Old Woman steps out of the shadows.", True, False),
+        ("INT. KITCHEN - DAY", "Nak runs out of the kitchen.", False, True),
+        ("EXT. STREET - DAY", "Bob races and goes inside the traffic light.", False, True),
+        ("EXT. OVERLOOK - DAY", "A car pulls up to the overlook.", True, False),
+        ("EXT. OVERLOOK - DAY", "Nak, easing to a stop, waves.", True, False),
+    ],
+)
+def test_prepositions_of_leaving_and_coming_make_exits_and_entrances(heading, action, enters, exits):
+    moves = [m for m in motions(heading, action, "NAK", "BOB") if m.entity in ("nak", "guard", "old_woman", "bob", "car")]
+    assert [(m.enters, m.exits) for m in moves] == [(enters, exits)]
