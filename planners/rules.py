@@ -1101,6 +1101,8 @@ class _SentenceReader:
     def _read_clause(self, start: int, end: int, skip_motion: bool) -> None:
         mentions = [m for m in self.mentions if start <= m.start < end]
         if not mentions:
+            if not skip_motion:  # "..., before bailing out the back window": the parse says whose verb it is
+                self._read_motion(start, end, [], entrances=True)
             return
         subject = list(mentions[0].ids)
         self.cast.mark_subject(subject)
@@ -1334,7 +1336,9 @@ class _SentenceReader:
             return None
         lemma = _verb_lemma(word) or word.lemma
         particles = {self.low[j] for j in self._children(k, "prt", "advmod")}
-        particles |= {self.low[j] for j in (k + 1, k + 2) if j < end and self.tokens[j].pos in ("ADP", "ADV") and self.tokens[j].head in (k, j - 1)}
+        particles |= {
+            self.low[j] for j in (k + 1, k + 2) if j < end and self.tokens[j].pos in ("ADP", "ADV") and self.tokens[j].head in (k, j - 1) and not self._children(j, "pobj")
+        }  # "scuttles off", not "steps off a panel"
         preps = self._prepositions(k)
         objects = [self.low[j] for j in self._children(k, "dobj")]
         coming = lemma in lx.COME_LEMMAS or lemma in lx.ENTER_LEMMAS
@@ -1355,7 +1359,7 @@ class _SentenceReader:
                 enters, exits = not self._scene_place(thing), self._scene_place(thing)
             elif preposition == "out into" or (preposition == "into" and "out" in particles):
                 enters, exits = True, False  # "bursts out into the street"
-            elif preposition in ("into", "inside", "in") and thing in lx.ENCLOSURE_NOUNS and self.exterior and not self._scene_place(thing):
+            elif (preposition == "inside" or (preposition in ("into", "in") and thing in lx.ENCLOSURE_NOUNS)) and self.exterior and not self._scene_place(thing) and not coming:
                 enters, exits = False, True  # going into a building from the street leaves the frame
             elif preposition == "through" and thing in lx.OPENING_NOUNS:
                 enters, exits = coming, not coming  # "barrels through the door"; "comes through the door"
@@ -1389,7 +1393,10 @@ class _SentenceReader:
         two-word ones the parser splits: 'out of the shadows' (out -> of -> shadows, or the particle out and of)."""
         found = []
         particle_out = any(self.low[j] == "out" for j in self._children(k, "prt", "advmod"))
-        for p in self._children(k, "prep"):
+        own = self._children(k, "prep")
+        if self._verb_tagged_as_noun(k) and k + 1 < len(self.tokens) and self.tokens[k + 1].pos == "ADP" and k + 1 not in own:
+            own.append(k + 1)  # "and barrels through the door": the tagger hung the preposition elsewhere
+        for p in own:
             found.append((self.low[p], self._object_word(p), p))
             found.extend((f"{self.low[p]} {self.low[q]}", self._object_word(q), q) for q in self._children(p, "prep"))
             if particle_out and self.low[p] in ("of", "from", "into"):
@@ -1475,6 +1482,10 @@ class _SentenceReader:
                     return list(own[-1].ids)
             if current.dep in ("conj", "xcomp", "advcl", "pcomp", "ccomp") and current.head != t and self.tokens[current.head].pos in ("VERB", "AUX", "NOUN", "PROPN"):
                 t = current.head
+                continue
+            head = self.tokens[current.head]
+            if current.dep == "pcomp" and head.pos == "ADP" and head.dep == "prep" and self.tokens[head.head].pos in ("VERB", "AUX"):
+                t = head.head  # "grabs them before bailing out": the verb the preposition hangs on
                 continue
             break
         first = next((m for m in self.mentions if m.start >= start), None)

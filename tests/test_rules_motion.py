@@ -118,3 +118,20 @@ def test_dropping_into_view_enters_from_the_top():
 def test_prepositions_of_leaving_and_coming_make_exits_and_entrances(heading, action, enters, exits):
     moves = [m for m in motions(heading, action, "NAK", "BOB") if m.entity in ("nak", "guard", "old_woman", "bob", "car")]
     assert [(m.enters, m.exits) for m in moves] == [(enters, exits)]
+
+
+def test_stepping_off_a_thing_is_a_move_and_scuttling_off_an_exit():
+    steps = motions("INT. BEAM - NIGHT", "The seventh dog steps off a lit green floor panel.")
+    scuttles = motions("EXT. PARK - DAY", "The dog scuttles off in a hurry.")
+    assert [(m.enters, m.exits) for m in steps] == [(False, False)] and steps[0].path
+    assert [(m.enters, m.exits) for m in scuttles] == [(False, True)]
+
+
+def test_a_verb_tagged_as_a_noun_takes_the_preposition_after_it():
+    moves = motions("INT. LOBBY - DAY", "The SECURITY GUARD is right on his heels and barrels through the door.", "SECURITY GUARD")
+    assert [(m.entity, m.exits) for m in moves] == [("security_guard", True)]
+
+
+def test_a_clause_without_a_mention_moves_the_subject_of_the_verb_it_hangs_on():
+    action = "Scott dives for the floor, pausing only to grab his paintings before bailing out the back window."
+    assert any(m.exits for m in of(motions("INT. APARTMENT - DAY", action, "SCOTT"), "scott"))
