@@ -302,6 +302,13 @@ VIEW_NOUNS = frozenset(["view", "sight", "frame", "shot", "picture", "focus"])
 STOP_NOUNS = frozenset(["stop", "halt", "standstill"])
 # Adverbs before an inverted motion verb: "in walks Scott", "out steps the guard".
 INVERSION_ADVERBS = frozenset(["in", "out", "up", "down", "off", "away", "through", "inside", "over", "along", "around", "forward", "here", "there"])
+# Lemmas of verbs a vehicle does with its people in it ("They speed off" after they get into the car).
+VEHICLE_LEMMAS = frozenset(["drive", "speed", "cruise", "pull", "roar", "screech", "peel", "zoom", "race", "sail", "fly", "steer"])
+VEHICLE_CATEGORIES = frozenset(["car", "bus", "truck", "boat", "train", "airplane"])
+# Categories that go along with whom they are with ("her dog in tow", "walks with his dog").
+COMPANION_CATEGORIES = frozenset(
+    ["person", "child", "robot", "cat", "dog", "bird", "owl", "fox", "rabbit", "horse", "cow", "sheep", "bear", "duck", "frog"]
+)
 # Lemmas of verbs of coming: through a door they come in, not out.
 COME_LEMMAS = frozenset(["come", "arrive", "enter", "return"])
 # Lemmas of verbs of coming into view and of leaving it ("Bob materializes", "the chopper exits").

@@ -78,6 +78,8 @@ MAX_CUES_FOR_SPELLING = 400
 """Misspelled names are matched against the cues only while there are at most this many (linear time)."""
 
 PEOPLE = frozenset(["person", "child", "robot"])
+VEHICLE_MEMORY = 12
+"""A vehicle named within this many mentions is the one people drive off in ('They speed off')."""
 _POSSESSIVES = frozenset(["his", "her", "its", "their", "my", "our", "your"])
 
 
@@ -1386,7 +1388,29 @@ class _SentenceReader:
             origin = origin or "top"
         if exits and enters:
             enters = False
+        movers = [*movers, *(i for i in self._companions(k, movers) + self._vehicle_of(lemma, movers) if i not in movers)]
         return _VerbMove(movers=movers, enters=enters, exits=exits, origin=origin, path=tuple(path))
+
+    def _companions(self, k: int, movers: list[str]) -> list[str]:
+        """Who goes along: 'scuttles off, her dog in tow', 'walks with his dog' (people and animals, not things)."""
+        found: list[str] = []
+        for p in self._children(k, "prep"):
+            objects = self._children(p, "pobj") if self.low[p] == "with" else []
+            found += [i for j in objects if (m := self._mention_of(j)) for i in m.ids]
+        for j in self._children(k, "dobj", "npadvmod", "nsubj", "appos"):  # "her dog in tow" hangs on the verb
+            if any(self.low[p] == "in" and self._object_word(p) == "tow" for p in self._children(j, "prep")) and (m := self._mention_of(j)):
+                found += m.ids
+        people = self.cast.entities
+        return [i for i in found if i not in movers and people[i].category in lx.COMPANION_CATEGORIES]
+
+    def _vehicle_of(self, lemma: str, movers: list[str]) -> list[str]:
+        """'They speed off' after 'BRICK and STEEL get into the PORSCHE': people driving move their vehicle, the
+        one most recently named (within the last few mentions)."""
+        cast = self.cast
+        if lemma not in lx.VEHICLE_LEMMAS or not movers or any(cast.entities[i].category not in PEOPLE for i in movers):
+            return []
+        vehicles = [i for c in lx.VEHICLE_CATEGORIES for i in cast.by_category.get(c, []) if cast.last_seen.get(i, -99) >= cast.clock - VEHICLE_MEMORY]
+        return cast.recent(vehicles)[:1]
 
     def _prepositions(self, k: int) -> list[tuple[str, str | None, int]]:
         """(preposition, its object's word, its index) for verb k: 'into view', 'through the door', and the

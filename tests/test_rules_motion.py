@@ -135,3 +135,15 @@ def test_a_verb_tagged_as_a_noun_takes_the_preposition_after_it():
 def test_a_clause_without_a_mention_moves_the_subject_of_the_verb_it_hangs_on():
     action = "Scott dives for the floor, pausing only to grab his paintings before bailing out the back window."
     assert any(m.exits for m in of(motions("INT. APARTMENT - DAY", action, "SCOTT"), "scott"))
+
+
+def test_a_companion_in_tow_or_with_the_mover_goes_along():
+    moves = motions("EXT. PARK - DAY", "MARGARET scuttles off in a hurry, her dog in tow.", "MARGARET")
+    assert sorted((m.entity, m.exits) for m in moves) == [("dog", True), ("margaret", True)]
+    moves = motions("EXT. PARK - DAY", "MARGARET walks with her dog to the right.", "MARGARET")
+    assert sorted((m.entity, m.path[-1]) for m in moves) == [("dog", "right"), ("margaret", "right")]
+
+
+def test_people_driving_off_take_the_vehicle_they_got_into():
+    moves = motions("INT. GARAGE - DAY", "ANNA and BEN get into a car. They speed off.", "ANNA", "BEN")
+    assert ("car", True) in [(m.entity, m.exits) for m in moves]
