@@ -1333,6 +1333,8 @@ class _SentenceReader:
         entry_word = word.low in lx.ENTER_WORDS or word.low in lx.EXIT_WORDS
         if not (entry_word or self._moving_verb(k)) or self._negated(k):
             return None
+        if any(self.low[p] == "into" and self._object_word(p) in ("that", "this") for p in self._children(k, "prep")):
+            return None  # "He walked into that": into a remark, not a place
         movers = self._movers_of(k, start, clause_movers)
         if not movers:
             return None
@@ -1427,6 +1429,16 @@ class _SentenceReader:
                 found.append((f"out {self.low[p]}", self._object_word(p), p))
         return found
 
+    def _thing_before(self, k: int) -> _Mention | None:
+        """'picks up a stone and tosses it': the object pronoun of a verb of throwing is the thing the same
+        sentence named last before it (an object, not the subject), when there is one."""
+        subjects = {j for j, w in enumerate(self.tokens) if w.dep in ("nsubj", "nsubjpass")}
+        for mention in reversed([m for m in self.mentions if m.end <= k]):
+            things = all(self.cast.entities[i].category not in PEOPLE for i in mention.ids)
+            if things and not any(j in subjects for j in range(mention.start, mention.end)) and mention.end - mention.start > 1:
+                return mention
+        return None
+
     def _partitive_of(self, k: int) -> _Mention | None:
         """'Three of the cars drive': the subject is a number or a quantifier of a mention."""
         if self.tokens[k].pos not in ("NUM", "DET", "PRON", "ADJ"):
@@ -1475,7 +1487,8 @@ class _SentenceReader:
                 return list(mention.ids) if mention else []
             objects = self._children(k, "dobj")
             if objects:  # "tosses it on to the bridge": the stone moves; "rolls his eyes": nothing does
-                mention = self._mention_of(objects[0])
+                mention = self._thing_before(objects[0]) if self.low[objects[0]] in ("it", "them") else None
+                mention = mention or self._mention_of(objects[0])
                 return list(mention.ids) if mention else []
         if word.dep in ("amod", "acl") and word.head != k:  # "a moving ball", "a ball rolling from the left"
             mention = self._mention_of(word.head)

@@ -147,3 +147,12 @@ def test_a_companion_in_tow_or_with_the_mover_goes_along():
 def test_people_driving_off_take_the_vehicle_they_got_into():
     moves = motions("INT. GARAGE - DAY", "ANNA and BEN get into a car. They speed off.", "ANNA", "BEN")
     assert ("car", True) in [(m.entity, m.exits) for m in moves]
+
+
+def test_the_object_pronoun_of_tosses_is_the_thing_just_picked_up():
+    text = "A big mountain stands in the distance. Yorblef is leery, and picks up a stone and tosses it on to the path."
+    assert [m.entity for m in motions("EXT. CHASM - DAY", text, "YORBLEF")] == ["stone"]
+
+
+def test_walking_into_a_remark_is_no_move():
+    assert motions("INT. BEDROOM - DAY", "Edward smiles. He walked into that.", "EDWARD") == []
