@@ -1339,7 +1339,7 @@ class _SentenceReader:
         if not movers:
             return None
         lemma = _verb_lemma(word) or word.lemma
-        particles = {self.low[j] for j in self._children(k, "prt", "advmod")}
+        particles = {self.low[j] for j in self._children(k, "prt", "advmod") if not self._children(j, "pobj")}  # not "down the hall"
         particles |= {
             self.low[j] for j in (k + 1, k + 2) if j < end and self.tokens[j].pos in ("ADP", "ADV") and self.tokens[j].head in (k, j - 1) and not self._children(j, "pobj")
         }  # "scuttles off", not "steps off a panel"
@@ -1352,15 +1352,16 @@ class _SentenceReader:
         path: list[str] = []
         if self._inverted(k, start):  # "in walks Scott"
             enters, exits = self.low[k - 1] in ("in", "inside", "here", "through", "forward") or enters, self.low[k - 1] in ("off", "away")
-        for preposition, thing, _ in preps:
+        for preposition, thing, p in preps:
             if thing is None:
                 continue
             if preposition in ("into", "in to", "onto", "out into") and thing in lx.VIEW_NOUNS:
                 enters, exits = True, False  # "drop into view"
             elif preposition in ("out of", "out from") and thing in lx.VIEW_NOUNS:
                 enters, exits = False, True
-            elif preposition in ("out of", "out from"):  # out of the scene's place it leaves; out of anything else it comes
-                enters, exits = not self._scene_place(thing), self._scene_place(thing)
+            elif preposition in ("out of", "out from"):  # out of the scene's place or a named town it leaves; out of anything else it comes
+                leaves = self._scene_place(thing) or self.tokens[self._children(p, "pobj")[0]].pos == "PROPN"
+                enters, exits = not leaves, leaves
             elif preposition == "out into" or (preposition == "into" and "out" in particles):
                 enters, exits = True, False  # "bursts out into the street"
             elif (preposition == "inside" or (preposition in ("into", "in") and thing in lx.ENCLOSURE_NOUNS)) and self.exterior and not self._scene_place(thing) and not coming:
@@ -1429,6 +1430,15 @@ class _SentenceReader:
                 found.append((f"out {self.low[p]}", self._object_word(p), p))
         return found
 
+    def _with_conjuncts(self, mention: _Mention) -> list[str]:
+        """'Edward and Karl keep walking': the subject's mention and those conjoined to it."""
+        ids, tokens = list(mention.ids), set(range(mention.start, mention.end))
+        for j, w in enumerate(self.tokens):
+            if j > mention.start and w.dep == "conj" and w.head in tokens and (other := self._mention_of(j)) is not None:
+                tokens.update(range(other.start, other.end))
+                ids += [i for i in other.ids if i not in ids]
+        return ids
+
     def _thing_before(self, k: int) -> _Mention | None:
         """'picks up a stone and tosses it': the object pronoun of a verb of throwing is the thing the same
         sentence named last before it (an object, not the subject), when there is one."""
@@ -1485,7 +1495,7 @@ class _SentenceReader:
             if passive:
                 mention = self._mention_of(passive[0])
                 return list(mention.ids) if mention else []
-            objects = self._children(k, "dobj")
+            objects = self._children(k, "dobj") or [o for j in self._children(k, "prt") for o in self._children(j, "pobj")]  # "throws down the card"
             if objects:  # "tosses it on to the bridge": the stone moves; "rolls his eyes": nothing does
                 mention = self._thing_before(objects[0]) if self.low[objects[0]] in ("it", "them") else None
                 mention = mention or self._mention_of(objects[0])
@@ -1493,6 +1503,10 @@ class _SentenceReader:
         if word.dep in ("amod", "acl") and word.head != k:  # "a moving ball", "a ball rolling from the left"
             mention = self._mention_of(word.head)
             return list(mention.ids) if mention else []
+        if word.dep == "advcl" and word.low.endswith("ed") and lemma in lx.CAUSED_MOTION_LEMMAS | lx.FALL_LEMMAS and not self._children(k, "nsubj", "aux", "auxpass"):
+            return []  # "sorts through a bundle of mail dropped on his desk": the mail was dropped, not Will
+        if word.low in ("going", "gonna") and any(self.tokens[j].dep == "xcomp" and self.low[j - 1] == "to" for j in self._children(k, "xcomp")):
+            return []  # "it's going to take": the future, not a move
         t, seen = k, set()
         while t not in seen:
             seen.add(t)
@@ -1502,7 +1516,7 @@ class _SentenceReader:
                 if self.low[s] in ("which", "that", "who") and self.tokens[t].dep == "relcl":
                     s = self.tokens[t].head  # "the cloud, which vanishes"
                 mention = self._mention_of(s) or self._partitive_of(s)
-                return list(self._named_before(mention).ids) if mention else []
+                return self._with_conjuncts(self._named_before(mention)) if mention else []
             current = self.tokens[t]
             if current.pos in ("NOUN", "PROPN"):  # a verb the tagger took for a noun: the name before it
                 named = [j for j in self._children(t, "compound", "nsubj") if self._mention_of(j)]

@@ -156,3 +156,24 @@ def test_the_object_pronoun_of_tosses_is_the_thing_just_picked_up():
 
 def test_walking_into_a_remark_is_no_move():
     assert motions("INT. BEDROOM - DAY", "Edward smiles. He walked into that.", "EDWARD") == []
+
+
+def test_down_the_hall_is_along_it_and_a_thing_thrown_down_is_the_thing():
+    strolls = motions("INT. HALL - DAY", "Scott strolls down the hall.", "SCOTT")
+    assert [m.path for m in strolls] == [["right"]]
+    assert motions("INT. HALL - DAY", "Scott throws down the card on the table.", "SCOTT") == []
+
+
+def test_a_thing_dropped_somewhere_is_not_the_subject_moving():
+    assert motions("INT. OFFICE - DAY", "Will sorts through a bundle of mail dropped on his desk.", "WILL") == []
+
+
+def test_conjoined_subjects_move_together_and_out_of_a_named_town_is_an_exit():
+    walking = motions("EXT. ROAD - DAY", "Edward and Karl keep walking.", "EDWARD", "KARL")
+    leaving = motions("EXT. ROAD - DAY", "Edward and Karl walk out of Ashton.", "EDWARD", "KARL")
+    assert sorted(m.entity for m in walking) == ["edward", "karl"]
+    assert sorted((m.entity, m.exits) for m in leaving) == [("edward", True), ("karl", True)]
+
+
+def test_going_to_is_the_future_not_a_move():
+    assert motions("EXT. HILL - DAY", "Edward braces himself, if that's what it's going to take.", "EDWARD") == []
