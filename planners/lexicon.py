@@ -287,7 +287,7 @@ MOTION_LEMMAS = frozenset(
 FALL_LEMMAS = frozenset(["fall", "topple", "tumble", "plunge", "plummet", "drop", "sink", "collapse", "crash", "slump"])
 # Lemmas of verbs that move their object, not their subject ("tosses it on to the bridge"); passive, the
 # subject is moved ("is SLAMMED against the wall"). "take" only with a direction ("takes it past a hook").
-CAUSED_MOTION_LEMMAS = frozenset(["toss", "throw", "hurl", "fling", "lob", "kick", "push", "shove", "slam", "knock", "drag", "launch", "roll", "bounce", "slide", "take"])
+CAUSED_MOTION_LEMMAS = frozenset(["toss", "throw", "hurl", "fling", "lob", "kick", "push", "shove", "slam", "knock", "drag", "launch", "roll", "bounce", "slide", "drop", "take"])
 # Things one goes into out of sight of a camera outside them ("enters a building", "goes inside the light").
 ENCLOSURE_NOUNS = frozenset(
     """building house home store shop office room bar restaurant cafe church hotel station bank hospital school

@@ -1282,7 +1282,7 @@ class _SentenceReader:
             return True
         if word.pos == "VERB" and any(self.low[p] == "to" and self._object_word(p) in lx.STOP_NOUNS for p in self._children(k, "prep")):
             return True  # "easing to a stop"
-        if word.pos == "VERB" and word.lemma in ("pull", "draw") and any(self.low[j] == "up" for j in self._children(k, "prt", "prep", "advmod")):
+        if word.pos == "VERB" and word.lemma in ("pull", "draw") and any(self.low[j] == "up" for j in self._children(k, "prt", "prep", "advmod")) and not self._children(k, "dobj"):
             return True  # "a Lexus pulls up to the overlook": a vehicle arriving
         return _verb_of_moving(word) or (word.pos == "VERB" and any(w.head == k and w.dep == "dobj" and w.lemma in lx.MOTION_OBJECTS for w in self.tokens))
 
@@ -1370,7 +1370,7 @@ class _SentenceReader:
                 enters, exits = coming, not coming  # "barrels through the door"; "comes through the door"
             elif preposition == "to" and thing in lx.STOP_NOUNS:
                 enters = True  # "easing to a stop"
-            elif preposition in ("up to", "to") and "up" in particles and lemma in ("pull", "drive", "come", "roll", "ride", "walk", "run"):
+            elif preposition in ("up to", "to") and "up" in particles and lemma in ("pull", "draw", "drive", "roll", "ride"):
                 enters = True  # "pull up to the overlook"
             if preposition == "from" and "up" in particles:
                 origin = "bottom"  # "floats up from the chasm"
@@ -1382,7 +1382,9 @@ class _SentenceReader:
             enters, exits = False, True  # "goes inside"
         if not entrances:
             enters = False  # "appears only in the second half": the visibility says when, not an entrance
-        if lemma in lx.FALL_LEMMAS or "down" in particles:
+        if lemma in ("pull", "draw") and "up" in particles and not objects:
+            enters = entrances  # "A black car pulls up": it arrives
+        if lemma in lx.FALL_LEMMAS or (("down" in particles) and not self._path_after(k, "down")):
             if enters and lemma in lx.FALL_LEMMAS:
                 origin = origin or "top"  # "drop into view": in from the top
             elif not (enters or exits) and origin is None:
@@ -1429,6 +1431,20 @@ class _SentenceReader:
             if particle_out and self.low[p] in ("of", "from", "into"):
                 found.append((f"out {self.low[p]}", self._object_word(p), p))
         return found
+
+    def _directed(self, k: int) -> bool:
+        """Has verb k a direction of its own ('pushes past her son', 'kicks off', 'slams into Edward')?"""
+        directions = ("past", "through", "into", "onto", "toward", "towards", "to", "across", "out", "off", "away", "down", "up", "in", "forward", "back", "over", "along", "aside")
+        return any(self.low[j] in directions for j in self._children(k, "prep", "prt", "advmod"))
+
+    def _path_after(self, k: int, particle: str) -> bool:
+        """Is the particle of verb k followed by a noun phrase ('walks down Main Street', 'down the hall'): a path
+        along it, not a way down?"""
+        at = next((j for j in range(k + 1, min(k + 3, len(self.tokens))) if self.low[j] == particle), None)
+        if at is None or at + 1 >= len(self.tokens):
+            return False
+        after = self.tokens[at + 1]
+        return after.low in lx.DEFINITE | lx.INDEFINITE or after.pos in ("DET", "PROPN", "NOUN", "ADJ", "NUM")
 
     def _with_conjuncts(self, mention: _Mention) -> list[str]:
         """'Edward and Karl keep walking': the subject's mention and those conjoined to it."""
@@ -1503,6 +1519,11 @@ class _SentenceReader:
         if word.dep in ("amod", "acl") and word.head != k:  # "a moving ball", "a ball rolling from the left"
             mention = self._mention_of(word.head)
             return list(mention.ids) if mention else []
+        infinitive = any(self.low[j] == "to" for j in self._children(k, "aux"))
+        if infinitive and (self.tokens[word.head].pos == "ADJ" or (lemma in lx.CAUSED_MOTION_LEMMAS and word.dep in ("advcl", "acl", "relcl"))):
+            return []  # "ready to be knocked down", "papers to throw out": not happening
+        if lemma in lx.CAUSED_MOTION_LEMMAS and lemma not in lx.MOTION_LEMMAS and not self._children(k, "dobj", "nsubjpass", "auxpass") and not self._directed(k):
+            return []  # "Edward KNOCKS on the door": no one moves
         if word.dep == "advcl" and word.low.endswith("ed") and lemma in lx.CAUSED_MOTION_LEMMAS | lx.FALL_LEMMAS and not self._children(k, "nsubj", "aux", "auxpass"):
             return []  # "sorts through a bundle of mail dropped on his desk": the mail was dropped, not Will
         if word.low in ("going", "gonna") and any(self.tokens[j].dep == "xcomp" and self.low[j - 1] == "to" for j in self._children(k, "xcomp")):
@@ -1511,6 +1532,9 @@ class _SentenceReader:
         while t not in seen:
             seen.add(t)
             subjects = self._children(t, "nsubj", "nsubjpass")
+            subjects = [j for j in subjects if self._mention_of(j)][-1:] or subjects[:1]  # "Another beat, then Don storms off"
+            if not subjects:  # "As Will walks": the tagger took the name for the auxiliary 'will'
+                subjects = [j for j in self._children(t, "aux") if j < t and self.tokens[j].text[:1].isupper() and self._mention_of(j)]
             if subjects:
                 s = subjects[0]
                 if self.low[s] in ("which", "that", "who") and self.tokens[t].dep == "relcl":

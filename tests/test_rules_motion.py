@@ -177,3 +177,27 @@ def test_conjoined_subjects_move_together_and_out_of_a_named_town_is_an_exit():
 
 def test_going_to_is_the_future_not_a_move():
     assert motions("EXT. HILL - DAY", "Edward braces himself, if that's what it's going to take.", "EDWARD") == []
+
+
+def test_knocking_on_a_door_is_no_move():
+    assert motions("INT. HOUSE - DAY", "But Edward KNOCKS on the door anyway.", "EDWARD") == []
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["Edward fights his way to his feet, ready to be knocked down again.", "Will and Sandra sort two bags of papers to throw out."],
+)
+def test_a_move_only_intended_is_not_made(action):
+    moves = motions("INT. HOUSE - DAY", action, "EDWARD", "WILL", "SANDRA")
+    assert not any(m.path == ["bottom"] or m.exits for m in moves)
+
+
+def test_a_car_pulling_up_arrives_and_walking_down_main_street_is_no_fall():
+    assert [(m.entity, m.enters) for m in motions("EXT. STREET - DAY", "A black car pulls up.")] == [("black_car", True)]
+    moves = motions("EXT. STREET - DAY", "Edward walks down Main Street.", "EDWARD")
+    assert [m.path for m in moves] == [["right"]]
+
+
+def test_the_subject_that_is_a_mention_moves_even_when_the_tagger_took_it_for_an_auxiliary():
+    assert [(m.entity, m.exits) for m in motions("INT. ROOM - DAY", "Another beat, then Don storms off.", "DON")] == [("don", True)]
+    assert [m.entity for m in motions("EXT. HOUSE - DAY", "As Will walks from the car, the WHIRR of cicadas grows.", "WILL")] == ["will"]
