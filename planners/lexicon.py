@@ -285,6 +285,8 @@ MOTION_LEMMAS = frozenset(
 )
 # Lemmas of verbs of falling: the mover goes down the frame ("falls face-forward", "topples over the railing").
 FALL_LEMMAS = frozenset(["fall", "topple", "tumble", "plunge", "plummet", "drop", "sink", "collapse", "crash", "slump"])
+# Lemmas of verbs of coming down: one not yet in the scene who does this comes in from the top.
+DESCENT_LEMMAS = frozenset(["descend", "swoop", "parachute", "plummet"])
 # Lemmas of verbs that move their object, not their subject ("tosses it on to the bridge"); passive, the
 # subject is moved ("is SLAMMED against the wall"). "take" only with a direction ("takes it past a hook").
 CAUSED_MOTION_LEMMAS = frozenset(["toss", "throw", "hurl", "fling", "lob", "kick", "push", "shove", "slam", "knock", "drag", "launch", "roll", "bounce", "slide", "drop", "take"])

@@ -395,7 +395,7 @@ class _PlanRun:
                     mark_present([speaker])
                 dialogue.append(DialogueLine(speaker=speaker, text=beat.text, start=start, end=end))
                 continue
-            reader = _SentenceReader(words[id(beat)], self, start, end, duration, heading=script_scene.heading)
+            reader = _SentenceReader(words[id(beat)], self, start, end, duration, heading=script_scene.heading, present=tuple(present))
             mark_present([i for i in reader.mentioned if not _is_voice(cast.entities[i].name)])
             relations.extend(reader.relations)
             motions.extend(reader.motions)
@@ -597,8 +597,11 @@ def _timed_beats(beats: list[Action | Speech], eventful: dict[int, bool]) -> lis
 class _SentenceReader:
     """Mentions, relations, motions and visibility of one parsed action sentence spanning [start, end]."""
 
-    def __init__(self, words: list[Word], run: _PlanRun, start: float, end: float, duration: float, heading: str = "") -> None:
+    def __init__(
+        self, words: list[Word], run: _PlanRun, start: float, end: float, duration: float, heading: str = "", present: tuple[str, ...] = ()
+    ) -> None:
         self.run = run
+        self.present = present  # who the scene has shown before this sentence
         self.exterior, self.place_words = _setting_of(heading)
         self.cast = run.cast
         self.lexicon = run.lexicon
@@ -1389,8 +1392,8 @@ class _SentenceReader:
                 origin = origin or "top"  # "drop into view": in from the top
             elif not (enters or exits) and origin is None:
                 path = ["bottom"]  # "falls face-forward", "topples over the railing"
-        if lemma in ("descend",) and enters:
-            origin = origin or "top"
+        if (lemma in lx.DESCENT_LEMMAS or (lemma in lx.MOTION_LEMMAS and "down" in particles)) and entrances and not exits and self.present and not set(movers) & set(self.present):
+            enters, origin = True, origin or "top"  # "CYBER BOSS ... descends over the park": one not yet in the scene comes down into it
         if exits and enters:
             enters = False
         movers = [*movers, *(i for i in self._companions(k, movers) + self._vehicle_of(lemma, movers) if i not in movers)]

@@ -201,3 +201,10 @@ def test_a_car_pulling_up_arrives_and_walking_down_main_street_is_no_fall():
 def test_the_subject_that_is_a_mention_moves_even_when_the_tagger_took_it_for_an_auxiliary():
     assert [(m.entity, m.exits) for m in motions("INT. ROOM - DAY", "Another beat, then Don storms off.", "DON")] == [("don", True)]
     assert [m.entity for m in motions("EXT. HOUSE - DAY", "As Will walks from the car, the WHIRR of cicadas grows.", "WILL")] == ["will"]
+
+
+def test_one_not_yet_in_the_scene_who_comes_down_enters_from_the_top():
+    text = "Bob sits on a bench. A black crow descends over the park."
+    assert [(m.entity, m.enters, m.origin) for m in motions("EXT. PARK - DAY", text, "BOB")] == [("black_crow", True, "top")]
+    text = "A black crow sits on a bench. The crow descends to the grass."
+    assert [m.enters for m in motions("EXT. PARK - DAY", text)] == [False]
