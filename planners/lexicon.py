@@ -137,7 +137,7 @@ MOTION_VERBS = frozenset(
     glide glides gliding glided bounce bounces bouncing bounced slide slides sliding slid trot trots trotting
     trotted gallop gallops galloping galloped head heads heading headed hurry hurries hurrying hurried zoom
     zooms zooming zoomed climb climbs climbing climbed skip skips skipping skipped march marches marching
-    marched scurry scurries scurrying scurried""".split()
+    marched scurry scurries scurrying scurried drop drops dropping dropped fall falls falling fell""".split()
 )
 ENTER_WORDS = frozenset(["enters", "enter", "entering", "entered", "arrives", "arrive", "arriving", "arrived", "appears", "appear", "emerges", "emerge"])
 ENTER_PHRASES = [("comes", "in"), ("come", "in"), ("walks", "in"), ("runs", "in"), ("flies", "in"), ("drives", "in"), ("rolls", "in"), ("steps", "in"), ("swims", "in"), ("hops", "in")]

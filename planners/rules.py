@@ -1300,6 +1300,8 @@ class _SentenceReader:
         moving, in -s, with no determiner, owner or number of its own, after a name or 'and', is that verb."""
         word = self.tokens[k]
         lemma = _verb_lemma(word)
+        if word.pos in ("NOUN", "PROPN") and lemma is not None and self._seen_doing(k):
+            return True
         if word.pos not in ("NOUN", "PROPN") or not word.low.endswith("s") or lemma is None or k == 0:
             return False
         if self._own_determiner(k) or word.dep in ("pobj", "dobj", "compound", "poss"):
@@ -1307,6 +1309,14 @@ class _SentenceReader:
         after_name = any(m.end == k for m in self.mentions) or any(self.tokens[j].head == k and self.tokens[j].dep in ("compound", "nsubj") for j in self._mention_tokens())
         apposed = word.dep == "appos" and any(m.start <= word.head < m.end for m in self.mentions)
         return after_name or apposed or self.low[k - 1] == "and"
+
+    def _seen_doing(self, k: int) -> bool:
+        """'to see a MILITARY HELICOPTER drop into view': the bare verb after a verb of seeing, which the tagger
+        reads as a noun with the mover as its compound, and with a direction of its own."""
+        word = self.tokens[k]
+        seeing = word.dep == "dobj" and self.tokens[word.head].lemma in ("see", "watch", "hear", "notice", "spot")
+        mover = any(self._mention_of(j) for j in self._children(k, "compound"))
+        return seeing and mover and bool(self._children(k, "prep", "prt", "advmod"))
 
     def _own_determiner(self, k: int) -> bool:
         """Is word k a noun with its own determiner, owner or number ('a roll of cash', 'his leaves')? Not
@@ -1546,9 +1556,12 @@ class _SentenceReader:
                 return self._with_conjuncts(self._named_before(mention)) if mention else []
             current = self.tokens[t]
             if current.pos in ("NOUN", "PROPN"):  # a verb the tagger took for a noun: the name before it
-                named = [j for j in self._children(t, "compound", "nsubj") if self._mention_of(j)]
+                own = self._children(t, "compound", "nsubj")
+                named = [j for j in own if self._mention_of(j)]
                 if named:
                     return list(self._mention_of(named[0]).ids)
+                if t == k and (own or current.dep in ("dobj", "pobj")):
+                    return []  # "a YOUNG BOY's jaw drops": the jaw; "to see a HELICOPTER drop": not the one who sees
                 before = next((m for m in self.mentions if m.end == t), None)
                 if before is not None:
                     return list(before.ids)

@@ -208,3 +208,13 @@ def test_one_not_yet_in_the_scene_who_comes_down_enters_from_the_top():
     assert [(m.entity, m.enters, m.origin) for m in motions("EXT. PARK - DAY", text, "BOB")] == [("black_crow", True, "top")]
     text = "A black crow sits on a bench. The crow descends to the grass."
     assert [m.enters for m in motions("EXT. PARK - DAY", text)] == [False]
+
+
+def test_the_bare_verb_after_a_verb_of_seeing_moves_its_subject():
+    moves = motions("INT. APARTMENT - DAY", "Scott looks up in time to see a big bird drop into view.", "SCOTT")
+    assert [(m.entity, m.enters, m.origin) for m in moves] == [("big_bird", True, "top")]
+
+
+def test_a_body_part_dropping_moves_no_one_and_an_unknown_thing_dropping_is_not_the_onlooker():
+    assert of(motions("EXT. STANDS - DAY", "In the bandstands, a YOUNG BOY's jaw drops in awe."), "young_boy") == []
+    assert of(motions("INT. APARTMENT - DAY", "Scott looks up in time to see a MILITARY HELICOPTER drop into view.", "SCOTT"), "scott") == []
