@@ -602,6 +602,8 @@ class _SentenceReader:
     ) -> None:
         self.run = run
         self.present = present  # who the scene has shown before this sentence
+        self._dependents: defaultdict[int, list[int]] | None = None
+        self._mention_at: dict[int, _Mention] | None = None
         self.exterior, self.place_words = _setting_of(heading)
         self.cast = run.cast
         self.lexicon = run.lexicon
@@ -1243,18 +1245,14 @@ class _SentenceReader:
         targets += [r for _, r in self._regions_after("toward", start, end)]
         targets += [r for _, r in self._regions_after("towards", start, end)]
         targets += [r for _, r in self._regions_after("into", start, end)]
-        found: dict[tuple[str, ...], _VerbMove] = {}
+        found: dict[str, _VerbMove] = {}  # mover -> what its verbs in this clause do, merged
         for k in range(start, end):
             move = self._verb_move(k, start, end, movers, entrances)
             if move is None:
                 continue
             for entity_id in move.movers:
-                key = (entity_id,)
-                if key in found:
-                    found[key] = found[key].merged(move)
-                else:
-                    found[key] = move
-        for (entity_id,), move in found.items():
+                found[entity_id] = found[entity_id].merged(move) if entity_id in found else move
+        for entity_id, move in found.items():
             enters, exits = move.enters, move.exits
             place, path = origin, targets[:1]
             if place is None and move.origin is not None:
@@ -1270,7 +1268,13 @@ class _SentenceReader:
             self.motions.append(Motion(entity=entity_id, origin=place, path=path, start=span_start, end=span_end, enters=enters, exits=exits))
 
     def _children(self, k: int, *deps: str) -> list[int]:
-        return [j for j, w in enumerate(self.tokens) if w.head == k and j != k and (not deps or w.dep in deps)]
+        """The words that depend on word k (with one of `deps`, if given), in order."""
+        if self._dependents is None:  # indexed once per sentence: the motion reader asks this of every word
+            self._dependents = defaultdict(list)
+            for j, w in enumerate(self.tokens):
+                if w.head != j:
+                    self._dependents[w.head].append(j)
+        return [j for j in self._dependents.get(k, ()) if not deps or self.tokens[j].dep in deps]
 
     def _moving_verb(self, k: int) -> bool:
         word = self.tokens[k]
@@ -1306,7 +1310,7 @@ class _SentenceReader:
             return False
         if self._own_determiner(k) or word.dep in ("pobj", "dobj", "compound", "poss"):
             return False
-        after_name = any(m.end == k for m in self.mentions) or any(self.tokens[j].head == k and self.tokens[j].dep in ("compound", "nsubj") for j in self._mention_tokens())
+        after_name = getattr(self._mention_of(k - 1), "end", None) == k or any(self._mention_of(j) for j in self._children(k, "compound", "nsubj"))
         apposed = word.dep == "appos" and any(m.start <= word.head < m.end for m in self.mentions)
         return after_name or apposed or self.low[k - 1] == "and"
 
@@ -1326,11 +1330,11 @@ class _SentenceReader:
                 return True
         return False
 
-    def _mention_tokens(self) -> list[int]:
-        return [j for m in self.mentions for j in range(m.start, m.end)]
-
     def _mention_of(self, j: int) -> _Mention | None:
-        return next((m for m in self.mentions if m.start <= j < m.end), None)
+        """The mention word j is part of, if any."""
+        if self._mention_at is None:
+            self._mention_at = {k: m for m in self.mentions for k in range(m.start, m.end)}
+        return self._mention_at.get(j)
 
     def _object_word(self, preposition: int) -> str | None:
         objects = self._children(preposition, "pobj")
