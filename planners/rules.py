@@ -1474,11 +1474,10 @@ class _SentenceReader:
 
     def _thing_before(self, k: int) -> _Mention | None:
         """'picks up a stone and tosses it': the object pronoun of a verb of throwing is the thing the same
-        sentence named last before it (an object, not the subject), when there is one."""
-        subjects = {j for j, w in enumerate(self.tokens) if w.dep in ("nsubj", "nsubjpass")}
+        sentence named last before it as the object of a verb, when there is one."""
         for mention in reversed([m for m in self.mentions if m.end <= k]):
             things = all(self.cast.entities[i].category not in PEOPLE for i in mention.ids)
-            if things and not any(j in subjects for j in range(mention.start, mention.end)) and mention.end - mention.start > 1:
+            if things and any(self.tokens[j].dep == "dobj" for j in range(mention.start, mention.end)):
                 return mention
         return None
 

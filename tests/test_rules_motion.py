@@ -218,3 +218,8 @@ def test_the_bare_verb_after_a_verb_of_seeing_moves_its_subject():
 def test_a_body_part_dropping_moves_no_one_and_an_unknown_thing_dropping_is_not_the_onlooker():
     assert of(motions("EXT. STANDS - DAY", "In the bandstands, a YOUNG BOY's jaw drops in awe."), "young_boy") == []
     assert of(motions("INT. APARTMENT - DAY", "Scott looks up in time to see a MILITARY HELICOPTER drop into view.", "SCOTT"), "scott") == []
+
+
+def test_the_object_pronoun_of_throws_is_the_object_picked_up_not_an_animal_beside_it():
+    moves = motions("EXT. YARD - DAY", "Edward picks up a ball beside the dog and throws it over the fence.", "EDWARD")
+    assert "dog" not in [m.entity for m in moves]
