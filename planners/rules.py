@@ -1367,8 +1367,9 @@ class _SentenceReader:
         exits = word.low in lx.EXIT_WORDS or lemma in lx.EXIT_LEMMAS or bool(particles & lx.EXIT_PARTICLES)
         origin: str | None = None
         path: list[str] = []
-        if self._inverted(k, start):  # "in walks Scott"
-            enters, exits = self.low[k - 1] in ("in", "inside", "here", "through", "forward") or enters, self.low[k - 1] in ("off", "away")
+        if self._inverted(k, start):  # "in walks Scott", "off goes the car"
+            enters = enters or self.low[k - 1] in ("in", "inside", "here", "through", "forward")
+            exits = self.low[k - 1] in ("off", "away")
         for preposition, thing, p in preps:
             if thing is None:
                 continue
@@ -1393,7 +1394,7 @@ class _SentenceReader:
                 origin = "bottom"  # "floats up from the chasm"
             elif preposition == "from" and "down" in particles:
                 origin = "top"  # "flies down from the peak"
-        if lemma in ("enter", "penetrate") and self.exterior and any(o in lx.ENCLOSURE_NOUNS and not self._scene_place(o) for o in objects):
+        if lemma == "enter" and self.exterior and any(o in lx.ENCLOSURE_NOUNS and not self._scene_place(o) for o in objects):
             enters, exits = False, True  # "enters a building" from the street
         if "inside" in particles and self.exterior and not coming:
             enters, exits = False, True  # "goes inside"
