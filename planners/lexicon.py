@@ -137,7 +137,7 @@ MOTION_VERBS = frozenset(
     glide glides gliding glided bounce bounces bouncing bounced slide slides sliding slid trot trots trotting
     trotted gallop gallops galloping galloped head heads heading headed hurry hurries hurrying hurried zoom
     zooms zooming zoomed climb climbs climbing climbed skip skips skipping skipped march marches marching
-    marched scurry scurries scurrying scurried""".split()
+    marched scurry scurries scurrying scurried drop drops dropping dropped fall falls falling fell""".split()
 )
 ENTER_WORDS = frozenset(["enters", "enter", "entering", "entered", "arrives", "arrive", "arriving", "arrived", "appears", "appear", "emerges", "emerge"])
 ENTER_PHRASES = [("comes", "in"), ("come", "in"), ("walks", "in"), ("runs", "in"), ("flies", "in"), ("drives", "in"), ("rolls", "in"), ("steps", "in"), ("swims", "in"), ("hops", "in")]
@@ -280,8 +280,39 @@ MOTION_LEMMAS = frozenset(
     glide bounce slide trot gallop head hurry zoom climb skip march scurry hike shuffle scuttle stride sprint
     jog limp stagger tiptoe sneak creep saunter amble pace step cross descend ascend rush charge flee approach
     retreat dart leap dive tumble rise barrel storm trudge wade paddle skate ski cycle pedal speed cruise come
-    swoop soar lope waddle slither prowl""".split()
+    swoop soar lope waddle slither prowl fall topple tumble plunge plummet drop burst bail scramble scamper
+    bolt hurtle careen lunge""".split()
 )
+# Lemmas of verbs of falling: the mover goes down the frame ("falls face-forward", "topples over the railing").
+FALL_LEMMAS = frozenset(["fall", "topple", "tumble", "plunge", "plummet", "drop", "sink", "collapse", "crash", "slump"])
+# Lemmas of verbs of coming down: one not yet in the scene who does this comes in from the top.
+DESCENT_LEMMAS = frozenset(["descend", "swoop", "parachute", "plummet"])
+# Lemmas of verbs that move their object, not their subject ("tosses it on to the bridge"); passive, the
+# subject is moved ("is SLAMMED against the wall"). "take" only with a direction ("takes it past a hook").
+CAUSED_MOTION_LEMMAS = frozenset(["toss", "throw", "hurl", "fling", "lob", "kick", "push", "shove", "slam", "knock", "drag", "launch", "roll", "bounce", "slide", "drop", "take"])
+# Things one goes into out of sight of a camera outside them ("enters a building", "goes inside the light").
+ENCLOSURE_NOUNS = frozenset(
+    """building house home store shop office room bar restaurant cafe church hotel station bank hospital school
+    apartment elevator lift tunnel cave barn shed garage hall lobby tent cabin cottage hut castle tower
+    warehouse factory theater theatre cinema club mall library museum""".split()
+)
+# Openings a mover goes through out of the frame ("barrels through the door"), unless the verb is one of coming.
+OPENING_NOUNS = frozenset(["door", "doors", "doorway", "window", "gate", "exit", "archway", "hatch", "portal"])
+# What "into" / "out of" a view means: "drop into view", "out of sight".
+VIEW_NOUNS = frozenset(["view", "sight", "frame", "shot", "picture", "focus"])
+# Words that stop a vehicle in the frame: "easing to a stop", "comes to a halt".
+STOP_NOUNS = frozenset(["stop", "halt", "standstill"])
+# Adverbs before an inverted motion verb: "in walks Scott", "out steps the guard".
+INVERSION_ADVERBS = frozenset(["in", "out", "up", "down", "off", "away", "through", "inside", "over", "along", "around", "forward", "here", "there"])
+# Lemmas of verbs a vehicle does with its people in it ("They speed off" after they get into the car).
+VEHICLE_LEMMAS = frozenset(["drive", "speed", "cruise", "pull", "roar", "screech", "peel", "zoom", "race", "sail", "fly", "steer"])
+VEHICLE_CATEGORIES = frozenset(["car", "bus", "truck", "boat", "train", "airplane"])
+# Categories that go along with whom they are with ("her dog in tow", "walks with his dog").
+COMPANION_CATEGORIES = frozenset(
+    ["person", "child", "robot", "cat", "dog", "bird", "owl", "fox", "rabbit", "horse", "cow", "sheep", "bear", "duck", "frog"]
+)
+# Lemmas of verbs of coming: through a door they come in, not out.
+COME_LEMMAS = frozenset(["come", "arrive", "enter", "return"])
 # Lemmas of verbs of coming into view and of leaving it ("Bob materializes", "the chopper exits").
 ENTER_LEMMAS = frozenset(["enter", "arrive", "appear", "emerge", "materialize", "materialise"])
 EXIT_LEMMAS = frozenset(["leave", "exit", "depart", "vanish", "disappear"])

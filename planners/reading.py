@@ -99,7 +99,10 @@ def _in_dictionary(word: str, dictionary: frozenset[str]) -> bool:
     if word in dictionary:
         return True
     stems = [word[:-1], word[:-2], word[:-3], word[:-3] + "y", word[:-3] + "e", word[:-2] + "e", word[:-1] + "y"]
-    return any(stem in dictionary for stem, end in zip(stems, ("s", "es", "ing", "ies", "ing", "ed", "s")) if word.endswith(end))
+    if any(stem in dictionary for stem, end in zip(stems, ("s", "es", "ing", "ies", "ing", "ed", "s")) if word.endswith(end)):
+        return True
+    doubled = re.match(r"^(.*([b-df-hj-np-tv-z]))\2(?:ed|ing)$", word)  # 'SLAMMED' is slam, 'RUNNING' run
+    return doubled is not None and len(doubled.group(1)) >= 3 and doubled.group(1) in dictionary
 
 
 def read_sentences(

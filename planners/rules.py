@@ -81,6 +81,8 @@ MAX_CUES_FOR_SPELLING = 400
 PEOPLE = frozenset(["person", "child", "robot"])
 _CAST_ROLES = frozenset(["nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "dative"])
 """Dependencies a noun has when it stands for someone in the scene (the subject or object of a verb or a preposition)."""
+VEHICLE_MEMORY = 12
+"""A vehicle named within this many mentions is the one people drive off in ('They speed off')."""
 _POSSESSIVES = frozenset(["his", "her", "its", "their", "my", "our", "your"])
 
 
@@ -409,7 +411,7 @@ class _PlanRun:
                     mark_present([speaker])
                 dialogue.append(DialogueLine(speaker=speaker, text=beat.text, start=start, end=end))
                 continue
-            reader = _SentenceReader(words[id(beat)], self, start, end, duration)
+            reader = _SentenceReader(words[id(beat)], self, start, end, duration, heading=script_scene.heading, present=tuple(present))
             heard |= {i for i in reader.unseen if i not in present}  # 'His minion approaches offscreen:' MINION speaks unseen
             mark_present([i for i in reader.mentioned if not _is_voice(cast.entities[i].name) and i not in reader.unseen])
             seen_in_action.update(i for i in reader.mentioned if i not in reader.unseen)
@@ -478,6 +480,33 @@ class _PlanRun:
 
 
 _ACTION_VERBS = frozenset(phrase[0] for phrase, _ in lx.ACTION_PHRASES)
+
+
+@dataclass(frozen=True)
+class _VerbMove:
+    """What one verb of moving does to its movers: in or out of the frame, from where, to where."""
+
+    movers: list[str]
+    enters: bool = False
+    exits: bool = False
+    origin: str | None = None
+    path: tuple[str, ...] = ()
+
+    def merged(self, other: _VerbMove) -> _VerbMove:
+        """Two verbs of one mover in one clause ('glides among them and enters a building'): one move."""
+        exits = self.exits or other.exits
+        return _VerbMove(self.movers, enters=(self.enters or other.enters) and not exits, exits=exits, origin=self.origin or other.origin, path=self.path or other.path)
+
+
+_MOVING_LEMMAS = lx.MOTION_LEMMAS | lx.ENTER_LEMMAS | lx.EXIT_LEMMAS | lx.CAUSED_MOTION_LEMMAS | lx.FALL_LEMMAS
+
+
+def _verb_lemma(word: Word) -> str | None:
+    """The lemma of a verb of moving, also when the tagger took it for a noun ('leaves' -> leave, not leaf)."""
+    for lemma in (word.lemma, word.low[:-1], word.low[:-2]):
+        if lemma in _MOVING_LEMMAS:
+            return lemma
+    return None
 
 
 def _verb_of_moving(word: Word) -> bool:
@@ -626,8 +655,14 @@ def _timed_beats(beats: list[Action | Speech], eventful: dict[int, bool]) -> lis
 class _SentenceReader:
     """Mentions, relations, motions and visibility of one parsed action sentence spanning [start, end]."""
 
-    def __init__(self, words: list[Word], run: _PlanRun, start: float, end: float, duration: float) -> None:
+    def __init__(
+        self, words: list[Word], run: _PlanRun, start: float, end: float, duration: float, heading: str = "", present: tuple[str, ...] = ()
+    ) -> None:
         self.run = run
+        self.present = present  # who the scene has shown before this sentence
+        self._dependents: defaultdict[int, list[int]] | None = None
+        self._mention_at: dict[int, _Mention] | None = None
+        self.exterior, self.place_words = _setting_of(heading)
         self.cast = run.cast
         self.lexicon = run.lexicon
         self.tokens = words
@@ -1227,6 +1262,8 @@ class _SentenceReader:
     def _read_clause(self, start: int, end: int, skip_motion: bool) -> None:
         mentions = [m for m in self.mentions if start <= m.start < end]
         if not mentions:
+            if not skip_motion:  # "..., before bailing out the back window": the parse says whose verb it is
+                self._read_motion(start, end, [], entrances=True)
             return
         subject = list(mentions[0].ids)
         self.cast.mark_subject(subject)
@@ -1350,6 +1387,11 @@ class _SentenceReader:
         return True
 
     def _read_motion(self, start: int, end: int, movers: list[str], entrances: bool) -> None:
+        """Each verb of moving in the clause [start, end) moves whom the parse says (its subject, through
+        pronouns, relative clauses and conjoined verbs; its object for 'tosses it'; its passive subject for
+        'is SLAMMED'), the way its particles and prepositions say ('scuttles off', 'drop into view',
+        'falls'). Places in the frame the clause names ('from the left', 'to the upper right') give the
+        origin and path; `movers`, the clause's first mention, is who moves when the parse names no one."""
         low = self.low[start:end]
         span_start, span_end = self.span
         origin = next((r for _, r in self._regions_after("from", start, end)), None)
@@ -1357,35 +1399,346 @@ class _SentenceReader:
         targets += [r for _, r in self._regions_after("toward", start, end)]
         targets += [r for _, r in self._regions_after("towards", start, end)]
         targets += [r for _, r in self._regions_after("into", start, end)]
-        verbs = [k for k in range(start, end) if self._moving_verb(k)]
-        particles = {self.low[k + 1] for k in verbs if k + 1 < end} | {self.low[k + 2] for k in verbs if k + 2 < end and self.low[k + 1] in ("back", "right", "straight")}
-        lemmas = {w.lemma for w in self.tokens[start:end] if w.pos == "VERB"}  # "Bob materializes", "the chopper exits"
-        enters = entrances and (any(w in lx.ENTER_WORDS for w in low) or bool(lemmas & lx.ENTER_LEMMAS) or _has_phrase(low, lx.ENTER_PHRASES) or bool(particles & lx.ENTER_PARTICLES))
-        exits = any(w in lx.EXIT_WORDS for w in low) or bool(lemmas & lx.EXIT_LEMMAS) or _has_phrase(low, lx.EXIT_PHRASES) or bool(particles & lx.EXIT_PARTICLES)
-        moves = bool(verbs)
-        if not (enters or exits or moves):
-            return
-        path = targets[:1] if not enters or targets else []
-        if moves and "across" in low and origin is None and not targets:
-            origin, path = "left", ["right"]
-        elif moves and not (enters or exits) and origin is None and not targets:
-            # A move the text gives no direction for ("Yorblef hikes through a meadow"): across the
-            # frame, left to right (screen direction's default), right to left when going back.
-            origin, path = ("right", ["left"]) if "back" in low or "returns" in low else ("left", ["right"])
-        for entity_id in movers:
-            self.motions.append(
-                Motion(entity=entity_id, origin=origin, path=path, start=span_start, end=span_end, enters=enters, exits=exits)
-            )
+        found: dict[str, _VerbMove] = {}  # mover -> what its verbs in this clause do, merged
+        for k in range(start, end):
+            move = self._verb_move(k, start, end, movers, entrances)
+            if move is None:
+                continue
+            for entity_id in move.movers:
+                found[entity_id] = found[entity_id].merged(move) if entity_id in found else move
+        for entity_id, move in found.items():
+            enters, exits = move.enters, move.exits
+            place, path = origin, targets[:1]
+            if place is None and move.origin is not None:
+                place = move.origin
+            if not path and move.path:
+                path = list(move.path)
+            if not (enters or exits) and place is None and not path:
+                # A move the text gives no direction for ("Yorblef hikes through a meadow"): across the
+                # frame, left to right (screen direction's default), right to left when going back.
+                place, path = ("right", ["left"]) if "back" in low or "returns" in low else ("left", ["right"])
+            elif "across" in low and origin is None and not targets and not move.path:
+                place, path = "left", ["right"]
+            self.motions.append(Motion(entity=entity_id, origin=place, path=path, start=span_start, end=span_end, enters=enters, exits=exits))
+
+    def _children(self, k: int, *deps: str) -> list[int]:
+        """The words that depend on word k (with one of `deps`, if given), in order."""
+        if self._dependents is None:  # indexed once per sentence: the motion reader asks this of every word
+            self._dependents = defaultdict(list)
+            for j, w in enumerate(self.tokens):
+                if w.head != j:
+                    self._dependents[w.head].append(j)
+        return [j for j in self._dependents.get(k, ()) if not deps or self.tokens[j].dep in deps]
 
     def _moving_verb(self, k: int) -> bool:
         word = self.tokens[k]
-        if word.low in lx.MOTION_VERBS or (word.pos == "VERB" and word.lemma in lx.MOTION_LEMMAS and word.dep not in ("amod", "acl")):
+        if word.pos == "VERB" and word.lemma in lx.STATIVE_VERBS:
+            return False  # "lies asleep on the bed", "stands with her hips turned": no one moves
+        if word.low in lx.MOTION_VERBS and not self._own_determiner(k):  # not "a roll of cash"
             return True
-        # "Yorblef hikes through a forest": after a name the small tagger takes the verb for a noun (the
-        # ROOT, or in apposition); "makes his way to", "takes three steps": a verb whose object is a way.
-        if word.pos == "NOUN" and word.lemma in lx.MOTION_LEMMAS and word.low.endswith("s") and word.dep in ("ROOT", "appos") and k > 0 and any(m.end == k for m in self.mentions):
+        moving_lemma = word.lemma in lx.MOTION_LEMMAS or word.lemma in lx.CAUSED_MOTION_LEMMAS
+        if word.pos == "VERB" and moving_lemma and word.dep not in ("amod", "acl") and (word.lemma != "take" or self._direction_of_take(k)):
             return True
+        if self._verb_tagged_as_noun(k):
+            return True
+        if word.pos == "VERB" and any(self.low[p] == "to" and self._object_word(p) in lx.STOP_NOUNS for p in self._children(k, "prep")):
+            return True  # "easing to a stop"
+        if word.pos == "VERB" and word.lemma in ("pull", "draw") and any(self.low[j] == "up" for j in self._children(k, "prt", "prep", "advmod")) and not self._children(k, "dobj"):
+            return True  # "a Lexus pulls up to the overlook": a vehicle arriving
         return _verb_of_moving(word) or (word.pos == "VERB" and any(w.head == k and w.dep == "dobj" and w.lemma in lx.MOTION_OBJECTS for w in self.tokens))
+
+    def _direction_of_take(self, k: int) -> bool:
+        """'takes it past a hook', 'takes her to the door': take with a direction moves its object."""
+        objects = self._children(k, "dobj")
+        return bool(objects) and self.tokens[objects[0]].lemma not in lx.MOTION_OBJECTS and any(self.low[p] in ("past", "to", "into", "across", "through", "toward", "towards", "away") for p in self._children(k, "prep", "prt", "advmod"))
+
+    def _verb_tagged_as_noun(self, k: int) -> bool:
+        """'Yorblef, exhausted, shuffles to', 'Nak glides among', 'and topples over the railing', 'the
+        chopper exits': the small tagger takes a verb in -s for a plural noun. A noun of a verb of
+        moving, in -s, with no determiner, owner or number of its own, after a name or 'and', is that verb."""
+        word = self.tokens[k]
+        lemma = _verb_lemma(word)
+        if word.pos in ("NOUN", "PROPN") and lemma is not None and self._seen_doing(k):
+            return True
+        if word.pos not in ("NOUN", "PROPN") or not word.low.endswith("s") or lemma is None or k == 0:
+            return False
+        if self._own_determiner(k) or word.dep in ("pobj", "dobj", "compound", "poss"):
+            return False
+        after_name = getattr(self._mention_of(k - 1), "end", None) == k or any(self._mention_of(j) for j in self._children(k, "compound", "nsubj"))
+        apposed = word.dep == "appos" and any(m.start <= word.head < m.end for m in self.mentions)
+        return after_name or apposed or self.low[k - 1] == "and"
+
+    def _seen_doing(self, k: int) -> bool:
+        """'to see a MILITARY HELICOPTER drop into view': the bare verb after a verb of seeing, which the tagger
+        reads as a noun with the mover as its compound, and with a direction of its own."""
+        word = self.tokens[k]
+        seeing = word.dep == "dobj" and self.tokens[word.head].lemma in ("see", "watch", "hear", "notice", "spot")
+        mover = any(self._mention_of(j) for j in self._children(k, "compound"))
+        return seeing and mover and bool(self._children(k, "prep", "prt", "advmod"))
+
+    def _own_determiner(self, k: int) -> bool:
+        """Is word k a noun with its own determiner, owner or number ('a roll of cash', 'his leaves')? Not
+        when a noun stands between ('A ball rolls': the tagger's compound, whose determiner is the ball's)."""
+        for j in self._children(k, "det", "poss", "nummod", "amod"):
+            if j < k and all(self.tokens[m].pos in ("ADJ", "ADV", "NUM", "PUNCT") for m in range(j + 1, k)):
+                return True
+        return False
+
+    def _mention_of(self, j: int) -> _Mention | None:
+        """The mention word j is part of, if any."""
+        if self._mention_at is None:
+            self._mention_at = {k: m for m in self.mentions for k in range(m.start, m.end)}
+        return self._mention_at.get(j)
+
+    def _object_word(self, preposition: int) -> str | None:
+        objects = self._children(preposition, "pobj")
+        return self.low[objects[0]] if objects else None
+
+    def _negated(self, k: int) -> bool:
+        """'Will doesn't rise to the challenge', 'never leaves'."""
+        return any(self.low[j] in ("not", "n't", "never") for j in self._children(k, "neg", "advmod"))
+
+    def _verb_move(self, k: int, start: int, end: int, clause_movers: list[str], entrances: bool) -> _VerbMove | None:
+        """What verb k does, if it is one of moving: who moves, and in or out of the frame, up or down."""
+        word = self.tokens[k]
+        entry_word = word.low in lx.ENTER_WORDS or word.low in lx.EXIT_WORDS
+        if not (entry_word or self._moving_verb(k)) or self._negated(k):
+            return None
+        if any(self.low[p] == "into" and self._object_word(p) in ("that", "this") for p in self._children(k, "prep")):
+            return None  # "He walked into that": into a remark, not a place
+        movers = self._movers_of(k, start, clause_movers)
+        if not movers:
+            return None
+        lemma = _verb_lemma(word) or word.lemma
+        particles = {self.low[j] for j in self._children(k, "prt", "advmod") if not self._children(j, "pobj")}  # not "down the hall"
+        particles |= {
+            self.low[j] for j in (k + 1, k + 2) if j < end and self.tokens[j].pos in ("ADP", "ADV") and self.tokens[j].head in (k, j - 1) and not self._children(j, "pobj")
+        }  # "scuttles off", not "steps off a panel"
+        preps = self._prepositions(k)
+        objects = [self.low[j] for j in self._children(k, "dobj")]
+        coming = lemma in lx.COME_LEMMAS or lemma in lx.ENTER_LEMMAS
+        enters = word.low in lx.ENTER_WORDS or lemma in lx.ENTER_LEMMAS or bool(particles & lx.ENTER_PARTICLES) or "forth" in particles
+        exits = word.low in lx.EXIT_WORDS or lemma in lx.EXIT_LEMMAS or bool(particles & lx.EXIT_PARTICLES)
+        origin: str | None = None
+        path: list[str] = []
+        if self._inverted(k, start):  # "in walks Scott", "off goes the car"
+            enters = enters or self.low[k - 1] in ("in", "inside", "here", "through", "forward")
+            exits = self.low[k - 1] in ("off", "away")
+        for preposition, thing, p in preps:
+            if thing is None:
+                continue
+            if preposition in ("into", "in to", "onto", "out into") and thing in lx.VIEW_NOUNS:
+                enters, exits = True, False  # "drop into view"
+            elif preposition in ("out of", "out from") and thing in lx.VIEW_NOUNS:
+                enters, exits = False, True
+            elif preposition in ("out of", "out from"):  # out of the scene's place or a named town it leaves; out of anything else it comes
+                leaves = self._scene_place(thing) or self.tokens[self._children(p, "pobj")[0]].pos == "PROPN"
+                enters, exits = not leaves, leaves
+            elif preposition == "out into" or (preposition == "into" and "out" in particles):
+                enters, exits = True, False  # "bursts out into the street"
+            elif (preposition == "inside" or (preposition in ("into", "in") and thing in lx.ENCLOSURE_NOUNS)) and self.exterior and not self._scene_place(thing) and not coming:
+                enters, exits = False, True  # going into a building from the street leaves the frame
+            elif preposition == "through" and thing in lx.OPENING_NOUNS:
+                enters, exits = coming, not coming  # "barrels through the door"; "comes through the door"
+            elif preposition == "to" and thing in lx.STOP_NOUNS:
+                enters = True  # "easing to a stop"
+            elif preposition in ("up to", "to") and "up" in particles and lemma in ("pull", "draw", "drive", "roll", "ride"):
+                enters = True  # "pull up to the overlook"
+            if preposition == "from" and "up" in particles:
+                origin = "bottom"  # "floats up from the chasm"
+            elif preposition == "from" and "down" in particles:
+                origin = "top"  # "flies down from the peak"
+        if lemma == "enter" and self.exterior and any(o in lx.ENCLOSURE_NOUNS and not self._scene_place(o) for o in objects):
+            enters, exits = False, True  # "enters a building" from the street
+        if "inside" in particles and self.exterior and not coming:
+            enters, exits = False, True  # "goes inside"
+        if not entrances:
+            enters = False  # "appears only in the second half": the visibility says when, not an entrance
+        if lemma in ("pull", "draw") and "up" in particles and not objects:
+            enters = entrances  # "A black car pulls up": it arrives
+        if lemma in lx.FALL_LEMMAS or (("down" in particles) and not self._path_after(k, "down")):
+            if enters and lemma in lx.FALL_LEMMAS:
+                origin = origin or "top"  # "drop into view": in from the top
+            elif not (enters or exits) and origin is None:
+                path = ["bottom"]  # "falls face-forward", "topples over the railing"
+        if (lemma in lx.DESCENT_LEMMAS or (lemma in lx.MOTION_LEMMAS and "down" in particles)) and entrances and not exits and self.present and not set(movers) & set(self.present):
+            enters, origin = True, origin or "top"  # "CYBER BOSS ... descends over the park": one not yet in the scene comes down into it
+        if exits and enters:
+            enters = False
+        movers = [*movers, *(i for i in self._companions(k, movers) + self._vehicle_of(lemma, movers) if i not in movers)]
+        return _VerbMove(movers=movers, enters=enters, exits=exits, origin=origin, path=tuple(path))
+
+    def _companions(self, k: int, movers: list[str]) -> list[str]:
+        """Who goes along: 'scuttles off, her dog in tow', 'walks with his dog' (people and animals, not things)."""
+        found: list[str] = []
+        for p in self._children(k, "prep"):
+            objects = self._children(p, "pobj") if self.low[p] == "with" else []
+            found += [i for j in objects if (m := self._mention_of(j)) for i in m.ids]
+        for j in self._children(k, "dobj", "npadvmod", "nsubj", "appos"):  # "her dog in tow" hangs on the verb
+            if any(self.low[p] == "in" and self._object_word(p) == "tow" for p in self._children(j, "prep")) and (m := self._mention_of(j)):
+                found += m.ids
+        people = self.cast.entities
+        return [i for i in found if i not in movers and people[i].category in lx.COMPANION_CATEGORIES]
+
+    def _vehicle_of(self, lemma: str, movers: list[str]) -> list[str]:
+        """'They speed off' after 'BRICK and STEEL get into the PORSCHE': people driving move their vehicle, the
+        one most recently named (within the last few mentions)."""
+        cast = self.cast
+        if lemma not in lx.VEHICLE_LEMMAS or not movers or any(cast.entities[i].category not in PEOPLE for i in movers):
+            return []
+        vehicles = [i for c in lx.VEHICLE_CATEGORIES for i in cast.by_category.get(c, []) if cast.last_seen.get(i, -99) >= cast.clock - VEHICLE_MEMORY]
+        return cast.recent(vehicles)[:1]
+
+    def _prepositions(self, k: int) -> list[tuple[str, str | None, int]]:
+        """(preposition, its object's word, its index) for verb k: 'into view', 'through the door', and the
+        two-word ones the parser splits: 'out of the shadows' (out -> of -> shadows, or the particle out and of)."""
+        found = []
+        particle_out = any(self.low[j] == "out" for j in self._children(k, "prt", "advmod"))
+        own = self._children(k, "prep")
+        if self._verb_tagged_as_noun(k) and k + 1 < len(self.tokens) and self.tokens[k + 1].pos == "ADP" and k + 1 not in own:
+            own.append(k + 1)  # "and barrels through the door": the tagger hung the preposition elsewhere
+        for p in own:
+            found.append((self.low[p], self._object_word(p), p))
+            found.extend((f"{self.low[p]} {self.low[q]}", self._object_word(q), q) for q in self._children(p, "prep"))
+            if particle_out and self.low[p] in ("of", "from", "into"):
+                found.append((f"out {self.low[p]}", self._object_word(p), p))
+        return found
+
+    def _directed(self, k: int) -> bool:
+        """Has verb k a direction of its own ('pushes past her son', 'kicks off', 'slams into Edward')?"""
+        directions = ("past", "through", "into", "onto", "toward", "towards", "to", "across", "out", "off", "away", "down", "up", "in", "forward", "back", "over", "along", "aside")
+        return any(self.low[j] in directions for j in self._children(k, "prep", "prt", "advmod"))
+
+    def _path_after(self, k: int, particle: str) -> bool:
+        """Is the particle of verb k followed by a noun phrase ('walks down Main Street', 'down the hall'): a path
+        along it, not a way down?"""
+        at = next((j for j in range(k + 1, min(k + 3, len(self.tokens))) if self.low[j] == particle), None)
+        if at is None or at + 1 >= len(self.tokens):
+            return False
+        after = self.tokens[at + 1]
+        return after.low in lx.DEFINITE | lx.INDEFINITE or after.pos in ("DET", "PROPN", "NOUN", "ADJ", "NUM")
+
+    def _with_conjuncts(self, mention: _Mention) -> list[str]:
+        """'Edward and Karl keep walking': the subject's mention and those conjoined to it."""
+        ids, tokens = list(mention.ids), set(range(mention.start, mention.end))
+        for j, w in enumerate(self.tokens):
+            if j > mention.start and w.dep == "conj" and w.head in tokens and (other := self._mention_of(j)) is not None:
+                tokens.update(range(other.start, other.end))
+                ids += [i for i in other.ids if i not in ids]
+        return ids
+
+    def _thing_before(self, k: int) -> _Mention | None:
+        """'picks up a stone and tosses it': the object pronoun of a verb of throwing is the thing the same
+        sentence named last before it as the object of a verb, when there is one."""
+        for mention in reversed([m for m in self.mentions if m.end <= k]):
+            things = all(self.cast.entities[i].category not in PEOPLE for i in mention.ids)
+            if things and any(self.tokens[j].dep == "dobj" for j in range(mention.start, mention.end)):
+                return mention
+        return None
+
+    def _partitive_of(self, k: int) -> _Mention | None:
+        """'Three of the cars drive': the subject is a number or a quantifier of a mention."""
+        if self.tokens[k].pos not in ("NUM", "DET", "PRON", "ADJ"):
+            return None
+        for p in self._children(k, "prep"):
+            if self.low[p] == "of":
+                objects = self._children(p, "pobj")
+                if objects and self._mention_of(objects[0]):
+                    return self._mention_of(objects[0])
+        return None
+
+    def _after_and(self, k: int) -> bool:
+        """Does word k follow 'and', maybe after the first words of a name ('and DICK STEEL')?"""
+        k -= 1
+        while k > 0 and self.tokens[k].pos == "PROPN":
+            k -= 1
+        return self.low[k] == "and"
+
+    def _named_before(self, mention: _Mention) -> _Mention:
+        """'CYBER BOB, 40, a white man, strolls': the parser's subject is the appositive; the name before it is who."""
+        k = mention.start - 1
+        while k >= 0 and (self.low[k] == "," or self.tokens[k].pos == "NUM"):
+            k -= 1
+        before = self._mention_of(k) if k < mention.start - 1 else None
+        return before if before is not None and self.low[mention.start] in ("a", "an", "the") else mention
+
+    def _scene_place(self, noun: str | None) -> bool:
+        """Is this noun the place the scene is set in ('EXT. STREET' and 'the street')?"""
+        return noun is not None and (noun in self.place_words or (self.lexicon.singular(noun) or noun) in self.place_words)
+
+    def _inverted(self, k: int, start: int) -> bool:
+        """'in walks Scott', 'out steps the guard': an adverb, the verb of moving, then its subject."""
+        return k - 1 >= start and self.low[k - 1] in lx.INVERSION_ADVERBS and (k - 2 < start or self.low[k - 2] in ("and", ",", ";", "then", "suddenly")) and any(m.start == k + 1 for m in self.mentions)
+
+    def _movers_of(self, k: int, start: int, clause_movers: list[str]) -> list[str]:
+        """Who verb k moves, as the parse says; the clause's first mention when the parse names no subject
+        and that mention comes before the verb; no one when the subject is no entity ('the curtain rises')."""
+        word = self.tokens[k]
+        lemma = _verb_lemma(word) or word.lemma
+        if self._inverted(k, start):
+            return next(m.ids for m in self.mentions if m.start == k + 1)
+        if lemma in lx.CAUSED_MOTION_LEMMAS and word.pos == "VERB" and (lemma != "take" or self._direction_of_take(k)):
+            passive = self._children(k, "nsubjpass")
+            if passive:
+                mention = self._mention_of(passive[0])
+                return list(mention.ids) if mention else []
+            objects = self._children(k, "dobj") or [o for j in self._children(k, "prt") for o in self._children(j, "pobj")]  # "throws down the card"
+            if objects:  # "tosses it on to the bridge": the stone moves; "rolls his eyes": nothing does
+                mention = self._thing_before(objects[0]) if self.low[objects[0]] in ("it", "them") else None
+                mention = mention or self._mention_of(objects[0])
+                return list(mention.ids) if mention else []
+        if word.dep in ("amod", "acl") and word.head != k:  # "a moving ball", "a ball rolling from the left"
+            mention = self._mention_of(word.head)
+            return list(mention.ids) if mention else []
+        infinitive = any(self.low[j] == "to" for j in self._children(k, "aux"))
+        if infinitive and (self.tokens[word.head].pos == "ADJ" or (lemma in lx.CAUSED_MOTION_LEMMAS and word.dep in ("advcl", "acl", "relcl"))):
+            return []  # "ready to be knocked down", "papers to throw out": not happening
+        if lemma in lx.CAUSED_MOTION_LEMMAS and lemma not in lx.MOTION_LEMMAS and not self._children(k, "dobj", "nsubjpass", "auxpass") and not self._directed(k):
+            return []  # "Edward KNOCKS on the door": no one moves
+        if word.dep == "advcl" and word.low.endswith("ed") and lemma in lx.CAUSED_MOTION_LEMMAS | lx.FALL_LEMMAS and not self._children(k, "nsubj", "aux", "auxpass"):
+            return []  # "sorts through a bundle of mail dropped on his desk": the mail was dropped, not Will
+        if word.low in ("going", "gonna") and any(self.tokens[j].dep == "xcomp" and self.low[j - 1] == "to" for j in self._children(k, "xcomp")):
+            return []  # "it's going to take": the future, not a move
+        t, seen = k, set()
+        while t not in seen:
+            seen.add(t)
+            subjects = self._children(t, "nsubj", "nsubjpass")
+            subjects = [j for j in subjects if self._mention_of(j)][-1:] or subjects[:1]  # "Another beat, then Don storms off"
+            if not subjects:  # "As Will walks": the tagger took the name for the auxiliary 'will'
+                subjects = [j for j in self._children(t, "aux") if j < t and self.tokens[j].text[:1].isupper() and self._mention_of(j)]
+            if subjects:
+                s = subjects[0]
+                if self.low[s] in ("which", "that", "who") and self.tokens[t].dep == "relcl":
+                    s = self.tokens[t].head  # "the cloud, which vanishes"
+                mention = self._mention_of(s) or self._partitive_of(s)
+                return self._with_conjuncts(self._named_before(mention)) if mention else []
+            current = self.tokens[t]
+            if current.pos in ("NOUN", "PROPN"):  # a verb the tagger took for a noun: the name before it
+                own = self._children(t, "compound", "nsubj")
+                named = [j for j in own if self._mention_of(j)]
+                if named:
+                    return list(self._mention_of(named[0]).ids)
+                if t == k and (own or current.dep in ("dobj", "pobj")):
+                    return []  # "a YOUNG BOY's jaw drops": the jaw; "to see a HELICOPTER drop": not the one who sees
+                before = next((m for m in self.mentions if m.end == t), None)
+                if before is not None:
+                    return list(before.ids)
+                if current.dep == "appos" and self._mention_of(current.head):
+                    return list(self._mention_of(current.head).ids)
+            if current.dep == "conj" and current.head < t:  # "the door slides open and STEEL emerges": the tagger made Steel an object
+                own = [m for m in self.mentions if current.head < m.start and m.end <= t and self._after_and(m.start)]
+                if own:
+                    return list(own[-1].ids)
+            if current.dep in ("conj", "xcomp", "advcl", "pcomp", "ccomp") and current.head != t and self.tokens[current.head].pos in ("VERB", "AUX", "NOUN", "PROPN"):
+                t = current.head
+                continue
+            head = self.tokens[current.head]
+            if current.dep == "pcomp" and head.pos == "ADP" and head.dep == "prep" and self.tokens[head.head].pos in ("VERB", "AUX"):
+                t = head.head  # "grabs them before bailing out": the verb the preposition hangs on
+                continue
+            break
+        first = next((m for m in self.mentions if m.start >= start), None)
+        return list(clause_movers) if first is not None and first.start < k and first.ids == clause_movers else []
 
     def _read_visibility(self, start: int, end: int, entities: list[str]) -> bool:
         low, d = self.low[start:end], self.duration
@@ -1511,6 +1864,16 @@ def _merge_visibility(spans: list[Visibility]) -> list[Visibility]:
 
 
 HEADING = re.compile(r"^(?:INT\./EXT|INT/EXT|I/E|INT|EXT|EST)[.\s]+(?P<place>.*?)(?:\s+[-–—]\s+(?P<time>[^-–—]*))?$", re.IGNORECASE)
+
+
+def _setting_of(heading: str) -> tuple[bool, frozenset[str]]:
+    """'EXT. HOFF AND SPIRNHOLD BUILDING' -> (outside, {'hoff', 'and', 'spirnhold', 'building'}): whether the
+    scene is outdoors, and the words of its place, for where a mover goes 'into' or comes 'out of'."""
+    match = HEADING.match(heading.strip())
+    if not match:
+        return False, frozenset()
+    exterior = heading.strip().upper().startswith(("EXT", "EST"))
+    return exterior, frozenset(re.findall(r"[a-z]+", match.group("place").lower()))
 
 
 def _background(scene: ScriptScene, previous: str, lexicon: lx.Lexicon) -> str:
