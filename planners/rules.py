@@ -940,7 +940,8 @@ class _SentenceReader:
         Threat voice' are things, 'A LAND ROVER DEFENDER 90.' a model), not as what someone is ('He was the
         town's first physician') and not as what is heard ('we hear a POP')."""
         word = self.tokens[j]
-        misparsed = word.dep == "compound" and self.tokens[word.head].dep == "ROOT" and word.head == j + 1  # 'A poodle runs' as one noun
+        # 'A poodle runs', 'to see a MILITARY HELICOPTER drop': the tagger glues the noun to the verb after it
+        misparsed = word.dep == "compound" and word.head == j + 1 and (self.tokens[j + 1].dep == "ROOT" or _verb_lemma(self.tokens[j + 1]) is not None)
         if word.pos not in ("NOUN", "PROPN") or not determined or (word.dep not in _CAST_ROLES | {"poss"} and not misparsed):
             return False
         if j + 1 < len(self.tokens) and self.tokens[j + 1].pos == "NUM" and self.tokens[j + 1].head == j:

@@ -223,3 +223,13 @@ def test_a_body_part_dropping_moves_no_one_and_an_unknown_thing_dropping_is_not_
 def test_the_object_pronoun_of_throws_is_the_object_picked_up_not_an_animal_beside_it():
     moves = motions("EXT. YARD - DAY", "Edward picks up a ball beside the dog and throws it over the fence.", "EDWARD")
     assert "dog" not in [m.entity for m in moves]
+
+
+def test_a_vehicle_the_tagger_glues_to_its_verb_is_cast_and_enters():
+    from director.script import parse_script
+    from planners.rules import RulesPlanner
+
+    board = RulesPlanner().plan(parse_script(
+        "EXT. APARTMENT - DAY\n\nScott looks up in time to see a MILITARY HELICOPTER drop into view.\n\nSCOTT\nNo!\n", source="x.fountain"))
+    (motion,) = [m for m in board.scenes[0].motions if m.entity == "military_helicopter"]
+    assert motion.enters and motion.origin is not None and motion.origin.startswith("top")
