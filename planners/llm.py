@@ -111,7 +111,7 @@ from planners import lexicon as lx
 from planners import shots as shot_planning
 from planners import stages as st
 from planners.backends import Backend, BackendConfig, BackendError, create_backend, model_id_for
-from planners.kinds import kind_of
+from planners.kinds import kind_of, taught_category
 from planners.reading import Word, load_parser, read_sentences
 from planners.rules import HEADING, RulesPlanner
 from planners.shots import Coverage
@@ -352,7 +352,7 @@ class PlanRun:
         # for them too. Each such noun is offered once for the whole script, several in one question.
         taught = {}
         if self.use_rules and self.policy("kinds") == "model":
-            taught = {noun: noun for noun in self._ask_kinds(texts, names)}
+            taught = {noun: taught_category(noun) for noun in self._ask_kinds(texts, names)}  # a catfish is a fish
         self.lexicon = lx.DEFAULT.with_nouns(taught)
         draft = RulesPlanner(lexicon=self.lexicon, coverage=self.planner.coverage).plan(script, options)
         self.report.used["kinds"] += len(taught)

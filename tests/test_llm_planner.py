@@ -463,3 +463,9 @@ def test_transformers_backend_constrains_a_real_model_to_the_schema(tmp_path):
     assert list((tmp_path / "dequantised").glob("*/config.json"))  # dequantised once, kept for the next load
     again = create_backend(config)
     assert again.complete_json(st.load_template("scenes").render(text="At night, a girl reads in her bedroom."), st.schema_of(answer_model), max_tokens=40) == raw
+
+
+def test_a_taught_noun_takes_the_category_another_wordnet_sense_of_it_is_a_kind_of():
+    planner, _ = planner_with({"KindsAnswer": [{"things": ["catfish"]}]})  # WordNet's first catfish is a dish
+    board = planner.plan(parse_script("A boy watches a catfish."))
+    assert sorted(e.category for e in board.entities) == ["child", "fish"]
