@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -110,9 +111,15 @@ class TinyV3Renderer:
     SIZE = FRAME  # (256, 144): width, height the models draw at
     CHUNK = 32  # frames per model call: bounds the memory of a batch of 8 requests x 16 keyframes
 
-    def __init__(self, *, weights_dir: str | None = None, **settings: Any) -> None:
-        """`settings` are `TinyV3RendererConfig` fields; a bad one, or a missing weights file, is an `InputError`
-        that names it (and, for weights, the command that makes them)."""
+    def __init__(self, *, weights_dir: str | Path | None = None, config: str | Path | None = None, **settings: Any) -> None:
+        """`settings` are `TinyV3RendererConfig` fields; `config` a TOML or JSON file of them (and, optionally,
+        `weights_dir`), as `director make --renderer-config FILE` gives it; keyword settings win over the file's.
+        A bad setting, or a missing weights file, is an `InputError` that names it (and, for weights, the
+        command that makes them)."""
+        if config is not None:
+            from_file = _read_config(Path(config))
+            weights_dir = weights_dir or from_file.pop("weights_dir", None)
+            settings = from_file | settings
         try:
             self.config = TinyV3RendererConfig(**settings)
         except ValidationError as e:
@@ -369,6 +376,24 @@ class _InfillRow:
     setting: tuple[int, int]  # setting and time-of-day indices
     position: float  # 0 at the known frame before it, 1 at the one after
     noise: torch.Tensor  # (3, 144, 256)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """A .toml or .json file of settings; any problem is an `InputError` naming the file."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the renderer config ({e.strerror or e})") from None
+    except ValueError as e:  # json.JSONDecodeError and tomllib.TOMLDecodeError are ValueErrors
+        raise InputError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {e}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: the renderer config must be a table of settings, got {type(data).__name__}")
+    return data
 
 
 def _keyed(layout: Sequence[Placed]) -> list[tuple[str, tuple[float, float, float, float]]]:
