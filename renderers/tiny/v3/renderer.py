@@ -109,7 +109,7 @@ class TinyV3Renderer:
 
     VERSION = 1
     SIZE = FRAME  # (256, 144): width, height the models draw at
-    CHUNK = 32  # frames per model call: bounds the memory of a batch of 8 requests x 16 keyframes
+    CHUNK = 8  # frames per model call: bounds the memory of a batch (8 requests x 16 keyframes at most)
 
     def __init__(self, *, weights_dir: str | Path | None = None, config: str | Path | None = None, **settings: Any) -> None:
         """`settings` are `TinyV3RendererConfig` fields; `config` a TOML or JSON file of them (and, optionally,
