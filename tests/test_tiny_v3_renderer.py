@@ -230,3 +230,23 @@ def test_director_train_tiny_v3_infill_resumes_exactly_and_exports_what_the_rend
     assert renderer.has_infill_model
     end = np.full((*FRAME[::-1], 3), 120, np.uint8)
     assert renderer.infill([InfillJob(context(), specs(3), {0: end, 2: end}, seed=0)])[0].shape == (1, 144, 256, 3)
+
+
+@pytest.mark.slow
+def test_director_render_with_tiny_v3_makes_the_movie_and_says_when_its_weights_are_missing(weights, tmp_path):
+    from typer.testing import CliRunner
+
+    from director.cli import app
+
+    board = tmp_path / "board.json"
+    board.write_text(make_board(scenes=2, duration=2.0, fps=4).model_dump_json())
+    config = tmp_path / "v3.toml"
+    config.write_text(f'weights_dir = "{weights}"\n')
+    args = ["render", str(board), "--renderer", "tiny-v3", "--cache-dir", str(tmp_path / "cache")]
+    made = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "movie.mp4"), "--renderer-config", str(config)])
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "movie.mp4").stat().st_size > 0 and "tiny-v3" in made.output
+    config.write_text(f'weights_dir = "{tmp_path / "nowhere"}"\n')
+    missing = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "never.mp4"), "--renderer-config", str(config)])
+    assert missing.exit_code == 2 and "director train tiny v3-autoencoder" in missing.output
+    assert not (tmp_path / "never.mp4").exists()
