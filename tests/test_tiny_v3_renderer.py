@@ -120,14 +120,15 @@ def test_missing_weights_name_the_file_and_the_command_that_makes_them(weights, 
         TinyV3Renderer(weights_dir=weights, keyframe_steps=0)
 
 
-def test_without_infill_weights_infill_is_exactly_the_box_warped_guess(weights_without_infill):
+@pytest.mark.parametrize("size", [(256, 144), (320, 180)])
+def test_without_infill_weights_infill_is_exactly_the_box_warped_guess(weights_without_infill, size):
     renderer = TinyV3Renderer(weights_dir=weights_without_infill)
     assert "box-warped guess itself" in renderer.info.description and "infill=warp" in renderer.fingerprint
     rng = np.random.default_rng(0)
     frames = specs(5)
-    ends = {0: rng.integers(0, 256, (144, 256, 3), dtype=np.uint8), 4: rng.integers(0, 256, (144, 256, 3), dtype=np.uint8)}
-    made = renderer.infill([InfillJob(context(), frames, ends, seed=3)])[0]
-    assert made.shape == (3, 144, 256, 3) and made.dtype == np.uint8
+    ends = {i: rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8) for i in (0, 4)}
+    made = renderer.infill([InfillJob(context(width=size[0], height=size[1]), frames, ends, seed=3)])[0]
+    assert made.shape == (3, size[1], size[0], 3) and made.dtype == np.uint8
 
     def tensor(frame):
         return torch.tensor(frame).permute(2, 0, 1).float() / 127.5 - 1

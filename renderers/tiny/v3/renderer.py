@@ -10,9 +10,10 @@ Keyframes (the global model), per request, in the steps of a diffusers pipeline:
   scene's keyframes share one look and each follows its layout (renderer v2's recipe) → 5. decode;
   resize to the storyboard's size only if it is not 256x144.
 Infill (the local model), per job: each frame to make starts as the box-warped guess from the window's
-known frames (`conditioning.warp_guess`); the residual infill model (`models.ResidualInfillModel`)
-denoises a correction in pixels that is added to it (x0 = guess + correction; why in pixels, not
-latents, is in the model's docstring). **Until its weights (`v3-infill.safetensors`) exist, a frame is
+known frames (`conditioning.warp_guess`), made at the storyboard's size (the known frames are at that
+size: no resampling); the residual infill model (`models.ResidualInfillModel`) denoises a correction
+in pixels, at half of 256x144, that is upsampled and added to it (x0 = guess + correction; why in
+pixels, not latents, is in the model's docstring). **Until its weights (`v3-infill.safetensors`) exist, a frame is
 the box-warped guess itself**: what v2's measurements say beats v2's infill model (benchmarks/RESULTS.md);
 `RendererInfo.description` and the fingerprint say which of the two an instance does.
 
@@ -262,31 +263,27 @@ class TinyV3Renderer:
 
     @torch.no_grad()
     def infill(self, jobs: Sequence[InfillJob]) -> list[np.ndarray]:
-        # 1. check inputs; 2. each target's box-warped guess from its window's known frames
+        # 1. check inputs; 2. each target's box-warped guess from its window's known frames, at the job's size
         rows: list[_InfillRow] = []
         for j, job in enumerate(jobs):
             if not job.known:
                 raise ValueError(f"infill job for scene {job.scene.scene_id!r} has no known frame")
             by_index = {spec.index: spec for spec in job.frames}
-            known = [(self._to_model(job.known[i]), _keyed(self._placed(job.scene, by_index[i])), by_index[i].t) for i in sorted(job.known)]
+            known = [(_to_tensor(job.known[i]), _keyed(self._placed(job.scene, by_index[i])), by_index[i].t) for i in sorted(job.known)]
             setting = self.setting(job.scene)
-            noise = _window_noise(job.seed, len(job.targets), (3, FRAME[1], FRAME[0]), self.config.shared_noise)
             for k, spec in enumerate(job.targets):
                 layout = self._placed(job.scene, spec)
                 guess, confidence = warp_guess(known, _keyed(layout), spec.t)
                 before = [t for _, _, t in known if t < spec.t]
                 after = [t for _, _, t in known if t > spec.t]
                 position = (spec.t - before[-1]) / max(after[0] - before[-1], 1e-6) if before and after else float(not before)
-                rows.append(_InfillRow(j, k, guess, confidence, layout, setting, position, noise[k]))
+                rows.append(_InfillRow(j, k, guess, confidence, layout, setting, position, job.seed))
         # 3. the correction of each guess, with the infill model when there is one
         frames = {(row.group, row.slot): row.guess for row in rows}
         if self.infill_model is not None and rows:
             frames = dict(zip(((row.group, row.slot) for row in rows), self._correct(rows)))
-        # 4. to the storyboard's size
-        return [
-            self._to_output(torch.stack([frames[(j, k)] for k in range(len(job.targets))]), job.scene)
-            for j, job in enumerate(jobs)
-        ]
+        # 4. as uint8 (the guess is made at the job's size already)
+        return [_to_uint8(torch.stack([frames[(j, k)] for k in range(len(job.targets))])) for j, job in enumerate(jobs)]
 
     # Sampling -----------------------------------------------------------------------------------------
 
@@ -313,28 +310,39 @@ class TinyV3Renderer:
         return torch.cat(out)
 
     def _correct(self, rows: list[_InfillRow]) -> list[torch.Tensor]:
-        """Each row's frame (3, 144, 256): its guess plus the infill model's correction, upsampled from the
-        model's working size."""
+        """Each row's frame: its guess plus the infill model's correction, predicted at the model's working size
+        (half of 256x144) and upsampled bilinearly to the guess's size."""
         model, out = self.infill_model, []
         assert model is not None
         width, height = model.config.size
+        noise = {}  # per job: (targets, 3, h, w), a common part shared by the window's frames (PYoCo)
+        for row in rows:
+            if row.group not in noise:
+                count = sum(1 for other in rows if other.group == row.group)
+                noise[row.group] = _window_noise(row.seed, count, (3, height, width), self.config.shared_noise)
         for first in range(0, len(rows), self.CHUNK):
             part = rows[first : first + self.CHUNK]
-            guesses = torch.stack([row.guess for row in part])  # (B, 3, 144, 256)
-            small_guess = model.to_working_size(guesses)
-            confidence = model.to_working_size(torch.stack([row.confidence for row in part]))
+            by_size: dict[tuple[int, ...], list[int]] = {}  # jobs of one batch may differ in size
+            for i, row in enumerate(part):
+                by_size.setdefault(tuple(row.guess.shape), []).append(i)
+            small_guess = torch.stack([model.to_working_size(row.guess[None])[0] for row in part])  # (B, 3, h, w)
+            confidence = torch.stack([model.to_working_size(row.confidence[None])[0] for row in part])
             layout = rasterise([row.layout for row in part], model.config.size)
             setting = model.setting_table[[row.setting[0] for row in part]]
             when = torch.tensor([row.setting[1] for row in part])
             position = torch.tensor([row.position for row in part])
-            noise = model.to_working_size(torch.stack([row.noise for row in part])) * (FRAME[0] * FRAME[1] / (width * height)) ** 0.5
+            start = torch.stack([noise[row.group][row.slot] for row in part])
 
             def predict(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
                 return model(x, t, small_guess, confidence, layout, setting, when, position)
 
-            correction = _denoise(predict, noise, self.config.infill_steps, torch.zeros_like(noise), self.config.infill_strength)
-            full = F.interpolate(correction, size=(FRAME[1], FRAME[0]), mode="bilinear", align_corners=False)
-            out.extend((guesses + full).clamp(-1, 1))
+            correction = _denoise(predict, start, self.config.infill_steps, torch.zeros_like(start), self.config.infill_strength)
+            made: list[torch.Tensor | None] = [None] * len(part)
+            for shape, members in by_size.items():
+                full = F.interpolate(correction[members], size=shape[1:], mode="bilinear", align_corners=False)
+                for i, frame in zip(members, full):
+                    made[i] = (part[i].guess + frame).clamp(-1, 1)
+            out.extend(made)
         return out
 
     def _encode(self, pixels: torch.Tensor) -> torch.Tensor:
@@ -349,15 +357,9 @@ class TinyV3Renderer:
         return torch.cat([self.autoencoder.decode(latents[i : i + self.CHUNK] / scale).sample.clamp(-1, 1)
                           for i in range(0, latents.shape[0], self.CHUNK)])
 
-    def _to_model(self, frame: np.ndarray) -> torch.Tensor:
-        """A known frame at output size -> (3, 144, 256) in [-1, 1] (box-filtered if it is another size)."""
-        if frame.shape[:2] != (FRAME[1], FRAME[0]):
-            frame = np.asarray(Image.fromarray(frame).resize(FRAME, Image.Resampling.BOX))
-        return torch.tensor(np.asarray(frame)).permute(2, 0, 1).float() / 127.5 - 1
-
     def _to_output(self, frames: torch.Tensor, scene: SceneContext) -> np.ndarray:
         """(F, 3, 144, 256) in [-1, 1] -> (F, height, width, 3) uint8 at the scene's size."""
-        native = ((frames.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+        native = _to_uint8(frames)
         if (scene.width, scene.height) == FRAME:
             return native
         method = Image.Resampling.BICUBIC if self.config.upscale == "bicubic" else Image.Resampling.NEAREST
@@ -370,12 +372,12 @@ class _InfillRow:
 
     group: int  # which job
     slot: int  # which of its targets
-    guess: torch.Tensor  # (3, 144, 256) in [-1, 1]
-    confidence: torch.Tensor  # (1, 144, 256)
+    guess: torch.Tensor  # (3, height, width) in [-1, 1], at the job's size
+    confidence: torch.Tensor  # (1, height, width)
     layout: list[Placed]
     setting: tuple[int, int]  # setting and time-of-day indices
     position: float  # 0 at the known frame before it, 1 at the one after
-    noise: torch.Tensor  # (3, 144, 256)
+    seed: int  # the job's
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -394,6 +396,16 @@ def _read_config(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"{path}: the renderer config must be a table of settings, got {type(data).__name__}")
     return data
+
+
+def _to_tensor(frame: np.ndarray) -> torch.Tensor:
+    """(height, width, 3) uint8 -> (3, height, width) in [-1, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1).float() / 127.5 - 1
+
+
+def _to_uint8(frames: torch.Tensor) -> np.ndarray:
+    """(F, 3, height, width) in [-1, 1] -> (F, height, width, 3) uint8."""
+    return ((frames.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
 
 
 def _keyed(layout: Sequence[Placed]) -> list[tuple[str, tuple[float, float, float, float]]]:
