@@ -106,10 +106,12 @@ class EntityLook:
 
 
 class TinyV3Renderer:
-    """Embedded latent diffusion at 256x144 (renderer v3): layout-following keyframes, cast-wide looks; infill as a correction of the box warp. CPU, offline."""
+    """Embedded latent diffusion at 256x144 (renderer v3): layout-following keyframes, cast-wide looks; infill as a correction of the box warp. CPU, offline.
+
+    Until the infill model's weights (`v3-infill.safetensors`) exist, infill is the box-warped guess itself
+    (`info.description` says which an instance does). The models draw at `world.FRAME`, 256x144."""
 
     VERSION = 1
-    SIZE = FRAME  # (256, 144): width, height the models draw at
     CHUNK = 8  # frames per model call: bounds the memory of a batch (8 requests x 16 keyframes at most)
 
     def __init__(self, *, weights_dir: str | Path | None = None, config: str | Path | None = None, **settings: Any) -> None:
