@@ -84,8 +84,8 @@ def main() -> None:
         times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in variants}
         for _ in range(args.repeats):
             for name, renderer in variants.items():
-                times[name][0].append(timed(lambda: renderer.keyframes(requests)) / keyframes_made)
-                times[name][1].append(timed(lambda: renderer.infill(infills)) / infilled)
+                times[name][0].append(timed(lambda r=renderer: r.keyframes(requests)) / keyframes_made)
+                times[name][1].append(timed(lambda r=renderer: r.infill(infills)) / infilled)
         parts = split_v3_keyframes(variants["v3, defaults (8 steps, strength 0.6), infill model"], requests, args.repeats)
 
     counts = {window: jobs(board, window) for window in (16, 8)}
@@ -116,7 +116,7 @@ def split_v3_keyframes(renderer, requests, repeats: int) -> dict[str, float]:
     for _ in range(repeats):
         clock = dict.fromkeys(spent, 0.0)
 
-        def wrap(part):
+        def wrap(part, clock=clock):
             def call(*a, **k):
                 started = time.perf_counter()
                 out = originals[part](*a, **k)
@@ -126,8 +126,8 @@ def split_v3_keyframes(renderer, requests, repeats: int) -> dict[str, float]:
 
         renderer._draw_latents, renderer._decode, renderer._encode = wrap("model steps"), wrap("decode"), wrap("encode")
         renderer.keyframes(requests)
-        for part in spent:
-            spent[part].append(clock[part] / frames)
+        for part, values in spent.items():
+            values.append(clock[part] / frames)
     del renderer._draw_latents, renderer._decode, renderer._encode
     return {part: statistics.median(values) for part, values in spent.items()}
 

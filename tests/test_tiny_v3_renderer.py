@@ -14,7 +14,13 @@ import torch
 
 from director.errors import InputError
 from director.execute import plan_jobs
-from director.renderer import FrameSpec, InfillJob, KeyframeRequest, SceneContext, scene_context
+from director.renderer import (
+    FrameSpec,
+    InfillJob,
+    KeyframeRequest,
+    SceneContext,
+    scene_context,
+)
 from director.storyboard import Box, Entity
 from renderers.tiny.v3.conditioning import warp_guess
 from renderers.tiny.v3.renderer import INFILL, KEYFRAME, TinyV3Renderer
@@ -159,7 +165,11 @@ def test_with_an_infill_model_its_correction_is_added_to_the_guess(weights, weig
 
 
 def test_an_untrained_infill_model_starts_as_the_warp_itself():
-    from renderers.tiny.v3.models import ResidualInfillConfig, ResidualInfillModel, rasterise
+    from renderers.tiny.v3.models import (
+        ResidualInfillConfig,
+        ResidualInfillModel,
+        rasterise,
+    )
 
     model = ResidualInfillModel(ResidualInfillConfig(channels=(8, 16, 32))).eval()
     width, height = model.config.size

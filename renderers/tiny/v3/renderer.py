@@ -42,7 +42,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from director.drawing import COLOR_NAMES
 from director.errors import InputError, format_validation_error
-from director.renderer import FrameSpec, InfillJob, KeyframeRequest, RendererInfo, SceneContext
+from director.renderer import (
+    FrameSpec,
+    InfillJob,
+    KeyframeRequest,
+    RendererInfo,
+    SceneContext,
+)
 from director.storyboard import Entity
 from renderers.tiny.renderer import anchor_frame
 from renderers.tiny.text import Vocabulary
@@ -300,7 +306,7 @@ class TinyV3Renderer:
             setting = model.setting_table[[s for s, _ in settings[part]]]
             when = torch.tensor([t for _, t in settings[part]])
 
-            def predict(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            def predict(x: torch.Tensor, t: torch.Tensor, layout=layout, setting=setting, when=when, empty=empty) -> torch.Tensor:
                 prediction = model(x, t, layout, setting, when)
                 if empty is not None:  # layout guidance: away from the prediction with no entities in it
                     plain = model(x, t, empty, setting, when)
@@ -335,8 +341,8 @@ class TinyV3Renderer:
             position = torch.tensor([row.position for row in part])
             start = torch.stack([noise[row.group][row.slot] for row in part])
 
-            def predict(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-                return model(x, t, small_guess, confidence, layout, setting, when, position)
+            def predict(x: torch.Tensor, t: torch.Tensor, inputs=(small_guess, confidence, layout, setting, when, position)) -> torch.Tensor:
+                return model(x, t, *inputs)
 
             correction = _denoise(predict, start, self.config.infill_steps, torch.zeros_like(start), self.config.infill_strength)
             made: list[torch.Tensor | None] = [None] * len(part)

@@ -407,7 +407,12 @@ def write_untrained_weights(directory: str | Path, *, seed: int = 0, infill: boo
     from safetensors.torch import save_file
 
     from renderers.tiny.text import default_vocabulary_path
-    from renderers.tiny.v3.models import LatentKeyframeConfig, LatentKeyframeModel, ResidualInfillConfig, ResidualInfillModel
+    from renderers.tiny.v3.models import (
+        LatentKeyframeConfig,
+        LatentKeyframeModel,
+        ResidualInfillConfig,
+        ResidualInfillModel,
+    )
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
