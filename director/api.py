@@ -161,7 +161,8 @@ class Director:
             board = scratch.board
         work = RenderWork(FrameCache(self.cache_dir), self._renderer)
         renderer = work.renderer
-        graph = plan_jobs(board, renderer.fingerprint, renderer.info.window, seed=self.seed, schedule=self.schedule)
+        graph = plan_jobs(board, renderer.fingerprint, renderer.info.window, seed=self.seed, schedule=self.schedule,
+                          cast_in_keys="cast" in renderer.info.supports)
         state_file = self._state_file(state, path, board, renderer.fingerprint)
         watchers = [w for w in (state_file, watch) if w is not None]
         try:

@@ -1010,7 +1010,7 @@ app.add_typer(train_app, name="train")
 @train_app.command("tiny")
 @handles_errors
 def train_tiny(
-    model: Annotated[str, typer.Argument(help="Which model: keyframe, infill, vocabulary (re-embed the world's words); v3-autoencoder, v3-keyframe (renderer v3's latent route, 256x144; in training).", show_default=False)],
+    model: Annotated[str, typer.Argument(help="Which model: keyframe, infill, vocabulary (re-embed the world's words); v3-autoencoder, v3-keyframe, v3-infill (renderer v3, `--renderer tiny-v3`: its autoencoder, latent keyframe model and residual infill model, 256x144; in training).", show_default=False)],
     run_dir: Annotated[Optional[Path], typer.Option("--run-dir", help="Checkpoints and log.jsonl [default: runs/tiny-MODEL].")] = None,
     steps: Annotated[Optional[int], typer.Option("--steps", min=1, help="Total optimiser steps; a resumed run continues to this (default: the trainer's).")] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, help="World samples per step (default: the trainer's).")] = None,

@@ -354,18 +354,22 @@ def plan_shots(board: Storyboard, window: int, schedule: Schedule = "hierarchica
 
 
 def plan_jobs(
-    board: Storyboard, fingerprint: str, window: int, *, seed: int = 0, schedule: Schedule = "hierarchical"
+    board: Storyboard, fingerprint: str, window: int, *, seed: int = 0, schedule: Schedule = "hierarchical",
+    cast_in_keys: bool = False,
 ) -> JobGraph:
     """The job graph of rendering `board` with the renderer of `fingerprint` and window `window`: no I/O.
 
     Each shot of each scene gets its own timeline; level k of the graph is level k of every shot's timeline.
-    Every key follows from the storyboard, the fingerprint, the seed and the keys of earlier levels."""
+    Every key follows from the storyboard, the fingerprint, the seed and the keys of earlier levels.
+    `cast_in_keys`: the renderer chooses each look across the whole cast ("cast" in its `RendererInfo.supports`),
+    so every key also holds the whole cast (in any order), not only the entities of its scene."""
+    cast = content_key(sorted((e.model_dump(mode="json") for e in board.entities), key=lambda e: e["id"])) if cast_in_keys else None
     shots: list[list[_ShotJobs]] = []
     for scene, shot_plans in zip(board.scenes, plan_shots(board, window, schedule), strict=True):
         scene_shots = []
         for shot_plan in shot_plans:
             context = scene_context(board, scene, shot_plan.shot)
-            scene_shots.append(_ShotJobs(shot_plan, context, _context_content(context)))
+            scene_shots.append(_ShotJobs(shot_plan, context, _context_content(context, cast)))
         shots.append(scene_shots)
     refs: list[list[FrameRef | None]] = [[None] * scene.num_frames(board.fps) for scene in board.scenes]
     levels: list[tuple[JobTask, ...]] = []
@@ -489,7 +493,8 @@ def render_storyboard(
     `renderer` is an object, or a `RendererSpec` (needed by executors that render in other processes);
     `schedule` picks the timeline (`director.timeline`); see `run_jobs` for `progress` and `watch`."""
     work = RenderWork(cache, renderer)
-    graph = plan_jobs(board, work.renderer.fingerprint, work.info.window, seed=seed, schedule=schedule)
+    graph = plan_jobs(board, work.renderer.fingerprint, work.info.window, seed=seed, schedule=schedule,
+                      cast_in_keys="cast" in work.info.supports)
     return run_jobs(graph, work, executor=executor, progress=progress, watch=watch)
 
 
@@ -545,13 +550,14 @@ def _stage_name(schedule: Schedule, level: int) -> str:
     return f"level {level}" + (" (keyframes)" if level == 0 else "")
 
 
-def _context_content(context: SceneContext) -> dict:
+def _context_content(context: SceneContext, cast: str | None = None) -> dict:
     """The parts of a shot's context that change pixels (ids and the scene graph's bookkeeping do not).
 
     The shot's framing is part of it unless it is a default shot (wide, eye level, static, framing no one,
     undescribed): such a shot shows the layout as a scene without shots did, so its jobs keep those keys
     and caches made before shots existed stay valid. The shot's id is not part of it, nor its start and
-    end (its frames' times are, in each frame's part of the key)."""
+    end (its frames' times are, in each frame's part of the key). `cast`, the digest of the whole cast, is part
+    of it for renderers that choose looks across the cast."""
     content = {
         "heading": context.heading,
         "prompt": context.prompt,
@@ -564,6 +570,8 @@ def _context_content(context: SceneContext) -> dict:
     framing = None if context.shot is None else shot_framing(context.shot)
     if framing is not None:
         content["shot"] = framing
+    if cast is not None:
+        content["cast"] = cast
     return content
 
 

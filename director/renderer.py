@@ -65,6 +65,9 @@ class SceneContext:
     width: int
     height: int
     shot: Shot | None = None  # None: not one shot's jobs (a whole-scene preview)
+    # The storyboard's whole cast, for renderers that choose each look across it ("cast" in their
+    # `RendererInfo.supports`: then every job's cache key holds the cast too); () when not given.
+    cast: tuple[Entity, ...] = ()
 
     def entity(self, entity_id: str) -> Entity:
         for e in self.entities:
@@ -86,6 +89,7 @@ def scene_context(board: Storyboard, scene: Scene, shot: Shot | None = None) -> 
         width=board.width,
         height=board.height,
         shot=shot,
+        cast=tuple(board.entities),
     )
 
 
@@ -129,7 +133,7 @@ class RendererInfo:
     description: str
     window: int = 16  # L: frames per keyframe request and per infill window (NUWA-XL's L)
     max_batch: int = 8  # jobs per call
-    supports: frozenset[str] = frozenset()  # "layout", "identity", "captions", "infill"
+    supports: frozenset[str] = frozenset()  # "layout", "identity", "captions", "infill", "cast" (looks chosen across the whole cast)
     gpus: float = 0.0  # GPUs one instance needs (0: runs on a CPU); the ray executor reserves this many per worker
 
 

@@ -1,11 +1,12 @@
-"""Training the v3 models on the v3 world: `director train tiny v3-autoencoder|v3-keyframe`.
+"""Training the v3 models on the v3 world: `director train tiny v3-autoencoder|v3-keyframe|v3-infill`.
 
 The v3 route is latent diffusion (Stable Diffusion's and Align-your-Latents'
 recipe): an `AutoencoderKL` this project trains on its world's 256x144 frames
 (8x down: 4x18x32 latents), then a layout-conditioned `UNet2DModel` denoising
 those latents (`v3-keyframe`, `models.LatentKeyframeModel`), both diffusers classes, with diffusers'
-`DDPMScheduler` for training. One command per model; each resumes from its run
-directory, is a pure function of its options and seed (the data of step n
+`DDPMScheduler` for training; and the infill model (`v3-infill`, `models.ResidualInfillModel`), which
+needs no autoencoder: it predicts, in pixels, the correction to the box-warped guess.
+One command per model; each resumes from its run directory, is a pure function of its options and seed (the data of step n
 depends only on (seed, n), drawn from world seeds below `HELD_OUT_SEEDS`), logs
 training and held-out loss to `log.jsonl` (`renderers.tiny.train.plot_curves`
 draws the curves) and checkpoints every `checkpoint_every` steps.
@@ -13,7 +14,10 @@ draws the curves) and checkpoints every `checkpoint_every` steps.
 Losses: the autoencoder, L1 on pixels plus a KL term weighted 1e-6 (SD's
 first-stage weight; no perceptual or adversarial term, which would need
 weights from a hub); the latent keyframe model, x0-prediction MSE with
-min-SNR weights as in v2 (see `renderers/tiny/train.py`).
+min-SNR weights as in v2 (see `renderers/tiny/train.py`); the infill model, the same on the
+correction (the frame minus its box-warped guess, at the model's working size), where the guess is
+made from two frames of the clip at times s0 < s1 and the target lies between them, as an infill
+window's ends and middle are.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import torch.nn.functional as F
 from renderers.tiny.v3.world import FRAME, sample_clip
 
 HELD_OUT_SEEDS = 1_000_000_000  # as v2: training below, every measure at and above
-V3_MODELS = ("v3-autoencoder", "v3-keyframe")
+V3_MODELS = ("v3-autoencoder", "v3-keyframe", "v3-infill")
 LATENT_CHANNELS = 4
 DOWNSAMPLE = 8  # 256x144 frames -> 32x18 latents
 KL_WEIGHT = 1e-6
@@ -65,7 +69,8 @@ class V3Options:
 
 # Widths per level. The autoencoder is narrow at full size (16 channels at 256x144) so a CPU can train it;
 # the latent model has two levels because 18 latent rows halve evenly only once.
-CHANNELS = {"v3-autoencoder": (16, 32, 64, 128), "v3-keyframe": (96, 192)}
+# The infill model has three levels at half the frame's size (72x128 -> 18x32), narrow for the CPU's sake.
+CHANNELS = {"v3-autoencoder": (16, 32, 64, 128), "v3-keyframe": (96, 192), "v3-infill": (16, 32, 64)}
 
 
 def make_autoencoder(channels: tuple[int, ...] = (16, 32, 64, 128), norm_groups: int = 16):  # CHANNELS["v3-autoencoder"]
@@ -142,6 +147,7 @@ class _LatentKeyframes:
         self.held_out = (self.held_out[0] * latent_scale, *self.held_out[1:])
         config = LatentKeyframeConfig(channels=tuple(options.channels), norm_groups=options.norm_groups, latent_scale=latent_scale)
         self.module = LatentKeyframeModel(config)
+        self.module.setting_table.copy_(self.settings)  # saved with the weights: the renderer needs no encoder for it
 
     @torch.no_grad()
     def _batch(self, seeds: list[int], rng: np.random.Generator, scale: float | None = None) -> tuple:
@@ -170,6 +176,74 @@ class _LatentKeyframes:
         alphas = self.scheduler.alphas_cumprod[timesteps]
         weight = torch.clamp(alphas / (1 - alphas), min=0.5, max=5.0)
         return (weight * (prediction - latents).pow(2).mean(dim=(1, 2, 3))).mean()
+
+    def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
+        return self._loss(self._batch(seeds, rng), generator), {}
+
+    @torch.no_grad()
+    def evaluate(self) -> dict:
+        return {"held_out_loss": round(self._loss(self.held_out, torch.Generator().manual_seed(0)).item(), 5)}
+
+
+class _ResidualInfill:
+    """The infill model's task: a clip's frame at time s between two known frames at s0 < s1, guessed by the
+    box warp from them (`conditioning.warp_guess`); the model denoises the correction frame - guess at its
+    working size (x0-prediction, min-SNR weights clamped to [0.5, 5], as the keyframe model).
+
+    The ends are 0.05-0.5 of the clip apart, as a level's windows are; the clip's entrances, exits, walks
+    (pose changes) and overlaps are what the warp cannot get right, and so what the correction is for."""
+
+    def __init__(self, options: V3Options) -> None:
+        from renderers.tiny.text import Vocabulary, default_vocabulary_path
+        from renderers.tiny.v3.models import ResidualInfillConfig, ResidualInfillModel
+
+        self.options = options
+        self.nouns = {k: torch.from_numpy(v) for k, v in Vocabulary.load(default_vocabulary_path()).categories.items()}
+        self.settings = setting_vectors()
+        self.scheduler = make_scheduler()
+        self.module = ResidualInfillModel(ResidualInfillConfig(channels=tuple(options.channels), norm_groups=options.norm_groups))
+        self.module.setting_table.copy_(self.settings)
+        self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1))
+
+    @torch.no_grad()
+    def _batch(self, seeds: list[int], rng: np.random.Generator) -> tuple:
+        from renderers.tiny.v3.conditioning import warp_guess
+        from renderers.tiny.v3.models import Placed, rasterise
+        from renderers.tiny.v3.world import SETTINGS, TIMES
+
+        def pixels(frame: np.ndarray) -> torch.Tensor:
+            return torch.tensor(frame).permute(2, 0, 1).float() / 127.5 - 1
+
+        corrections, guesses, confidences, layouts, settings, times, positions = [], [], [], [], [], [], []
+        for seed in seeds:
+            clip = sample_clip(seed)
+            s0 = float(rng.uniform(0, 0.95))
+            s1 = min(1.0, s0 + float(rng.uniform(0.05, 0.5)))
+            s = float(rng.uniform(s0, s1))
+            keyed = {t: [(clip.entities[i].id, box) for i, box in clip.layout(t)] for t in (s0, s1, s)}
+            known = [(pixels(clip.frame(t)), keyed[t], t) for t in (s0, s1)]
+            guess, confidence = warp_guess(known, keyed[s], s)
+            corrections.append(pixels(clip.frame(s)) - guess)
+            guesses.append(guess)
+            confidences.append(confidence)
+            layouts.append([Placed(clip.entities[i].id, box, self.nouns[clip.entities[i].kind],
+                                   (clip.entities[i].look.main, clip.entities[i].look.second)) for i, box in clip.layout(s)])
+            settings.append(self.settings[list(SETTINGS).index(clip.setting)])
+            times.append(TIMES.index(clip.time))
+            positions.append((s - s0) / max(s1 - s0, 1e-6))
+        small = self.module.to_working_size
+        return (small(torch.stack(corrections)), small(torch.stack(guesses)), small(torch.stack(confidences)),
+                rasterise(layouts, self.module.config.size), torch.stack(settings), torch.tensor(times), torch.tensor(positions))
+
+    def _loss(self, batch: tuple, generator: torch.Generator) -> torch.Tensor:
+        corrections, guesses, confidences, layout, settings, times, positions = batch
+        noise = torch.randn(corrections.shape, generator=generator)
+        timesteps = torch.randint(0, self.scheduler.config.num_train_timesteps, (corrections.shape[0],), generator=generator)
+        noisy = self.scheduler.add_noise(corrections, noise, timesteps)
+        prediction = self.module(noisy, timesteps, guesses, confidences, layout, settings, times, positions)
+        alphas = self.scheduler.alphas_cumprod[timesteps]
+        weight = torch.clamp(alphas / (1 - alphas), min=0.5, max=5.0)
+        return (weight * (prediction - corrections).pow(2).mean(dim=(1, 2, 3))).mean()
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
         return self._loss(self._batch(seeds, rng), generator), {}
@@ -210,7 +284,9 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
         raise ValueError(f"{run} holds a {state['options']['model']} run, not {options.model}")
     torch.manual_seed(options.seed)
     if options.model == "v3-autoencoder":
-        task: _Autoencoding | _LatentKeyframes = _Autoencoding(options)
+        task: _Autoencoding | _LatentKeyframes | _ResidualInfill = _Autoencoding(options)
+    elif options.model == "v3-infill":
+        task = _ResidualInfill(options)
     else:
         task = _LatentKeyframes(options, None if state is None else state["latent_scale"])
     model = task.module
@@ -289,6 +365,14 @@ def export_v3(run_dir: str | Path, destination: str | Path) -> Path:
         model.load_state_dict(weights)
         model.save(destination)
         return destination
+    if options["model"] == "v3-infill":
+        from renderers.tiny.v3.models import ResidualInfillConfig, ResidualInfillModel
+
+        model = ResidualInfillModel(ResidualInfillConfig(channels=tuple(options["channels"]), norm_groups=options["norm_groups"],
+                                                         extra=facts))
+        model.load_state_dict(weights)
+        model.save(destination)
+        return destination
     save_file({k: v.half().contiguous() for k, v in weights.items()}, str(destination), metadata={"config": json.dumps(facts)})
     return destination
 
@@ -308,3 +392,46 @@ def load_autoencoder(path: str | Path):
     model = make_autoencoder(tuple(facts.get("channels", CHANNELS["v3-autoencoder"])), facts.get("norm_groups", 16))
     model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
     return model.eval()
+
+
+def write_untrained_weights(directory: str | Path, *, seed: int = 0, infill: bool = True,
+                            autoencoder: tuple[int, ...] = CHANNELS["v3-autoencoder"],
+                            keyframe: tuple[int, ...] = CHANNELS["v3-keyframe"],
+                            infill_channels: tuple[int, ...] = CHANNELS["v3-infill"], norm_groups: int = 16) -> Path:
+    """Randomly initialised v3 weights (by default of the shipped architecture and size) in `directory`, in the
+    files and formats the exports write, with the shipped vocabulary beside them: for tests (small widths)
+    and cost benchmarks (a model's time does not depend on its weights' values). Seeded, so the same call
+    writes the same files; `infill=False` leaves the infill model out."""
+    import shutil
+
+    from safetensors.torch import save_file
+
+    from renderers.tiny.text import default_vocabulary_path
+    from renderers.tiny.v3.models import (
+        LatentKeyframeConfig,
+        LatentKeyframeModel,
+        ResidualInfillConfig,
+        ResidualInfillModel,
+    )
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    facts = {"channels": list(autoencoder), "norm_groups": norm_groups, "untrained": True}
+    torch.manual_seed(seed)
+    weights = make_autoencoder(autoencoder, norm_groups).state_dict()
+    save_file({k: v.half().contiguous() for k, v in weights.items()}, str(directory / "v3-autoencoder.safetensors"),
+              metadata={"config": json.dumps(facts)})
+    torch.manual_seed(seed + 1)
+    model = LatentKeyframeModel(LatentKeyframeConfig(channels=keyframe, norm_groups=norm_groups, extra={"untrained": True}))
+    model.setting_table.normal_()
+    model.save(directory / "v3-keyframe.safetensors")
+    if infill:
+        torch.manual_seed(seed + 2)
+        model = ResidualInfillModel(ResidualInfillConfig(channels=infill_channels, norm_groups=min(norm_groups, infill_channels[0]),
+                                                         extra={"untrained": True}))
+        model.setting_table.normal_()
+        for p in model.unet.conv_out.parameters():  # as if trained: a zero correction would be the warp itself
+            p.data.normal_(0, 0.02)
+        model.save(directory / "v3-infill.safetensors")
+    shutil.copyfile(default_vocabulary_path(), directory / "vocabulary.safetensors")
+    return directory
