@@ -120,23 +120,7 @@ class LatentKeyframeModel(nn.Module):
     def __init__(self, config: LatentKeyframeConfig) -> None:
         super().__init__()
         self.config = config
-        temb = config.channels[0] * 4
-        self.noun = nn.Linear(EMBED_DIM, config.noun_channels)
-        self.condition = nn.Sequential(nn.Linear(config.global_features, temb), nn.SiLU(), nn.Linear(temb, temb))
-        self.register_buffer("setting_table", torch.zeros(len(SETTINGS), EMBED_DIM))  # SETTINGS order; set in training
-        levels = len(config.channels)
-        self.unet = UNet2DModel(
-            sample_size=(LATENT_SIZE[1], LATENT_SIZE[0]),
-            in_channels=config.latent_channels + config.map_channels,
-            out_channels=config.latent_channels,
-            block_out_channels=tuple(config.channels),
-            down_block_types=("DownBlock2D",) * (levels - 1) + ("AttnDownBlock2D",),
-            up_block_types=("AttnUpBlock2D",) + ("UpBlock2D",) * (levels - 1),
-            layers_per_block=1,
-            norm_num_groups=config.norm_groups,
-            attention_head_dim=32,
-            class_embed_type="identity",
-        )
+        _add_conditioned_unet(self, config, LATENT_SIZE, config.latent_channels + config.map_channels, config.latent_channels)
 
     def layout_map(self, layout: LayoutTensors) -> torch.Tensor:
         """(batch, map_channels, H, W): each entity's features painted into its box."""
@@ -192,23 +176,7 @@ class ResidualInfillModel(nn.Module):
     def __init__(self, config: ResidualInfillConfig) -> None:
         super().__init__()
         self.config = config
-        temb = config.channels[0] * 4
-        self.noun = nn.Linear(EMBED_DIM, config.noun_channels)
-        self.condition = nn.Sequential(nn.Linear(config.global_features, temb), nn.SiLU(), nn.Linear(temb, temb))
-        self.register_buffer("setting_table", torch.zeros(len(SETTINGS), EMBED_DIM))  # SETTINGS order; set in training
-        levels = len(config.channels)
-        self.unet = UNet2DModel(
-            sample_size=(config.size[1], config.size[0]),
-            in_channels=3 + 3 + 1 + config.map_channels,  # noisy correction, guess, confidence, layout map
-            out_channels=3,
-            block_out_channels=tuple(config.channels),
-            down_block_types=("DownBlock2D",) * (levels - 1) + ("AttnDownBlock2D",),
-            up_block_types=("AttnUpBlock2D",) + ("UpBlock2D",) * (levels - 1),
-            layers_per_block=1,
-            norm_num_groups=config.norm_groups,
-            attention_head_dim=32,
-            class_embed_type="identity",
-        )
+        _add_conditioned_unet(self, config, config.size, 3 + 3 + 1 + config.map_channels, 3)  # noisy correction, guess, confidence, layout map
         nn.init.zeros_(self.unet.conv_out.weight)
         nn.init.zeros_(self.unet.conv_out.bias)
 
@@ -232,6 +200,30 @@ class ResidualInfillModel(nn.Module):
     @classmethod
     def load(cls, path: str | Path) -> ResidualInfillModel:
         return _load(cls, ResidualInfillConfig, path)
+
+
+def _add_conditioned_unet(model: nn.Module, config, size: tuple[int, int], in_channels: int, out_channels: int) -> None:
+    """The parts both v3 diffusion models share: `noun` (a category embedding -> layout-map features),
+    `condition` (the global vector -> the timestep embedding's size), the `setting_table` buffer (the setting
+    embeddings they were trained with, in SETTINGS order) and `unet`, a diffusers UNet2DModel at `size`
+    (width, height) with attention at its coarsest level."""
+    temb = config.channels[0] * 4
+    levels = len(config.channels)
+    model.noun = nn.Linear(EMBED_DIM, config.noun_channels)
+    model.condition = nn.Sequential(nn.Linear(config.global_features, temb), nn.SiLU(), nn.Linear(temb, temb))
+    model.register_buffer("setting_table", torch.zeros(len(SETTINGS), EMBED_DIM))
+    model.unet = UNet2DModel(
+        sample_size=(size[1], size[0]),
+        in_channels=in_channels,
+        out_channels=out_channels,
+        block_out_channels=tuple(config.channels),
+        down_block_types=("DownBlock2D",) * (levels - 1) + ("AttnDownBlock2D",),
+        up_block_types=("AttnUpBlock2D",) + ("UpBlock2D",) * (levels - 1),
+        layers_per_block=1,
+        norm_num_groups=config.norm_groups,
+        attention_head_dim=32,
+        class_embed_type="identity",
+    )
 
 
 def _save(model: nn.Module, path: str | Path) -> None:
