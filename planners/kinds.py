@@ -22,10 +22,11 @@ own words ('creature', 'beast') say nothing of a look and are left out.
 - `animal`: under animal.n.01 or in noun.animal (a lion, a mole);
 - `vehicle`: under vehicle.n.01 (a helicopter, a tractor).
 
-The reader gives a person its category `person` (or `child`) and an animal or
-a vehicle its own noun as category ('lion'), as the LLM planner's kinds
-question does: renderers map a category they do not know to the nearest one
-they draw.
+The reader gives a person its category `person` (or `child`); an animal or a
+vehicle the category of the lexicon's that WordNet files it under (a poodle
+is a dog, a limousine a car), else its own noun ('lion', 'helicopter'), as
+the LLM planner's kinds question does: renderers map a category they do not
+know to the nearest one they draw.
 """
 
 from __future__ import annotations
