@@ -96,7 +96,8 @@ def shots_table(renderer: str, options: dict) -> None:
         board = cut_into_shots(director.plan(SCRIPT))
         edited = edit_one_shot(board)
         fingerprint, window = director.renderer.fingerprint, director.renderer.info.window
-        before, after = (plan_jobs(b, fingerprint, window, seed=director.seed) for b in (board, edited))
+        cast_in_keys = "cast" in director.renderer.info.supports  # as a render keys its jobs (tiny-v3's looks span the cast)
+        before, after = (plan_jobs(b, fingerprint, window, seed=director.seed, cast_in_keys=cast_in_keys) for b in (board, edited))
         old_keys = {t.key for level in before.levels for t in level}
         new_jobs = [t for level in after.levels for t in level if t.key not in old_keys]
         edited_shot = edited.scenes[EDITED_SCENE].shots[EDITED_SHOT].id
