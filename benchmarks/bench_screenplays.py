@@ -20,7 +20,10 @@ What is scored on the planned storyboard (goals in brackets):
 
 - **identities per character** (exactly 1): storyboard entities matched to
   each annotated character by name or id against its aliases
-  (case-insensitive, ignoring punctuation, articles and an `_2` suffix);
+  (case-insensitive, ignoring punctuation, articles and an `_2` suffix; an
+  entity named in lower case is no character known only by a cue in caps,
+  and one matched only by a generic alias, 'dog' of 'black dog', is that
+  character only in scenes that name it otherwise: see `match_entities`);
   only characters named in the planned scenes count. Reported: the mean, and
   how many got 0 or more than 1. Age words are part of a name ("OLD WOMAN"
   is not "WOMAN"; "YOUNG EDWARD" is an alias where the script says it), and a
@@ -184,20 +187,44 @@ class Character:
     kind: str
     on_screen: bool
     group: bool
+    cue_only: bool = False  # every alias is written in caps, as a cue ("THE MAN")
+    key: str = ""  # the name, compared as aliases are
 
     @classmethod
     def from_annotation(cls, data: dict, group: bool = False) -> Character:
         aliases = {norm(a) for a in [data["name"], *data.get("aliases", [])]} - {""}
-        return cls(data["name"], aliases, data.get("kind", "person"), data.get("on_screen", True), group)
+        cue_only = bool(data.get("aliases")) and all(a.isupper() for a in data["aliases"])
+        return cls(data["name"], aliases, data.get("kind", "person"), data.get("on_screen", True), group, cue_only, norm(data["name"]))
 
     def named_in(self, text: str) -> bool:
         return any(re.search(rf"\b{re.escape(a)}\b", text) for a in self.aliases)
 
+    @property
+    def generic(self) -> set[str]:
+        """One-word aliases, other than the name, that end a longer alias of the same character: 'dog' of
+        'massive black dog' (not 'guru' of the Guru, also a 'wizard guru')."""
+        return {a for a in self.aliases if " " not in a and a != self.key and any(b.endswith(" " + a) for b in self.aliases)}
+
+    def specifically_named_in(self, text: str) -> bool:
+        return any(re.search(rf"\b{re.escape(a)}\b", text) for a in self.aliases - self.generic)
+
 
 def match_entities(board, characters: list[Character]) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """character name -> entity ids, and entity id -> character name, for the entities that match."""
+    """character name -> entity ids, and entity id -> character name, for the entities that match.
+
+    Two rules keep a common noun from standing for a character it does not mean:
+    - an entity the storyboard names in lower case ('man') where its scenes only write it so ('a man is
+      coming at her') is no character whose every alias is a cue in caps ('THE MAN');
+    - an entity matched only by a character's generic alias ('dog', where the character is also 'black
+      dog') is that character only in scenes that name it by another alias ('the massive black dog ...
+      the dog'); elsewhere ('Edward carries a dog out of a burning house') it is some other dog."""
     by_character: dict[str, list[str]] = {c.name: [] for c in characters}
     owner: dict[str, str] = {}
+    texts: dict[str, list[str]] = {e.id: [] for e in board.entities}  # what each entity's scenes write, as written
+    for scene in board.scenes:
+        text = scene.heading + " " + scene.description + " " + " ".join(line.speaker or "" for line in scene.dialogue)
+        for entity_id in {*scene.entities, *(line.speaker for line in scene.dialogue if line.speaker)}:
+            texts.setdefault(entity_id, []).append(text)
     for entity in board.entities:
         keys = entity_keys(entity)
         if MEMBER_NUMBER.search(entity.name):  # 'farmer 2' is one of the group FARMERS
@@ -205,11 +232,20 @@ def match_entities(board, characters: list[Character]) -> tuple[dict[str, list[s
             members_of = {base, *plurals(base)} if base else set()
         else:
             members_of = set()
+        # 'a man is coming at her': a man written in lower case only, wherever this one stands
+        shouted = re.compile(rf"\b{re.escape(entity.name.upper())}\b")
+        lower = entity.name == entity.name.lower() and not any(shouted.search(text) for text in texts[entity.id])
         for character in characters:
-            if keys & character.aliases or (character.group and members_of & character.aliases):
-                by_character[character.name].append(entity.id)
-                owner[entity.id] = character.name
-                break
+            shared = keys & character.aliases
+            if not shared and not (character.group and members_of & character.aliases):
+                continue
+            if shared and lower and character.cue_only:
+                continue
+            if shared and shared <= character.generic and not any(character.specifically_named_in(norm(text)) for text in texts[entity.id]):
+                continue
+            by_character[character.name].append(entity.id)
+            owner[entity.id] = character.name
+            break
     return by_character, owner
 
 

@@ -45,6 +45,9 @@ KINDS = ("child", "person", "animal", "vehicle")
 """The kinds, each with the WordNet synsets whose hyponyms have it; earlier ones win (a child is a person)."""
 ROOTS = {"child": ("child.n.01", "juvenile.n.01"), "person": ("person.n.01",), "animal": ("animal.n.01",), "vehicle": ("vehicle.n.01",)}
 
+CAPITALISED_ROOTS = ("dog.n.01", "domestic_cat.n.01", "vehicle.n.01")
+"""Synsets whose hyponyms WordNet writes in capitals ('Chihuahua') that the table takes in lower case."""
+
 ADJECTIVES = lx.COLORS | frozenset(lx.SIZES) | lx.OTHER_ADJECTIVES | lx.AGE_PREFIXES | frozenset(lx.COLOR_SYNONYMS)
 """Words the reader takes for adjectives first, whatever WordNet's nouns ('a giant fish', 'the young')."""
 
@@ -138,10 +141,21 @@ def build(destination: Path = TABLE) -> dict[str, int]:
     candidates = {
         name for synsets in under.values() for synset in synsets for name in synset.lemma_names() if re.fullmatch(r"[a-z][a-z-]*[a-z]", name)
     }
+    # Breeds of dogs and cats and makes of vehicles are capitalised in WordNet ('Chihuahua', 'Humvee'); scripts
+    # write them in lower case too. Not other breeds: a Lincoln (sheep), a Morgan (horse) or a Durham (cow)
+    # in a script is a car, a name or a place.
+    capitalised = {
+        name.lower()
+        for root in CAPITALISED_ROOTS
+        for synset in _hyponyms(wordnet.synset(root))
+        for name in synset.lemma_names()
+        if re.fullmatch(r"[A-Z][a-z-]*[a-z]", name)
+    }
+    candidates |= {name for name in capitalised if not wordnet.synsets(name, "n") or not any(name in s.lemma_names() for s in wordnet.synsets(name, "n"))}
     general = {name for kind in KINDS for root in ROOTS[kind] for name in wordnet.synset(root).lemma_names()}
     kinds: dict[str, list[str]] = {kind: [] for kind in KINDS}
     for noun in sorted(candidates - general):  # 'a creature', 'a beast' say nothing of what it looks like
-        senses = [s for s in wordnet.synsets(noun, "n") if noun in s.lemma_names() and not s.instance_hypernyms()]
+        senses = _senses(wordnet, noun)
         if not senses:
             continue
         kind = next((k for k in KINDS if senses[0] in under[k]), None)
@@ -150,7 +164,7 @@ def build(destination: Path = TABLE) -> dict[str, int]:
         # WordNet orders senses by how often they were seen tagged (SemCor); where none was ever seen the
         # order says nothing ('taco', 'rip', 'straight' list a slang person first), so such a noun counts
         # only when every sense of it is a being or a vehicle ('emcee', 'well-wisher').
-        seen = any(lemma.name() == noun and lemma.count() > 0 for lemma in senses[0].lemmas())
+        seen = any(lemma.name().lower() == noun and lemma.count() > 0 for lemma in senses[0].lemmas())
         if seen or all(any(s in under[k] for k in KINDS) for s in senses):
             kinds[kind].append(noun)
     # An animal or a vehicle under the first sense of a category the lexicon draws is of that category.
@@ -160,7 +174,7 @@ def build(destination: Path = TABLE) -> dict[str, int]:
             drawn[wordnet.synsets(noun, "n")[0]] = category
     categories = {}
     for noun in kinds["animal"] + kinds["vehicle"]:
-        first = next(s for s in wordnet.synsets(noun, "n") if noun in s.lemma_names() and not s.instance_hypernyms())
+        first = _senses(wordnet, noun)[0]
         found = _nearest(first, drawn)
         if found is not None and found != noun:
             categories[noun] = found
@@ -168,7 +182,7 @@ def build(destination: Path = TABLE) -> dict[str, int]:
     # (a catfish is first a dish): the category to give them when a model says they name a visible thing.
     known = {noun for nouns in kinds.values() for noun in nouns}
     other_senses = {}
-    for synset in under["animal"] | under["vehicle"]:
+    for synset in sorted(under["animal"] | under["vehicle"], key=lambda s: s.name()):  # in one order, for one table
         found = _nearest(synset, drawn)
         for noun in synset.lemma_names():
             if found is not None and found != noun and noun not in known and re.fullmatch(r"[a-z][a-z-]*[a-z]", noun):
@@ -186,6 +200,15 @@ def build(destination: Path = TABLE) -> dict[str, int]:
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_text(json.dumps(payload, indent=0, sort_keys=False) + "\n", encoding="utf-8")
     return {kind: len(nouns) for kind, nouns in kinds.items()}
+
+
+def _senses(wordnet, noun: str) -> list:
+    """The noun senses of `noun` (lower case) in WordNet's order, leaving out instances (the city Chihuahua,
+    the poet Crane); those written in capitals only where none is written in lower case ('chihuahua' is
+    the breed 'Chihuahua', 'tom' stays a tomcat)."""
+    synsets = [s for s in wordnet.synsets(noun, "n") if not s.instance_hypernyms()]
+    exact = [s for s in synsets if noun in s.lemma_names()]
+    return exact or [s for s in synsets if noun in (n.lower() for n in s.lemma_names())]
 
 
 def _nearest(synset, drawn: dict) -> str | None:

@@ -352,6 +352,14 @@ ROLE_ENDINGS = ("man", "woman", "men", "women", "ist", "ess")
 
 # Words saying someone is not in the picture ('His minion approaches offscreen').
 OFF_SCREEN_WORDS = frozenset(["offscreen", "off-screen", "o.s.", "unseen"])
+ORDINALS = {
+    w: k + 1
+    for k, w in enumerate(["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"])
+}
+# Modifiers saying a person named is not there ('covers for her absent husband'); 'late' only after a possessive.
+ABSENT_MODIFIERS = frozenset(["absent"])
+# Determiners of a noun phrase that stands for no one in particular ('bigger than any man', 'no dog barks').
+NO_ONE_DETERMINERS = frozenset(["any", "no"])
 # Things a voice comes out of: a speaker the action of such a scene never shows is on the other end.
 VOICE_DEVICES = frozenset(["phone", "telephone", "cellphone", "speakerphone", "tv", "television", "radio", "intercom", "walkie-talkie", "loudspeaker"])
 # Verbs whose object is heard, not seen ('we hear a POP').

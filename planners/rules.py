@@ -81,6 +81,9 @@ MAX_CUES_FOR_SPELLING = 400
 PEOPLE = frozenset(["person", "child", "robot"])
 _CAST_ROLES = frozenset(["nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "dative"])
 """Dependencies a noun has when it stands for someone in the scene (the subject or object of a verb or a preposition)."""
+DEFINITE_REACH = 3
+"""Scenes back (this one included) that 'the man' may mean a man of: the EMCEE two scenes on is the same
+emcee; the man in a bank queue forty scenes on is no man of the circus. 'His father' reaches any scene."""
 VEHICLE_MEMORY = 12
 """A vehicle named within this many mentions is the one people drive off in ('They speed off')."""
 _POSSESSIVES = frozenset(["his", "her", "its", "their", "my", "our", "your"])
@@ -110,12 +113,31 @@ class _Cast:
     by_category: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     last_seen: dict[str, int] = field(default_factory=dict)
     last_subject: dict[str, int] = field(default_factory=dict)  # pronouns prefer recent subjects
+    last_alone: dict[str, int] = field(default_factory=dict)  # when each was last mentioned by itself
     last_group: list[str] = field(default_factory=list)  # the latest mention of several: "they"
     groups: dict[str, list[str]] = field(default_factory=dict)  # "the boy band", "band" -> its members
     unintroduced: dict[str, str] = field(default_factory=dict)  # name (lower) -> id, for characters no action line has described
     cues: dict[str, str] = field(default_factory=dict)  # cue name (lower) -> id
     next_suffix: dict[str, int] = field(default_factory=dict)
     clock: int = 0
+    scene_start: int = 0  # the clock when the current scene began: who was touched after it is in this scene
+    scene_starts: list[int] = field(default_factory=list)
+
+    def begin_scene(self, speakers: set[str]) -> None:
+        self.cues_here = {}
+        self.scene_start = self.clock
+        self.scene_starts.append(self.clock)
+        self.speakers_here = speakers
+
+    @property
+    def reach_start(self) -> int:
+        """The clock at the start of the earliest scene 'the man' may still mean someone of."""
+        return self.scene_starts[-DEFINITE_REACH] if len(self.scene_starts) >= DEFINITE_REACH else -1
+    speakers_here: set[str] = field(default_factory=set)  # who speaks in the current scene
+    cues_here: dict[str, str] = field(default_factory=dict)  # cue (lower) -> who speaks so in the current scene
+
+    def here(self, entity_id: str) -> bool:
+        return self.last_seen.get(entity_id, -1) > self.scene_start
 
     def touch(self, ids: list[str]) -> list[str]:
         self.clock += 1
@@ -123,6 +145,8 @@ class _Cast:
             self.last_seen[entity_id] = self.clock
         if len(ids) > 1:
             self.last_group = list(ids)
+        elif ids:
+            self.last_alone[ids[0]] = self.clock
         return ids
 
     def _new_id(self, base: str) -> str:
@@ -160,6 +184,28 @@ class _Cast:
             words = tuple(key.split())
             self.alias_starts[words[0]].append(words)
             self.alias_starts[words[0]].sort(key=len, reverse=True)
+
+    def merge(self, old: str, new: str) -> None:
+        """`old` was `new` all along ('the DRIVER ... This is SPALDING JEAGER.'): every name and noun of `old`
+        now finds `new`, and `old` is no one."""
+        for table in (self.aliases, self.unintroduced, self.cues):
+            for key, value in table.items():
+                if value == old:
+                    table[key] = new
+        self.by_category[self.entities[old].category].remove(old)
+        self.called[new] |= self.called[old]
+        for clock in (self.last_seen, self.last_subject, self.last_alone):
+            if old in clock:
+                clock[new] = max(clock.pop(old), clock.get(new, 0))
+        self.last_group = [new if i == old else i for i in self.last_group]
+        for members in self.groups.values():
+            members[:] = [new if i == old else i for i in members]
+        entity, named = self.entities.pop(old), self.entities[new]
+        if named.description == named.name:
+            self.describe(new, named.category, self.nouns.get(new, "person"), entity.attributes, entity.description)
+        self.gender.setdefault(new, self.gender.get(old, ""))
+        if not self.gender[new]:
+            del self.gender[new]
 
     def find(self, name: str) -> str | None:
         return self.aliases.get(" ".join(name.lower().split()))
@@ -254,23 +300,40 @@ class _Cast:
             self.last_subject[entity_id] = self.clock
 
     def recent(self, ids: list[str]) -> list[str]:
-        return sorted(ids, key=lambda i: -self.last_seen.get(i, 0))
+        """Latest mentioned first; of those mentioned together ('All the dogs stop'), the one last mentioned alone."""
+        return sorted(ids, key=lambda i: (-self.last_seen.get(i, 0), -self.last_alone.get(i, -1)))
 
     def salient(self, ids: list[str]) -> list[str]:
         """Most salient first: the subject of the latest clause, then the most recently mentioned."""
         return sorted(ids, key=lambda i: (-self.last_subject.get(i, -1), -self.last_seen.get(i, 0)))
 
-    def definite(self, category: str, noun: str, attributes: dict[str, str]) -> list[str]:
+    def definite(self, category: str, noun: str, attributes: dict[str, str], ordinal: int | None = None, related: bool = True) -> list[str]:
         """The most recent entity this noun phrase can mean, preferring the same noun."""
         color = attributes.get("color")
         candidates = [
             entity_id
             for entity_id in self.by_category.get(category, [])
-            if color is None or self.entities[entity_id].attributes.get("color", color) == color
+            if (color is None or self.entities[entity_id].attributes.get("color", color) == color)
+            and (related or entity_id in self.last_seen or entity_id in self.speakers_here)  # "the kid" is no KID who speaks only later
         ]
         same_noun = [i for i in candidates if noun in self.called.get(i, ())]  # "his father" is Edward, once called so
-        # "the cat" may be any recent cat; "the man" is no other recent person than a man.
-        ranked = self.recent(same_noun if same_noun or category in PEOPLE else candidates)
+        here = [i for i in candidates if self.here(i)]
+        same_here = [i for i in here if i in same_noun]
+        # "the cat" may be any recent cat, one of this scene first ("the seventh dog" among the SEVEN CHIHUAHUAS,
+        # not the dog of another scene); "the man" is no other recent person than a man.
+        if same_here:
+            pool = same_here
+        elif here and category not in PEOPLE:
+            pool = here
+        elif category in PEOPLE and not related:  # "the man" of a new scene is a man of these last scenes, else someone new
+            pool = [i for i in same_noun if self.last_seen.get(i, -1) > self.reach_start or i in self.speakers_here]
+        elif category in PEOPLE:  # "his father" is who was called so, however long ago
+            pool = same_noun
+        else:
+            pool = same_noun or candidates
+        ranked = self.recent(pool)
+        if ordinal is not None and len(pool) >= ordinal:
+            ranked = [pool[ordinal - 1]]  # "the seventh dog": made seventh
         if ranked:
             entity = self.entities[ranked[0]]
             new_attributes = {k: v for k, v in attributes.items() if k not in entity.attributes}
@@ -292,9 +355,8 @@ class _Cast:
             pool = [i for i in people if self.gender.get(i) != "f"]
         elif word in ("she", "herself", "her"):
             pool = [i for i in people if self.gender.get(i) != "m"]
-        else:  # it, itself
-            things = [i for i in self.last_seen if self.entities[i].category not in PEOPLE]
-            pool = things or list(self.last_seen)
+        else:  # it, itself: a thing of this scene ('It has little doggy beds' is the place, not the dog of the last)
+            pool = [i for i in self.last_seen if self.entities[i].category not in PEOPLE and self.here(i)]
         ranked = self.salient(self._seen(pool))
         if ranked and word not in ("it", "itself") and ranked[0] not in self.gender:
             self.gender[ranked[0]] = "f" if word in ("she", "her", "herself") else "m"
@@ -393,6 +455,10 @@ class _PlanRun:
         dialogue: list[DialogueLine] = []
         initial: dict[str, str] = {}
 
+        known_before = set(cast.entities)
+        cast.begin_scene({cast.find(b.speaker) for b in beats if isinstance(b, Speech) and b.speaker} - {None})
+        renamed: dict[str, str] = {}  # an unnamed person of this scene -> the name a later sentence reveals
+
         def mark_present(ids: list[str]) -> None:
             present.extend(i for i in ids if i not in present)
 
@@ -404,7 +470,7 @@ class _PlanRun:
         devices = any(any(d in line.text.lower().split() for d in lx.VOICE_DEVICES) for line in script_scene.shot_lines)  # 'ON THE TV'
         for beat, start, end in timed:
             if isinstance(beat, Speech):
-                speaker = cast.touch([cast.named(beat.speaker)])[0] if beat.speaker else None
+                speaker = cast.touch([self._speaker(beat.speaker)])[0] if beat.speaker else None
                 if speaker and speaker not in spoken:
                     spoken.add(speaker)
                     if _heard_only(beat):
@@ -413,7 +479,15 @@ class _PlanRun:
                     mark_present([speaker])
                 dialogue.append(DialogueLine(speaker=speaker, text=beat.text, start=start, end=end))
                 continue
+            # Who 'This is SPALDING JEAGER.' would name: the latest unnamed person this scene has made.
+            unnamed = [i for i in present if i not in known_before and i in cast.entities and _unnamed_person(cast.entities[i])]
             reader = _SentenceReader(words[id(beat)], self, start, end, duration, heading=script_scene.heading, present=tuple(present))
+            if reader.revealed is not None and unnamed:
+                old = cast.salient(unnamed)[0]
+                if old != reader.revealed:
+                    cast.merge(old, reader.revealed)
+                    renamed[old] = reader.revealed
+                    reader.mentioned = [reader.revealed]  # not whoever 'this man' found
             heard |= {i for i in reader.unseen if i not in present}  # 'His minion approaches offscreen:' MINION speaks unseen
             mark_present([i for i in reader.mentioned if not _is_voice(cast.entities[i].name) and i not in reader.unseen])
             seen_in_action.update(i for i in reader.mentioned if i not in reader.unseen)
@@ -424,6 +498,10 @@ class _PlanRun:
             for entity_id, place in reader.initial.items():
                 initial.setdefault(entity_id, place)
 
+        if renamed:
+            present, relations, motions, visibility, dialogue, initial = _renamed(renamed, present, relations, motions, visibility, dialogue, initial)
+            seen_in_action = {renamed.get(i, i) for i in seen_in_action}
+            heard = {renamed.get(i, i) for i in heard}
         if devices and seen_in_action:
             # A phone, a TV or a radio in the scene, and someone the action shows: a speaker the action never
             # shows is the voice on the line ('The phone rings.' SCOTT: 'Hello?' SOPHISTICATED WOMAN: ...).
@@ -454,6 +532,37 @@ class _PlanRun:
             log.info(note)
         scene = scene.model_copy(update={"layouts": result.layouts})
         return plan_shots(scene, script_scene, timed, cast.entities, self.options.fps, self.coverage), background
+
+    def _speaker(self, cue: str) -> str:
+        """Who speaks under `cue`. A cue that is a common noun (DOG, GUARD) is whoever of that noun this scene
+        shows when the one who spoke so before is not in it: in the traffic light, DOG is the seventh
+        chihuahua, not the cute dog of the park; that one is then called by the cue."""
+        cast = self.cast
+        key = " ".join(cue.lower().split())
+        if key in cast.cues_here:  # the same dog for every line of the scene
+            return cast.cues_here[key]
+        cast.cues_here[key] = found = self._scene_speaker(cue)
+        return found
+
+    def _scene_speaker(self, cue: str) -> str:
+        cast = self.cast
+        entity_id = cast.named(cue)
+        words = cue.lower().split()
+        head = self.lexicon.head_noun(words[-1])
+        if cast.here(entity_id) or head is None or head[1] or len(words) > 2 or (len(words) == 2 and words[0] not in ("the", "a")):
+            return entity_id
+        if cast.entities[entity_id].name.lower() != " ".join(words):
+            return entity_id  # a character the action has named ('BISCUIT' is no common noun)
+        noun = head[0]
+        category = self.lexicon.nouns[noun]
+        here = [i for i in cast.by_category.get(category, []) if i != entity_id and cast.here(i) and (noun in cast.called[i] or noun == category)]
+        if not here:
+            return entity_id
+        found = cast.salient(here)[0]
+        entity = cast.entities[found]
+        if _unnamed_person(entity) or entity.name == entity.name.lower() or MEMBER.search(entity.name):
+            cast.entities[found] = entity.model_copy(update={"name": _display_name(cue), "description": f"{_display_name(cue)}, {entity.description}"})
+        return found
 
     def _takes_time(self, beats: list[Action | Speech], words: dict[int, list[Word]]) -> dict[int, bool]:
         """Which action sentences take time of their own. Sentences that only describe the opening state
@@ -674,6 +783,7 @@ class _SentenceReader:
         self.duration = duration
         self.mentions = self._find_mentions()
         self.mentioned = [i for m in self.mentions for i in m.ids]
+        self.revealed = self._revealed()
         self.unseen = self._unseen()
         self.relations: list[Relation] = []
         self.motions: list[Motion] = []
@@ -682,6 +792,27 @@ class _SentenceReader:
         sequence_used = self._read_sequence()
         for clause_start, clause_end in self._clauses():
             self._read_clause(clause_start, clause_end, skip_motion=sequence_used)
+
+    def _revealed(self) -> str | None:
+        """The named person 'This is SPALDING JEAGER.', 'It's Amos Calloway.' or 'This man is KARL, now 55.' says
+        the one just described is: a sentence of nothing else ('it's Scott, pleading with a GALLERY DIRECTOR' says
+        whose voices they are)."""
+        root = next((k for k, w in enumerate(self.tokens) if w.dep == "ROOT"), None)
+        if root is None or self.tokens[root].lemma != "be" or len(self.mentions) > 2:
+            return None
+        if any(w.pos == "VERB" and k != root for k, w in enumerate(self.tokens)):
+            return None
+        subjects, attributes = self._children(root, "nsubj"), self._children(root, "attr")
+        if len(subjects) != 1 or len(attributes) != 1:
+            return None
+        subject = self.tokens[subjects[0]]
+        pointing = subject.low in ("this", "that", "it") or (subject.pos == "NOUN" and any(self.low[k] in ("this", "that") for k in self._children(subjects[0], "det")))
+        named = self._mention_of(attributes[0])
+        if not pointing or named is None or len(named.ids) != 1 or _unnamed_person(self.cast.entities[named.ids[0]]):
+            return None
+        if self.cast.entities[named.ids[0]].category not in PEOPLE:
+            return None
+        return named.ids[0]
 
     def _unseen(self) -> set[str]:
         """Who this sentence says is not in the picture: the subject of 'His minion approaches offscreen',
@@ -761,6 +892,8 @@ class _SentenceReader:
             if tuple(self.low[i : i + len(words)]) == words:
                 end = i + len(words)
                 entity_id = self.cast.aliases[" ".join(words)]
+                if self._common_cue_elsewhere(entity_id, i, end):
+                    return None
                 # "SAM HALE" after "SAM": the longer name is the same person, say it once.
                 start_end = end
                 while end < len(self.tokens) and end - i < 4 and self._name_word(end) and not self.lexicon.listed(self.tokens[end].low) and (
@@ -774,6 +907,17 @@ class _SentenceReader:
                     end += 1
                 return _Mention(i, end, [entity_id])
         return None
+
+    def _common_cue_elsewhere(self, entity_id: str, i: int, end: int) -> bool:
+        """Is the cue word at [i, end) a common noun ('DOG') that means someone else here: a thing named after it
+        ('DOG TRANSLATOR'), or one of this scene's dogs while the DOG of another scene is not in it?"""
+        head = self.lexicon.head_noun(self.low[end - 1])
+        if head is None or self.cast.entities[entity_id].name.lower() != " ".join(self.low[i:end]):
+            return False  # a name ('BISCUIT'), or a cue the action has named
+        if self.tokens[end - 1].dep == "compound" and self.tokens[end - 1].head == end:
+            return True
+        category = self.lexicon.nouns[head[0]]
+        return not self.cast.here(entity_id) and any(self.cast.here(e) for e in self.cast.by_category.get(category, []) if e != entity_id)
 
     def _name_word(self, k: int) -> bool:
         word = self.tokens[k]
@@ -868,9 +1012,20 @@ class _SentenceReader:
         if determiner in _POSSESSIVES and determiner not in ("a", "an"):
             description = f"{determiner} {label}"
 
+        if name is None and not self.tokens[j].shouted and self._predicative(j):  # "he's no longer a man", "bigger than any man": no one new
+            subject = self._copula_subject(j)
+            if subject is not None and self.cast.entities[subject].description == self.cast.entities[subject].name:  # "MIRA is a little girl"
+                self.cast.describe(subject, category, noun, attributes, description)
+            return _Mention(i, end, [])
+        if name is None and self._absent(i, j, modifiers, determiner, category):
+            return _Mention(i, end, [])  # "covers for her absent husband": he is not in the frame
         if name is None and not plural and (count or 1) == 1:
             shouted = self._shouted_introduction(i, j)
             known = self.cast.find(label) or (self.cast.find(noun) if determiner in lx.DEFINITE and shouted is None else None)
+            if known is not None and not self.cast.here(known) and category not in PEOPLE and any(self.cast.here(e) for e in self.cast.by_category.get(category, [])):
+                known = None  # "the seventh dog" is one of the chihuahuas here, not the cue DOG of another scene
+            if known is not None and known not in self.cast.last_seen and known not in self.cast.speakers_here:
+                known = None  # "the kid" of an early scene is not the KID who speaks in a late one
             if known is not None:  # "the security guard" is the cue SECURITY GUARD ("The PIANO STUDENT" is not STUDENT)
                 return _Mention(i, end, [known])
             if shouted is not None:  # "a stunning ASIAN WOMAN", "The skinny SECURITY GUARD": a character's first appearance
@@ -889,6 +1044,7 @@ class _SentenceReader:
             entity = self.cast.entities[described]
             if entity.description == entity.name or described in self.cast.unintroduced.values():
                 self.cast.describe(described, category, noun, attributes, description)
+            self.cast.called[described].add(noun)  # 'the DRIVER, a man in his forties ... The man': the driver
             return _Mention(i, end, [described])
         if determiner in lx.INDEFINITE and end > 0 and low[end - 1] == "'s" and name is None:
             return _Mention(i, end, [])  # "a neighbor's cat": the owner is not in the scene
@@ -899,7 +1055,9 @@ class _SentenceReader:
         if determiner in ("a", "an") and self._describes_another(i):  # "a white puffy ball of a cloud": no new cloud
             ids = self.cast.definite(category, noun, attributes)
             return _Mention(i, end, ids)
-        character = self.cast.introduced_as(noun, label) if not plural and (count or 1) == 1 else None
+        character = self.cast.introduced_as(noun, label) if not plural and (count or 1) == 1 and determiner != "another" else None
+        if character is not None and determiner in lx.DEFINITE and character not in self.cast.last_seen and character not in self.cast.speakers_here:
+            character = None  # "the kid" of an early scene is not the KID who speaks in a late one ("an old owl" may be OWL)
         if character is not None:
             self.cast.describe(character, category, noun, attributes, description)
             return _Mention(i, end, [character])
@@ -913,19 +1071,68 @@ class _SentenceReader:
             return _Mention(i, end, ids)
         if plural:  # "the cats": every recent one of them; "the two men": the latest two men
             pool = self.cast._seen(self.cast.by_category.get(category, []))
+            here = [e for e in pool if self.cast.here(e)]
+            here = [e for e in here if noun in self.cast.called[e]] or here
+            pool = here or pool  # "the chihuahuas": the seven here, not the dog of another scene too
             if category in PEOPLE:
                 other = "f" if noun in lx.MALE_WORDS else "m" if noun in lx.FEMALE_WORDS else None
                 pool = [e for e in pool if other is None or self.cast.gender.get(e) != other]
             ids = self.cast.recent(pool)[: count or 12]
+            if count is not None and len(ids) < count and len(here) >= count:
+                ids = self.cast.recent(here)[:count]  # "the two women" are the two here, whatever a pronoun guessed of them
             if count is not None and len(ids) < count:
                 ids = []
             if not ids:
                 ids = [self.cast.add(f"{label} {k + 1}", category, noun, attributes, description) for k in range(2)]
             return _Mention(i, end, ids)
-        ids = self.cast.definite(category, noun, attributes)
+        ordinal = next((lx.ORDINALS[m] for m in modifiers if m in lx.ORDINALS), None)
+        # "his father", "the Girl in the River": a relation or a title reaches any scene back; "the man" does not
+        related = determiner in _POSSESSIVES or self.tokens[j].text[:1].isupper()
+        ids = self.cast.definite(category, noun, attributes, ordinal, related=related)
         if not ids:
             ids = [self.cast.add(label, category, noun, attributes, description)]
         return _Mention(i, end, ids)
+
+    def _predicative(self, j: int) -> bool:
+        """Is the noun at word j what someone is or is compared with ('he's no longer a man', 'in the end, just a
+        man', 'bigger than any man you've ever seen'), rather than someone in the frame? 'There are SEVEN
+        CHIHUAHUAS' puts them there."""
+        seen: set[int] = set()
+        while j not in seen:
+            seen.add(j)
+            word = self.tokens[j]
+            head = self.tokens[word.head]
+            if word.dep == "appos":  # 'a freak -- a giant man': what the noun it stands beside is
+                j = word.head
+            elif word.dep == "attr":
+                return not self._existential(word.head)
+            else:
+                return (word.dep == "conj" and head.lemma == "be") or (word.dep == "pobj" and head.low == "than")
+        return False
+
+    def _copula_subject(self, j: int) -> str | None:
+        """The one entity a predicative noun at word j says something of: Mira in 'MIRA is a little girl'."""
+        word = self.tokens[j]
+        if word.dep != "attr":
+            return None
+        subjects = self._children(word.head, "nsubj")
+        for mention in self.found_so_far:
+            if len(mention.ids) == 1 and any(mention.start <= k < mention.end for k in subjects):
+                return mention.ids[0]
+        return None
+
+    def _existential(self, k: int) -> bool:
+        """Is word k the verb of 'there is / there are'?"""
+        return bool(self._children(k, "expl"))
+
+    def _absent(self, i: int, j: int, modifiers: list[str], determiner: str | None, category: str) -> bool:
+        """Does the phrase [i, j] name someone who is not there: 'her absent husband', 'her late husband', 'bigger
+        than any man', 'no dog'?"""
+        if i > 0 and self.low[i - 1] in lx.NO_ONE_DETERMINERS and self.tokens[i - 1].head == j:
+            return True
+        if any(m in lx.ABSENT_MODIFIERS for m in modifiers):
+            return True
+        return category in PEOPLE and determiner in _POSSESSIVES and "late" in modifiers
 
     def _describes_another(self, i: int) -> bool:
         """Is the noun phrase starting at word i what another noun is made of or shows ('a ball of a cloud',
@@ -943,7 +1150,8 @@ class _SentenceReader:
         word = self.tokens[j]
         # 'A poodle runs', 'to see a MILITARY HELICOPTER drop': the tagger glues the noun to the verb after it
         misparsed = word.dep == "compound" and word.head == j + 1 and (self.tokens[j + 1].dep == "ROOT" or _verb_lemma(self.tokens[j + 1]) is not None)
-        if word.pos not in ("NOUN", "PROPN") or not determined or (word.dep not in _CAST_ROLES | {"poss"} and not misparsed):
+        there = word.dep == "attr" and self._existential(word.head)  # 'There are SEVEN CHIHUAHUAS'
+        if word.pos not in ("NOUN", "PROPN") or not determined or (word.dep not in _CAST_ROLES | {"poss"} and not misparsed and not there):
             return False
         if j + 1 < len(self.tokens) and self.tokens[j + 1].pos == "NUM" and self.tokens[j + 1].head == j:
             return False  # 'the bright yellow Defender 90': a model, not a defender
@@ -1773,6 +1981,33 @@ class _SentenceReader:
 
 _NOT_PEOPLE = frozenset(["GPE", "LOC", "ORG", "FAC", "DATE", "TIME", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL", "PERCENT"])
 """Named-entity labels of proper nouns that are not cast members: places, companies, dates, brands."""
+
+
+MEMBER = re.compile(r" \d+$")
+"""'chihuahua 7': how the reader names one of several it counted."""
+
+
+def _unnamed_person(entity: Entity) -> bool:
+    """A person the story has only described ('a driver', 'man 2'), not named."""
+    return entity.category in PEOPLE and entity.name == entity.name.lower()
+
+
+def _renamed(renamed: dict[str, str], present: list[str], relations: list[Relation], motions: list[Motion], visibility: list[Visibility], dialogue: list[DialogueLine], initial: dict[str, str]):
+    """A scene's reading with each unnamed person replaced by the name revealed for them."""
+
+    def new(entity_id: str) -> str:
+        return renamed.get(entity_id, entity_id)
+
+    kept: list[str] = []
+    for entity_id in map(new, present):
+        if entity_id not in kept:
+            kept.append(entity_id)
+    relations = [r.model_copy(update={"subject": new(r.subject), "object": r.object and new(r.object)}) for r in relations]
+    relations = [r for r in relations if r.subject != r.object]
+    motions = [m.model_copy(update={"entity": new(m.entity)}) for m in motions]
+    visibility = [v.model_copy(update={"entity": new(v.entity)}) for v in visibility]
+    dialogue = [line.model_copy(update={"speaker": line.speaker and new(line.speaker)}) for line in dialogue]
+    return kept, relations, motions, visibility, dialogue, {new(i): place for i, place in initial.items()}
 
 
 def _is_count(word: str) -> bool:

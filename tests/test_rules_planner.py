@@ -558,3 +558,65 @@ def test_an_animal_wordnet_files_under_a_drawn_category_takes_that_category():
     assert category_of("limousine", "vehicle") == "car" and category_of("lion", "animal") == "lion"
     board = plan("EXT. PARK - DAY\n\nA small poodle runs after a hawk.\n")
     assert {e.category for e in board.entities} == {"dog", "bird"}
+
+
+def test_what_someone_is_or_is_compared_with_is_no_one_new():
+    board = plan(
+        "EXT. WOODS - DAY\n\nKARL is bigger than any man you've ever seen. Karl is less a monster than a freak -- a giant man, "
+        "but in the end, just a man. No dog barks. For he's no longer a man.\n\nKARL\nHungry.\n"
+    )
+    assert ids(board) == ["karl"]
+
+
+def test_a_predicate_noun_describes_its_subject_and_there_are_puts_them_in_the_frame():
+    board = plan("INT. TRAFFIC LIGHT - NIGHT\n\nMIRA (8) is a little girl. There are SEVEN CHIHUAHUAS, all age 5.\n\nMIRA\nHi.\n")
+    assert cast_of(board)["mira"] == ("child", "Mira, a little girl")
+    assert [e.category for e in board.entities if e.id.startswith("chihuahua")] == ["dog"] * 7
+
+
+def test_someone_said_to_be_absent_is_not_in_the_frame():
+    board = plan("INT. HALL - NIGHT\n\nJosephine covers well for her absent husband. Then Josephine mourns her late husband.\n\nJOSEPHINE\nHe is away.\n")
+    assert ids(board) == ["josephine"]
+
+
+def test_breeds_wordnet_writes_in_capitals_are_animals_of_their_kind():
+    from planners.kinds import category_of, kind_of
+
+    assert kind_of("chihuahuas") == "animal" and category_of("chihuahua", "animal") == "dog"
+    assert kind_of("tom") == "animal"  # a tomcat still: lower-case senses come first
+    assert kind_of("lincoln") is None  # a breed of sheep in WordNet, a car or a name in a script
+
+
+def test_this_is_a_name_names_the_person_just_described():
+    board = plan(
+        "EXT. OVERLOOK - DAY\n\nThrough the rifle scope Scott can make out the DRIVER, a man in his forties. The man calmly eats. "
+        "This is SPALDING JEAGER.\n\nSCOTT\nGot him.\n\nSPALDING JEAGER\nMm.\n"
+    )
+    assert sorted(board.scenes[0].entities) == ["scott", "spalding_jeager"]
+    assert cast_of(board)["spalding_jeager"][1] == "Spalding Jeager, a driver"
+    # 'it's NAME, pleading with ...' says whose voice it is: nobody described is renamed
+    board = plan("INT. GALLERY - DAY\n\nRaised voices come from the office. Sure enough, it's Scott, pleading with a snobby GALLERY DIRECTOR.\n\nSCOTT\nPlease.\n")
+    assert "gallery_director" in board.scenes[0].entities
+
+
+def test_a_common_noun_cue_is_whoever_of_that_noun_the_scene_shows():
+    board = plan(
+        "EXT. PARK - DAY\n\nMargaret walks a CUTE DOG.\n\nDOG\nWoof.\n\n"
+        "INT. TRAFFIC LIGHT - NIGHT\n\nThere are SEVEN CHIHUAHUAS. The seventh dog steps off a panel. All the dogs stop. "
+        "The dog who watches the clock speaks.\n\nDOG\nYip.\n\nBOB\nHi.\n\nDOG\nYap.\n"
+    )
+    light = board.scenes[1]
+    assert "dog" not in light.entities  # the park's dog is not in the traffic light
+    assert {line.speaker for line in light.dialogue if line.speaker != "bob"} == {"chihuahua_7"}
+    assert cast_of(board)["chihuahua_7"][1].startswith("Dog, ")
+
+
+def test_the_man_of_a_late_scene_is_no_man_of_an_early_one_but_his_father_is():
+    scenes = "".join(f"INT. ROOM {k} - DAY\n\nEdward waits.\n\n" for k in range(4))
+    board = plan(
+        "EXT. CIRCUS - DAY\n\nA man juggles. Will watches his father Edward.\n\n" + scenes + "INT. BANK - DAY\n\nThe man in front of Edward turns. "
+        "Will hugs his father.\n\nEDWARD\nHi.\n"
+    )
+    bank = board.scenes[-1]
+    assert "man" not in bank.entities and "edward" in bank.entities
+    assert len([e for e in board.entities if e.name == "man"]) == 2
