@@ -44,8 +44,8 @@ plan under its policy is not asked (that is most of the speed on a CPU): a
 names no being or vehicle of (`planners/kinds.py`: the reader knows those) where the
 parser puts a cast member (the subject or object of a verb, the object of a
 place: not 'his hand', 'a cup of coffee', 'A beat.'), each noun once, eight
-to a question; counts only where the draft counted a kind otherwise than the
-number the text says; `fill` stages only where the draft has a gap the text
+to a question; counts only where the draft counted a kind otherwise than a
+number the parser binds to its noun; `fill` stages only where the draft has a gap the text
 has words for, about the entities and sentences that could fill it. Every
 answer may list as many items as it is offered ids (the embedded models
 repeat an item until a list is full), and its length in tokens is capped to
@@ -474,8 +474,8 @@ class PlanRun:
 
     def _cast_question(self, scene: Scene, text: str, names: set[str]) -> list[str]:
         """The nouns of one scene whose count (and colour) could change the plan. With the reader, a noun
-        of a kind the draft has in the scene and whose count it could change: one a number is said before
-        that the draft counted otherwise (`counts: number_said`; "three moving cars" read as two), or any
+        of a kind the draft has in the scene and whose count it could change: one the parser binds a number
+        to that the draft counted otherwise (`counts: number_said`; "three moving cars" read as two), or any
         (`counts: model`). Without it, every candidate. Empty: nothing to ask."""
         nouns = [n for n in st.candidate_nouns(text) if n != "thing" and n not in names] if text else []
         if not self.use_rules:
