@@ -532,3 +532,14 @@ def test_a_prop_the_script_first_writes_in_caps_is_not_taught_but_one_it_first_w
     planner, _ = planner_fixed({"KindsAnswer": {"things": ["card"]}})
     board, report = planner.plan_with_report(parse_script(plain))
     assert report.used["kinds"] == 1 and [e.category for e in board.entities if "card" in e.id][:1] == ["card"]
+
+
+def test_a_count_adds_only_copies_of_that_nouns_own_not_clones_of_another_of_its_kind():
+    # "Three of the puppies" beside "a big dog": more puppies are no copies of the big dog (Big Fish's
+    # three catfish beside the Beast).
+    script = parse_script("A big dog sleeps. Three of the puppies play.")
+    assert [e.id for e in RulesPlanner().plan(script).entities] == ["big_dog"]
+    planner, backend = planner_fixed({"CastAnswer": {"things": [{"noun": "puppy", "count": 3, "color": "none"}]}})
+    board = planner.plan(script)
+    assert backend.asked.count("CastAnswer") == 1  # asked: the draft counted one of the kind, the text says three
+    assert [e.id for e in board.entities] == ["big_dog"] and [e.name for e in board.entities] == ["big dog"]
