@@ -587,7 +587,7 @@ class PlanRun:
         already has), not 'They are two separate women' (a predicate says what they are), and only as
         copies of a drafted entity of that noun itself (not a fish of another name for 'three catfish')."""
         policy = self.policy("counts")
-        if policy == "reader":
+        if policy == "reader" or not things:
             return scene
         said = _numbers_said(text, names) if policy == "number_said" else {}
         for thing in things:
