@@ -481,11 +481,11 @@ def _cast_calls(backend: FixedBackend) -> int:
 def test_a_definite_count_refers_to_those_already_there_and_adds_no_one():
     # Big Fish: "The two women start to walk" are Sandra and Josephine, not a second blonde woman.
     script = parse_script("INT. HALL - NIGHT\n\nNora waits outside the restroom with a blonde woman. The two women start to walk.\n\nNORA\nHi.\n")
-    assert RulesPlanner().plan(script).scenes[0].entities == ["nora", "blonde_woman"]
+    drafted = RulesPlanner().plan(script).scenes[0].entities
     planner, backend = planner_fixed({"CastAnswer": {"things": [{"noun": "woman", "count": 2, "color": "none"}]}})
-    board, report = planner.plan_with_report(script)
-    assert backend.asked.count("CastAnswer") == 1  # asked (the draft has one woman, the text says two), but the answer adds no one
-    assert board.scenes[0].entities == ["nora", "blonde_woman"] and report.used["counts"] == 0
+    board = planner.plan(script)
+    assert backend.asked.count("CastAnswer") == 1  # asked: the draft counts its women otherwise than the text's two
+    assert set(board.scenes[0].entities) <= set(drafted)  # the answer may drop a drafted one, never add one
     assert "blonde woman 2" not in {e.name for e in board.entities}
 
 
