@@ -44,8 +44,8 @@ plan under its policy is not asked (that is most of the speed on a CPU): a
 names no being or vehicle of (`planners/kinds.py`: the reader knows those) where the
 parser puts a cast member (the subject or object of a verb, the object of a
 place: not 'his hand', 'a cup of coffee', 'A beat.'), each noun once, eight
-to a question; counts only where the draft counted a kind otherwise than the
-number the text says; `fill` stages only where the draft has a gap the text
+to a question; counts only where the draft counted a kind otherwise than a
+number the parser binds to its noun; `fill` stages only where the draft has a gap the text
 has words for, about the entities and sentences that could fill it. Every
 answer may list as many items as it is offered ids (the embedded models
 repeat an item until a list is full), and its length in tokens is capped to
@@ -56,8 +56,8 @@ the backend leaves the draft as it is.
 | stage | `fill` uses the model's answer when | `model` |
 |---|---|---|
 | scenes | the text names no setting the lexicon knows (time of day only if the text says one) | always |
-| kinds | (`model`: a noun the lexicon lacks, where the parser puts a cast member, that the model names as a thing is taught to the reader) | |
-| counts | (`number_said`: the model's count of a kind wins where the text says that number before the noun) | wherever it differs |
+| kinds | (`model`: a noun the lexicon lacks, where the parser puts a cast member, that the model names as a thing is taught to the reader, unless it names no being and the script first writes it in caps, as a prop or sound it emphasises) | |
+| counts | (`number_said`: the model's count of a kind wins where the parse binds that number to the noun; it adds members only where an indefinite phrase brings them in) | wherever it differs |
 | graph | the draft has nothing on the pair and the text has a word for the predicate, or it refines the draft's relation into a timed start/end pair | the model's relations of a pair replace the draft's |
 | motion | the draft's places are a subsequence of the model's (it adds places), or the draft has no move and the model's uses only unexplained places | the model's move of an entity replaces the draft's |
 | visibility | the draft has no span for the entity | the model's span replaces the draft's |
@@ -149,8 +149,10 @@ Policy = Literal["reader", "fill", "number_said", "model"]
   motion or span for that entity, no setting the lexicon knows), and only when the text has words
   for it (a predicate's cue between the two names, the places of a move said with the entity).
 - `number_said` (counts): the model's count of a kind wins where the draft's differs and the text
-  says that very number (two ... twelve, or digits) within three words before the noun: the model
-  binds the number to the noun ("three moving cars"), the words confirm it.
+  says that very number (two ... twelve, or digits) of that noun, as the parser binds numerals ("three
+  moving cars", "three of the cars"; not "Two checkstands over, a blonde woman"): the model binds the
+  number to the noun, the parse confirms it. It adds members only where that phrase brings them in (not
+  "the two women", who are already there, nor "They are two women"), as copies of the noun's own.
 - `model`: the model's answer wins wherever it gives one (the draft stays where it is silent).
 """
 
@@ -352,7 +354,13 @@ class PlanRun:
         # for them too. Each such noun is offered once for the whole script, several in one question.
         taught = {}
         if self.use_rules and self.policy("kinds") == "model":
-            taught = {noun: taught_category(noun) for noun in self._ask_kinds(texts, names)}  # a catfish is a fish
+            for noun in self._ask_kinds(texts, names):
+                category = taught_category(noun)  # a catfish is a fish
+                if category == noun and _first_written_in_caps(noun, texts):
+                    self.report.dropped["kinds"] += 1  # 'And a BIRTHDAY CARD.': a prop or a sound the script emphasises
+                    self.report.notes.append(f"kinds: {noun!r} is not taught: the script first writes it in caps, as it emphasises a prop or a sound")
+                    continue
+                taught[noun] = category
         self.lexicon = lx.DEFAULT.with_nouns(taught)
         draft = RulesPlanner(lexicon=self.lexicon, coverage=self.planner.coverage).plan(script, options)
         self.report.used["kinds"] += len(taught)
@@ -466,21 +474,23 @@ class PlanRun:
 
     def _cast_question(self, scene: Scene, text: str, names: set[str]) -> list[str]:
         """The nouns of one scene whose count (and colour) could change the plan. With the reader, a noun
-        of a kind the draft has in the scene and whose count it could change: one a number is said before
-        that the draft counted otherwise (`counts: number_said`; "three moving cars" read as two), or any
+        of a kind the draft has in the scene and whose count it could change: one the parser binds a number
+        to that the draft counted otherwise (`counts: number_said`; "three moving cars" read as two), or any
         (`counts: model`). Without it, every candidate. Empty: nothing to ask."""
         nouns = [n for n in st.candidate_nouns(text) if n != "thing" and n not in names] if text else []
         if not self.use_rules:
             return (nouns or ["thing"]) if text else []
         policy = self.policy("counts")
+        if policy == "reader":
+            return []
+        said = _numbers_said(text, names) if policy == "number_said" else {}
         wanted = []
         for noun in nouns:
             category = self.lexicon.nouns.get(noun)
-            if category is None or policy == "reader":
+            if category is None:
                 continue
             drafted = sum(1 for i in scene.entities if _counted_as(self.cast[i], noun, category))
-            said = _number_before(noun, text)
-            if drafted and (policy == "model" or (said is not None and said != drafted)):
+            if drafted and (policy == "model" or any(n.number != drafted for n in said.get(noun, []))):
                 wanted.append(noun)
         return wanted
 
@@ -565,20 +575,32 @@ class PlanRun:
         if self.use_rules and nouns:  # the sentences that name what is counted (a screenplay's scene is long)
             shown = " ".join(sentence for sentence in split_sentences(text) if any(st.noun_form(w) in nouns for w in st._WORD.findall(sentence)))
         things = self._ask_cast(shown or text, nouns)
-        return self._counts(scene, things, text) if self.use_rules else self._model_cast(scene, things)
+        return self._counts(scene, things, text, names) if self.use_rules else self._model_cast(scene, things)
 
-    def _counts(self, scene: Scene, things: list[Any], text: str) -> Scene:
+    def _counts(self, scene: Scene, things: list[Any], text: str, names: set[str]) -> Scene:
         """Make the scene hold as many of a kind as the model counted: more are copies of the draft's
-        (same description, moves and relations), fewer drop the last ones with what they did."""
+        (same description, moves and relations), fewer drop the last ones with what they did.
+
+        With `number_said`, the count must be a number the parser binds to that very noun in the scene
+        ('two blonde women', 'three of the cars'; not 'Two checkstands over, a blonde woman'), and a count
+        adds members only where that noun phrase brings them in: not 'the two women' (those the scene
+        already has), not 'They are two separate women' (a predicate says what they are), and only as
+        copies of a drafted entity of that noun itself (not a fish of another name for 'three catfish')."""
         policy = self.policy("counts")
-        if policy == "reader":
+        if policy == "reader" or not things:
             return scene
+        said = _numbers_said(text, names) if policy == "number_said" else {}
         for thing in things:
             category = self.lexicon.nouns.get(thing.noun, thing.noun)
             mine = [i for i in scene.entities if _counted_as(self.cast[i], thing.noun, category)]
-            said = _number_before(thing.noun, text)
-            if not mine or thing.count == len(mine) or (policy == "number_said" and said != thing.count):
+            if not mine or thing.count == len(mine):
                 continue
+            if policy == "number_said":
+                phrases = [n for n in said.get(thing.noun, []) if n.number == thing.count]
+                if not phrases:
+                    continue
+                if thing.count > len(mine) and not (any(n.introduces for n in phrases) and _of_noun(self.cast[mine[-1]], thing.noun)):
+                    continue
             self.report.used["counts"] += 1
             if thing.count < len(mine):
                 gone = set(mine[thing.count :])
@@ -997,21 +1019,58 @@ def _is_noun_phrase_head(noun: str, text: str) -> bool:
 
 
 _NUMBER_WORDS = {word: n for word, n in lx.NUMBERS.items() if n >= 2} | {"eleven": 11, "twelve": 12}
+_NUMBER_SAID = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r"|\d+)\b", re.IGNORECASE)
 
 
-def _number_before(noun: str, text: str) -> int | None:
-    """The number the text says within three words before `noun` (or its plural): 'three moving cars'
-    gives 3 for car; None when there is none ('cars drive', 'a car')."""
-    words = [w.lower() for w in re.findall(r"[A-Za-z]+|\d+", text)]
-    for i, word in enumerate(words):
-        if word not in (noun, noun + "s", noun + "es") and lx.singular(word) != noun:
-            continue
-        for before in reversed(words[max(0, i - 3) : i]):
-            if before.isdigit():
-                return int(before)
-            if before in _NUMBER_WORDS:
-                return _NUMBER_WORDS[before]
-    return None
+@dataclass(frozen=True)
+class NumberSaid:
+    """A number the text says of a noun phrase: 'three moving cars' is NumberSaid(3, introduces=True)."""
+
+    number: int
+    introduces: bool
+    """Does the phrase bring that many in ('two blonde women', 'three of the cars', 'with four cats')? Not
+    a definite one ('the two women', 'his three sons': those the scene already has) nor a predicate ('They
+    are two separate women': it says what some already are)."""
+
+
+def _numbers_said(text: str, names: set[str]) -> dict[str, list[NumberSaid]]:
+    """The numbers (two ... twelve, or digits from 2) the parser binds to each noun (singular) of the
+    text: a numeral that modifies the noun ('three moving cars') or whose 'of' names it ('three of the
+    cars'). A number beside a noun but bound to another ('Two checkstands over, a blonde woman'; 'in her
+    50's -- the woman') is no count of it."""
+    sentences = [sentence for sentence in split_sentences(text) if _NUMBER_SAID.search(sentence)]
+    if not sentences:
+        return {}
+    name_words = names | {w for name in names for w in name.split()}
+    found: dict[str, list[NumberSaid]] = {}
+    for words in read_sentences(load_parser(), sentences, lambda w: w in name_words):
+        for i, word in enumerate(words):
+            number = int(word.low) if word.low.isdigit() else _NUMBER_WORDS.get(word.low)
+            head = word.head if word.dep == "nummod" else _partitive(words, i)
+            if number is None or number < 2 or head is None or head == i:
+                continue
+            noun = st.noun_form(words[head].low)
+            if noun is None:
+                continue
+            phrase = head if word.dep == "nummod" else i  # 'three of the cars': the numeral heads the phrase, 'the' is the set's
+            determiners = {w.low for w in words if w.head == phrase and w.dep in ("det", "poss")}
+            said = NumberSaid(number, introduces=not determiners & lx.DEFINITE and words[phrase].dep != "attr")
+            for form in dict.fromkeys((noun, _noun_of(words[head]))):
+                found.setdefault(form, []).append(said)
+    return found
+
+
+def _partitive(words: list[Word], k: int) -> int | None:
+    """The noun a numeral counts through 'of' ('three of the cars': cars), or None."""
+    of = next((j for j, w in enumerate(words) if w.head == k and w.low == "of" and w.dep == "prep"), None)
+    if of is None:
+        return None
+    return next((j for j, w in enumerate(words) if w.head == of and w.dep == "pobj"), None)
+
+
+def _of_noun(entity: Entity, noun: str) -> bool:
+    """Is the entity named by `noun` itself (its id or name has the word), not only of its category?"""
+    return noun in entity.id.split("_") or noun in entity.name.lower().split()
 
 
 _CAST_ROLES = frozenset({"nsubj", "nsubjpass", "dobj", "obj", "attr", "appos", "dative", "oprd"})
@@ -1057,6 +1116,19 @@ def _noun_of(word: Word) -> str:
     if word.pos == "NOUN" and _is_identifier(word.lemma):
         return word.lemma
     return st.noun_form(word.low) or word.low
+
+
+def _first_written_in_caps(noun: str, texts: list[str]) -> bool:
+    """Is the first word of the action that names `noun` written in CAPS ('And a BIRTHDAY CARD.')? A
+    screenplay writes a prop or a sound in caps so the reader notices it (the SPLASH, a BIRTHDAY CARD, the
+    PHONE RINGS), which is no thing to cast, and the reader names an identity by its first mention; a
+    noun a model teaches that WordNet gives no being or vehicle for is such a word when its first mention
+    is in caps ('a bouquet of daffodils' ... 'TEN THOUSAND DAFFODILS.' is taught)."""
+    for text in texts:
+        for word in st._WORD.findall(text):
+            if st.noun_form(word) == noun or word.lower() == noun:
+                return len(word) > 1 and word.isupper()
+    return False
 
 
 def _is_identifier(word: str) -> bool:

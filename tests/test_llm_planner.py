@@ -469,3 +469,71 @@ def test_a_taught_noun_takes_the_category_another_wordnet_sense_of_it_is_a_kind_
     planner, _ = planner_with({"KindsAnswer": [{"things": ["catfish"]}]})  # WordNet's first catfish is a dish
     board = planner.plan(parse_script("A boy watches a catfish."))
     assert sorted(e.category for e in board.entities) == ["child", "fish"]
+
+
+# -- what the model's stages may add to a screenplay's cast (issue 14) -------------------------------------
+
+
+def _cast_calls(backend: FixedBackend) -> int:
+    return backend.asked.count("CastAnswer")
+
+
+def test_a_definite_count_refers_to_those_already_there_and_adds_no_one():
+    # Big Fish: "The two women start to walk" are Sandra and Josephine, not a second blonde woman.
+    script = parse_script("INT. HALL - NIGHT\n\nNora waits outside the restroom with a blonde woman. The two women start to walk.\n\nNORA\nHi.\n")
+    drafted = RulesPlanner().plan(script).scenes[0].entities
+    planner, backend = planner_fixed({"CastAnswer": {"things": [{"noun": "woman", "count": 2, "color": "none"}]}})
+    board = planner.plan(script)
+    assert backend.asked.count("CastAnswer") == 1  # asked: the draft counts its women otherwise than the text's two
+    assert set(board.scenes[0].entities) <= set(drafted)  # the answer may drop a drafted one, never add one
+    assert "blonde woman 2" not in {e.name for e in board.entities}
+
+
+def test_the_numbers_a_scene_says_are_the_parsers_each_bound_to_its_noun_and_marked_whether_it_brings_them_in():
+    from planners.llm import NumberSaid, _numbers_said
+
+    said = _numbers_said(
+        "Two checkstands over, a blonde woman in her 50's -- the woman from the store -- gets her change. "
+        "The two women start to walk. They are two separate people. Three catfish swim in front of his headlights. "
+        "Three of the cars drive on.",
+        set(),
+    )
+    assert said == {
+        "checkstand": [NumberSaid(2, introduces=True)],  # not the woman's, three words on
+        "woman": [NumberSaid(2, introduces=False)],  # 'the two women': those already there; not 50
+        "person": [NumberSaid(2, introduces=False)],  # a predicate: what they are (under both singulars)
+        "people": [NumberSaid(2, introduces=False)],
+        "catfish": [NumberSaid(3, introduces=True)],
+        "car": [NumberSaid(3, introduces=True)],  # the numeral heads 'three of the cars'
+    }
+
+
+def test_a_number_the_parser_binds_to_another_word_is_no_count_and_asks_nothing():
+    # "At two, a woman knocks": the number is a time, three words before the noun but not of it.
+    script = parse_script("INT. HALL - NIGHT\n\nNora waits. At two, a woman knocks.\n\nNORA\nHi.\n")
+    planner, backend = planner_fixed({"CastAnswer": {"things": [{"noun": "woman", "count": 2, "color": "none"}]}})
+    board = planner.plan(script)
+    assert board.scenes[0].entities == ["nora", "woman"] and _cast_calls(backend) == 0
+
+
+def test_a_prop_the_script_first_writes_in_caps_is_not_taught_but_one_it_first_writes_plainly_is():
+    emphasised = "INT. ROOM - DAY\n\nScott sorts through the mail. And a BIRTHDAY CARD.\n\nHe opens the card and throws it on the table.\n\nSCOTT\nHi.\n"
+    planner, backend = planner_fixed({"KindsAnswer": {"things": ["card"]}})
+    board, report = planner.plan_with_report(parse_script(emphasised))
+    assert "KindsAnswer" in backend.asked and report.used["kinds"] == 0 and report.dropped["kinds"] == 1
+    assert not [e for e in board.entities if "card" in e.id]
+    plain = "INT. ROOM - DAY\n\nScott opens a card and throws it on the table. Then a BIRTHDAY CARD.\n\nSCOTT\nHi.\n"
+    planner, _ = planner_fixed({"KindsAnswer": {"things": ["card"]}})
+    board, report = planner.plan_with_report(parse_script(plain))
+    assert report.used["kinds"] == 1 and [e.category for e in board.entities if "card" in e.id][:1] == ["card"]
+
+
+def test_a_count_adds_only_copies_of_that_nouns_own_not_clones_of_another_of_its_kind():
+    # "Three of the puppies" beside "a big dog": more puppies are no copies of the big dog (Big Fish's
+    # three catfish beside the Beast).
+    script = parse_script("A big dog sleeps. Three of the puppies play.")
+    assert [e.id for e in RulesPlanner().plan(script).entities] == ["big_dog"]
+    planner, backend = planner_fixed({"CastAnswer": {"things": [{"noun": "puppy", "count": 3, "color": "none"}]}})
+    board = planner.plan(script)
+    assert backend.asked.count("CastAnswer") == 1  # asked: the draft counted one of the kind, the text says three
+    assert [e.id for e in board.entities] == ["big_dog"] and [e.name for e in board.entities] == ["big dog"]
