@@ -135,6 +135,7 @@ class _Cast:
         return self.scene_starts[-DEFINITE_REACH] if len(self.scene_starts) >= DEFINITE_REACH else -1
     speakers_here: set[str] = field(default_factory=set)  # who speaks in the current scene
     cues_here: dict[str, str] = field(default_factory=dict)  # cue (lower) -> who speaks so in the current scene
+    labelled: dict[str, str] = field(default_factory=dict)  # the first entity made under each label ("fat catfish")
 
     def here(self, entity_id: str) -> bool:
         return self.last_seen.get(entity_id, -1) > self.scene_start
@@ -167,6 +168,7 @@ class _Cast:
         self.nouns[entity_id] = noun
         self.called[entity_id].add(noun)
         self.by_category[category].append(entity_id)
+        self.labelled.setdefault(name, entity_id)
         self._learn_gender(entity_id, noun)
         return entity_id
 
@@ -1064,6 +1066,9 @@ class _SentenceReader:
         if introduces:
             n = count if count is not None else (2 if plural else 1)
             n = min(n, 12)
+            again = self.cast.labelled.get(label) if n == 1 and modifiers and category not in PEOPLE else None
+            if again is not None and all(w.shouted for w in self.tokens[j - len(modifiers) : j + 1]):
+                return _Mention(i, end, [again])  # "a fat catfish" ... "A FAT CATFISH": the caps bring that one back
             if n == 1:
                 ids = [self.cast.add(label, category, noun, attributes, description)]
             else:

@@ -620,3 +620,13 @@ def test_the_man_of_a_late_scene_is_no_man_of_an_early_one_but_his_father_is():
     bank = board.scenes[-1]
     assert "man" not in bank.entities and "edward" in bank.entities
     assert len([e for e in board.entities if e.name == "man"]) == 2
+
+
+def test_a_thing_written_again_in_caps_with_the_same_words_is_the_same_one():
+    from planners.lexicon import Lexicon
+
+    planner = RulesPlanner(lexicon=Lexicon().with_nouns({"catfish": "fish"}))
+    text = "EXT. RIVER - DAY\n\nA fat catfish swims along.\n\nEXT. RIVER - NIGHT\n\nEdward sinks.\n\nA FAT CATFISH\n\nA fat catfish swims off. Two small fish follow.\n"
+    board = planner.plan(parse_script(text), PlanOptions())
+    assert [e.id for e in board.entities if e.id.startswith("fat_catfish")] == ["fat_catfish", "fat_catfish_2"]
+    assert board.scenes[1].entities[:2] == ["edward", "fat_catfish"]  # the caps line, not the lower-case one after it
