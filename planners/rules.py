@@ -557,12 +557,17 @@ class _PlanRun:
             return entity_id  # a character the action has named ('BISCUIT' is no common noun)
         noun = head[0]
         category = self.lexicon.nouns[noun]
-        here = [i for i in cast.by_category.get(category, []) if i != entity_id and cast.here(i) and (noun in cast.called[i] or noun == category)]
+        cues = set(cast.cues.values())
+        here = [
+            i
+            for i in cast.by_category.get(category, [])
+            if i != entity_id and i not in cues and cast.here(i) and (noun in cast.called[i] or noun == category)
+        ]  # never another cue's character ('An old owl, HOOT, walks in': OWL is not Hoot)
         if not here:
             return entity_id
         found = cast.salient(here)[0]
         entity = cast.entities[found]
-        if _unnamed_person(entity) or entity.name == entity.name.lower() or MEMBER.search(entity.name):
+        if _unnamed(entity):  # 'chihuahua 7' is called Dog now; 'a PRETTY GIRL' keeps her name
             cast.entities[found] = entity.model_copy(update={"name": _display_name(cue), "description": f"{_display_name(cue)}, {entity.description}"})
         return found
 
@@ -991,7 +996,7 @@ class _SentenceReader:
         name = None
         if end + 1 < len(low) and low[end] in ("named", "called") and self.tokens[end + 1].text[:1].isupper():
             name, end = self._name_from(end + 1)
-        elif end < len(low) and determiner in lx.DEFINITE and self._is_appositive_name(end) and self.tokens[end].pos != "VERB":  # "her dog BISCUIT", "his brother DON PRICE"
+        elif end < len(low) and (determiner in lx.DEFINITE or self._cue_word(end)) and self._is_appositive_name(end) and self.tokens[end].pos != "VERB":  # "her dog BISCUIT", "his brother DON PRICE", "an old owl OWL"
             name, end = self._name_from(end)
         elif end + 1 < len(low) and low[end] == "," and self._is_appositive_name(end + 1, comma=True):  # "A fat ginger cat, PEPPER,"
             name, end = self._name_from(end + 1)
@@ -1251,8 +1256,14 @@ class _SentenceReader:
                     return name, after
         return None
 
+    def _cue_word(self, k: int) -> bool:
+        """Is word k a one-word cue written in caps ('OWL' after 'an old owl')?"""
+        return self.tokens[k].shouted and self.low[k] in self.cast.cues
+
     def _is_appositive_name(self, k: int, comma: bool = False) -> bool:
         token = self.tokens[k]
+        if self._cue_word(k) and not (k + 1 < len(self.low) and self.tokens[k + 1].shouted):
+            return True  # 'An old owl, OWL (2), walks in': a cue, though the word is also a noun
         if not token.text[:1].isupper() or token.low in lx.NOT_NAMES or self.lexicon.listed(token.low) or token.low in lx.SCREEN_DIRECTIONS:
             return False
         known = token.low in self.cast.aliases or self.run.is_name(token.low)
@@ -1992,9 +2003,13 @@ MEMBER = re.compile(r" \d+$")
 """'chihuahua 7': how the reader names one of several it counted."""
 
 
+def _unnamed(entity: Entity) -> bool:
+    """An entity the story has only described ('a driver', 'chihuahua 7'), not named."""
+    return entity.name == entity.name.lower() or MEMBER.search(entity.name) is not None
+
+
 def _unnamed_person(entity: Entity) -> bool:
-    """A person the story has only described ('a driver', 'man 2'), not named."""
-    return entity.category in PEOPLE and entity.name == entity.name.lower()
+    return entity.category in PEOPLE and _unnamed(entity)
 
 
 def _renamed(renamed: dict[str, str], present: list[str], relations: list[Relation], motions: list[Motion], visibility: list[Visibility], dialogue: list[DialogueLine], initial: dict[str, str]):
