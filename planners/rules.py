@@ -1158,10 +1158,14 @@ class _SentenceReader:
         Threat voice' are things, 'A LAND ROVER DEFENDER 90.' a model), not as what someone is ('He was the
         town's first physician') and not as what is heard ('we hear a POP')."""
         word = self.tokens[j]
-        # 'A poodle runs', 'to see a MILITARY HELICOPTER drop': the tagger glues the noun to the verb after it
-        misparsed = word.dep == "compound" and word.head == j + 1 and (self.tokens[j + 1].dep == "ROOT" or _verb_lemma(self.tokens[j + 1]) is not None)
+        # 'A poodle runs', 'to see a MILITARY HELICOPTER drop', 'A camel first moves': the tagger glues the noun
+        # to the verb after it, as if that were a noun ('camel' modifies 'moves')
+        after = self.tokens[word.head] if j < word.head <= j + 2 else None
+        misparsed = word.dep in ("compound", "nmod") and after is not None and (after.dep == "ROOT" or _verb_lemma(after) is not None)
         there = word.dep == "attr" and self._existential(word.head)  # 'There are SEVEN CHIHUAHUAS'
-        if word.pos not in ("NOUN", "PROPN") or not determined or (word.dep not in _CAST_ROLES | {"poss"} and not misparsed and not there):
+        # 'a scene in which an elephant initially on the lower right': the parser heads a verbless clause with it
+        fragment = word.dep == "relcl" and any(self.tokens[k].dep == "prep" for k in self._children(j))
+        if word.pos not in ("NOUN", "PROPN") or not determined or (word.dep not in _CAST_ROLES | {"poss"} and not misparsed and not there and not fragment):
             return False
         if j + 1 < len(self.tokens) and self.tokens[j + 1].pos == "NUM" and self.tokens[j + 1].head == j:
             return False  # 'the bright yellow Defender 90': a model, not a defender

@@ -630,3 +630,10 @@ def test_a_thing_written_again_in_caps_with_the_same_words_is_the_same_one():
     board = planner.plan(parse_script(text), PlanOptions())
     assert [e.id for e in board.entities if e.id.startswith("fat_catfish")] == ["fat_catfish", "fat_catfish_2"]
     assert board.scenes[1].entities[:2] == ["edward", "fat_catfish"]  # the caps line, not the lower-case one after it
+
+
+def test_a_looked_up_animal_the_tagger_glues_to_its_verb_is_still_cast():
+    board = plan("EXT. FIELD - DAY\n\nA camel first moves from the lower left to the lower right, then to the upper right.\n")
+    assert ids(board) == ["camel"] and board.scenes[0].motions
+    board = plan("EXT. FIELD - DAY\n\nA realistic video of a scene in which an elephant initially on the lower right of the scene.\n")
+    assert ids(board) == ["elephant"]
