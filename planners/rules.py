@@ -120,25 +120,39 @@ class _Cast:
     cues: dict[str, str] = field(default_factory=dict)  # cue name (lower) -> id
     next_suffix: dict[str, int] = field(default_factory=dict)
     clock: int = 0
-    scene_start: int = 0  # the clock when the current scene began: who was touched after it is in this scene
-    scene_starts: list[int] = field(default_factory=list)
+    labelled: dict[str, str] = field(default_factory=dict)  # the first entity made under each label ("fat catfish")
+    # The current scene: who touched after its start is in it ('here'), who speaks in it, who was made in it.
+    scene_starts: list[int] = field(default_factory=list)  # the clock when each scene began
+    speakers_here: set[str] = field(default_factory=set)
+    cues_here: dict[str, str] = field(default_factory=dict)  # cue (lower) -> who speaks so in this scene
+    made_here: set[str] = field(default_factory=set)
 
     def begin_scene(self, speakers: set[str]) -> None:
-        self.cues_here = {}
-        self.scene_start = self.clock
         self.scene_starts.append(self.clock)
         self.speakers_here = speakers
+        self.cues_here = {}
+        self.made_here = set()
+
+    @property
+    def scene_start(self) -> int:
+        return self.scene_starts[-1] if self.scene_starts else 0
 
     @property
     def reach_start(self) -> int:
         """The clock at the start of the earliest scene 'the man' may still mean someone of."""
         return self.scene_starts[-DEFINITE_REACH] if len(self.scene_starts) >= DEFINITE_REACH else -1
-    speakers_here: set[str] = field(default_factory=set)  # who speaks in the current scene
-    cues_here: dict[str, str] = field(default_factory=dict)  # cue (lower) -> who speaks so in the current scene
-    labelled: dict[str, str] = field(default_factory=dict)  # the first entity made under each label ("fat catfish")
 
     def here(self, entity_id: str) -> bool:
         return self.last_seen.get(entity_id, -1) > self.scene_start
+
+    def any_here(self, category: str, besides: str | None = None) -> bool:
+        """Does this scene have anyone of `category` (other than `besides`)?"""
+        return any(self.here(e) for e in self.by_category.get(category, []) if e != besides)
+
+    def unmet(self, entity_id: str) -> bool:
+        """A cue's character the story has not shown yet and who does not speak in this scene: 'the kid' of an
+        early scene is not the KID who first speaks in a late one."""
+        return entity_id not in self.last_seen and entity_id not in self.speakers_here
 
     def touch(self, ids: list[str]) -> list[str]:
         self.clock += 1
@@ -169,6 +183,7 @@ class _Cast:
         self.called[entity_id].add(noun)
         self.by_category[category].append(entity_id)
         self.labelled.setdefault(name, entity_id)
+        self.made_here.add(entity_id)
         self._learn_gender(entity_id, noun)
         return entity_id
 
@@ -316,7 +331,7 @@ class _Cast:
             entity_id
             for entity_id in self.by_category.get(category, [])
             if (color is None or self.entities[entity_id].attributes.get("color", color) == color)
-            and (related or entity_id in self.last_seen or entity_id in self.speakers_here)  # "the kid" is no KID who speaks only later
+            and (related or not self.unmet(entity_id))  # "the kid" is no KID who speaks only later
         ]
         same_noun = [i for i in candidates if noun in self.called.get(i, ())]  # "his father" is Edward, once called so
         here = [i for i in candidates if self.here(i)]
@@ -457,7 +472,6 @@ class _PlanRun:
         dialogue: list[DialogueLine] = []
         initial: dict[str, str] = {}
 
-        known_before = set(cast.entities)
         cast.begin_scene({cast.find(b.speaker) for b in beats if isinstance(b, Speech) and b.speaker} - {None})
         renamed: dict[str, str] = {}  # an unnamed person of this scene -> the name a later sentence reveals
 
@@ -482,7 +496,7 @@ class _PlanRun:
                 dialogue.append(DialogueLine(speaker=speaker, text=beat.text, start=start, end=end))
                 continue
             # Who 'This is SPALDING JEAGER.' would name: the latest unnamed person this scene has made.
-            unnamed = [i for i in present if i not in known_before and i in cast.entities and _unnamed_person(cast.entities[i])]
+            unnamed = [i for i in present if i in cast.made_here and i in cast.entities and _unnamed_person(cast.entities[i])]
             reader = _SentenceReader(words[id(beat)], self, start, end, duration, heading=script_scene.heading, present=tuple(present))
             if reader.revealed is not None and unnamed:
                 old = cast.salient(unnamed)[0]
@@ -924,7 +938,7 @@ class _SentenceReader:
         if self.tokens[end - 1].dep == "compound" and self.tokens[end - 1].head == end:
             return True
         category = self.lexicon.nouns[head[0]]
-        return not self.cast.here(entity_id) and any(self.cast.here(e) for e in self.cast.by_category.get(category, []) if e != entity_id)
+        return not self.cast.here(entity_id) and self.cast.any_here(category, besides=entity_id)
 
     def _name_word(self, k: int) -> bool:
         word = self.tokens[k]
@@ -1029,9 +1043,9 @@ class _SentenceReader:
         if name is None and not plural and (count or 1) == 1:
             shouted = self._shouted_introduction(i, j)
             known = self.cast.find(label) or (self.cast.find(noun) if determiner in lx.DEFINITE and shouted is None else None)
-            if known is not None and not self.cast.here(known) and category not in PEOPLE and any(self.cast.here(e) for e in self.cast.by_category.get(category, [])):
+            if known is not None and not self.cast.here(known) and category not in PEOPLE and self.cast.any_here(category):
                 known = None  # "the seventh dog" is one of the chihuahuas here, not the cue DOG of another scene
-            if known is not None and known not in self.cast.last_seen and known not in self.cast.speakers_here:
+            if known is not None and self.cast.unmet(known):
                 known = None  # "the kid" of an early scene is not the KID who speaks in a late one
             if known is not None:  # "the security guard" is the cue SECURITY GUARD ("The PIANO STUDENT" is not STUDENT)
                 return _Mention(i, end, [known])
@@ -1063,8 +1077,8 @@ class _SentenceReader:
             ids = self.cast.definite(category, noun, attributes)
             return _Mention(i, end, ids)
         character = self.cast.introduced_as(noun, label) if not plural and (count or 1) == 1 and determiner != "another" else None
-        if character is not None and determiner in lx.DEFINITE and character not in self.cast.last_seen and character not in self.cast.speakers_here:
-            character = None  # "the kid" of an early scene is not the KID who speaks in a late one ("an old owl" may be OWL)
+        if character is not None and determiner in lx.DEFINITE and self.cast.unmet(character):
+            character = None  # "the kid" as for `known` above ("an old owl" may be OWL)
         if character is not None:
             self.cast.describe(character, category, noun, attributes, description)
             return _Mention(i, end, [character])
