@@ -170,12 +170,7 @@ class _LatentKeyframes:
 
     def _loss(self, batch: tuple, generator: torch.Generator) -> torch.Tensor:
         latents, layout, settings, times = batch
-        noise = torch.randn(latents.shape, generator=generator)
-        timesteps = torch.randint(0, self.scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator)
-        prediction = self.module(self.scheduler.add_noise(latents, noise, timesteps), timesteps, layout, settings, times)
-        alphas = self.scheduler.alphas_cumprod[timesteps]
-        weight = torch.clamp(alphas / (1 - alphas), min=0.5, max=5.0)
-        return (weight * (prediction - latents).pow(2).mean(dim=(1, 2, 3))).mean()
+        return denoising_loss(self.scheduler, latents, lambda noisy, t: self.module(noisy, t, layout, settings, times), generator)
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
         return self._loss(self._batch(seeds, rng), generator), {}
@@ -237,13 +232,9 @@ class _ResidualInfill:
 
     def _loss(self, batch: tuple, generator: torch.Generator) -> torch.Tensor:
         corrections, guesses, confidences, layout, settings, times, positions = batch
-        noise = torch.randn(corrections.shape, generator=generator)
-        timesteps = torch.randint(0, self.scheduler.config.num_train_timesteps, (corrections.shape[0],), generator=generator)
-        noisy = self.scheduler.add_noise(corrections, noise, timesteps)
-        prediction = self.module(noisy, timesteps, guesses, confidences, layout, settings, times, positions)
-        alphas = self.scheduler.alphas_cumprod[timesteps]
-        weight = torch.clamp(alphas / (1 - alphas), min=0.5, max=5.0)
-        return (weight * (prediction - corrections).pow(2).mean(dim=(1, 2, 3))).mean()
+        return denoising_loss(
+            self.scheduler, corrections, lambda noisy, t: self.module(noisy, t, guesses, confidences, layout, settings, times, positions), generator
+        )
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
         return self._loss(self._batch(seeds, rng), generator), {}
@@ -251,6 +242,17 @@ class _ResidualInfill:
     @torch.no_grad()
     def evaluate(self) -> dict:
         return {"held_out_loss": round(self._loss(self.held_out, torch.Generator().manual_seed(0)).item(), 5)}
+
+
+def denoising_loss(scheduler, target: torch.Tensor, predict, generator: torch.Generator) -> torch.Tensor:
+    """The x0-prediction loss of both v3 diffusion models: `target` noised to a random timestep, `predict(noisy,
+    timesteps)` its estimate of `target`, the squared error weighted by the clamped SNR (0.5 to 5)."""
+    noise = torch.randn(target.shape, generator=generator)
+    timesteps = torch.randint(0, scheduler.config.num_train_timesteps, (target.shape[0],), generator=generator)
+    prediction = predict(scheduler.add_noise(target, noise, timesteps), timesteps)
+    alphas = scheduler.alphas_cumprod[timesteps]
+    weight = torch.clamp(alphas / (1 - alphas), min=0.5, max=5.0)
+    return (weight * (prediction - target).pow(2).mean(dim=(1, 2, 3))).mean()
 
 
 def make_scheduler():
