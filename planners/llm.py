@@ -472,18 +472,17 @@ class PlanRun:
 
     # -- stage 2: cast --------------------------------------------------------------------------------
 
-    def _cast_question(self, scene: Scene, text: str, names: set[str]) -> list[str]:
+    def _cast_question(self, scene: Scene, text: str, names: set[str], said: dict[str, list[NumberSaid]]) -> list[str]:
         """The nouns of one scene whose count (and colour) could change the plan. With the reader, a noun
         of a kind the draft has in the scene and whose count it could change: one the parser binds a number
         to that the draft counted otherwise (`counts: number_said`; "three moving cars" read as two), or any
-        (`counts: model`). Without it, every candidate. Empty: nothing to ask."""
+        (`counts: model`). Without it, every candidate. Empty: nothing to ask. `said`: `_numbers_said` of the text."""
         nouns = [n for n in st.candidate_nouns(text) if n != "thing" and n not in names] if text else []
         if not self.use_rules:
             return (nouns or ["thing"]) if text else []
         policy = self.policy("counts")
         if policy == "reader":
             return []
-        said = _numbers_said(text, names) if policy == "number_said" else {}
         wanted = []
         for noun in nouns:
             category = self.lexicon.nouns.get(noun)
@@ -570,14 +569,15 @@ class PlanRun:
     def _cast(self, scene: Scene, text: str, names: set[str]) -> Scene:
         """With the reader: the model's counts where the policy lets them win. Without it: the model's
         things are the cast (identities linked by noun and colour)."""
-        nouns = self._cast_question(scene, text, names)
+        said = _numbers_said(text, names) if self.use_rules and self.policy("counts") == "number_said" else {}  # parsed once for both
+        nouns = self._cast_question(scene, text, names, said)
         shown = text
         if self.use_rules and nouns:  # the sentences that name what is counted (a screenplay's scene is long)
             shown = " ".join(sentence for sentence in split_sentences(text) if any(st.noun_form(w) in nouns for w in st._WORD.findall(sentence)))
         things = self._ask_cast(shown or text, nouns)
-        return self._counts(scene, things, text, names) if self.use_rules else self._model_cast(scene, things)
+        return self._counts(scene, things, said) if self.use_rules else self._model_cast(scene, things)
 
-    def _counts(self, scene: Scene, things: list[Any], text: str, names: set[str]) -> Scene:
+    def _counts(self, scene: Scene, things: list[Any], said: dict[str, list[NumberSaid]]) -> Scene:
         """Make the scene hold as many of a kind as the model counted: more are copies of the draft's
         (same description, moves and relations), fewer drop the last ones with what they did.
 
@@ -589,7 +589,6 @@ class PlanRun:
         policy = self.policy("counts")
         if policy == "reader" or not things:
             return scene
-        said = _numbers_said(text, names) if policy == "number_said" else {}
         for thing in things:
             category = self.lexicon.nouns.get(thing.noun, thing.noun)
             mine = [i for i in scene.entities if _counted_as(self.cast[i], thing.noun, category)]
