@@ -99,6 +99,21 @@ BackendKind = Literal["embedded", "llama-cpp", "transformers", "vllm", "openai"]
 Message = dict[str, str]
 
 
+def idle_cores(most: int = 4) -> int:
+    """Threads for a local model on the CPU: the cores this process may use, less what other programs keep
+    busy (the 1-minute load average, this process's own share taken out), 1 to `most`.
+
+    llama.cpp's threads spin while they wait for each other, so a thread on a busy core costs far more
+    than it gains (measured on 2 shared cores: 1 thread 1.3 s, 2 threads 15 s for the same answer), while
+    on idle cores a second thread plans a feature-length screenplay about 20% faster (RESULTS.md)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        others = max(0.0, os.getloadavg()[0] - 1.0)
+    except OSError:  # no load average on this system
+        others = cores / 2
+    return max(1, min(most, cores - round(others)))
+
+
 class BackendError(DirectorError):
     """A backend could not give an answer (server down, output not matching the schema after a retry)."""
 
@@ -114,7 +129,7 @@ class BackendConfig(StrictModel):
     base_url: Annotated[str | None, Field(description="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.")] = None
     api_key: Annotated[str | None, Field(description="Bearer token for the server; not stored in any output.")] = None
     gguf_file: Annotated[str | None, Field(description="transformers: a GGUF file inside `model` to dequantise.")] = None
-    n_threads: Annotated[int | None, Field(ge=1, description="CPU threads for llama-cpp (default: half the cores, 1 to 4).")] = None
+    n_threads: Annotated[int | None, Field(ge=1, description="CPU threads for a local model on the CPU (default: the cores other programs leave idle, 1 to 4).")] = None
     n_ctx: Annotated[int, Field(ge=512, description="Context length for local models; a stage prompt and answer fit in 1k.")] = 2048
     timeout: Annotated[float, Field(gt=0, description="Seconds to wait for one HTTP answer.")] = 120.0
     response_format_style: Annotated[
@@ -236,10 +251,7 @@ class LlamaCppBackend:
         if not path.is_file():
             raise InputError(f"{path}: no such GGUF model file")
         self.model_id = config.embedded.model_id if config.kind == "embedded" else _file_id(path)
-        # A 135M model is memory-bound: more threads than half the cores gain nothing, and on a
-        # busy machine llama.cpp's spinning threads lose a lot (measured: 1 thread 1.3 s, 2 threads
-        # 15 s for the same answer on 2 shared cores).
-        threads = config.n_threads or max(1, min(4, (os.cpu_count() or 2) // 2))
+        threads = config.n_threads or idle_cores()
         # n_batch 128: llama-cpp-python keeps an (n_batch, vocab) float32 array of scores
         # (25 MB for SmolLM2's 49k vocabulary, 100 MB at the default 512).
         template = config.embedded.chat_template if config.kind == "embedded" else None
@@ -295,8 +307,8 @@ class TransformersBackend:
             raise _missing("torch, transformers and outlines-core", "pip install -e '.[llm-transformers]'", e) from e
         self.torch = torch
         self.device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        if self.device == "cpu":  # as for llama.cpp: half the cores; more threads thrash on a shared CPU
-            torch.set_num_threads(config.n_threads or max(1, min(4, (os.cpu_count() or 2) // 2)))
+        if self.device == "cpu":  # as for llama.cpp: only the idle cores; more threads thrash on a shared CPU
+            torch.set_num_threads(config.n_threads or idle_cores())
         source = config.model or ""
         self.model_id = f"{source}:{config.gguf_file}" if config.gguf_file else source
         load_from, gguf = source, config.gguf_file

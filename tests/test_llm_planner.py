@@ -27,7 +27,7 @@ from director.errors import InputError
 from director.planner import PlanOptions
 from director.script import parse_script
 from director.storyboard import Storyboard
-from planners.backends import Backend, BackendError, embedded_model_path
+from planners.backends import Backend, BackendError, embedded_model_path, idle_cores
 from planners.llm import MERGE_POLICY, POLICIES, LLMPlanner, PlanReport
 from planners.rules import RulesPlanner
 
@@ -73,6 +73,14 @@ def planner_with(answers: dict[str, list[dict]], **options) -> tuple[LLMPlanner,
     backend = ReplayBackend(answers)
     planner._backend = backend
     return planner, backend
+
+
+@pytest.mark.parametrize(("cores", "load", "threads"), [(2, 1.0, 2), (2, 2.1, 1), (2, 5.0, 1), (8, 1.2, 4), (8, 6.0, 3), (1, 0.0, 1)])
+def test_a_local_model_takes_the_cores_other_programs_leave_idle(monkeypatch, cores, load, threads):
+    # the load average counts this process too: 1.0 on 2 cores is this planner alone, so both cores are idle
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert idle_cores() == threads
 
 
 def test_a_noun_the_lexicon_lacks_is_taught_to_the_reader_which_then_counts_and_moves_it():
