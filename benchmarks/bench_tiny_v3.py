@@ -3,12 +3,14 @@
     python benchmarks/bench_tiny_v3.py                      # today's renderer (v2) and the world's own frames
     python benchmarks/bench_tiny_v3.py --source world       # the ceilings only
     python benchmarks/bench_tiny_v3.py --only kind identity
+    python benchmarks/bench_tiny_v3.py --source world --source autoencoder --autoencoder RUN_DIR
 
 Every measure runs on a *source* of frames: `world` (the v3 world's own frames: the
 ceiling of each measure) or `v2` (the shipped `TinyRenderer`, asked for the same
 layouts as a storyboard would ask: each entity by its kind and id, no colour, the
-setting by its caption; it draws at 32x32, upsampled to 256x144). A v3 renderer
-plugs in as one more source.
+setting by its caption; it draws at 32x32, upsampled to 256x144) or `autoencoder`
+(the world's frames through v3's autoencoder: what any latent model it decodes can
+reach at best). A v3 renderer plugs in as one more source.
 
 - kind recognised: a small CNN (the `KindClassifier` below) trained on true crops of
   the world (training seeds, the 18 `MEASURED_KINDS`), each crop the entity's box
@@ -140,7 +142,29 @@ class V2Source:
         return list(self.renderer.infill([InfillJob(self._scene(clip), specs, known, seed=seed)])[0])
 
 
-SOURCES = {"world": WorldSource, "v2": V2Source}
+class AutoencoderSource(WorldSource):
+    """The world's own frames through v3's autoencoder (encoded, then decoded): the ceiling of every measure
+    for any latent model drawn by that decoder. Good enough when each measure is close to the world's; then
+    the keyframe model, which learns its latents, can start. `--autoencoder` says which weights."""
+
+    name = "v3 autoencoder (world frames encoded and decoded)"
+    path = Path("runs/tiny-v3-autoencoder")
+
+    def __init__(self) -> None:
+        from renderers.tiny.v3.train import load_autoencoder
+
+        self.model = load_autoencoder(self.path)
+
+    @torch.no_grad()
+    def keyframes(self, clip: Clip, times: list[float], seed: int) -> list[np.ndarray]:
+        pixels = torch.stack([_to_tensor(clip.frame(s)) for s in times])
+        return [_to_image(frame) for frame in self.model.decode(self.model.encode(pixels).latent_dist.mode()).sample.clamp(-1, 1)]
+
+    def lineup(self, clip: Clip, seed: int) -> np.ndarray:
+        return self.keyframes(clip, [0.0], seed)[0]
+
+
+SOURCES = {"world": WorldSource, "v2": V2Source, "autoencoder": AutoencoderSource}
 
 
 # Crops and the kind classifier --------------------------------------------------------------------
@@ -424,9 +448,12 @@ def main() -> None:
     parser.add_argument("--train-clips", type=int, default=2000, help="training clips for the kind classifier")
     parser.add_argument("--train-steps", type=int, default=800)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--autoencoder", type=Path, default=AutoencoderSource.path,
+                        help="for --source autoencoder: a run directory or exported weights (default: %(default)s)")
     parser.add_argument("--sheet", help="only draw a PNG here: the same held-out clips by each source, a row each")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    AutoencoderSource.path = args.autoencoder
     parts = args.only or ["kind", "placement", "identity", "infill"]
     sources = [SOURCES[name]() for name in (args.source or ["world", "v2"])]
     if args.sheet:

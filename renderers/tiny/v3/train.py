@@ -52,11 +52,13 @@ class V3Options:
     batch_size: int = 4
     learning_rate: float = 4e-4
     warmup: int = 200
+    decay: float = 0.2  # the learning rate falls linearly to 0 over this last share of the steps (warmup-stable-decay)
     seed: int = 0
     threads: int = 1  # a shared 2-core machine: one thread each for two runs side by side
     checkpoint_every: int = 50
     eval_every: int = 200
     channels: tuple[int, ...] = ()  # widths per level; () takes the model's own (`CHANNELS`)
+    latent_channels: int = LATENT_CHANNELS  # v3-autoencoder: channels of its 32x18 latents
     crop: int = 128  # the autoencoder trains on random 128x128 crops of the 256x144 frames (it is convolutional)
     norm_groups: int = 16
     time_limit: float = 0.0  # seconds of this call before it stops with a checkpoint; 0: none
@@ -73,14 +75,15 @@ class V3Options:
 CHANNELS = {"v3-autoencoder": (16, 32, 64, 128), "v3-keyframe": (96, 192), "v3-infill": (16, 32, 64)}
 
 
-def make_autoencoder(channels: tuple[int, ...] = (16, 32, 64, 128), norm_groups: int = 16):  # CHANNELS["v3-autoencoder"]
-    """The v3 autoencoder: diffusers `AutoencoderKL`, 8x down to 4 latent channels."""
+def make_autoencoder(channels: tuple[int, ...] = (16, 32, 64, 128), norm_groups: int = 16,  # CHANNELS["v3-autoencoder"]
+                     latent_channels: int = LATENT_CHANNELS):
+    """The v3 autoencoder: diffusers `AutoencoderKL`, 8x down to `latent_channels` latent channels."""
     from diffusers import AutoencoderKL
 
     if len(channels) != 4:
         raise ValueError(f"the v3 autoencoder has 4 levels (8x down), got widths {channels}")
     return AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=LATENT_CHANNELS,
+        in_channels=3, out_channels=3, latent_channels=latent_channels,
         down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
         block_out_channels=tuple(channels), layers_per_block=1, norm_num_groups=norm_groups, sample_size=FRAME[0],
     )
@@ -115,7 +118,7 @@ class _Autoencoding:
 
     def __init__(self, options: V3Options) -> None:
         self.options = options
-        self.module = make_autoencoder(tuple(options.channels), options.norm_groups)
+        self.module = make_autoencoder(tuple(options.channels), options.norm_groups, options.latent_channels)
         self.held_out = world_frames(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1))
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
@@ -145,7 +148,8 @@ class _LatentKeyframes:
         if latent_scale is None:  # 1 / the latents' std, so diffusion starts from unit variance (SD's scaling factor)
             latent_scale = float(1 / self.held_out[0].std().clamp_min(1e-3))
         self.held_out = (self.held_out[0] * latent_scale, *self.held_out[1:])
-        config = LatentKeyframeConfig(channels=tuple(options.channels), norm_groups=options.norm_groups, latent_scale=latent_scale)
+        config = LatentKeyframeConfig(channels=tuple(options.channels), norm_groups=options.norm_groups, latent_scale=latent_scale,
+                                      latent_channels=self.autoencoder.config.latent_channels)
         self.module = LatentKeyframeModel(config)
         self.module.setting_table.copy_(self.settings)  # saved with the weights: the renderer needs no encoder for it
 
@@ -244,6 +248,18 @@ class _ResidualInfill:
         return {"held_out_loss": round(self._loss(self.held_out, torch.Generator().manual_seed(0)).item(), 5)}
 
 
+def learning_rate(options: V3Options, step: int) -> float:
+    """The learning rate of step `step` (from 0): a linear warmup, constant, then a linear fall to 0 over the
+    last `decay` share of `options.steps` (a warmup-stable-decay schedule: the constant phase can be resumed
+    or extended, and the fall at the end is where most of the last gain is, as with a lower rate). A function
+    of the step alone, so a resumed run follows the same schedule."""
+    rate = options.learning_rate * min(1.0, (step + 1) / options.warmup)
+    decay_steps = options.decay * options.steps
+    if decay_steps > 0:
+        rate *= min(1.0, max(0.0, (options.steps - step) / decay_steps))
+    return rate
+
+
 def denoising_loss(scheduler, target: torch.Tensor, predict, generator: torch.Generator) -> torch.Tensor:
     """The x0-prediction loss of both v3 diffusion models: `target` noised to a random timestep, `predict(noisy,
     timesteps)` its estimate of `target`, the squared error weighted by the clamped SNR (0.5 to 5)."""
@@ -307,6 +323,7 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
                  "options": asdict(options)}
         if isinstance(task, _LatentKeyframes):
             state["latent_scale"] = model.config.latent_scale
+            state["latent_channels"] = model.config.latent_channels
         tmp = state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=1))
         tmp.replace(state_path)
@@ -321,7 +338,7 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
             generator = torch.Generator().manual_seed(options.seed * 1_000_003 + step)
             seeds = [int(v) for v in rng.integers(0, HELD_OUT_SEEDS, options.batch_size)]
             for group in optimizer.param_groups:
-                group["lr"] = options.learning_rate * min(1.0, (step + 1) / options.warmup)
+                group["lr"] = learning_rate(options, step)
             loss, extras = task.loss(seeds, rng, generator)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -353,7 +370,7 @@ def export_v3(run_dir: str | Path, destination: str | Path) -> Path:
     state = json.loads((run / "state.json").read_text())
     options = state["options"]
     facts = {"model": options["model"], "channels": options["channels"], "norm_groups": options["norm_groups"],
-             "steps": state["step"], "train_seconds": round(state["seconds"]), "seed": options["seed"],
+             "latent_channels": options.get("latent_channels", LATENT_CHANNELS), "steps": state["step"], "train_seconds": round(state["seconds"]), "seed": options["seed"],
              "batch_size": options["batch_size"], "learning_rate": options["learning_rate"]}
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -362,7 +379,7 @@ def export_v3(run_dir: str | Path, destination: str | Path) -> Path:
         from renderers.tiny.v3.models import LatentKeyframeConfig, LatentKeyframeModel
 
         config = LatentKeyframeConfig(channels=tuple(options["channels"]), norm_groups=options["norm_groups"],
-                                      latent_scale=state["latent_scale"], extra=facts | {"autoencoder": options["autoencoder"]})
+                                      latent_scale=state["latent_scale"], latent_channels=state.get("latent_channels", LATENT_CHANNELS), extra=facts | {"autoencoder": options["autoencoder"]})
         model = LatentKeyframeModel(config)
         model.load_state_dict(weights)
         model.save(destination)
@@ -387,11 +404,13 @@ def load_autoencoder(path: str | Path):
     path = Path(path)
     if path.is_dir():
         options = json.loads((path / "state.json").read_text())["options"]
-        facts, path = {"channels": options["channels"], "norm_groups": options["norm_groups"]}, path / "model.safetensors"
+        facts = {"channels": options["channels"], "norm_groups": options["norm_groups"], "latent_channels": options.get("latent_channels", LATENT_CHANNELS)}
+        path = path / "model.safetensors"
     else:
         with safe_open(str(path), "pt") as f:
             facts = json.loads((f.metadata() or {}).get("config", "{}"))
-    model = make_autoencoder(tuple(facts.get("channels", CHANNELS["v3-autoencoder"])), facts.get("norm_groups", 16))
+    model = make_autoencoder(tuple(facts.get("channels", CHANNELS["v3-autoencoder"])), facts.get("norm_groups", 16),
+                             facts.get("latent_channels", LATENT_CHANNELS))
     model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
     return model.eval()
 
