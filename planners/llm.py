@@ -41,7 +41,8 @@ chosen by measurement on a validation split (`benchmarks/bench_llm_stages.py`,
 numbers in `benchmarks/RESULTS.md`). A stage whose answer could not change the
 plan under its policy is not asked (that is most of the speed on a CPU): a
 `reader` stage never; kinds only about nouns the lexicon lacks and WordNet
-names no being or vehicle of (`planners/kinds.py`: the reader knows those) where the
+names no being or vehicle of (`planners/kinds.py`: the reader knows those), and
+has at least one sense a camera could show ('news', 'illness' have none), where the
 parser puts a cast member (the subject or object of a verb, the object of a
 place: not 'his hand', 'a cup of coffee', 'A beat.'), each noun once, eight
 to a question; counts only where the draft counted a kind otherwise than a
@@ -111,7 +112,7 @@ from planners import lexicon as lx
 from planners import shots as shot_planning
 from planners import stages as st
 from planners.backends import Backend, BackendConfig, BackendError, create_backend, model_id_for
-from planners.kinds import kind_of, taught_category
+from planners.kinds import kind_of, never_seen, taught_category
 from planners.reading import Word, load_parser, read_sentences
 from planners.rules import HEADING, RulesPlanner
 from planners.shots import Coverage
@@ -515,7 +516,7 @@ class PlanRun:
         object of a verb, the object of a preposition other than 'of', in apposition or a conjunct of
         one), not a name. Up to `KINDS_BATCH` nouns a question."""
         unknown: list[list[str]] = [
-            [n for n in st.candidate_nouns(text) if n not in lx.NOUNS and kind_of(n) is None and n not in names and _is_noun_phrase_head(n, text)]
+            [n for n in st.candidate_nouns(text) if _askable(n, names) and _is_noun_phrase_head(n, text)]
             if text
             else []
             for text in texts
@@ -538,7 +539,7 @@ class PlanRun:
         last = 0
         for k, sentence, words in zip(owner, sentences, read_sentences(load_parser(), sentences, lambda w: w in name_words), strict=True):
             found = [_noun_of(w) for i, w in enumerate(words) if st.noun_form(w.low) in unknown[k] and _in_cast_role(words, i)]
-            new = [n for n in dict.fromkeys(found) if n not in offered and n not in lx.NOUNS and kind_of(n) is None and n not in names and _is_noun_phrase_head(n, sentence)]
+            new = [n for n in dict.fromkeys(found) if n not in offered and _askable(n, names) and _is_noun_phrase_head(n, sentence)]
             if not new:
                 continue
             if nouns and (len(nouns) + len(new) > KINDS_BATCH or sum(map(len, shown)) + len(sentence) > KINDS_TEXT_CHARS):
@@ -1115,6 +1116,12 @@ def _noun_of(word: Word) -> str:
     if word.pos == "NOUN" and _is_identifier(word.lemma):
         return word.lemma
     return st.noun_form(word.low) or word.low
+
+
+def _askable(noun: str, names: set[str]) -> bool:
+    """May the kinds question offer `noun`? Not a noun the lexicon or WordNet's kinds already type, not a
+    name, and not one WordNet knows only as something no camera shows ('news', 'illness', 'lifetime')."""
+    return noun not in lx.NOUNS and kind_of(noun) is None and noun not in names and not never_seen(noun)
 
 
 def _first_written_in_caps(noun: str, texts: list[str]) -> bool:

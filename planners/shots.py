@@ -102,7 +102,7 @@ MOVE_WORDS: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
 
 _POSSESSIVE_PRONOUNS = frozenset(["his", "her", "their", "its", "him", "he", "she", "them", "they"])
 _DETERMINERS = frozenset(["the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its", "my", "our", "your", "some", "two", "three", "four"])
-_CLAUSE_END = re.compile(r"[,;:.!?]|\s(?:as|where|which|who|while|when|and we|we|to reveal|revealing|held|holding|complete|that)\s", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[,;:.!?]|\s(?:as|where|which|who|while|when|and we|we|to (?:reveal|find|see|show|discover)|revealing|held|holding|complete|that)\s", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -259,6 +259,14 @@ def test_only_nouns_a_cast_member_could_be_are_offered_to_the_kinds_question():
     assert _offered(schema) == ["zorblat", "kettle", "glacier"]  # the subject, objects of places; not 'anger', his flipper, a fragment's pause
 
 
+def test_a_noun_wordnet_knows_only_as_something_no_camera_shows_is_never_offered_to_the_kinds_question():
+    script = parse_script("The news reaches a kettle. A storm hits the illness beside a glacier.")
+    planner, backend = planner_with({})
+    planner.plan(script)
+    (schema,) = [schema for stage, schema, _ in backend.questions if stage == "KindsAnswer"]
+    assert _offered(schema) == ["kettle", "storm", "glacier"]  # news (a message) and illness (a state) name nothing seen; a storm is seen
+
+
 def test_kinds_questions_hold_at_most_eight_nouns_and_their_sentences_only():
     nouns = ["gizmo", "kiosk", "lantern", "backpack", "glacier", "kettle", "trombone", "hammock", "cactus", "tuba"]
     script = parse_script("\n".join(f"Scene {k + 1}: The night is cold. A {noun} waits." for k, noun in enumerate(nouns)))

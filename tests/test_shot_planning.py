@@ -129,6 +129,11 @@ def test_close_on_the_key_is_a_close_up_on_the_key_when_its_line_comes():
     assert frame_boxes(scene, close, t)["key"].height > 2 * scene.layout_at(t)["key"].height
 
 
+def test_a_move_through_a_place_to_find_someone_frames_the_place_and_casts_no_verb():
+    board = plan("INT. HALL - DAY\n\nEdward sits.\n\nWe slowly MOVE THROUGH a foreclosure auction to find Edward watching.\n")
+    assert "watching" not in {e.id for e in board.entities} | {e.category for e in board.entities}
+
+
 def test_a_keyhole_pov_looks_through_the_eyes_of_whoever_acted_last():
     scene = plan(SHOT_WORDS_SCENE).scenes[0]
     pov = next(shot for shot in scene.shots if shot.description == "KEYHOLE POV")
