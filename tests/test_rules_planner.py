@@ -587,6 +587,16 @@ def test_breeds_wordnet_writes_in_capitals_are_animals_of_their_kind():
     assert kind_of("lincoln") is None  # a breed of sheep in WordNet, a car or a name in a script
 
 
+def test_the_chopper_is_the_helicopter_in_a_script_that_names_one():
+    board = plan("EXT. APARTMENT - DAY\n\nScott sees a MILITARY HELICOPTER drop into view. Scott runs.\n\n"
+                 "EXT. STREET - DAY\n\nScott hides. The chopper exits, leaving the building ablaze.\n")
+    assert [e.id for e in board.entities if e.category == "helicopter"] == ["military_helicopter"]
+    assert any(m.entity == "military_helicopter" for m in board.scenes[1].motions)
+    # no helicopter anywhere: a chopper may be a cleaver or a motorbike, and the reader does not guess
+    board = plan("INT. KITCHEN - DAY\n\nNora lifts the chopper. The chopper falls.\n")
+    assert "helicopter" not in {e.category for e in board.entities}
+
+
 def test_this_is_a_name_names_the_person_just_described():
     board = plan(
         "EXT. OVERLOOK - DAY\n\nThrough the rifle scope Scott can make out the DRIVER, a man in his forties. The man calmly eats. "
