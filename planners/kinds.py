@@ -140,9 +140,9 @@ def script_kinds(script: Script, known: Mapping[str, str]) -> dict[str, str]:
                 found[head] = category_of(head, kind)
     # 'a MILITARY HELICOPTER ... the chopper exits': a synonym of a being or vehicle the script also names
     # is that kind of thing here (a script with no helicopter in it may mean a cleaver or a motorbike)
-    for word in words - found.keys() - known.keys() - names:
+    for word in words - found.keys() - known.keys() - names - ADJECTIVES:
         head = synonym_of(word)
-        if head is not None and (head in words or lx.singular_in(head + "s", words) is not None or head + "s" in words):
+        if head is not None and (head in words or head + "s" in words):
             found[word] = known.get(head) or category_of(head, table()[head])
     return found
 
