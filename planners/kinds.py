@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,41 +71,43 @@ _AFTER_DETERMINER = re.compile(r"\b(?:the|a|an|his|her|their|my|our|your)\s+([A-
 
 def table() -> Mapping[str, str]:
     """noun -> kind, for every single-word noun whose first WordNet sense is a being or a vehicle."""
-    return _data()[0]
+    return _data().kinds
+
+
+@dataclass(frozen=True)
+class _Table:
+    """`data/wordnet_kinds.json`, read once."""
+
+    kinds: Mapping[str, str]  # noun -> kind
+    categories: Mapping[str, str]  # animal or vehicle -> the lexicon's category it is a kind of
+    other_senses: Mapping[str, str]  # noun whose other sense is such an animal or vehicle -> that category
+    synonyms: Mapping[str, str]  # another word for an animal's or vehicle's first sense -> that noun
+    never_seen: frozenset[str]  # nouns no sense of which a camera shows
 
 
 @lru_cache(maxsize=1)
-def _data() -> tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]:
+def _data() -> _Table:
     data = json.loads(TABLE.read_text(encoding="utf-8"))
-    return {noun: kind for kind in KINDS for noun in data["kinds"][kind]}, data["categories"], data["other_senses"]
+    return _Table({noun: kind for kind in KINDS for noun in data["kinds"][kind]}, data["categories"], data["other_senses"],
+                  data["synonyms"], frozenset(data["never_seen"]))
 
 
 def never_seen(noun: str) -> bool:
     """Does WordNet know `noun` (singular, lower case) only as something no camera shows: an act, a state,
     a message, a time ('news', 'illness', 'watching', 'lifetime'; see `VISIBLE_FILES`)?"""
-    return noun in _never_seen()
-
-
-@lru_cache(maxsize=1)
-def _never_seen() -> frozenset[str]:
-    return frozenset(json.loads(TABLE.read_text(encoding="utf-8"))["never_seen"])
+    return noun in _data().never_seen
 
 
 def synonym_of(noun: str) -> str | None:
     """The table's animal or vehicle that `noun` names in that one's first WordNet sense, where `noun` itself
     is no being or vehicle first ('chopper', first a cut of meat, is also the helicopter): None otherwise."""
-    return _synonyms().get(noun)
-
-
-@lru_cache(maxsize=1)
-def _synonyms() -> Mapping[str, str]:
-    return json.loads(TABLE.read_text(encoding="utf-8"))["synonyms"]
+    return _data().synonyms.get(noun)
 
 
 def taught_category(noun: str) -> str:
     """The category for a noun a model says names a visible thing: the lexicon's category one of its WordNet
     senses is a kind of ('catfish', first a dish, is also a fish), else the noun itself."""
-    return _data()[1].get(noun) or _data()[2].get(noun) or noun
+    return _data().categories.get(noun) or _data().other_senses.get(noun) or noun
 
 
 def kind_of(noun: str) -> str | None:
@@ -118,7 +121,7 @@ def category_of(noun: str, kind: str) -> str:
     """The storyboard category the reader gives a noun of `kind`: people by what they are; an animal or a
     vehicle by the lexicon's category WordNet says it is a kind of (a catfish is a fish, a poodle a dog),
     else by its own name (a lion, a helicopter)."""
-    return kind if kind in ("person", "child") else _data()[1].get(noun, noun)
+    return kind if kind in ("person", "child") else _data().categories.get(noun, noun)
 
 
 def script_kinds(script: Script, known: Mapping[str, str]) -> dict[str, str]:

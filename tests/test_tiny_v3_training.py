@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 
 import pytest
@@ -20,7 +21,13 @@ from renderers.tiny.v3.models import (
     Placed,
     rasterise,
 )
-from renderers.tiny.v3.train import V3Options, export_v3, learning_rate, load_autoencoder, train_v3
+from renderers.tiny.v3.train import (
+    V3Options,
+    export_v3,
+    learning_rate,
+    load_autoencoder,
+    train_v3,
+)
 from renderers.tiny.v3.world import FRAME
 
 SMALL = {"batch_size": 1, "channels": (8, 8, 8, 8), "norm_groups": 8, "crop": 32, "checkpoint_every": 1, "eval_every": 2, "threads": 1}
@@ -32,7 +39,7 @@ def test_the_learning_rate_warms_up_holds_then_falls_to_zero_over_the_last_fifth
     assert rates[0] == pytest.approx(1e-5) and rates[99] == pytest.approx(1e-3)
     assert rates[100:800] == [pytest.approx(1e-3)] * 700  # stable until the last 200 steps
     assert rates[900] == pytest.approx(0.5e-3) and 0 < rates[999] < 1e-5
-    assert all(a >= b for a, b in zip(rates[800:], rates[801:]))
+    assert all(a >= b for a, b in itertools.pairwise(rates[800:]))
     assert learning_rate(V3Options(steps=1000, learning_rate=1e-3, warmup=100, decay=0.0), 999) == pytest.approx(1e-3)
 
 
