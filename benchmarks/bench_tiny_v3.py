@@ -3,14 +3,17 @@
     python benchmarks/bench_tiny_v3.py                      # today's renderer (v2) and the world's own frames
     python benchmarks/bench_tiny_v3.py --source world       # the ceilings only
     python benchmarks/bench_tiny_v3.py --only kind identity
-    python benchmarks/bench_tiny_v3.py --source world --source autoencoder --autoencoder RUN_DIR
+    python benchmarks/bench_tiny_v3.py --source world --source upscaler --upscaler RUN_DIR
+    python benchmarks/bench_tiny_v3.py --source v3 --v3-weights DIR   # renderer v3 (default: its shipped weights)
 
 Every measure runs on a *source* of frames: `world` (the v3 world's own frames: the
 ceiling of each measure) or `v2` (the shipped `TinyRenderer`, asked for the same
 layouts as a storyboard would ask: each entity by its kind and id, no colour, the
-setting by its caption; it draws at 32x32, upsampled to 256x144) or `autoencoder`
-(the world's frames through v3's autoencoder: what any latent model it decodes can
-reach at best). A v3 renderer plugs in as one more source.
+setting by its caption; it draws at 32x32, upsampled to 256x144) or `upscaler`
+(the world's frames made 4x smaller and upscaled again by
+v3's upscaler from them and their layouts: what any keyframe model at 64x36 can reach
+at best through it) or `v3` (`TinyV3Renderer`, asked as v2 is, in the looks it chooses
+across the cast).
 
 - kind recognised: a small CNN (the `KindClassifier` below) trained on true crops of
   the world (training seeds, the 18 `MEASURED_KINDS`), each crop the entity's box
@@ -142,29 +145,62 @@ class V2Source:
         return list(self.renderer.infill([InfillJob(self._scene(clip), specs, known, seed=seed)])[0])
 
 
-class AutoencoderSource(WorldSource):
-    """The world's own frames through v3's autoencoder (encoded, then decoded): the ceiling of every measure
-    for any latent model drawn by that decoder. Good enough when each measure is close to the world's; then
-    the keyframe model, which learns its latents, can start. `--autoencoder` says which weights."""
+class V3Source(V2Source):
+    """Renderer v3 (`TinyV3Renderer`), asked as v2 is; each entity's look is the one it chooses across the cast
+    (the clip's entities, or for the identity lineups the whole 8-member cast). `--v3-weights` says which weights."""
 
-    name = "v3 autoencoder (world frames encoded and decoded)"
-    path = Path("runs/tiny-v3-autoencoder")
+    name = "tiny v3"
+    weights: Path | None = None  # None: the shipped weights
 
     def __init__(self) -> None:
-        from renderers.tiny.v3.train import load_autoencoder
+        from renderers.tiny.v3.renderer import TinyV3Renderer
 
-        self.model = load_autoencoder(self.path)
+        self.renderer = TinyV3Renderer(weights_dir=self.weights)
+
+    def _scene(self, clip: Clip) -> SceneContext:
+        entities = tuple(Entity(id=e.id, name=e.kind, category=e.kind) for e in clip.entities)
+        lineup = {m.id for m in IDENTITY_CAST}
+        cast = tuple(Entity(id=m.id, name=m.kind, category=m.kind) for m in IDENTITY_CAST) if {e.id for e in entities} <= lineup else entities
+        return SceneContext(f"clip{clip.seed}", "", "", clip.caption, "", entities, (), *FRAME, cast=cast)
+
+    def target(self, clip: Clip, i: int) -> Target:
+        look = self.renderer.looks(self._scene(clip))[clip.entities[i].id].look
+        return Target(_v3_colors(look), _extent_of(look))
+
+
+class UpscalerSource(WorldSource):
+    """The world's own frames made 4x smaller (64x36, area-averaged) and drawn again at 256x144 by v3's upscaler
+    from them and their layouts: the ceiling of every measure for any keyframe model whose small frames it
+    upscales. `--upscaler` says which weights."""
+
+    name = "v3 upscaler (world frames at 64x36, upscaled)"
+    path = Path("runs/tiny-v3-upscaler")
+
+    def __init__(self) -> None:
+        from renderers.tiny.text import Vocabulary, default_vocabulary_path
+        from renderers.tiny.v3.train import load_v3
+
+        self.model = load_v3("v3-upscaler", self.path)
+        self.nouns = Vocabulary.load(default_vocabulary_path()).categories
 
     @torch.no_grad()
     def keyframes(self, clip: Clip, times: list[float], seed: int) -> list[np.ndarray]:
+        from renderers.tiny.v3.models import Placed, rasterise
+
         pixels = torch.stack([_to_tensor(clip.frame(s)) for s in times])
-        return [_to_image(frame) for frame in self.model.decode(self.model.encode(pixels).latent_dist.mode()).sample.clamp(-1, 1)]
+        layouts = [[Placed(clip.entities[i].id, box, torch.from_numpy(self.nouns[clip.entities[i].kind]),
+                           (clip.entities[i].look.main, clip.entities[i].look.second)) for i, box in clip.layout(s)] for s in times]
+        setting = self.model.setting_table[[list(SETTINGS).index(clip.setting)] * len(times)]
+        when = torch.tensor([TIMES.index(clip.time)] * len(times))
+        made = self.model(torch.nn.functional.avg_pool2d(pixels, 4), torch.zeros(len(times), dtype=torch.long),
+                          rasterise(layouts, FRAME), setting, when)
+        return [_to_image(frame) for frame in made.clamp(-1, 1)]
 
     def lineup(self, clip: Clip, seed: int) -> np.ndarray:
         return self.keyframes(clip, [0.0], seed)[0]
 
 
-SOURCES = {"world": WorldSource, "v2": V2Source, "autoencoder": AutoencoderSource}
+SOURCES = {"world": WorldSource, "v2": V2Source, "v3": V3Source, "upscaler": UpscalerSource}
 
 
 # Crops and the kind classifier --------------------------------------------------------------------
@@ -448,12 +484,13 @@ def main() -> None:
     parser.add_argument("--train-clips", type=int, default=2000, help="training clips for the kind classifier")
     parser.add_argument("--train-steps", type=int, default=800)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--autoencoder", type=Path, default=AutoencoderSource.path,
-                        help="for --source autoencoder: a run directory or exported weights (default: %(default)s)")
+    parser.add_argument("--v3-weights", type=Path, help="for --source v3: a weights directory (default: the shipped weights)")
+    parser.add_argument("--upscaler", type=Path, default=UpscalerSource.path,
+                        help="for --source upscaler: a run directory or exported weights (default: %(default)s)")
     parser.add_argument("--sheet", help="only draw a PNG here: the same held-out clips by each source, a row each")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    AutoencoderSource.path = args.autoencoder
+    UpscalerSource.path, V3Source.weights = args.upscaler, args.v3_weights
     parts = args.only or ["kind", "placement", "identity", "infill"]
     sources = [SOURCES[name]() for name in (args.source or ["world", "v2"])]
     if args.sheet:

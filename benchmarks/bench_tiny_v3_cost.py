@@ -109,9 +109,9 @@ def main() -> None:
 
 
 def split_v3_keyframes(renderer, requests, repeats: int) -> dict[str, float]:
-    """Seconds per keyframe in the keyframe model's steps, the autoencoder's decode and its encode."""
-    spent = {"model steps": [], "decode": [], "encode": []}
-    originals = {"model steps": renderer._draw_latents, "decode": renderer._decode, "encode": renderer._encode}
+    """Seconds per keyframe in the keyframe model's steps (at 64x36) and in the upscaler (at 256x144)."""
+    spent = {"model steps": [], "upscaler": []}
+    originals = {"model steps": renderer._draw_small, "upscaler": renderer._upscale}
     frames = sum(len(r.frames) for r in requests)
     for _ in range(repeats):
         clock = dict.fromkeys(spent, 0.0)
@@ -124,11 +124,11 @@ def split_v3_keyframes(renderer, requests, repeats: int) -> dict[str, float]:
                 return out
             return call
 
-        renderer._draw_latents, renderer._decode, renderer._encode = wrap("model steps"), wrap("decode"), wrap("encode")
+        renderer._draw_small, renderer._upscale = wrap("model steps"), wrap("upscaler")
         renderer.keyframes(requests)
         for part, values in spent.items():
             values.append(clock[part] / frames)
-    del renderer._draw_latents, renderer._decode, renderer._encode
+    del renderer._draw_small, renderer._upscale
     return {part: statistics.median(values) for part, values in spent.items()}
 
 

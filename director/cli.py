@@ -1010,13 +1010,12 @@ app.add_typer(train_app, name="train")
 @train_app.command("tiny")
 @handles_errors
 def train_tiny(
-    model: Annotated[str, typer.Argument(help="Which model: keyframe, infill, vocabulary (re-embed the world's words); v3-autoencoder, v3-keyframe, v3-infill (renderer v3, `--renderer tiny-v3`: its autoencoder, latent keyframe model and residual infill model, 256x144; in training).", show_default=False)],
+    model: Annotated[str, typer.Argument(help="Which model: keyframe, infill, vocabulary (re-embed the world's words); v3-keyframe, v3-upscaler, v3-infill (renderer v3, `--renderer tiny-v3`: its 64x36 keyframe model, its layout-conditioned upscaler to 256x144 and its residual infill model; in training).", show_default=False)],
     run_dir: Annotated[Optional[Path], typer.Option("--run-dir", help="Checkpoints and log.jsonl [default: runs/tiny-MODEL].")] = None,
     steps: Annotated[Optional[int], typer.Option("--steps", min=1, help="Total optimiser steps; a resumed run continues to this (default: the trainer's).")] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", min=1, help="World samples per step (default: the trainer's).")] = None,
     learning_rate: Annotated[Optional[float], typer.Option("--lr", help="AdamW learning rate (default: the trainer's).")] = None,
     channels: Annotated[Optional[str], typer.Option("--channels", help="UNet widths, e.g. 64,128,128 (default: the shipped model's).")] = None,
-    latent_channels: Annotated[Optional[int], typer.Option("--latent-channels", min=1, help="v3-autoencoder only: channels of its 32x18 latents (default: 4); the keyframe model takes its autoencoder's.")] = None,
     seed: Seed = 0,
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: the trainer's).")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0, help="Stop with a checkpoint after this many minutes (0: none); run again to resume.")] = 0,
@@ -1034,10 +1033,7 @@ def train_tiny(
         widths = tuple(int(v) for v in channels.split(",")) if channels else None
     except ValueError:
         raise InputError(f"--channels {channels!r} is not a comma-separated list of integers") from None
-    if latent_channels is not None and model != "v3-autoencoder":
-        raise InputError(f"--latent-channels is for v3-autoencoder, not {model}")
-    given = {"steps": steps, "batch_size": batch_size, "learning_rate": learning_rate, "channels": widths, "threads": threads,
-             "latent_channels": latent_channels}
+    given = {"steps": steps, "batch_size": batch_size, "learning_rate": learning_rate, "channels": widths, "threads": threads}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(TextColumn(f"training {model}"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4f}"),

@@ -28,7 +28,7 @@ from renderers.tiny.v3.train import write_untrained_weights
 from renderers.tiny.v3.world import FRAME
 from tests.conftest import make_board
 
-SMALL = {"autoencoder": (8, 8, 8, 8), "keyframe": (16, 32), "infill_channels": (8, 16, 32), "norm_groups": 8}
+SMALL = {"keyframe": (16, 16, 32), "upscaler": (8, 16, 16), "infill_channels": (8, 16, 32), "norm_groups": 8}
 CAST = (
     Entity(id="mira", name="Mira", category="child"),
     Entity(id="sam", name="Sam", category="person"),
@@ -259,5 +259,5 @@ def test_director_render_with_tiny_v3_makes_the_movie_and_says_when_its_weights_
     assert (tmp_path / "movie.mp4").stat().st_size > 0 and "tiny-v3" in made.output
     config.write_text(f'weights_dir = "{tmp_path / "nowhere"}"\n')
     missing = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "never.mp4"), "--renderer-config", str(config)])
-    assert missing.exit_code == 2 and "director train tiny v3-autoencoder" in missing.output
+    assert missing.exit_code == 2 and "director train tiny v3-keyframe" in missing.output
     assert not (tmp_path / "never.mp4").exists()

