@@ -1020,6 +1020,7 @@ def train_tiny(
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: the trainer's).")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0, help="Stop with a checkpoint after this many minutes (0: none); run again to resume.")] = 0,
     resume: Annotated[bool, typer.Option("--resume/--restart", help="Continue the run in --run-dir if there is one.")] = True,
+    start_from: Annotated[Optional[Path], typer.Option("--from", help="v3 models: start a new run from these exported weights (e.g. the shipped ones), at the step they were exported at; the optimiser starts afresh.")] = None,
     export: Annotated[Optional[Path], typer.Option("--export", help="When done, write the EMA weights (fp16 safetensors) here, e.g. renderers/tiny/weights/keyframe.safetensors.")] = None,
 ) -> None:
     """Train a tiny renderer model on the procedural world (CPU is fine at 32x32), with checkpoints and resume."""
@@ -1033,7 +1034,12 @@ def train_tiny(
         widths = tuple(int(v) for v in channels.split(",")) if channels else None
     except ValueError:
         raise InputError(f"--channels {channels!r} is not a comma-separated list of integers") from None
-    given = {"steps": steps, "batch_size": batch_size, "learning_rate": learning_rate, "channels": widths, "threads": threads}
+    if start_from is not None and not model.startswith("v3-"):
+        raise InputError(f"--from is for the v3 models, not {model}")
+    if start_from is not None and not start_from.is_file():
+        raise InputError(f"--from {start_from}: no such weights file")
+    given = {"steps": steps, "batch_size": batch_size, "learning_rate": learning_rate, "channels": widths, "threads": threads,
+             "start_from": str(start_from) if start_from is not None else None}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(TextColumn(f"training {model}"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4f}"),

@@ -121,3 +121,9 @@ def test_the_upscaler_learns_resumes_exactly_and_exports_what_loads(tmp_path):
     assert exported.config.channels == (16, 16, 16) and exported.config.extra["steps"] == 2
     from_run = load_v3("v3-upscaler", tmp_path / "resumed")
     assert all(torch.allclose(from_run.state_dict()[k], v, atol=1e-2) for k, v in exported.state_dict().items())
+    # a new run started from the exported weights goes on from their step (what a later session does with committed weights)
+    train_v3(V3Options(model="v3-upscaler", steps=3, start_from=str(tmp_path / "upscaler.safetensors"), **upscaler), tmp_path / "continued")
+    assert [json.loads(line)["step"] for line in (tmp_path / "continued" / "log.jsonl").read_text().splitlines()] == [3]
+    with pytest.raises(ValueError, match="has widths"):
+        train_v3(V3Options(model="v3-upscaler", steps=3, start_from=str(tmp_path / "upscaler.safetensors"),
+                           **{**upscaler, "channels": (8, 8, 8)}), tmp_path / "other")

@@ -56,6 +56,7 @@ class V3Options:
     crop: int = 128  # the upscaler trains on random 128x128 crops of the 256x144 frames (it is convolutional)
     norm_groups: int = 16
     time_limit: float = 0.0  # seconds of this call before it stops with a checkpoint; 0: none
+    start_from: str = ""  # a new run starts from these exported weights, at the step they were exported at
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -308,6 +309,12 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
         model.load_state_dict(load_file(str(run / "model.safetensors")))
         optimizer.load_state_dict(torch.load(run / "optimizer.pt", weights_only=False))
         step, seconds, wall_before = state["step"], state["seconds"], state["wall_seconds"]
+    elif options.start_from:  # exported weights (the committed ones): their step, a fresh optimiser
+        exported = load_v3(options.model, options.start_from)
+        if exported.config.channels != model.config.channels:
+            raise ValueError(f"{options.start_from} has widths {exported.config.channels}, this run {model.config.channels}")
+        model.load_state_dict(exported.state_dict())
+        step, seconds = exported.config.extra.get("steps", 0), float(exported.config.extra.get("train_seconds", 0))
 
     def save_checkpoint() -> None:
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(run / "model.safetensors"))
