@@ -23,7 +23,7 @@ from director.renderer import (
 )
 from director.storyboard import Box, Entity
 from renderers.tiny.v3.conditioning import warp_guess
-from renderers.tiny.v3.renderer import INFILL, KEYFRAME, TinyV3Renderer
+from renderers.tiny.v3.renderer import INFILL, KEYFRAME, UPSCALER, WEIGHTS, TinyV3Renderer
 from renderers.tiny.v3.train import write_untrained_weights
 from renderers.tiny.v3.world import FRAME
 from tests.conftest import make_board
@@ -261,3 +261,30 @@ def test_director_render_with_tiny_v3_makes_the_movie_and_says_when_its_weights_
     missing = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "never.mp4"), "--renderer-config", str(config)])
     assert missing.exit_code == 2 and "director train tiny v3-keyframe" in missing.output
     assert not (tmp_path / "never.mp4").exists()
+
+
+shipped = pytest.mark.skipif(
+    not all((WEIGHTS / name).is_file() for name in (KEYFRAME, UPSCALER)), reason="no v3 keyframe and upscaler weights in the package"
+)
+
+
+@shipped
+@pytest.mark.slow
+def test_with_the_shipped_weights_a_moved_box_moves_its_entity():
+    """The trained models, as a storyboard asks them: a red dog in a field drawn where its box says, and
+    moved when the box moves (a red dog, so that its pixels can be told from the field's by colour)."""
+    dog = Entity(id="rex", name="Rex", category="dog", attributes={"color": "red"})
+    scene = SceneContext("field", "EXT. FIELD - DAY", "", "a field", "", (dog,), (), 256, 144, cast=(dog,))
+    renderer = TinyV3Renderer()
+    left, right = Box(x0=0.05, y0=0.55, x1=0.35, y1=0.95), Box(x0=0.65, y0=0.55, x1=0.95, y1=0.95)
+
+    def drawn(box):
+        return renderer.keyframes([KeyframeRequest(scene, (FrameSpec(0, 0.0, {"rex": box}),), seed=0)])[0][0].astype(int)
+
+    def redness(frame, box):  # how much redder than green or blue the box's pixels are, on average
+        piece = frame[round(box.y0 * 144) : round(box.y1 * 144), round(box.x0 * 256) : round(box.x1 * 256)]
+        return float((piece[..., 0] - piece[..., 1:].max(-1)).mean())
+
+    at_left, at_right = drawn(left), drawn(right)
+    assert redness(at_left, left) > redness(at_left, right) + 20
+    assert redness(at_right, right) > redness(at_right, left) + 20

@@ -123,7 +123,7 @@ class TinyV3Renderer:
     Until the infill model's weights (`v3-infill.safetensors`) exist, infill is the box-warped guess itself
     (`info.description` says which an instance does). The models draw at `world.FRAME`, 256x144."""
 
-    VERSION = 1
+    VERSION = 2  # 2: the cascade (keyframe model at 64x36, upscaler); 1 was latent diffusion
     CHUNK = 8  # frames per model call: bounds the memory of a batch (8 requests x 16 keyframes at most)
 
     def __init__(self, *, weights_dir: str | Path | None = None, config: str | Path | None = None, **settings: Any) -> None:
