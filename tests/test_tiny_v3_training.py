@@ -44,16 +44,21 @@ def test_the_learning_rate_warms_up_holds_then_falls_to_zero_over_the_last_fifth
     assert learning_rate(V3Options(steps=1000, learning_rate=1e-3, warmup=100, decay=0.0), 999) == pytest.approx(1e-3)
 
 
-@needs_encoder
-def test_the_keyframe_model_resumes_exactly_and_exports_what_loads(tmp_path):
-    keyframe = {**SMALL, "channels": (16, 16, 32)}
-    train_v3(V3Options(model="v3-keyframe", steps=2, **keyframe), tmp_path / "straight")
-    train_v3(V3Options(model="v3-keyframe", steps=1, **keyframe), tmp_path / "resumed")
-    train_v3(V3Options(model="v3-keyframe", steps=2, **keyframe), tmp_path / "resumed")
+def trained_twice(model: str, settings: dict, tmp_path) -> list[dict]:
+    """Two steps straight, and one step then a resume to two: asserts both runs end with the same weights;
+    returns the resumed run's log."""
+    train_v3(V3Options(model=model, steps=2, **settings), tmp_path / "straight")
+    train_v3(V3Options(model=model, steps=1, **settings), tmp_path / "resumed")
+    train_v3(V3Options(model=model, steps=2, **settings), tmp_path / "resumed")
     a = load_file(str(tmp_path / "straight" / "model.safetensors"))
     b = load_file(str(tmp_path / "resumed" / "model.safetensors"))
     assert all(torch.equal(a[k], b[k]) for k in a)
-    lines = [json.loads(line) for line in (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()]
+
+
+@needs_encoder
+def test_the_keyframe_model_resumes_exactly_and_exports_what_loads(tmp_path):
+    lines = trained_twice("v3-keyframe", {**SMALL, "channels": (16, 16, 32)}, tmp_path)
     assert [line["step"] for line in lines] == [1, 2] and "held_out_loss" in lines[-1]
     model = KeyframeModel.load(export_v3(tmp_path / "resumed", tmp_path / "keyframe.safetensors"))
     assert model.config.extra["steps"] == 2 and model.setting_table.abs().sum() > 0  # the settings' embeddings travel with it
@@ -109,13 +114,7 @@ def test_the_upscaler_learns_resumes_exactly_and_exports_what_loads(tmp_path):
     from renderers.tiny.v3.models import Upscaler
 
     upscaler = {**SMALL, "channels": (16, 16, 16), "crop": 64, "learning_rate": 3e-3, "warmup": 1}
-    train_v3(V3Options(model="v3-upscaler", steps=2, **upscaler), tmp_path / "straight")
-    train_v3(V3Options(model="v3-upscaler", steps=1, **upscaler), tmp_path / "resumed")
-    train_v3(V3Options(model="v3-upscaler", steps=2, **upscaler), tmp_path / "resumed")
-    a = load_file(str(tmp_path / "straight" / "model.safetensors"))
-    b = load_file(str(tmp_path / "resumed" / "model.safetensors"))
-    assert all(torch.equal(a[k], b[k]) for k in a)
-    log = [json.loads(line) for line in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()]
+    log = trained_twice("v3-upscaler", upscaler, tmp_path)
     assert log[-1]["held_out_psnr"] != log[-1]["bilinear_psnr"]  # it has learned a correction (better or worse)
     exported = Upscaler.load(export_v3(tmp_path / "resumed", tmp_path / "upscaler.safetensors"))
     assert exported.config.channels == (16, 16, 16) and exported.config.extra["steps"] == 2

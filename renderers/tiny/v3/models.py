@@ -99,10 +99,12 @@ def _global_condition(mlp: nn.Module, setting: torch.Tensor, time_index: torch.T
 
 
 @dataclass
-class KeyframeConfig:
+class ModelConfig:
+    """What every v3 model's config has: the width of the kind embedding in its layout map, its UNet's group
+    norm and the facts of its training (`extra`, written by the export)."""
+
     noun_channels: int = 8
-    channels: tuple[int, ...] = (32, 64, 128)  # UNet widths at 36x64, 18x32 and 9x16 (36 rows halve evenly twice)
-    norm_groups: int = 32
+    norm_groups: int = 8
     extra: dict = field(default_factory=dict)
 
     @property
@@ -111,7 +113,13 @@ class KeyframeConfig:
 
     @property
     def global_features(self) -> int:
-        return EMBED_DIM + len(TIMES)
+        return EMBED_DIM + len(TIMES)  # the setting's embedding, the time of day
+
+
+@dataclass
+class KeyframeConfig(ModelConfig):
+    channels: tuple[int, ...] = (32, 64, 128)  # UNet widths at 36x64, 18x32 and 9x16 (36 rows halve evenly twice)
+    norm_groups: int = 32
 
 
 class KeyframeModel(nn.Module):
@@ -141,16 +149,9 @@ class KeyframeModel(nn.Module):
 
 
 @dataclass
-class ResidualInfillConfig:
-    noun_channels: int = 8
+class ResidualInfillConfig(ModelConfig):
     channels: tuple[int, ...] = (16, 32, 64)  # UNet widths at 72x128, 36x64 and 18x32
-    norm_groups: int = 8
     size: tuple[int, int] = (128, 72)  # width, height the correction is predicted at (half the frame; see the model)
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def map_channels(self) -> int:
-        return 1 + self.noun_channels + 6 + 2  # as the keyframe model's layout map
 
     @property
     def global_features(self) -> int:
@@ -203,21 +204,9 @@ class ResidualInfillModel(nn.Module):
 
 
 @dataclass
-class UpscalerConfig:
-    noun_channels: int = 8
+class UpscalerConfig(ModelConfig):
     channels: tuple[int, ...] = (32, 48, 64, 96)  # UNet widths at 72x128, 36x64, 18x32 and 9x16 (half the frame: see `shuffle`)
-    norm_groups: int = 8
-    base: tuple[int, int] = BASE_SIZE  # width, height of its input frames
     shuffle: int = 2  # the UNet works at 1/shuffle of the frame, each pixel of it a shuffle x shuffle block (ESPCN's pixel shuffle)
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def map_channels(self) -> int:
-        return 1 + self.noun_channels + 6 + 2  # as the keyframe model's layout map
-
-    @property
-    def global_features(self) -> int:
-        return EMBED_DIM + len(TIMES)
 
 
 class Upscaler(nn.Module):
@@ -302,7 +291,7 @@ def _load(cls, config_cls, path: str | Path):
 
     with safe_open(str(path), "pt") as f:
         data = json.loads(f.metadata()["config"])
-    data = {k: tuple(v) if k in ("channels", "size", "base") else v for k, v in data.items()}
+    data = {k: tuple(v) if k in ("channels", "size") else v for k, v in data.items()}
     model = cls(config_cls(**data))
     model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
     return model.eval()

@@ -69,7 +69,22 @@ class V3Options:
 CHANNELS = {"v3-keyframe": (32, 64, 128), "v3-upscaler": (32, 48, 64, 96), "v3-infill": (16, 32, 64)}
 
 
-class _Upscaling:
+class _Task:
+    """What every v3 training task holds: its options, the kinds' and the settings' embeddings, the training
+    noise schedule and its model (`module`, fresh, of the kind and widths the options say)."""
+
+    def __init__(self, options: V3Options) -> None:
+        from renderers.tiny.text import Vocabulary, default_vocabulary_path
+
+        self.options = options
+        self.nouns = {k: torch.from_numpy(v) for k, v in Vocabulary.load(default_vocabulary_path()).categories.items()}
+        self.settings = setting_vectors()
+        self.scheduler = make_scheduler()
+        self.module = _model_of(asdict(options))
+        self.module.setting_table.copy_(self.settings)  # saved with the weights: the renderer needs no encoder for it
+
+
+class _Upscaling(_Task):
     """The upscaler's task: a world frame (a random `crop` x `crop` piece; 0: the whole frame) from its 4x
     smaller copy (area-averaged, then noised to a random DDPM timestep below `UPSCALE_NOISE`, Imagen's noise
     conditioning augmentation) and its layout map; L1 on the pixels. One pass, not a diffusion model's sampling
@@ -77,15 +92,7 @@ class _Upscaling:
     a loop of full-size passes is what a CPU can least afford."""
 
     def __init__(self, options: V3Options) -> None:
-        from renderers.tiny.text import Vocabulary, default_vocabulary_path
-        from renderers.tiny.v3.models import Upscaler, UpscalerConfig
-
-        self.options = options
-        self.nouns = {k: torch.from_numpy(v) for k, v in Vocabulary.load(default_vocabulary_path()).categories.items()}
-        self.settings = setting_vectors()
-        self.scheduler = make_scheduler()
-        self.module = Upscaler(UpscalerConfig(channels=tuple(options.channels), norm_groups=options.norm_groups))
-        self.module.setting_table.copy_(self.settings)
+        super().__init__(options)
         self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1), crop=0)
 
     @torch.no_grad()
@@ -146,20 +153,12 @@ def world_samples(seeds: list[int], rng: np.random.Generator, nouns: dict, setti
     return frames, layouts, vectors, times
 
 
-class _Keyframes:
+class _Keyframes(_Task):
     """The keyframe model's task: a clip's frame at a random time, made 4x smaller (area-averaged, 64x36),
     denoised given its layout, setting and time of day (x0-prediction, min-SNR weights clamped to [0.5, 5])."""
 
     def __init__(self, options: V3Options) -> None:
-        from renderers.tiny.text import Vocabulary, default_vocabulary_path
-        from renderers.tiny.v3.models import KeyframeConfig, KeyframeModel
-
-        self.options = options
-        self.nouns = {k: torch.from_numpy(v) for k, v in Vocabulary.load(default_vocabulary_path()).categories.items()}
-        self.settings = setting_vectors()
-        self.scheduler = make_scheduler()
-        self.module = KeyframeModel(KeyframeConfig(channels=tuple(options.channels), norm_groups=options.norm_groups))
-        self.module.setting_table.copy_(self.settings)  # saved with the weights: the renderer needs no encoder for it
+        super().__init__(options)
         self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1))
 
     @torch.no_grad()
@@ -182,7 +181,7 @@ class _Keyframes:
         return {"held_out_loss": round(self._loss(self.held_out, torch.Generator().manual_seed(0)).item(), 5)}
 
 
-class _ResidualInfill:
+class _ResidualInfill(_Task):
     """The infill model's task: a clip's frame at time s between two known frames at s0 < s1, guessed by the
     box warp from them (`conditioning.warp_guess`); the model denoises the correction frame - guess at its
     working size (x0-prediction, min-SNR weights clamped to [0.5, 5], as the keyframe model).
@@ -191,15 +190,7 @@ class _ResidualInfill:
     (pose changes) and overlaps are what the warp cannot get right, and so what the correction is for."""
 
     def __init__(self, options: V3Options) -> None:
-        from renderers.tiny.text import Vocabulary, default_vocabulary_path
-        from renderers.tiny.v3.models import ResidualInfillConfig, ResidualInfillModel
-
-        self.options = options
-        self.nouns = {k: torch.from_numpy(v) for k, v in Vocabulary.load(default_vocabulary_path()).categories.items()}
-        self.settings = setting_vectors()
-        self.scheduler = make_scheduler()
-        self.module = ResidualInfillModel(ResidualInfillConfig(channels=tuple(options.channels), norm_groups=options.norm_groups))
-        self.module.setting_table.copy_(self.settings)
+        super().__init__(options)
         self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1))
 
     @torch.no_grad()
@@ -300,7 +291,7 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
         raise ValueError(f"{run} holds a {state['options']['model']} run, not {options.model}")
     torch.manual_seed(options.seed)
     tasks = {"v3-keyframe": _Keyframes, "v3-upscaler": _Upscaling, "v3-infill": _ResidualInfill}
-    task: _Keyframes | _Upscaling | _ResidualInfill = tasks[options.model](options)
+    task: _Task = tasks[options.model](options)
     model = task.module
     optimizer = torch.optim.AdamW(model.parameters(), lr=options.learning_rate, weight_decay=0.0)
     step, seconds, wall_before = 0, 0.0, 0.0
