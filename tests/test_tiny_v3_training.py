@@ -78,6 +78,10 @@ def test_director_train_tiny_refuses_a_model_it_does_not_know_with_exit_code_2(t
         train_tiny("painter", run_dir=tmp_path / "never")
     bad = CliRunner().invoke(app, ["train", "tiny", "v3-autoencoder", "--run-dir", str(tmp_path / "never")])
     assert bad.exit_code == 2 and "v3-upscaler" in bad.output  # the message lists the models there are
+    missing = CliRunner().invoke(app, ["train", "tiny", "v3-upscaler", "--run-dir", str(tmp_path / "never"), "--from", str(tmp_path / "no.safetensors")])
+    assert missing.exit_code == 2 and "no such weights file" in missing.output
+    v2 = CliRunner().invoke(app, ["train", "tiny", "keyframe", "--run-dir", str(tmp_path / "never"), "--from", str(tmp_path / "no.safetensors")])
+    assert v2.exit_code == 2 and "--from is for the v3 models" in v2.output
     assert not (tmp_path / "never").exists()
 
 
