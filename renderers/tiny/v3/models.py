@@ -202,7 +202,6 @@ class ResidualInfillModel(nn.Module):
         return _load(cls, ResidualInfillConfig, path)
 
 
-
 @dataclass
 class UpscalerConfig(ModelConfig):
     channels: tuple[int, ...] = (32, 48, 64, 96)  # UNet widths at 72x128, 36x64, 18x32 and 9x16 (half the frame: see `shuffle`)
