@@ -181,15 +181,15 @@ class UpscalerSource(WorldSource):
         from renderers.tiny.v3.train import load_v3
 
         self.model = load_v3("v3-upscaler", self.path)
-        self.nouns = Vocabulary.load(default_vocabulary_path()).categories
+        self.nouns = {k: torch.from_numpy(v) for k, v in Vocabulary.load(default_vocabulary_path()).categories.items()}
 
     @torch.no_grad()
     def keyframes(self, clip: Clip, times: list[float], seed: int) -> list[np.ndarray]:
-        from renderers.tiny.v3.models import Placed, rasterise
+        from renderers.tiny.v3.models import rasterise
+        from renderers.tiny.v3.train import placed_layout
 
         pixels = torch.stack([_to_tensor(clip.frame(s)) for s in times])
-        layouts = [[Placed(clip.entities[i].id, box, torch.from_numpy(self.nouns[clip.entities[i].kind]),
-                           (clip.entities[i].look.main, clip.entities[i].look.second)) for i, box in clip.layout(s)] for s in times]
+        layouts = [placed_layout(clip, s, self.nouns) for s in times]
         setting = self.model.setting_table[[list(SETTINGS).index(clip.setting)] * len(times)]
         when = torch.tensor([TIMES.index(clip.time)] * len(times))
         made = self.model(torch.nn.functional.avg_pool2d(pixels, 4), torch.zeros(len(times), dtype=torch.long),

@@ -308,8 +308,7 @@ class TinyV3Renderer:
             part = slice(first, first + self.CHUNK)
             layout = rasterise(layouts[part])
             empty = rasterise([[] for _ in layouts[part]]) if self.config.layout_guidance != 1 else None
-            setting = model.setting_table[[s for s, _ in settings[part]]]
-            when = torch.tensor([t for _, t in settings[part]])
+            setting, when = _global_inputs(model, settings[part])
 
             def predict(x: torch.Tensor, t: torch.Tensor, layout=layout, setting=setting, when=when, empty=empty) -> torch.Tensor:
                 prediction = model(x, t, layout, setting, when)
@@ -341,8 +340,7 @@ class TinyV3Renderer:
             small_guess = torch.stack([model.to_working_size(row.guess[None])[0] for row in part])  # (B, 3, h, w)
             confidence = torch.stack([model.to_working_size(row.confidence[None])[0] for row in part])
             layout = rasterise([row.layout for row in part], model.config.size)
-            setting = model.setting_table[[row.setting[0] for row in part]]
-            when = torch.tensor([row.setting[1] for row in part])
+            setting, when = _global_inputs(model, [row.setting for row in part])
             position = torch.tensor([row.position for row in part])
             start = torch.stack([noise[row.group][row.slot] for row in part])
 
@@ -371,8 +369,7 @@ class TinyV3Renderer:
             small = make_scheduler().add_noise(small, noise, torch.full((small.shape[0],), level))
         for first in range(0, small.shape[0], self.CHUNK):
             part = slice(first, first + self.CHUNK)
-            setting = model.setting_table[[s for s, _ in settings[part]]]
-            when = torch.tensor([t for _, t in settings[part]])
+            setting, when = _global_inputs(model, settings[part])
             levels = torch.full((len(layouts[part]),), level)
             out.append(model(small[part], levels, rasterise(layouts[part], FRAME), setting, when).clamp(-1, 1))
         return torch.cat(out)
@@ -426,6 +423,12 @@ def _to_tensor(frame: np.ndarray) -> torch.Tensor:
 def _to_uint8(frames: torch.Tensor) -> np.ndarray:
     """(F, 3, height, width) in [-1, 1] -> (F, height, width, 3) uint8."""
     return ((frames.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+
+
+def _global_inputs(model, settings: Sequence[tuple[int, int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """A v3 model's global conditioning for (setting, time-of-day) index pairs: the setting vectors it was trained
+    with (B, 384) and the time-of-day indices (B,)."""
+    return model.setting_table[[s for s, _ in settings]], torch.tensor([t for _, t in settings])
 
 
 def _keyed(layout: Sequence[Placed]) -> list[tuple[str, tuple[float, float, float, float]]]:

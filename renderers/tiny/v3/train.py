@@ -94,6 +94,8 @@ class _Upscaling(_Task):
     def __init__(self, options: V3Options) -> None:
         super().__init__(options)
         self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1), crop=0)
+        bilinear = F.interpolate(self.held_out[1], scale_factor=4, mode="bilinear", align_corners=False).clamp(-1, 1)
+        self.bilinear_psnr = round(float(10 * np.log10(4 / F.mse_loss(bilinear, self.held_out[0]).item())), 2)  # the floor
 
     @torch.no_grad()
     def _batch(self, seeds: list[int], rng: np.random.Generator, crop: int) -> tuple:
@@ -130,15 +132,21 @@ class _Upscaling(_Task):
     @torch.no_grad()
     def evaluate(self) -> dict:
         loss, psnr = self._loss(self.held_out, torch.zeros(self.held_out[0].shape[0], dtype=torch.long), None)
-        bilinear = F.interpolate(self.held_out[1], scale_factor=4, mode="bilinear", align_corners=False).clamp(-1, 1)
-        floor = float(10 * np.log10(4 / F.mse_loss(bilinear, self.held_out[0]).item()))
-        return {"held_out_loss": round(loss.item(), 5), "held_out_psnr": round(psnr, 2), "bilinear_psnr": round(floor, 2)}
+        return {"held_out_loss": round(loss.item(), 5), "held_out_psnr": round(psnr, 2), "bilinear_psnr": self.bilinear_psnr}
+
+
+def placed_layout(clip, s: float, nouns: dict) -> list:
+    """The clip's layout at time `s` as the models are conditioned on it: each entity (`models.Placed`) by its
+    id, box, kind's embedding (`nouns`: kind -> (384,) tensor) and its look's two colours."""
+    from renderers.tiny.v3.models import Placed
+
+    return [Placed(clip.entities[i].id, box, nouns[clip.entities[i].kind], (clip.entities[i].look.main, clip.entities[i].look.second))
+            for i, box in clip.layout(s)]
 
 
 def world_samples(seeds: list[int], rng: np.random.Generator, nouns: dict, settings: torch.Tensor) -> tuple[list, list, list, list]:
     """For each seed, its clip at a random time: (frames (144, 256, 3) uint8, layouts as `Placed` lists,
     setting vectors, time-of-day indices): what a keyframe or upscaler step learns from."""
-    from renderers.tiny.v3.models import Placed
     from renderers.tiny.v3.world import SETTINGS, TIMES
 
     frames, layouts, vectors, times = [], [], [], []
@@ -146,8 +154,7 @@ def world_samples(seeds: list[int], rng: np.random.Generator, nouns: dict, setti
         clip = sample_clip(seed)
         s = float(rng.uniform())
         frames.append(clip.frame(s))
-        layouts.append([Placed(clip.entities[i].id, box, nouns[clip.entities[i].kind],
-                               (clip.entities[i].look.main, clip.entities[i].look.second)) for i, box in clip.layout(s)])
+        layouts.append(placed_layout(clip, s, nouns))
         vectors.append(settings[list(SETTINGS).index(clip.setting)])
         times.append(TIMES.index(clip.time))
     return frames, layouts, vectors, times
@@ -196,7 +203,7 @@ class _ResidualInfill(_Task):
     @torch.no_grad()
     def _batch(self, seeds: list[int], rng: np.random.Generator) -> tuple:
         from renderers.tiny.v3.conditioning import warp_guess
-        from renderers.tiny.v3.models import Placed, rasterise
+        from renderers.tiny.v3.models import rasterise
         from renderers.tiny.v3.world import SETTINGS, TIMES
 
         def pixels(frame: np.ndarray) -> torch.Tensor:
@@ -214,8 +221,7 @@ class _ResidualInfill(_Task):
             corrections.append(pixels(clip.frame(s)) - guess)
             guesses.append(guess)
             confidences.append(confidence)
-            layouts.append([Placed(clip.entities[i].id, box, self.nouns[clip.entities[i].kind],
-                                   (clip.entities[i].look.main, clip.entities[i].look.second)) for i, box in clip.layout(s)])
+            layouts.append(placed_layout(clip, s, self.nouns))
             settings.append(self.settings[list(SETTINGS).index(clip.setting)])
             times.append(TIMES.index(clip.time))
             positions.append((s - s0) / max(s1 - s0, 1e-6))
