@@ -151,11 +151,12 @@ class V3Source(V2Source):
 
     name = "tiny v3"
     weights: Path | None = None  # None: the shipped weights
+    settings: dict = {}  # `--v3-setting`s: TinyV3RendererConfig fields other than their defaults
 
     def __init__(self) -> None:
         from renderers.tiny.v3.renderer import TinyV3Renderer
 
-        self.renderer = TinyV3Renderer(weights_dir=self.weights)
+        self.renderer = TinyV3Renderer(weights_dir=self.weights, **self.settings)
 
     def _scene(self, clip: Clip) -> SceneContext:
         entities = tuple(Entity(id=e.id, name=e.kind, category=e.kind) for e in clip.entities)
@@ -485,12 +486,15 @@ def main() -> None:
     parser.add_argument("--train-steps", type=int, default=800)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--v3-weights", type=Path, help="for --source v3: a weights directory (default: the shipped weights)")
+    parser.add_argument("--v3-setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="for --source v3: a renderer setting (TinyV3RendererConfig), e.g. layout_guidance=2")
     parser.add_argument("--upscaler", type=Path, default=UpscalerSource.path,
                         help="for --source upscaler: a run directory or exported weights (default: %(default)s)")
     parser.add_argument("--sheet", help="only draw a PNG here: the same held-out clips by each source, a row each")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     UpscalerSource.path, V3Source.weights = args.upscaler, args.v3_weights
+    V3Source.settings = dict(setting.split("=", 1) for setting in args.v3_setting)  # pydantic converts the strings
     parts = args.only or ["kind", "placement", "identity", "infill"]
     sources = [SOURCES[name]() for name in (args.source or ["world", "v2"])]
     if args.sheet:

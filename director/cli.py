@@ -1021,7 +1021,9 @@ def train_tiny(
     time_limit: Annotated[float, typer.Option("--time-limit", min=0, help="Stop with a checkpoint after this many minutes (0: none); run again to resume.")] = 0,
     resume: Annotated[bool, typer.Option("--resume/--restart", help="Continue the run in --run-dir if there is one.")] = True,
     start_from: Annotated[Optional[Path], typer.Option("--from", help="v3 models: start a new run from these exported weights (e.g. the shipped ones), at the step they were exported at; the optimiser starts afresh.")] = None,
-    export: Annotated[Optional[Path], typer.Option("--export", help="When done, write the EMA weights (fp16 safetensors) here, e.g. renderers/tiny/weights/keyframe.safetensors.")] = None,
+    layout_dropout: Annotated[Optional[float], typer.Option("--layout-dropout", min=0, max=1, help="v3-keyframe: the share of samples trained with no entities, for layout guidance (default: the trainer's, 0.1).")] = None,
+    entity_weight: Annotated[Optional[float], typer.Option("--entity-weight", min=0, help="v3-keyframe: the loss weight of a pixel inside an entity's box, the background's being 1 (default: the trainer's, 4).")] = None,
+    export: Annotated[Optional[Path], typer.Option("--export", help="When done, write the weights (fp16 safetensors; the v2 models' EMA weights) here, e.g. renderers/tiny/weights/keyframe.safetensors.")] = None,
 ) -> None:
     """Train a tiny renderer model on the procedural world (CPU is fine at 32x32), with checkpoints and resume."""
     from director.errors import InputError
@@ -1038,8 +1040,11 @@ def train_tiny(
         raise InputError(f"--from is for the v3 models, not {model}")
     if start_from is not None and not start_from.is_file():
         raise InputError(f"--from {start_from}: no such weights file")
+    if (layout_dropout is not None or entity_weight is not None) and model != "v3-keyframe":
+        raise InputError(f"--layout-dropout and --entity-weight are for v3-keyframe, not {model}")
     given = {"steps": steps, "batch_size": batch_size, "learning_rate": learning_rate, "channels": widths, "threads": threads,
-             "start_from": str(start_from) if start_from is not None else None}
+             "start_from": str(start_from) if start_from is not None else None, "layout_dropout": layout_dropout,
+             "entity_weight": entity_weight}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(TextColumn(f"training {model}"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4f}"),

@@ -63,6 +63,8 @@ def test_the_keyframe_model_resumes_exactly_and_exports_what_loads(tmp_path):
     model = KeyframeModel.load(export_v3(tmp_path / "resumed", tmp_path / "keyframe.safetensors"))
     assert model.config.extra["steps"] == 2 and model.setting_table.abs().sum() > 0  # the settings' embeddings travel with it
     assert isinstance(load_v3("v3-keyframe", tmp_path / "resumed"), KeyframeModel)
+    train_v3(V3Options(model="v3-keyframe", steps=2, **(SMALL | {"batch_size": 3}), channels=(16, 16, 32)), tmp_path / "resumed")
+    assert json.loads((tmp_path / "resumed" / "state.json").read_text())["options"]["batch_size"] == 1  # nothing trained, nothing rewritten
     with pytest.raises(ValueError, match="holds a v3-keyframe run"):
         train_v3(V3Options(model="v3-upscaler", steps=3, **SMALL), tmp_path / "resumed")
     with pytest.raises(ValueError, match="holds a v3-keyframe run, not v3-upscaler"):
@@ -82,7 +84,42 @@ def test_director_train_tiny_refuses_a_model_it_does_not_know_with_exit_code_2(t
     assert missing.exit_code == 2 and "no such weights file" in missing.output
     v2 = CliRunner().invoke(app, ["train", "tiny", "keyframe", "--run-dir", str(tmp_path / "never"), "--from", str(tmp_path / "no.safetensors")])
     assert v2.exit_code == 2 and "--from is for the v3 models" in v2.output
+    upscaler = CliRunner().invoke(app, ["train", "tiny", "v3-upscaler", "--run-dir", str(tmp_path / "never"), "--entity-weight", "2"])
+    assert upscaler.exit_code == 2 and "are for v3-keyframe" in upscaler.output
     assert not (tmp_path / "never").exists()
+
+
+def test_pixel_weights_make_an_error_inside_the_boxes_cost_more_than_the_same_error_outside():
+    from renderers.tiny.v3.train import denoising_loss, make_scheduler
+
+    target = torch.zeros(2, 3, 4, 4)
+    inside = torch.zeros(2, 1, 4, 4)
+    inside[:, :, :2] = 1  # the top half is an entity's
+    wrong_inside, wrong_outside = target.clone(), target.clone()
+    wrong_inside[:, :, :2] = 1
+    wrong_outside[:, :, 2:] = 1
+
+    def loss(made, weights):
+        return denoising_loss(make_scheduler(), target, lambda noisy, t: made, torch.Generator().manual_seed(0), pixel_weights=weights)
+
+    assert loss(wrong_inside, None) == pytest.approx(loss(wrong_outside, None).item())  # unweighted: the same
+    assert loss(wrong_inside, 1 + 3 * inside) > 1.5 * loss(wrong_outside, 1 + 3 * inside)
+    assert loss(wrong_inside, torch.ones_like(inside)) == pytest.approx(loss(wrong_inside, None).item())  # weights of 1: no change
+
+
+@needs_encoder
+def test_layout_dropout_trains_a_share_of_samples_with_no_entities():
+    import numpy as np
+
+    from renderers.tiny.v3.train import _Keyframes
+
+    task = _Keyframes(V3Options(channels=(16, 16, 32), norm_groups=8))
+    seeds = list(range(40))
+    kept = task._batch(seeds, np.random.default_rng(0), dropout=0.0)[1].weights.sum(dim=(1, 2, 3))
+    dropped = task._batch(seeds, np.random.default_rng(0), dropout=0.5)[1].weights.sum(dim=(1, 2, 3))
+    assert (kept > 0).all()  # every clip has someone in it
+    assert 8 <= int((dropped == 0).sum()) <= 32  # about half emptied
+    assert torch.equal(dropped[dropped > 0], kept[dropped > 0])  # the others are the same samples, untouched
 
 
 def test_the_keyframe_model_keeps_the_small_frames_shape_and_paints_boxes_in_drawing_order():

@@ -57,6 +57,9 @@ class V3Options:
     norm_groups: int = 16
     time_limit: float = 0.0  # seconds of this call before it stops with a checkpoint; 0: none
     start_from: str = ""  # a new run starts from these exported weights, at the step they were exported at
+    # The keyframe model's two conditioning levers (0 and 1 for its first 5,800 steps; MODEL_CARD.md):
+    layout_dropout: float = 0.1  # this share of samples train with no entities, so layout guidance has a true "without" (CFG)
+    entity_weight: float = 4.0  # a pixel inside an entity's box weighs this much in the loss, the background 1
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -162,30 +165,45 @@ def world_samples(seeds: list[int], rng: np.random.Generator, nouns: dict, setti
 
 class _Keyframes(_Task):
     """The keyframe model's task: a clip's frame at a random time, made 4x smaller (area-averaged, 64x36),
-    denoised given its layout, setting and time of day (x0-prediction, min-SNR weights clamped to [0.5, 5])."""
+    denoised given its layout, setting and time of day (x0-prediction, min-SNR weights clamped to [0.5, 5]).
+
+    Two levers on what it learns of the layout (`V3Options`): `layout_dropout`, the share of samples given an
+    empty layout (classifier-free guidance's training, so the renderer's `layout_guidance` extrapolates from a
+    prediction the model has learnt, not one it never saw), and `entity_weight`, how much more a pixel inside
+    an entity's box counts than one of the background (entities are a small share of a frame's pixels, and
+    what every measure of issue 15 but the setting looks at)."""
 
     def __init__(self, options: V3Options) -> None:
         super().__init__(options)
         self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1))
 
     @torch.no_grad()
-    def _batch(self, seeds: list[int], rng: np.random.Generator) -> tuple:
+    def _batch(self, seeds: list[int], rng: np.random.Generator, dropout: float = 0.0) -> tuple:
         from renderers.tiny.v3.models import rasterise
 
         frames, layouts, settings, times = world_samples(seeds, rng, self.nouns, self.settings)
+        if dropout > 0:  # drawn only when used, so a run without it sees the data it always did
+            layouts = [[] if dropped else layout for layout, dropped in zip(layouts, rng.uniform(size=len(layouts)) < dropout)]
         pixels = torch.tensor(np.stack(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
         return F.avg_pool2d(pixels, 4), rasterise(layouts), torch.stack(settings), torch.tensor(times)
 
-    def _loss(self, batch: tuple, generator: torch.Generator) -> torch.Tensor:
+    def _loss(self, batch: tuple, generator: torch.Generator, pixel_weights=None) -> torch.Tensor:
+        """`pixel_weights(inside)`: the loss's weight of each pixel from how much of it entities cover (B, 1, 36, 64)."""
         small, layout, settings, times = batch
-        return denoising_loss(self.scheduler, small, lambda noisy, t: self.module(noisy, t, layout, settings, times), generator)
+        inside = layout.weights.sum(1, keepdim=True).clamp(max=1)
+        return denoising_loss(self.scheduler, small, lambda noisy, t: self.module(noisy, t, layout, settings, times), generator,
+                              pixel_weights=None if pixel_weights is None else pixel_weights(inside))
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
-        return self._loss(self._batch(seeds, rng), generator), {}
+        batch = self._batch(seeds, rng, self.options.layout_dropout)
+        return self._loss(batch, generator, lambda inside: 1 + (self.options.entity_weight - 1) * inside), {}
 
     @torch.no_grad()
     def evaluate(self) -> dict:
-        return {"held_out_loss": round(self._loss(self.held_out, torch.Generator().manual_seed(0)).item(), 5)}
+        """The held-out loss unweighted (comparable across runs of any `entity_weight`) and inside the boxes only."""
+        plain = self._loss(self.held_out, torch.Generator().manual_seed(0))
+        inside = self._loss(self.held_out, torch.Generator().manual_seed(0), lambda inside: inside + 1e-6)
+        return {"held_out_loss": round(plain.item(), 5), "held_out_entities": round(inside.item(), 5)}
 
 
 class _ResidualInfill(_Task):
@@ -255,15 +273,22 @@ def learning_rate(options: V3Options, step: int) -> float:
     return rate
 
 
-def denoising_loss(scheduler, target: torch.Tensor, predict, generator: torch.Generator) -> torch.Tensor:
+def denoising_loss(scheduler, target: torch.Tensor, predict, generator: torch.Generator,
+                   pixel_weights: torch.Tensor | None = None) -> torch.Tensor:
     """The x0-prediction loss of both v3 diffusion models: `target` noised to a random timestep, `predict(noisy,
-    timesteps)` its estimate of `target`, the squared error weighted by the clamped SNR (0.5 to 5)."""
+    timesteps)` its estimate of `target`, the squared error weighted by the clamped SNR (0.5 to 5) and, where
+    given, by `pixel_weights` (B, 1, H, W), normalised per sample so that they shift the loss, not scale it."""
     noise = torch.randn(target.shape, generator=generator)
     timesteps = torch.randint(0, scheduler.config.num_train_timesteps, (target.shape[0],), generator=generator)
     prediction = predict(scheduler.add_noise(target, noise, timesteps), timesteps)
     alphas = scheduler.alphas_cumprod[timesteps]
     weight = torch.clamp(alphas / (1 - alphas), min=0.5, max=5.0)
-    return (weight * (prediction - target).pow(2).mean(dim=(1, 2, 3))).mean()
+    squared = (prediction - target).pow(2)
+    if pixel_weights is None:
+        per_sample = squared.mean(dim=(1, 2, 3))
+    else:
+        per_sample = (pixel_weights * squared).mean(dim=(1, 2, 3)) / pixel_weights.mean(dim=(1, 2, 3))
+    return (weight * per_sample).mean()
 
 
 def make_scheduler():
@@ -323,6 +348,7 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
         tmp.replace(state_path)
 
     model.train()
+    first_step = step
     with (run / "log.jsonl").open("a") as log:
         while step < options.steps:
             if options.time_limit and time.perf_counter() - call_started > options.time_limit:
@@ -352,7 +378,8 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
                 save_checkpoint()
             if progress:
                 progress(step, options.steps, loss.item())
-    save_checkpoint()
+    if step > first_step:  # a call that trained nothing (e.g. `--export` alone) leaves the run's record as it was
+        save_checkpoint()
     return run
 
 
