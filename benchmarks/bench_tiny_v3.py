@@ -58,6 +58,7 @@ MEASURED_KINDS = ("person", "child", "dog", "cat", "fox", "horse", "cow", "sheep
                   "bird", "bicycle", "tree", "ball", "chair", "house")
 CROP = 32
 CLASSIFIER_CACHE = Path("runs/bench-tiny-v3")
+UPSCALER = Path("runs/tiny-v3-upscaler")  # `--upscaler`'s default: the run directory `director train tiny v3-upscaler` makes
 
 
 # Sources of frames -------------------------------------------------------------------------------
@@ -150,13 +151,12 @@ class V3Source(V2Source):
     (the clip's entities, or for the identity lineups the whole 8-member cast). `--v3-weights` says which weights."""
 
     name = "tiny v3"
-    weights: Path | None = None  # None: the shipped weights
-    settings: dict = {}  # `--v3-setting`s: TinyV3RendererConfig fields other than their defaults
 
-    def __init__(self) -> None:
+    def __init__(self, weights: Path | None = None, settings: dict | None = None) -> None:
+        """`weights`: a weights directory (None: the shipped weights); `settings`: TinyV3RendererConfig fields."""
         from renderers.tiny.v3.renderer import TinyV3Renderer
 
-        self.renderer = TinyV3Renderer(weights_dir=self.weights, **self.settings)
+        self.renderer = TinyV3Renderer(weights_dir=weights, **(settings or {}))
 
     def _scene(self, clip: Clip) -> SceneContext:
         entities = tuple(Entity(id=e.id, name=e.kind, category=e.kind) for e in clip.entities)
@@ -175,13 +175,13 @@ class UpscalerSource(WorldSource):
     upscales. `--upscaler` says which weights."""
 
     name = "v3 upscaler (world frames at 64x36, upscaled)"
-    path = Path("runs/tiny-v3-upscaler")
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path = UPSCALER) -> None:
+        """`path`: a run directory or exported weights."""
         from renderers.tiny.text import Vocabulary, default_vocabulary_path
         from renderers.tiny.v3.train import load_v3
 
-        self.model = load_v3("v3-upscaler", self.path)
+        self.model = load_v3("v3-upscaler", path)
         self.nouns = {k: torch.from_numpy(v) for k, v in Vocabulary.load(default_vocabulary_path()).categories.items()}
 
     @torch.no_grad()
@@ -488,15 +488,15 @@ def main() -> None:
     parser.add_argument("--v3-weights", type=Path, help="for --source v3: a weights directory (default: the shipped weights)")
     parser.add_argument("--v3-setting", action="append", default=[], metavar="KEY=VALUE",
                         help="for --source v3: a renderer setting (TinyV3RendererConfig), e.g. layout_guidance=2")
-    parser.add_argument("--upscaler", type=Path, default=UpscalerSource.path,
+    parser.add_argument("--upscaler", type=Path, default=UPSCALER,
                         help="for --source upscaler: a run directory or exported weights (default: %(default)s)")
     parser.add_argument("--sheet", help="only draw a PNG here: the same held-out clips by each source, a row each")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    UpscalerSource.path, V3Source.weights = args.upscaler, args.v3_weights
-    V3Source.settings = dict(setting.split("=", 1) for setting in args.v3_setting)  # pydantic converts the strings
     parts = args.only or ["kind", "placement", "identity", "infill"]
-    sources = [SOURCES[name]() for name in (args.source or ["world", "v2"])]
+    made_with = {"v3": {"weights": args.v3_weights, "settings": dict(setting.split("=", 1) for setting in args.v3_setting)},
+                 "upscaler": {"path": args.upscaler}}  # the settings' strings: pydantic converts them
+    sources = [SOURCES[name](**made_with.get(name, {})) for name in (args.source or ["world", "v2"])]
     if args.sheet:
         contact_sheet(sources, args.sheet)
         return
