@@ -167,3 +167,18 @@ def test_the_upscaler_learns_resumes_exactly_and_exports_what_loads(tmp_path):
     with pytest.raises(ValueError, match="has widths"):
         train_v3(V3Options(model="v3-upscaler", steps=3, start_from=str(tmp_path / "upscaler.safetensors"),
                            **{**upscaler, "channels": (8, 8, 8)}), tmp_path / "other")
+
+
+@needs_encoder
+def test_an_untrained_infill_model_scores_the_warps_loss_and_a_trained_step_moves_it():
+    import numpy as np
+
+    from renderers.tiny.v3.train import _ResidualInfill
+
+    task = _ResidualInfill(V3Options(model="v3-infill", channels=(8, 16, 32), norm_groups=8))
+    untrained = task.evaluate()
+    assert untrained["held_out_loss"] == untrained["warp_loss"] > 0  # its last convolution starts at zero: it is the warp
+    optimizer = torch.optim.AdamW(task.module.parameters(), lr=1e-3)
+    task.loss([1, 2], np.random.default_rng(0), torch.Generator().manual_seed(0))[0].backward()
+    optimizer.step()
+    assert task.evaluate()["held_out_loss"] != untrained["warp_loss"]

@@ -258,7 +258,11 @@ class _ResidualInfill(_Task):
 
     @torch.no_grad()
     def evaluate(self) -> dict:
-        return {"held_out_loss": round(self._loss(self.held_out, torch.Generator().manual_seed(0)).item(), 5)}
+        """The held-out loss beside the warp's (the same loss of a zero correction, the guess itself): the model
+        earns its place only below it."""
+        warp = denoising_loss(self.scheduler, self.held_out[0], lambda noisy, t: torch.zeros_like(noisy), torch.Generator().manual_seed(0))
+        return {"held_out_loss": round(self._loss(self.held_out, torch.Generator().manual_seed(0)).item(), 5),
+                "warp_loss": round(warp.item(), 5)}
 
 
 def learning_rate(options: V3Options, step: int) -> float:
