@@ -19,8 +19,8 @@ day, one-hot of four) goes through an MLP and is added to the timestep embedding
 was trained with (`setting_table`, a buffer saved with its weights), so a renderer
 conditions it on exactly those without loading the sentence encoder.
 
-The infill model (`ResidualInfillModel`) predicts a correction to the box-warped
-guess, x0 = guess + output (see its docstring for why).
+The infill model (`ResidualInfillModel`) predicts, in one pass, a correction to the
+box-warped guess: the frame is guess + output (see its docstring for why).
 """
 from __future__ import annotations
 
@@ -159,24 +159,30 @@ class ResidualInfillConfig(ModelConfig):
 
 
 class ResidualInfillModel(nn.Module):
-    """x_t (a noisy correction) + the box-warped guess + its confidence + the layout map -> the clean correction
-    (x0 of the residual), given the setting, the time of day and the frame's position between its ends.
+    """The box-warped guess + its confidence + the layout map -> the correction to add to the guess, given the
+    setting, the time of day and the frame's position between its ends. One pass, no sampling loop.
 
     Why a residual, and why in pixels (issue 15, item 4; benchmarks/RESULTS.md): v2's infill model
     redrew every pixel and lost to its own input, because in this world the box-warped guess is already
     close to the truth (37.8 dB at 256x144) and a small model's redraw of what the guess has right is
     worse than the guess. Here the frame is `guess + correction`, so copying the guess is the output 0,
     the easiest thing to learn (the last convolution starts at zero: an untrained model *is* the warp).
-    In pixel space a zero correction gives the guess exactly (in an autoencoder's latents, tried first
-    for the keyframes, the sum would be decoded, and every frame would lose what the decoder loses). The correction
-    is predicted at `config.size` (half the frame: what it must add, a walking pose, an entrance, a
-    changed occlusion, is larger than a pixel, and a full-size UNet costs ~2.7x more a frame on a CPU)
-    and upsampled bilinearly onto the full-size guess."""
+
+    Why one pass, not a diffusion model's loop (RESULTS.md, "The infill model: why diffusion lost to the
+    warp"): the first version of this model denoised the correction (x0-prediction, min-SNR weights) and,
+    with a held-out denoising loss 6x below the warp's, still drew frames worse than the warp (36.6 against
+    37.8 dB). A correction is sparse and small (std 0.04 in [-1, 1]; 2% of pixels off by more than 0.05)
+    beside the unit noise of the schedule: its loss was all in the easy low-noise steps, where the noisy
+    input holds the answer, and from the noise the renderer starts at it had learnt nothing better than 0.
+    What the measures ask for (PSNR, SSIM against the truth) is the conditional mean, which a regression
+    on the correction learns directly. The correction is predicted at `config.size` (half the frame: what
+    it must add, a walking pose, an entrance, a changed occlusion, is larger than a pixel, and a full-size
+    UNet costs ~2.7x more a frame on a CPU) and upsampled bilinearly onto the full-size guess."""
 
     def __init__(self, config: ResidualInfillConfig) -> None:
         super().__init__()
         self.config = config
-        _add_conditioned_unet(self, config, config.size, 3 + 3 + 1 + config.map_channels, 3)  # noisy correction, guess, confidence, layout map
+        _add_conditioned_unet(self, config, config.size, 3 + 1 + config.map_channels, 3)  # guess, confidence, layout map
         nn.init.zeros_(self.unet.conv_out.weight)
         nn.init.zeros_(self.unet.conv_out.bias)
 
@@ -185,13 +191,13 @@ class ResidualInfillModel(nn.Module):
         width, height = self.config.size
         return F.interpolate(frames, size=(height, width), mode="area") if frames.shape[-2:] != (height, width) else frames
 
-    def forward(self, sample: torch.Tensor, timestep: torch.Tensor, guess: torch.Tensor, confidence: torch.Tensor,
-                layout: LayoutTensors, setting: torch.Tensor, time_index: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
-        """sample: (B, 3, h, w) noisy correction at `config.size`; guess (B, 3, h, w), confidence (B, 1, h, w) at that
-        size; layout rasterised at that size; setting (B, 384); time_index (B,); position (B,) in [0, 1].
-        Returns the clean correction (B, 3, h, w)."""
-        x = torch.cat([sample, guess, confidence, paint_layout(self.noun, layout)], dim=1)  # (B, 7 + map_channels, h, w)
+    def forward(self, guess: torch.Tensor, confidence: torch.Tensor, layout: LayoutTensors, setting: torch.Tensor,
+                time_index: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
+        """guess (B, 3, h, w) and confidence (B, 1, h, w) at `config.size`; layout rasterised at that size; setting
+        (B, 384); time_index (B,); position (B,) in [0, 1]. Returns the correction (B, 3, h, w)."""
+        x = torch.cat([guess, confidence, paint_layout(self.noun, layout)], dim=1)  # (B, 4 + map_channels, h, w)
         condition = _global_condition(self.condition, setting, time_index, position[:, None].float())
+        timestep = torch.zeros(x.shape[0], dtype=torch.long)  # the UNet's timestep input, unused: one pass
         return self.unet(x, timestep, class_labels=condition).sample
 
     def save(self, path: str | Path) -> None:

@@ -12,9 +12,9 @@ Keyframes (the global model), per request, in the steps of a diffusers pipeline:
   storyboard's size only if it is not 256x144.
 Infill (the local model), per job: each frame to make starts as the box-warped guess from the window's
 known frames (`conditioning.warp_guess`), made at the storyboard's size (the known frames are at that
-size: no resampling); the residual infill model (`models.ResidualInfillModel`) denoises a correction
-in pixels, at half of 256x144, that is upsampled and added to it (x0 = guess + correction; why in
-pixels, not latents, is in the model's docstring). **Until its weights (`v3-infill.safetensors`) exist, a frame is
+size: no resampling); the residual infill model (`models.ResidualInfillModel`) predicts a correction
+in pixels, at half of 256x144, in one pass, that is upsampled and added to it (frame = guess +
+correction; why in pixels and why one pass, not a sampling loop, is in the model's docstring). **Until its weights (`v3-infill.safetensors`) exist, a frame is
 the box-warped guess itself**: what v2's measurements say beats v2's infill model (benchmarks/RESULTS.md);
 `RendererInfo.description` and the fingerprint say which of the two an instance does.
 
@@ -98,12 +98,8 @@ class TinyV3RendererConfig(BaseModel):
         ge=0, lt=1000, description="The upscaler's small frame is noised to this DDPM timestep first (Imagen's noise "
         "conditioning augmentation; it trained on 0-249): more hides more of a keyframe model's small errors.",
     )] = 0
-    infill_steps: Annotated[int, Field(ge=1, description="DPM-Solver++ steps of the infill correction (with the infill model).")] = 4
-    infill_strength: Annotated[float, Field(
-        gt=0, le=1, description="The correction starts from zero (the guess itself) noised to this level.",
-    )] = 0.5
     shared_noise: Annotated[float, Field(
-        ge=0, le=1, description="Share of the noise variance common to all frames of one request or window (PYoCo's mixed noise).",
+        ge=0, le=1, description="Share of the noise variance common to all keyframes of one request (PYoCo's mixed noise).",
     )] = 0.5
     upscale: Annotated[Literal["bicubic", "nearest"], Field(description="How 256x144 frames are resized to another storyboard size.")] = "bicubic"
 
@@ -123,7 +119,7 @@ class TinyV3Renderer:
     Until the infill model's weights (`v3-infill.safetensors`) exist, infill is the box-warped guess itself
     (`info.description` says which an instance does). The models draw at `world.FRAME`, 256x144."""
 
-    VERSION = 2  # 2: the cascade (keyframe model at 64x36, upscaler); 1 was latent diffusion
+    VERSION = 3  # 3: infill in one pass; 2: the cascade (keyframe model at 64x36, upscaler); 1 was latent diffusion
     CHUNK = 8  # frames per model call: bounds the memory of a batch (8 requests x 16 keyframes at most)
 
     def __init__(self, *, weights_dir: str | Path | None = None, config: str | Path | None = None, **settings: Any) -> None:
@@ -290,7 +286,7 @@ class TinyV3Renderer:
                 before = [t for _, _, t in known if t < spec.t]
                 after = [t for _, _, t in known if t > spec.t]
                 position = (spec.t - before[-1]) / max(after[0] - before[-1], 1e-6) if before and after else float(not before)
-                rows.append(_InfillRow(j, k, guess, confidence, layout, setting, position, job.seed))
+                rows.append(_InfillRow(j, k, guess, confidence, layout, setting, position))
         # 3. the correction of each guess, with the infill model when there is one
         frames = {(row.group, row.slot): row.guess for row in rows}
         if self.infill_model is not None and rows:
@@ -322,16 +318,10 @@ class TinyV3Renderer:
         return torch.cat(out)
 
     def _correct(self, rows: list[_InfillRow]) -> list[torch.Tensor]:
-        """Each row's frame: its guess plus the infill model's correction, predicted at the model's working size
-        (half of 256x144) and upsampled bilinearly to the guess's size."""
+        """Each row's frame: its guess plus the infill model's correction (one pass), predicted at the model's
+        working size (half of 256x144) and upsampled bilinearly to the guess's size."""
         model, out = self.infill_model, []
         assert model is not None
-        width, height = model.config.size
-        noise = {}  # per job: (targets, 3, h, w), a common part shared by the window's frames (PYoCo)
-        for row in rows:
-            if row.group not in noise:
-                count = sum(1 for other in rows if other.group == row.group)
-                noise[row.group] = _window_noise(row.seed, count, (3, height, width), self.config.shared_noise)
         for first in range(0, len(rows), self.CHUNK):
             part = rows[first : first + self.CHUNK]
             by_size: dict[tuple[int, ...], list[int]] = {}  # jobs of one batch may differ in size
@@ -341,13 +331,7 @@ class TinyV3Renderer:
             confidence = torch.stack([model.to_working_size(row.confidence[None])[0] for row in part])
             layout = rasterise([row.layout for row in part], model.config.size)
             setting, when = _global_inputs(model, [row.setting for row in part])
-            position = torch.tensor([row.position for row in part])
-            start = torch.stack([noise[row.group][row.slot] for row in part])
-
-            def predict(x: torch.Tensor, t: torch.Tensor, inputs=(small_guess, confidence, layout, setting, when, position)) -> torch.Tensor:
-                return model(x, t, *inputs)
-
-            correction = _denoise(predict, start, self.config.infill_steps, torch.zeros_like(start), self.config.infill_strength)
+            correction = model(small_guess, confidence, layout, setting, when, torch.tensor([row.position for row in part]))
             made: list[torch.Tensor | None] = [None] * len(part)
             for shape, members in by_size.items():
                 full = F.interpolate(correction[members], size=shape[1:], mode="bilinear", align_corners=False)
@@ -394,7 +378,6 @@ class _InfillRow:
     layout: list[Placed]
     setting: tuple[int, int]  # setting and time-of-day indices
     position: float  # 0 at the known frame before it, 1 at the one after
-    seed: int  # the job's
 
 
 def _read_config(path: Path) -> dict[str, Any]:

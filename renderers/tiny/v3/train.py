@@ -12,9 +12,10 @@ and checkpoints every `checkpoint_every` steps.
 
 Losses: the keyframe model, x0-prediction MSE with min-SNR weights as in v2 (see
 `renderers/tiny/train.py`); the upscaler, L1 on the pixels (one pass, no sampling loop: see
-`_Upscaling`); the infill model, the keyframe model's loss on the correction (the frame minus its
-box-warped guess, at the model's working size), where the guess is made from two frames of the clip
-at times s0 < s1 and the target lies between them, as an infill window's ends and middle are.
+`_Upscaling`); the infill model, squared error of the correction (the frame minus its box-warped
+guess, at the model's working size; one pass, see `models.ResidualInfillModel`), where the guess is
+made from two frames of the clip at times s0 < s1 and the target lies between them, as an infill
+window's ends and middle are.
 """
 
 from __future__ import annotations
@@ -208,15 +209,17 @@ class _Keyframes(_Task):
 
 class _ResidualInfill(_Task):
     """The infill model's task: a clip's frame at time s between two known frames at s0 < s1, guessed by the
-    box warp from them (`conditioning.warp_guess`); the model denoises the correction frame - guess at its
-    working size (x0-prediction, min-SNR weights clamped to [0.5, 5], as the keyframe model).
+    box warp from them (`conditioning.warp_guess`); the model predicts the correction frame - guess at its
+    working size in one pass, squared error (the measures' own: PSNR is of the squared error; `models.
+    ResidualInfillModel` says why not a diffusion model).
 
-    The ends are 0.05-0.5 of the clip apart, as a level's windows are; the clip's entrances, exits, walks
-    (pose changes) and overlaps are what the warp cannot get right, and so what the correction is for."""
+    The ends are 0.05-1 of the clip apart, from a level's near windows to a whole clip between two ends; the
+    clip's entrances, exits, walks (pose changes) and overlaps are what the warp cannot get right, and so
+    what the correction is for."""
 
     def __init__(self, options: V3Options) -> None:
         super().__init__(options)
-        self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1))
+        self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 16)), np.random.default_rng(1))
 
     @torch.no_grad()
     def _batch(self, seeds: list[int], rng: np.random.Generator) -> tuple:
@@ -231,7 +234,7 @@ class _ResidualInfill(_Task):
         for seed in seeds:
             clip = sample_clip(seed)
             s0 = float(rng.uniform(0, 0.95))
-            s1 = min(1.0, s0 + float(rng.uniform(0.05, 0.5)))
+            s1 = min(1.0, s0 + float(rng.uniform(0.05, 1.0)))
             s = float(rng.uniform(s0, s1))
             keyed = {t: [(clip.entities[i].id, box) for i, box in clip.layout(t)] for t in (s0, s1, s)}
             known = [(pixels(clip.frame(t)), keyed[t], t) for t in (s0, s1)]
@@ -247,22 +250,20 @@ class _ResidualInfill(_Task):
         return (small(torch.stack(corrections)), small(torch.stack(guesses)), small(torch.stack(confidences)),
                 rasterise(layouts, self.module.config.size), torch.stack(settings), torch.tensor(times), torch.tensor(positions))
 
-    def _loss(self, batch: tuple, generator: torch.Generator) -> torch.Tensor:
-        corrections, guesses, confidences, layout, settings, times, positions = batch
-        return denoising_loss(
-            self.scheduler, corrections, lambda noisy, t: self.module(noisy, t, guesses, confidences, layout, settings, times, positions), generator
-        )
+    def _loss(self, batch: tuple) -> torch.Tensor:
+        corrections, *inputs = batch
+        return F.mse_loss(self.module(*inputs), corrections)
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
-        return self._loss(self._batch(seeds, rng), generator), {}
+        return self._loss(self._batch(seeds, rng)), {}
 
     @torch.no_grad()
     def evaluate(self) -> dict:
-        """The held-out loss beside the warp's (the same loss of a zero correction, the guess itself): the model
-        earns its place only below it."""
-        warp = denoising_loss(self.scheduler, self.held_out[0], lambda noisy, t: torch.zeros_like(noisy), torch.Generator().manual_seed(0))
-        return {"held_out_loss": round(self._loss(self.held_out, torch.Generator().manual_seed(0)).item(), 5),
-                "warp_loss": round(warp.item(), 5)}
+        """The held-out loss beside the warp's (the same loss of a zero correction, the guess itself), and both as
+        PSNR at the working size: the model earns its place only above the warp."""
+        loss, warp = self._loss(self.held_out).item(), self.held_out[0].pow(2).mean().item()
+        return {"held_out_loss": round(loss, 6), "warp_loss": round(warp, 6),
+                "held_out_psnr": round(float(10 * np.log10(4 / max(loss, 1e-10))), 2), "warp_psnr": round(float(10 * np.log10(4 / warp)), 2)}
 
 
 def learning_rate(options: V3Options, step: int) -> float:
