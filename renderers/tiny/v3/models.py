@@ -168,8 +168,8 @@ class ResidualInfillModel(nn.Module):
     worse than the guess. Here the frame is `guess + correction`, so copying the guess is the output 0,
     the easiest thing to learn (the last convolution starts at zero: an untrained model *is* the warp).
 
-    Why one pass, not a diffusion model's loop (RESULTS.md, "The infill model: why diffusion lost to the
-    warp"): the first version of this model denoised the correction (x0-prediction, min-SNR weights) and,
+    Why one pass, not a diffusion model's loop (RESULTS.md, "Renderer v3: keyframe model to 14,000 steps,
+    layout guidance, the infill model's finding"): the first version of this model denoised the correction (x0-prediction, min-SNR weights) and,
     with a held-out denoising loss 6x below the warp's, still drew frames worse than the warp (36.6 against
     37.8 dB). A correction is sparse and small (std 0.04 in [-1, 1]; 2% of pixels off by more than 0.05)
     beside the unit noise of the schedule: its loss was all in the easy low-noise steps, where the noisy
