@@ -90,6 +90,22 @@ def test_the_same_request_gives_the_same_pixels_and_another_seed_others(weights)
     assert np.abs(first.astype(int) - other.astype(int)).mean() > 0.5
 
 
+
+def test_layout_guidance_changes_keyframes_only_at_the_steps_it_is_given(weights):
+    """Guidance 2 draws other pixels than 1; limited to timesteps above 999 (none of the schedule's) it is 1 again."""
+    request = KeyframeRequest(context(), specs(3), seed=4)
+
+    def drawn(**settings):
+        renderer = TinyV3Renderer(weights_dir=weights, **settings)
+        return renderer.keyframes([request])[0], renderer.fingerprint
+
+    plain, plain_key = drawn()
+    guided, guided_key = drawn(layout_guidance=2)
+    nowhere, nowhere_key = drawn(layout_guidance=2, layout_guidance_above=999)
+    assert np.abs(guided.astype(int) - plain.astype(int)).mean() > 0.1
+    np.testing.assert_array_equal(nowhere, plain)
+    assert len({plain_key, guided_key, nowhere_key}) == 3  # each setting is its own cache key
+
 def test_cast_members_look_different_and_each_looks_the_same_in_every_scene(weights):
     renderer = TinyV3Renderer(weights_dir=weights)
     park = renderer.looks(context(("mira", "sam"), scene_id="park"))
@@ -176,6 +192,25 @@ def test_an_untrained_infill_model_starts_as_the_warp_itself():
     out = model(torch.randn(2, 3, height, width), torch.ones(2, 1, height, width), rasterise([[], []], (width, height)),
                 torch.zeros(2, 384), torch.tensor([0, 1]), torch.tensor([0.2, 0.8]))
     assert out.shape == (2, 3, height, width) and torch.count_nonzero(out) == 0
+
+
+def test_the_infill_correction_is_confined_to_the_targets_boxes_and_their_margin():
+    """Outside the boxes of the frame being made (grown by `gate_margin` pixels) the frame is the warp itself."""
+    from renderers.tiny.v3.models import Placed, ResidualInfillConfig, ResidualInfillModel, rasterise
+
+    model = ResidualInfillModel(ResidualInfillConfig(channels=(8, 16, 32), gate_margin=2)).eval()
+    torch.nn.init.normal_(model.unet.conv_out.weight, std=0.1)  # as if trained: a correction everywhere
+    width, height = model.config.size
+    box = (0.25, 0.25, 0.5, 0.75)
+    layout = rasterise([[Placed("mira", box, torch.zeros(384), ((200, 40, 40), (40, 40, 200)))], []], (width, height))
+    with torch.no_grad():
+        out = model(torch.randn(2, 3, height, width), torch.ones(2, 1, height, width), layout, torch.zeros(2, 384),
+                    torch.tensor([0, 1]), torch.tensor([0.5, 0.5]))
+    changed = out[0].abs().sum(0) > 0
+    rows, cols = changed.nonzero(as_tuple=True)
+    assert changed.any() and torch.count_nonzero(out[1]) == 0  # no boxes: no correction at all
+    assert cols.min() >= box[0] * width - 3 and cols.max() <= box[2] * width + 2
+    assert rows.min() >= box[1] * height - 3 and rows.max() <= box[3] * height + 2
 
 
 def keys(board, cast_in_keys=True):

@@ -94,6 +94,10 @@ class TinyV3RendererConfig(BaseModel):
         gt=0, description="Keyframes: >1 extrapolates from the prediction without entities (CFG-like; 1 = off, "
         "one model call a step instead of two; v2 chose 1.25 on its validation seeds, v3's is not yet measured).",
     )] = 1.0
+    layout_guidance_above: Annotated[int, Field(
+        ge=0, lt=1000, description="Layout guidance only at DDPM timesteps above this (guidance in a limited interval, "
+        "Kynkaanniemi et al. 2024): the noisy steps place the entities, the last ones cost one model call each.",
+    )] = 0
     upscale_noise: Annotated[int, Field(
         ge=0, lt=1000, description="The upscaler's small frame is noised to this DDPM timestep first (Imagen's noise "
         "conditioning augmentation; it trained on 0-249): more hides more of a keyframe model's small errors.",
@@ -308,7 +312,7 @@ class TinyV3Renderer:
 
             def predict(x: torch.Tensor, t: torch.Tensor, layout=layout, setting=setting, when=when, empty=empty) -> torch.Tensor:
                 prediction = model(x, t, layout, setting, when)
-                if empty is not None:  # layout guidance: away from the prediction with no entities in it
+                if empty is not None and t[0] > self.config.layout_guidance_above:  # layout guidance: away from the prediction with no entities
                     plain = model(x, t, empty, setting, when)
                     prediction = plain + self.config.layout_guidance * (prediction - plain)
                 return prediction
