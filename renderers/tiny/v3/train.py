@@ -207,11 +207,14 @@ class _Keyframes(_Task):
         return {"held_out_loss": round(plain.item(), 5), "held_out_entities": round(inside.item(), 5)}
 
 
+LOG_FLOOR = 1e-4  # the infill loss's floor on a window's squared error (in [-1, 1]: 46 dB)
+
+
 class _ResidualInfill(_Task):
     """The infill model's task: a clip's frame at time s between two known frames at s0 < s1, guessed by the
     box warp from them (`conditioning.warp_guess`); the model predicts the correction frame - guess at its
-    working size in one pass, squared error (the measures' own: PSNR is of the squared error; `models.
-    ResidualInfillModel` says why not a diffusion model).
+    working size in one pass, trained on each window's log squared error (the measure's mean PSNR: see `loss`;
+    `models.ResidualInfillModel` says why not a diffusion model).
 
     The ends are 0.05-1 of the clip apart, from a level's near windows to a whole clip between two ends; the
     clip's entrances, exits, walks (pose changes) and overlaps are what the warp cannot get right, and so
@@ -251,20 +254,32 @@ class _ResidualInfill(_Task):
         return (small(torch.stack(corrections)), small(torch.stack(guesses)), small(torch.stack(confidences)),
                 rasterise(layouts, self.module.config.size), torch.stack(settings), torch.tensor(times), torch.tensor(positions))
 
-    def _loss(self, batch: tuple) -> torch.Tensor:
-        corrections, *inputs = batch
-        return F.mse_loss(self.module(*inputs), corrections)
-
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
-        return self._loss(self._batch(seeds, rng)), {}
+        """Each window's log squared error, averaged: the negative of its PSNR up to constants, so the loss is the
+        measure's mean PSNR over frames. The pooled squared error is ruled by the few windows the warp
+        gets badly wrong: trained on it the model won there (+0.5 dB pooled over 256 windows) and lost a little on
+        the two thirds the warp gets right, which a mean over frames weighs as much (37.59 against 37.82 dB).
+        LOG_FLOOR caps what a near-exact window can weigh (46 dB)."""
+        corrections, *inputs = self._batch(seeds, rng)
+        errors = (self.module(*inputs) - corrections).pow(2).mean(dim=(1, 2, 3))
+        return torch.log10(errors + LOG_FLOOR).mean(), {}
 
     @torch.no_grad()
     def evaluate(self) -> dict:
-        """The held-out loss beside the warp's (the same loss of a zero correction, the guess itself), and both as
-        PSNR at the working size: the model earns its place only above the warp."""
-        loss, warp = self._loss(self.held_out).item(), self.held_out[0].pow(2).mean().item()
+        """The held-out squared error beside the warp's (that of a zero correction, the guess itself), pooled and as
+        PSNR at the working size, pooled and averaged over windows (the bench's way): the model earns its place
+        only above the warp."""
+        corrections, *inputs = self.held_out
+        errors = (self.module(*inputs) - corrections).pow(2).mean(dim=(1, 2, 3))
+        warps = corrections.pow(2).mean(dim=(1, 2, 3))
+
+        def mean_psnr(e: torch.Tensor) -> float:
+            return round(float((10 * torch.log10(4 / e.clamp(min=1e-10))).mean()), 2)
+
+        loss, warp = errors.mean().item(), warps.mean().item()
         return {"held_out_loss": round(loss, 6), "warp_loss": round(warp, 6),
-                "held_out_psnr": round(float(10 * np.log10(4 / max(loss, 1e-10))), 2), "warp_psnr": round(float(10 * np.log10(4 / warp)), 2)}
+                "held_out_psnr": round(float(10 * np.log10(4 / max(loss, 1e-10))), 2), "warp_psnr": round(float(10 * np.log10(4 / warp)), 2),
+                "held_out_mean_psnr": mean_psnr(errors), "warp_mean_psnr": mean_psnr(warps)}
 
 
 def learning_rate(options: V3Options, step: int) -> float:
