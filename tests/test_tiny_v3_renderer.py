@@ -99,8 +99,8 @@ def test_layout_guidance_changes_keyframes_only_at_the_steps_it_is_given(weights
         renderer = TinyV3Renderer(weights_dir=weights, **settings)
         return renderer.keyframes([request])[0], renderer.fingerprint
 
-    plain, plain_key = drawn()
-    guided, guided_key = drawn(layout_guidance=2)
+    plain, plain_key = drawn(layout_guidance=1)
+    guided, guided_key = drawn(layout_guidance=2, layout_guidance_above=0)
     nowhere, nowhere_key = drawn(layout_guidance=2, layout_guidance_above=999)
     assert np.abs(guided.astype(int) - plain.astype(int)).mean() > 0.1
     np.testing.assert_array_equal(nowhere, plain)
