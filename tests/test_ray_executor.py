@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -101,19 +102,35 @@ def test_a_killed_worker_costs_only_its_own_job(tmp_path, executor):
     log_dir = tmp_path / "log"
     spec = logged(log_dir, seconds=0.25)
     killed: list[int] = []
+    rendering = threading.Event()
 
-    def kill_a_busy_worker(snapshot):
-        if killed or snapshot.rendered < 4:
-            return
-        events = read_logs(log_dir)
-        open_jobs = Counter(pid for pid, event, _ in events if event == "start")
-        open_jobs.subtract(Counter(pid for pid, event, _ in events if event == "done"))
-        busy = [pid for pid, n in open_jobs.items() if n > 0]
-        if busy:
-            os.kill(busy[0], signal.SIGKILL)
-            killed.append(busy[0])
+    def kill_a_busy_worker():
+        """Polls the workers' logs from beside the render (the driver's own callbacks come only between
+        batches, when two workers in step may both be idle) and kills one that started a job and has not
+        finished it, once four jobs are done."""
+        while rendering.is_set() and not killed:
+            time.sleep(0.02)
+            try:
+                events = [e for e in read_logs(log_dir) if e[0] != os.getpid()]
+            except ValueError:  # a line read half-written
+                continue
+            if sum(event == "done" for _, event, _ in events) >= 4:
+                open_jobs = Counter(pid for pid, event, _ in events if event == "start")
+                open_jobs.subtract(Counter(pid for pid, event, _ in events if event == "done"))
+                # a job started under 0.1 s ago has over 0.1 s of its 0.25 s left: it dies mid-job
+                busy = [pid for pid, n in open_jobs.items() if n > 0 and time.time() - (log_dir / f"{pid}.log").stat().st_mtime < 0.1]
+                if busy:
+                    os.kill(busy[0], signal.SIGKILL)
+                    killed.append(busy[0])
 
-    rendered = render(board, spec, tmp_path / "cache", executor, watch=kill_a_busy_worker)
+    rendering.set()
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    try:
+        rendered = render(board, spec, tmp_path / "cache", executor)
+    finally:
+        rendering.clear()
+        killer.join()
     assert killed, "no worker was caught mid-job"
     assert rendered.stats.jobs_rendered == rendered.stats.jobs
     events = read_logs(log_dir)
