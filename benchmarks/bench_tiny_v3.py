@@ -19,6 +19,10 @@ across the cast).
   the world (training seeds, the 18 `MEASURED_KINDS`), each crop the entity's box
   squashed to 32x32 so that only the drawing, not the box's shape, tells the kind.
   Accuracy on held-out crops of the source against the same on true crops.
+  With `--framing closer`, every clip (the classifier's too) is seen through a full,
+  medium or close-up shot of its first person or animal (`world.closer`), so figures
+  are as large as storyboards' shots make them, cropped by the frame: the crop is
+  the part in the frame, which the renderer is told (`FrameSpec.cropped`).
 - placement: a colour detector that knows the source's look of the entity (its main
   colour and where in its box the figure paints it) finds its box; mean IoU with the
   box asked for. Entities less than 80% visible are left out.
@@ -51,7 +55,7 @@ from renderers.tiny.v3.conditioning import warp_guess
 from renderers.tiny.v3.figures import figure_layer, shade
 from renderers.tiny.v3.looks import CastMember, Look, srgb_to_lab
 from renderers.tiny.v3.train import HELD_OUT_SEEDS
-from renderers.tiny.v3.world import FRAME, SETTINGS, TIMES, Clip, sample_clip
+from renderers.tiny.v3.world import CLOSER_SIZES, FRAME, SETTINGS, TIMES, Clip, closer, sample_clip
 
 BENCH_SEEDS = HELD_OUT_SEEDS + 500_000
 MEASURED_KINDS = ("person", "child", "dog", "cat", "fox", "horse", "cow", "sheep", "bear", "car", "bus", "truck",
@@ -126,8 +130,14 @@ class V2Source:
 
     @staticmethod
     def _spec(clip: Clip, s: float, index: int) -> FrameSpec:
-        boxes = {clip.entities[i].id: Box(x0=b[0], y0=b[1], x1=b[2], y1=b[3]) for i, b in clip.layout(s)}
-        return FrameSpec(index=index, t=s, boxes=boxes)
+        """The frame as a storyboard's shot gives it: boxes clipped to the frame, and the whole box of each
+        entity a closer framing crops (`FrameSpec.cropped`)."""
+        boxes, cropped = {}, {}
+        for i, b in clip.layout(s):
+            boxes[clip.entities[i].id] = Box(**dict(zip(("x0", "y0", "x1", "y1"), in_frame(b))))
+            if in_frame(b) != b:
+                cropped[clip.entities[i].id] = b
+        return FrameSpec(index=index, t=s, boxes=boxes, cropped=cropped)
 
     def keyframes(self, clip: Clip, times: list[float], seed: int) -> list[np.ndarray]:
         specs = tuple(self._spec(clip, s, k) for k, s in enumerate(times))
@@ -224,33 +234,46 @@ SOURCES = {"world": WorldSource, "v2": V2Source, "v3": V3Source, "upscaler": Ups
 
 
 def visible_share(clip: Clip, s: float, i: int, masks: np.ndarray) -> float:
-    """How much of entity i's own figure shows at s (the rest is behind smaller things in front)."""
+    """How much of entity i's own figure in the frame shows at s (the rest is behind smaller things in front)."""
     box = clip.entities[i].box(s)
     if box is None:
         return 0.0
     x0, y0 = round(box[0] * FRAME[0]), round(box[1] * FRAME[1])
     x1, y1 = round(box[2] * FRAME[0]), round(box[3] * FRAME[1])
     alone = np.asarray(figure_layer(clip.entities[i].look, max(1, x1 - x0), max(1, y1 - y0)))[..., 3] > 127
+    alone = alone[max(0, -y0) : FRAME[1] - y0, max(0, -x0) : FRAME[0] - x0]  # a closer framing's figure: its part in the frame
     return float(masks[i].sum() / max(1, alone.sum()))
 
 
+def in_frame(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    return (max(box[0], 0.0), max(box[1], 0.0), min(box[2], 1.0), min(box[3], 1.0))
+
+
 def crop(frame: np.ndarray, box: tuple[float, float, float, float], size: tuple[int, int] = (CROP, CROP)) -> np.ndarray:
-    """The box's pixels resized to `size` (width, height), squashed: (h, w, 3) uint8."""
+    """The box's pixels (its part in the frame) resized to `size` (width, height), squashed: (h, w, 3) uint8."""
+    box = in_frame(box)
     h, w = frame.shape[:2]
     x0, y0 = int(np.floor(box[0] * w)), int(np.floor(box[1] * h))
     x1, y1 = max(x0 + 1, int(np.ceil(box[2] * w))), max(y0 + 1, int(np.ceil(box[3] * h)))
     return np.asarray(Image.fromarray(frame[y0:y1, x0:x1]).resize(size, Image.Resampling.BOX))
 
 
-def kind_clip(seed: int) -> Clip:
+FRAMINGS = ("world", "closer")  # `--framing`: the world's own, or each clip through a closer camera
+
+
+def kind_clip(seed: int, framing: str = "world") -> Clip:
+    """The kind measure's clip of `seed`: 1-3 measured kinds; for the `closer` framing seen through a full,
+    medium or close-up shot of its first person or animal (`world.closer`, the size by the seed)."""
     rng = np.random.default_rng([seed, 15])
     kinds = [str(k) for k in rng.choice(MEASURED_KINDS, int(rng.integers(1, 4)))]
-    return sample_clip(seed, kinds=kinds, num_entities=len(kinds))
+    clip = sample_clip(seed, kinds=kinds, num_entities=len(kinds))
+    return closer(clip, CLOSER_SIZES[seed % len(CLOSER_SIZES)]) if framing == "closer" else clip
 
 
 def measurable(clip: Clip, s: float) -> list[tuple[int, tuple[float, float, float, float]]]:
-    """The entities at s big enough (12 pixels each way) and at least 80% visible."""
-    big = [(i, box) for i, box in clip.layout(s) if (box[2] - box[0]) * FRAME[0] >= 12 and (box[3] - box[1]) * FRAME[1] >= 12]
+    """The entities at s big enough in the frame (12 pixels each way) and at least 80% visible there."""
+    big = [(i, box) for i, box in clip.layout(s)
+           if (min(box[2], 1) - max(box[0], 0)) * FRAME[0] >= 12 and (min(box[3], 1) - max(box[1], 0)) * FRAME[1] >= 12]
     masks = clip.masks(s) if big else None
     return [(i, box) for i, box in big if visible_share(clip, s, i, masks) >= 0.8]
 
@@ -274,10 +297,10 @@ def _batch(crops: list[np.ndarray]) -> torch.Tensor:
     return torch.tensor(np.stack(crops)).permute(0, 3, 1, 2).float() / 127.5 - 1
 
 
-def true_crops(seeds: range) -> tuple[list[np.ndarray], list[int]]:
+def true_crops(seeds: range, framing: str = "world") -> tuple[list[np.ndarray], list[int]]:
     crops, labels = [], []
     for seed in seeds:
-        clip = kind_clip(seed)
+        clip = kind_clip(seed, framing)
         s = 0.5
         frame = clip.frame(s)
         for i, box in measurable(clip, s):
@@ -286,20 +309,20 @@ def true_crops(seeds: range) -> tuple[list[np.ndarray], list[int]]:
     return crops, labels
 
 
-def train_classifier(clips: int, steps: int, log) -> KindClassifier:
-    """Trained on true crops of `clips` training clips (cached under runs/ by its settings)."""
+def train_classifier(clips: int, steps: int, log, framing: str = "world") -> KindClassifier:
+    """Trained on true crops of `clips` training clips in `framing` (cached under runs/ by its settings)."""
     world = Path(__file__).resolve().parents[1] / "renderers" / "tiny" / "v3"
     digest = hashlib.sha256(",".join(MEASURED_KINDS).encode())
     for name in ("world.py", "figures.py", "looks.py"):  # a changed world is a new classifier
         digest.update((world / name).read_bytes())
-    path = CLASSIFIER_CACHE / f"kind-{clips}-{steps}-{digest.hexdigest()[:12]}.pt"
+    path = CLASSIFIER_CACHE / f"kind-{'' if framing == 'world' else framing + '-'}{clips}-{steps}-{digest.hexdigest()[:12]}.pt"
     torch.manual_seed(0)
     model = KindClassifier()
     if path.exists():
         model.load_state_dict(torch.load(path))
         return model.eval()
     started = time.perf_counter()
-    crops, labels = true_crops(range(clips))
+    crops, labels = true_crops(range(clips), framing)
     x, y = _batch(crops), torch.tensor(labels)
     log(f"kind classifier: {len(crops)} true crops from {clips} training clips ({time.perf_counter() - started:.0f} s)")
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
@@ -323,10 +346,10 @@ def train_classifier(clips: int, steps: int, log) -> KindClassifier:
 
 
 @torch.no_grad()
-def kind_accuracy(source, classifier: KindClassifier, clips: int) -> dict:
+def kind_accuracy(source, classifier: KindClassifier, clips: int, framing: str = "world") -> dict:
     crops, labels = [], []
     for n in range(clips):
-        clip = kind_clip(BENCH_SEEDS + n)
+        clip = kind_clip(BENCH_SEEDS + n, framing)
         entities = measurable(clip, 0.5)
         if not entities:
             continue
@@ -506,8 +529,14 @@ def main() -> None:
                         help="for --source v3: a renderer setting (TinyV3RendererConfig), e.g. layout_guidance=2")
     parser.add_argument("--upscaler", type=Path, default=UPSCALER,
                         help="for --source upscaler: a run directory or exported weights (default: %(default)s)")
+    parser.add_argument("--framing", choices=FRAMINGS, default="world",
+                        help="closer: every clip of the kind measure through a full, medium or close-up shot of its first "
+                        "person or animal, figures cropped by the frame, the classifier trained on such crops (kind only)")
     parser.add_argument("--sheet", help="only draw a PNG here: the same held-out clips by each source, a row each")
     args = parser.parse_args()
+    if args.framing == "closer" and args.only != ["kind"]:
+        parser.error("--framing closer measures kind only (--only kind): the placement detector maps a figure's colours "
+                     "to its whole box, which a cropped figure does not show")
     torch.set_num_threads(args.threads)
     parts = args.only or ["kind", "placement", "identity", "infill"]
     made_with = {"v3": {"weights": args.v3_weights, "settings": dict(setting.split("=", 1) for setting in args.v3_setting)},
@@ -521,12 +550,12 @@ def main() -> None:
         print(f"<!-- {text} -->", flush=True)
 
     results: dict[str, dict[str, dict]] = {}
-    classifier = train_classifier(args.train_clips, args.train_steps, log) if "kind" in parts else None
+    classifier = train_classifier(args.train_clips, args.train_steps, log, args.framing) if "kind" in parts else None
     for source in sources:
         started = time.perf_counter()
         results[source.name] = {}
         if "kind" in parts:
-            results[source.name]["kind"] = kind_accuracy(source, classifier, args.clips)
+            results[source.name]["kind"] = kind_accuracy(source, classifier, args.clips, args.framing)
         if "placement" in parts:
             results[source.name]["placement"] = placement(source, args.clips // 2)
         if "identity" in parts:
@@ -536,7 +565,8 @@ def main() -> None:
         log(f"{source.name}: {time.perf_counter() - started:.0f} s")
     print(f"Held-out v3 world seeds from {BENCH_SEEDS}; frames {FRAME[0]}x{FRAME[1]}.\n")
     if "kind" in parts:
-        print("| kind recognised (18 kinds, 32x32 crops) | crops | accuracy |")
+        framing = ", through a closer camera (`--framing closer`)" if args.framing == "closer" else ""
+        print(f"| kind recognised (18 kinds, 32x32 crops{framing}) | crops | accuracy |")
         print("|---|---|---|")
         for name, r in results.items():
             print(f"| {name} | {r['kind']['crops']} | {r['kind']['accuracy']:.3f} |")

@@ -21,7 +21,9 @@ How a shot frames (`shot_view`):
    and overhead angles do not move boxes on a flat layout; renderers read them from the shot.
 
 A view that fits inside the scene is kept inside it (a close-up at the edge of the scene is not half
-empty). Boxes are clipped to the frame; an entity wholly outside the view is not visible.
+empty). Boxes are clipped to the frame; an entity wholly outside the view is not visible. Where the frame
+crops an entity (a medium shot shows a person's top half), `cropped_boxes` gives its whole box in frame
+coordinates, reaching outside 0-1, for renderers that draw the part in view of a whole figure.
 """
 
 from __future__ import annotations
@@ -59,11 +61,16 @@ class View:
     def is_whole_scene(self) -> bool:
         return (self.cx, self.cy, self.size) == (0.5, 0.5, 1.0)
 
+    def whole_box(self, box: Box) -> tuple[float, float, float, float]:
+        """`box` (scene coordinates) in frame coordinates, not clipped: (x0, y0, x1, y1), outside 0-1 where
+        the frame crops it."""
+        left, top, s = self.cx - self.size / 2, self.cy - self.size / 2, self.size
+        return ((box.x0 - left) / s, (box.y0 - top) / s, (box.x1 - left) / s, (box.y1 - top) / s)
+
     def frame_box(self, box: Box) -> Box | None:
         """`box` (scene coordinates) as the frame shows it, clipped to the frame; None when out of view."""
-        left, top, s = self.cx - self.size / 2, self.cy - self.size / 2, self.size
-        x0, x1 = max(0.0, (box.x0 - left) / s), min(1.0, (box.x1 - left) / s)
-        y0, y1 = max(0.0, (box.y0 - top) / s), min(1.0, (box.y1 - top) / s)
+        x0, y0, x1, y1 = self.whole_box(box)
+        x0, y0, x1, y1 = max(0.0, x0), max(0.0, y0), min(1.0, x1), min(1.0, y1)
         if x1 - x0 < SMALLEST_VISIBLE or y1 - y0 < SMALLEST_VISIBLE:
             return None
         return Box(x0=x0, y0=y0, x1=x1, y1=y1)
@@ -92,18 +99,32 @@ def shot_view(scene: Scene, shot: Shot, t: float) -> View:
 
 def frame_boxes(scene: Scene, shot: Shot, t: float) -> dict[str, Box]:
     """The boxes the frame at scene time `t` shows through `shot`'s camera (frame coordinates)."""
+    return _framed_boxes(scene, shot, t)[0]
+
+
+def cropped_boxes(scene: Scene, shot: Shot, t: float) -> dict[str, tuple[float, float, float, float]]:
+    """For each entity the frame at `t` shows cropped by its edges: its whole box in frame coordinates
+    (x0, y0, x1, y1, reaching outside 0-1). Entities shown whole are not in it."""
+    return _framed_boxes(scene, shot, t)[1]
+
+
+def _framed_boxes(scene: Scene, shot: Shot, t: float) -> tuple[dict[str, Box], dict[str, tuple[float, float, float, float]]]:
     boxes = scene.layout_at(t)
     if shot.pov is not None:
         boxes.pop(shot.pov, None)
     view = shot_view(scene, shot, t)
     if view.is_whole_scene:
-        return boxes
-    framed = {}
+        return boxes, {}
+    framed, cropped = {}, {}
     for entity_id, box in boxes.items():
         seen = view.frame_box(box)
-        if seen is not None:
-            framed[entity_id] = seen
-    return framed
+        if seen is None:
+            continue
+        framed[entity_id] = seen
+        whole = view.whole_box(box)
+        if min(whole[:2]) < 0 or max(whole[2:]) > 1:
+            cropped[entity_id] = whole
+    return framed, cropped
 
 
 def _framed(scene: Scene, shot: Shot, subjects: list[str | None], t: float, until: float) -> View:

@@ -1023,6 +1023,7 @@ def train_tiny(
     start_from: Annotated[Optional[Path], typer.Option("--from", help="v3 models: start a new run from these exported weights (e.g. the shipped ones), at the step they were exported at; the optimiser starts afresh.")] = None,
     layout_dropout: Annotated[Optional[float], typer.Option("--layout-dropout", min=0, max=1, help="v3-keyframe: the share of samples trained with no entities, for layout guidance (default: the trainer's, 0.1).")] = None,
     entity_weight: Annotated[Optional[float], typer.Option("--entity-weight", min=0, help="v3-keyframe: the loss weight of a pixel inside an entity's box, the background's being 1 (default: the trainer's, 4).")] = None,
+    closer_share: Annotated[Optional[float], typer.Option("--closer-share", min=0, max=1, help="v3 models: the share of training clips seen through a closer camera (full, medium, close-up shots: figures as large as storyboards' shots make them; default: the trainer's, 0.25).")] = None,
     export: Annotated[Optional[Path], typer.Option("--export", help="When done, write the weights (fp16 safetensors; the v2 models' EMA weights) here, e.g. renderers/tiny/weights/keyframe.safetensors.")] = None,
 ) -> None:
     """Train a tiny renderer model on the procedural world (CPU is fine at 32x32), with checkpoints and resume."""
@@ -1042,9 +1043,11 @@ def train_tiny(
         raise InputError(f"--from {start_from}: no such weights file")
     if (layout_dropout is not None or entity_weight is not None) and model != "v3-keyframe":
         raise InputError(f"--layout-dropout and --entity-weight are for v3-keyframe, not {model}")
+    if closer_share is not None and not model.startswith("v3-"):
+        raise InputError(f"--closer-share is for the v3 models, not {model}")
     given = {"steps": steps, "batch_size": batch_size, "learning_rate": learning_rate, "channels": widths, "threads": threads,
              "start_from": str(start_from) if start_from is not None else None, "layout_dropout": layout_dropout,
-             "entity_weight": entity_weight}
+             "entity_weight": entity_weight, "closer_share": closer_share}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(TextColumn(f"training {model}"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4f}"),

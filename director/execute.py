@@ -588,11 +588,14 @@ def shot_framing(shot: Shot) -> dict | None:
 
 
 def _spec_content(spec: FrameSpec) -> dict:
-    return {
+    content = {
         "t": round(spec.t, 6),
         "boxes": {k: [b.x0, b.y0, b.x1, b.y1] for k, b in spec.boxes.items()},
         "captions": [[c.speaker, c.speaker_name, c.text] for c in spec.captions],
     }
+    if spec.cropped:  # only where a shot crops someone: every other job keeps its key
+        content["cropped"] = {k: [round(v, 6) for v in box] for k, box in spec.cropped.items()}
+    return content
 
 
 def _job_task(

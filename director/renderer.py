@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from director.camera import frame_boxes
+from director.camera import cropped_boxes, frame_boxes
 from director.storyboard import Box, Entity, Relation, Scene, Shot, Storyboard
 
 
@@ -48,6 +48,9 @@ class FrameSpec:
     boxes: Mapping[str, Box]  # entity id -> its box in frame coordinates; absent means not visible
     captions: tuple[Caption, ...] = ()
     shot: str = "shot_1"  # the id of the shot the frame belongs to
+    # entity id -> its whole box (x0, y0, x1, y1) in frame coordinates where the frame crops it, reaching
+    # outside 0-1 (a medium shot's person, legs below the frame); entities shown whole are not in it
+    cropped: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,8 @@ def frame_spec(board: Storyboard, scene: Scene, index: int, shot: Shot | None = 
         Caption(line.speaker, names.get(line.speaker) if line.speaker else None, line.text) for line in scene.dialogue_at(t)
     )
     boxes = {entity_id: box for entity_id, box in sorted(frame_boxes(scene, shot, t).items())}
-    return FrameSpec(index=index, t=t, boxes=boxes, captions=captions, shot=shot.id)
+    cropped = dict(sorted(cropped_boxes(scene, shot, t).items()))
+    return FrameSpec(index=index, t=t, boxes=boxes, captions=captions, shot=shot.id, cropped=cropped)
 
 
 @dataclass(frozen=True)

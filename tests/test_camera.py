@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from director.camera import frame_boxes, shot_view
+from director.camera import cropped_boxes, frame_boxes, shot_view
 from director.errors import InputError
 from director.renderer import frame_spec
 from director.storyboard import CameraMove, Shot, Storyboard
@@ -122,6 +122,26 @@ def test_a_close_up_makes_its_subjects_box_large_and_puts_its_head_in_frame():
     assert framed.area > 0.8 and scene_box.area < 0.2  # the frame is mostly dog
     assert framed.y0 < 0.1  # its top (the head) is at the top of the frame, with a little headroom
     assert framed.y1 == 1.0  # and the rest of it runs out of the bottom
+
+
+def test_a_medium_shot_tells_renderers_the_whole_box_of_the_figure_it_crops():
+    board = board_with([shot("a", 0.0, 2.0, size="medium", subjects=["dog"])])
+    scene = board.scenes[0]
+    framed, whole = frame_boxes(scene, scene.shots[0], 0.0)["dog"], cropped_boxes(scene, scene.shots[0], 0.0)["dog"]
+    scene_box = scene.layout_at(0.0)["dog"]
+    assert framed.y1 == 1.0 and whole[3] > 1.6  # the frame shows its top half: the rest runs far below the frame
+    clipped = (max(whole[0], 0), max(whole[1], 0), min(whole[2], 1), min(whole[3], 1))
+    assert clipped == pytest.approx((framed.x0, framed.y0, framed.x1, framed.y1))  # the frame box is its part in view
+    assert (whole[2] - whole[0]) / (whole[3] - whole[1]) == pytest.approx(scene_box.width / scene_box.height)  # its own shape
+    spec = frame_spec(board, scene, 0)
+    assert spec.cropped == {"dog": whole} and "cat" not in spec.cropped
+
+
+def test_a_shot_that_crops_nobody_reports_no_whole_boxes():
+    board = board_with([shot("a", 0.0, 2.0, size="full", subjects=["dog"])])
+    scene = board.scenes[0]
+    assert cropped_boxes(scene, scene.shots[0], 0.0) == {}
+    assert frame_spec(board_with([shot("a", 0.0, 2.0, size="wide")]), scene, 0).cropped == {}
 
 
 def test_each_size_frames_tighter_than_the_one_before():

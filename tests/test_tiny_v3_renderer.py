@@ -213,6 +213,25 @@ def test_the_infill_correction_is_confined_to_the_targets_boxes_and_their_margin
     assert rows.min() >= box[1] * height - 3 and rows.max() <= box[3] * height + 2
 
 
+def test_an_entity_a_shot_crops_is_conditioned_on_its_whole_box(weights):
+    """A medium shot's child: the frame box stops at the frame's bottom, the whole box runs below it; the models
+    get the whole box, so the box-local v at the frame's bottom row says 'the middle of the figure', not its feet."""
+    from renderers.tiny.v3.models import rasterise
+
+    renderer = TinyV3Renderer(weights_dir=weights)
+    framed, whole = Box(x0=0.3, y0=0.05, x1=0.6, y1=1.0), (0.3, 0.05, 0.6, 1.95)
+    cropped = FrameSpec(0, 0.0, {"mira": framed}, cropped={"mira": whole})
+    (placed,) = renderer._placed(context(("mira",)), cropped)
+    assert placed.box == whole
+    v = rasterise([[placed]], FRAME).coords[0, 0, 1]
+    assert v[-1, 100].item() == pytest.approx(0.5, abs=0.01) and v[8, 100].item() < 0.01
+    (uncropped,) = renderer._placed(context(("mira",)), FrameSpec(0, 0.0, {"mira": framed}))
+    assert rasterise([[uncropped]], FRAME).coords[0, 0, 1, -1, 100].item() > 0.99
+    a = renderer.keyframes([KeyframeRequest(context(("mira",)), (cropped,), seed=0)])[0]
+    b = renderer.keyframes([KeyframeRequest(context(("mira",)), (FrameSpec(0, 0.0, {"mira": framed}),), seed=0)])[0]
+    assert not np.array_equal(a, b)
+
+
 def keys(board, cast_in_keys=True):
     graph = plan_jobs(board, "tiny-v3/test", 4, cast_in_keys=cast_in_keys)
     return [task.key for level in graph.levels for task in level]

@@ -20,9 +20,11 @@ from renderers.tiny.v3.world import (
     TIMES,
     Clip,
     WorldEntity,
+    closer,
     sample_clip,
     setting_of,
     time_of_day,
+    training_clip,
 )
 
 RED = (214, 48, 49)
@@ -153,3 +155,27 @@ def test_a_stated_colour_is_kept_and_a_look_is_the_same_in_every_scene():
     assert isinstance(looks["mira"], Look) and looks["mira"].kind == "child"
     with pytest.raises(ValueError, match="unique"):
         cast_looks([CastMember("x", "dog"), CastMember("x", "cat")])
+
+
+def test_a_medium_shot_of_a_person_shows_their_top_half_large_with_the_whole_box_below_the_frame():
+    clip = alone("person", (0.4, 0.45, 0.46, 0.9))
+    medium = closer(clip, "medium")
+    box = medium.entities[0].start
+    assert box[1] == pytest.approx(0.05) and box[3] > 1.7  # head at the top (a little headroom), legs far below the frame
+    mask = medium.masks(0.0)[0]
+    assert mask[-1].any() and mask.sum() > 6 * clip.masks(0.0)[0].sum()  # it runs out of the bottom, many times as large
+    rows = np.flatnonzero(mask.any(axis=1))
+    assert rows[0] <= round(0.06 * FRAME[1]) + 1  # its head starts at the top of its box
+    # a close-up is tighter still: fewer of the person's rows fit, each wider
+    close = closer(clip, "close_up").masks(0.0)[0]
+    assert close.any(axis=0).sum() > mask.any(axis=0).sum()
+
+
+def test_closer_clips_keep_a_clip_without_people_or_animals_as_it_is_and_training_draws_a_share_of_them():
+    props = Clip(3, "field", "day", (WorldEntity("it", cast_looks([CastMember("it", "car")])["it"], (0.2, 0.5, 0.5, 0.9), (0.2, 0.5, 0.5, 0.9)),))
+    assert closer(props, "medium") is props
+    seeds = range(200)
+    assert all(np.array_equal(training_clip(seed, 0.0).frame(0.5), sample_clip(seed).frame(0.5)) for seed in seeds[:5])
+    changed = [seed for seed in seeds if training_clip(seed, 0.25).entities != sample_clip(seed).entities]
+    assert 0.1 < len(changed) / len(seeds) < 0.3  # a quarter are drawn closer (less those with no person or animal)
+    assert training_clip(changed[0], 0.25).entities == training_clip(changed[0], 0.25).entities  # the seed decides

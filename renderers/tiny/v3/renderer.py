@@ -220,12 +220,16 @@ class TinyV3Renderer:
         return self._looks[key]
 
     def _placed(self, scene: SceneContext, spec: FrameSpec) -> list[Placed]:
+        """The frame's entities as the models are conditioned on them. An entity the shot crops is placed by its
+        whole box (`FrameSpec.cropped`, reaching outside the frame), as the world's closer clips train them: its
+        box-local u, v then say which part of the figure is in view (a medium shot's top half)."""
         looks = self.looks(scene)
         placed = []
         for entity_id, box in spec.boxes.items():
             look = looks[entity_id]
             noun = torch.from_numpy(self.vocabulary.categories[look.kind])
-            placed.append(Placed(entity_id, (box.x0, box.y0, box.x1, box.y1), noun, (look.look.main, look.look.second)))
+            whole = spec.cropped.get(entity_id, (box.x0, box.y0, box.x1, box.y1))
+            placed.append(Placed(entity_id, tuple(whole), noun, (look.look.main, look.look.second)))
         return sorted(placed, key=lambda p: -(p.box[2] - p.box[0]) * (p.box[3] - p.box[1]))  # larger boxes first
 
     def setting(self, scene: SceneContext) -> tuple[int, int]:

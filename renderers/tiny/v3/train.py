@@ -31,9 +31,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from renderers.tiny.v3.world import FRAME, sample_clip
+from renderers.tiny.v3.world import FRAME, training_clip
 
 HELD_OUT_SEEDS = 1_000_000_000  # as v2: training below, every measure at and above
+CLOSER_HELD_OUT = list(range(HELD_OUT_SEEDS + 100, HELD_OUT_SEEDS + 108))  # held-out clips evaluated through a closer camera
 V3_MODELS = ("v3-keyframe", "v3-upscaler", "v3-infill")
 UPSCALE_NOISE = 250  # the upscaler's small frames are noised to a DDPM timestep below this in training
 ProgressFn = Callable[[int, int, float], None]
@@ -61,6 +62,9 @@ class V3Options:
     # The keyframe model's two conditioning levers (0 and 1 for its first 5,800 steps; MODEL_CARD.md):
     layout_dropout: float = 0.1  # this share of samples train with no entities, so layout guidance has a true "without" (CFG)
     entity_weight: float = 4.0  # a pixel inside an entity's box weighs this much in the loss, the background 1
+    # This share of training clips is seen through a closer camera (`world.closer`: full, medium, close-up), so
+    # the models learn figures as large as storyboards' shots make them, cropped by the frame (0 before 2026-12-03)
+    closer_share: float = 0.25
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -98,14 +102,15 @@ class _Upscaling(_Task):
     def __init__(self, options: V3Options) -> None:
         super().__init__(options)
         self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1), crop=0)
+        self.held_out_closer = self._batch(CLOSER_HELD_OUT, np.random.default_rng(1), crop=0, closer_share=1.0)
         bilinear = F.interpolate(self.held_out[1], scale_factor=4, mode="bilinear", align_corners=False).clamp(-1, 1)
         self.bilinear_psnr = round(float(10 * np.log10(4 / F.mse_loss(bilinear, self.held_out[0]).item())), 2)  # the floor
 
     @torch.no_grad()
-    def _batch(self, seeds: list[int], rng: np.random.Generator, crop: int) -> tuple:
+    def _batch(self, seeds: list[int], rng: np.random.Generator, crop: int, closer_share: float = 0.0) -> tuple:
         from renderers.tiny.v3.models import LayoutTensors, rasterise
 
-        frames, layouts, settings, times = world_samples(seeds, rng, self.nouns, self.settings)
+        frames, layouts, settings, times = world_samples(seeds, rng, self.nouns, self.settings, closer_share)
         pixels = torch.tensor(np.stack(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
         layout = rasterise(layouts, FRAME)
         if crop:  # the same piece of each frame and of its layout map (x, y multiples of 4: the small frame's pixels)
@@ -130,13 +135,15 @@ class _Upscaling(_Task):
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
         levels = torch.randint(0, UPSCALE_NOISE, (len(seeds),), generator=generator)
-        loss, psnr = self._loss(self._batch(seeds, rng, self.options.crop), levels, generator)
+        loss, psnr = self._loss(self._batch(seeds, rng, self.options.crop, self.options.closer_share), levels, generator)
         return loss, {"psnr": round(psnr, 2)}
 
     @torch.no_grad()
     def evaluate(self) -> dict:
         loss, psnr = self._loss(self.held_out, torch.zeros(self.held_out[0].shape[0], dtype=torch.long), None)
-        return {"held_out_loss": round(loss.item(), 5), "held_out_psnr": round(psnr, 2), "bilinear_psnr": self.bilinear_psnr}
+        _, closer_psnr = self._loss(self.held_out_closer, torch.zeros(len(CLOSER_HELD_OUT), dtype=torch.long), None)
+        return {"held_out_loss": round(loss.item(), 5), "held_out_psnr": round(psnr, 2), "bilinear_psnr": self.bilinear_psnr,
+                "held_out_closer_psnr": round(closer_psnr, 2)}
 
 
 def placed_layout(clip, s: float, nouns: dict) -> list:
@@ -148,14 +155,16 @@ def placed_layout(clip, s: float, nouns: dict) -> list:
             for i, box in clip.layout(s)]
 
 
-def world_samples(seeds: list[int], rng: np.random.Generator, nouns: dict, settings: torch.Tensor) -> tuple[list, list, list, list]:
-    """For each seed, its clip at a random time: (frames (144, 256, 3) uint8, layouts as `Placed` lists,
-    setting vectors, time-of-day indices): what a keyframe or upscaler step learns from."""
+def world_samples(seeds: list[int], rng: np.random.Generator, nouns: dict, settings: torch.Tensor,
+                  closer_share: float = 0.0) -> tuple[list, list, list, list]:
+    """For each seed, its clip (`world.training_clip`: `closer_share` of them through a closer camera) at a random
+    time: (frames (144, 256, 3) uint8, layouts as `Placed` lists, setting vectors, time-of-day indices): what a
+    keyframe or upscaler step learns from."""
     from renderers.tiny.v3.world import SETTINGS, TIMES
 
     frames, layouts, vectors, times = [], [], [], []
     for seed in seeds:
-        clip = sample_clip(seed)
+        clip = training_clip(seed, closer_share)
         s = float(rng.uniform())
         frames.append(clip.frame(s))
         layouts.append(placed_layout(clip, s, nouns))
@@ -177,12 +186,13 @@ class _Keyframes(_Task):
     def __init__(self, options: V3Options) -> None:
         super().__init__(options)
         self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1))
+        self.held_out_closer = self._batch(CLOSER_HELD_OUT, np.random.default_rng(1), closer_share=1.0)
 
     @torch.no_grad()
-    def _batch(self, seeds: list[int], rng: np.random.Generator, dropout: float = 0.0) -> tuple:
+    def _batch(self, seeds: list[int], rng: np.random.Generator, dropout: float = 0.0, closer_share: float = 0.0) -> tuple:
         from renderers.tiny.v3.models import rasterise
 
-        frames, layouts, settings, times = world_samples(seeds, rng, self.nouns, self.settings)
+        frames, layouts, settings, times = world_samples(seeds, rng, self.nouns, self.settings, closer_share)
         if dropout > 0:  # drawn only when used, so a run without it sees the data it always did
             layouts = [[] if dropped else layout for layout, dropped in zip(layouts, rng.uniform(size=len(layouts)) < dropout)]
         pixels = torch.tensor(np.stack(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
@@ -196,15 +206,18 @@ class _Keyframes(_Task):
                               pixel_weights=None if pixel_weights is None else pixel_weights(inside))
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
-        batch = self._batch(seeds, rng, self.options.layout_dropout)
+        batch = self._batch(seeds, rng, self.options.layout_dropout, self.options.closer_share)
         return self._loss(batch, generator, lambda inside: 1 + (self.options.entity_weight - 1) * inside), {}
 
     @torch.no_grad()
     def evaluate(self) -> dict:
-        """The held-out loss unweighted (comparable across runs of any `entity_weight`) and inside the boxes only."""
+        """The held-out loss unweighted (comparable across runs of any `entity_weight`), inside the boxes only, and
+        on held-out clips through a closer camera (`held_out_closer`)."""
         plain = self._loss(self.held_out, torch.Generator().manual_seed(0))
         inside = self._loss(self.held_out, torch.Generator().manual_seed(0), lambda inside: inside + 1e-6)
-        return {"held_out_loss": round(plain.item(), 5), "held_out_entities": round(inside.item(), 5)}
+        closer_loss = self._loss(self.held_out_closer, torch.Generator().manual_seed(0))
+        return {"held_out_loss": round(plain.item(), 5), "held_out_entities": round(inside.item(), 5),
+                "held_out_closer": round(closer_loss.item(), 5)}
 
 
 LOG_FLOOR = 1e-4  # the infill loss's floor on a window's squared error (in [-1, 1]: 46 dB)
@@ -226,7 +239,7 @@ class _ResidualInfill(_Task):
         self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 64)), np.random.default_rng(1))
 
     @torch.no_grad()
-    def _batch(self, seeds: list[int], rng: np.random.Generator) -> tuple:
+    def _batch(self, seeds: list[int], rng: np.random.Generator, closer_share: float = 0.0) -> tuple:
         from renderers.tiny.v3.conditioning import warp_guess
         from renderers.tiny.v3.models import rasterise
         from renderers.tiny.v3.world import SETTINGS, TIMES
@@ -236,7 +249,7 @@ class _ResidualInfill(_Task):
 
         corrections, guesses, confidences, layouts, settings, times, positions = [], [], [], [], [], [], []
         for seed in seeds:
-            clip = sample_clip(seed)
+            clip = training_clip(seed, closer_share)
             s0 = float(rng.uniform(0, 0.95))
             s1 = min(1.0, s0 + float(rng.uniform(0.05, 1.0)))
             s = float(rng.uniform(s0, s1))
@@ -260,7 +273,7 @@ class _ResidualInfill(_Task):
         gets badly wrong: trained on it the model won there (+0.5 dB pooled over 256 windows) and lost a little on
         the two thirds the warp gets right, which a mean over frames weighs as much (37.59 against 37.82 dB).
         LOG_FLOOR caps what a near-exact window can weigh (46 dB)."""
-        corrections, *inputs = self._batch(seeds, rng)
+        corrections, *inputs = self._batch(seeds, rng, self.options.closer_share)
         errors = (self.module(*inputs) - corrections).pow(2).mean(dim=(1, 2, 3))
         return torch.log10(errors + LOG_FLOOR).mean(), {}
 

@@ -16,7 +16,13 @@ What is new:
   legs; quadrupeds on four legs; vehicles on wheels), each drawn in the look of
   its identity (`looks.py`), chosen across the clip's cast;
 - `Clip.masks` gives the exact pixels each entity shows (figures' alpha, after
-  occlusion): ground truth for crops and the benchmarks.
+  occlusion): ground truth for crops and the benchmarks;
+- `closer(clip, size)`: the same clip through a camera closer in on its first
+  entity, framed as `director.camera` frames a full, medium or close-up shot, so
+  figures come as large as storyboards ask for, cropped by the frame with their
+  whole boxes reaching outside it (what `FrameSpec.cropped` tells a renderer).
+  Training draws a share of its clips so (`training_clip`); the measures' held-out
+  clips are the world's own framing unless they ask.
 
 Rules kept from v2: larger boxes are drawn first (smaller things stand in front,
 as the layout map is painted); only the setting changes with the time of day;
@@ -33,12 +39,14 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw
 
+from director.camera import FRAMING, View
 from director.layout import CATEGORY_PRIORS, DEFAULT_PRIOR
+from director.storyboard import Box
 from renderers.tiny.v3.figures import KINDS, figure_layer
 from renderers.tiny.v3.looks import CastMember, Look, cast_looks
 
 RGB = tuple[int, int, int]
-BoxTuple = tuple[float, float, float, float]  # x0, y0, x1, y1 in [0, 1] of the frame
+BoxTuple = tuple[float, float, float, float]  # x0, y0, x1, y1 of the frame (0-1; outside it where a closer framing crops)
 Size = tuple[int, int]  # width, height in pixels
 
 FRAME: Size = (256, 144)  # the v3 world's native frame: 16:9
@@ -573,7 +581,7 @@ class Clip:
 
     def layout(self, s: float) -> list[tuple[int, BoxTuple]]:
         """(entity index, box) of every entity visible at s, in drawing order (larger boxes first)."""
-        visible = [(i, box) for i, e in enumerate(self.entities) if (box := e.box(s)) is not None]
+        visible = [(i, box) for i, e in enumerate(self.entities) if (box := e.box(s)) is not None and _in_frame(box)]
         return sorted(visible, key=lambda item: -_area(item[1]))
 
     def _draw(self, s: float, size: Size) -> tuple[Image.Image, np.ndarray]:
@@ -609,6 +617,10 @@ class Clip:
 
     def setting_frame(self, size: Size = FRAME) -> np.ndarray:
         return np.asarray(self._setting(size)[0].resize(size, Image.Resampling.BOX), dtype=np.uint8)
+
+
+def _in_frame(box: BoxTuple) -> bool:
+    return box[0] < 1 and box[1] < 1 and box[2] > 0 and box[3] > 0
 
 
 def _area(box: BoxTuple) -> float:
@@ -694,4 +706,53 @@ def sample_clip(
         steps = int(rng.integers(2, 9)) if moving else 0
         entities.append(WorldEntity(member.id, looks[member.id], start, end, visible, steps))
     clip.entities = tuple(entities)
+    return clip
+
+
+CLOSER_SIZES = ("full", "medium", "close_up")  # the shot sizes whose figures are larger than the world's own
+CLOSER_SUBJECTS = tuple(k for k in FIGURE_KINDS if k not in ("car", "bus", "truck"))  # whom storyboards frame so
+
+
+def closer(clip: Clip, size: str) -> Clip:
+    """`clip` through a camera closer in on its first person or animal (CLOSER_SUBJECTS), a shot
+    of `size` (one of CLOSER_SIZES) framed as `director.camera` frames it, on the figure's box halfway through
+    the time it is in the clip. Every entity's boxes are in that view's frame coordinates, not clipped: a
+    medium shot's person has a box running far below the frame, which shows its top half. The figure's own
+    track is shortened by the view's side, so it moves across the frame as far as the world's figures do
+    (the camera follows it a little); the others move as the camera sees them. The setting stays as drawn
+    (the view does not zoom it). A clip with neither comes back as it was."""
+    subject = next((e for e in clip.entities if e.kind in CLOSER_SUBJECTS), None)
+    if subject is None:
+        return clip
+    portion, fill, fit_width = FRAMING[size]
+    x0, y0, x1, y1 = subject.box(sum(subject.visible) / 2)
+    side = portion * (y1 - y0) / fill
+    if fit_width:
+        side = max(side, (x1 - x0) / fill)
+    cy = (y0 + y1) / 2 if portion == 1.0 else y0 - (1 - fill) / 2 * side + side / 2
+    view = View((x0 + x1) / 2, cy, side)
+
+    def seen(box: BoxTuple) -> BoxTuple:
+        return view.whole_box(Box(x0=box[0], y0=box[1], x1=box[2], y1=box[3]))
+
+    def shortened(e: WorldEntity) -> tuple[BoxTuple, BoxTuple]:
+        if e is not subject:
+            return e.start, e.end
+        middle = (x0, y0, x1, y1)
+        return tuple(tuple(m + (b - m) * side for m, b in zip(middle, end)) for end in (e.start, e.end))  # type: ignore[return-value]
+
+    entities = []
+    for e in clip.entities:
+        start, end = shortened(e)
+        entities.append(WorldEntity(e.id, e.look, seen(start), seen(end), e.visible, e.steps))
+    return Clip(clip.seed, clip.setting, clip.time, tuple(entities), clip.caption_variant)
+
+
+def training_clip(seed: int, closer_share: float) -> Clip:
+    """The clip training draws for `seed`: `sample_clip(seed)`, and for `closer_share` of seeds (drawn from the
+    seed alone) the same clip through a closer camera (`closer`: full, medium or close-up, a third each)."""
+    clip = sample_clip(seed)
+    rng = np.random.default_rng([seed, 0xC105E])
+    if closer_share > 0 and rng.random() < closer_share:
+        return closer(clip, str(rng.choice(CLOSER_SIZES)))
     return clip
