@@ -1,4 +1,5 @@
-"""A strip of one storyboard drawn by several renderers: a row per movie, a frame per scene (its middle).
+"""A strip of one storyboard drawn by several renderers: a row per movie, a frame per scene (its middle, or with
+`--shot-size medium` the middle of its first medium shot).
 
     director make examples/the_kite.fountain -o v2.mp4 --planner rules --renderer tiny
     director make examples/the_kite.fountain -o v3.mp4 --planner rules --renderer tiny-v3
@@ -21,17 +22,20 @@ from PIL import Image, ImageDraw, ImageFont
 LABEL = 22  # pixels of label band above each row
 
 
-def scene_middles(storyboard: dict) -> list[float]:
-    """Seconds into the movie of each scene's middle (scenes follow each other; a transition only blends edges)."""
+def scene_middles(storyboard: dict, shot_size: str | None = None) -> list[float]:
+    """Seconds into the movie of each scene's middle (scenes follow each other; a transition only blends edges),
+    or of the middle of its first shot of `shot_size`, where it has one."""
     middles, start = [], 0.0
     for scene in storyboard["scenes"]:
-        middles.append(start + scene["duration"] / 2)
+        shots = [shot for shot in scene.get("shots", []) if shot.get("size") == shot_size]
+        middle = (shots[0]["start"] + shots[0]["end"]) / 2 if shots else scene["duration"] / 2
+        middles.append(start + middle)
         start += scene["duration"]
     return middles
 
 
-def strip(storyboard: dict, movies: list[tuple[str, Path]], width: int = 256) -> Image.Image:
-    times = scene_middles(storyboard)
+def strip(storyboard: dict, movies: list[tuple[str, Path]], width: int = 256, shot_size: str | None = None) -> Image.Image:
+    times = scene_middles(storyboard, shot_size)
     rows = []
     font = ImageFont.load_default(size=14)
     for label, path in movies:
@@ -57,6 +61,8 @@ def main() -> None:
     parser.add_argument("--movie", action="append", required=True, help="LABEL=MOVIE.mp4, one row each, in order")
     parser.add_argument("-o", "--output", type=Path, required=True)
     parser.add_argument("--width", type=int, default=256, help="pixels per frame in the strip")
+    parser.add_argument("--shot-size", help="a frame from the middle of each scene's first shot of this size (e.g. medium), "
+                        "where it has one; otherwise the scene's middle")
     args = parser.parse_args()
     movies = []
     for item in args.movie:
@@ -64,7 +70,7 @@ def main() -> None:
         if not sep or not Path(path).is_file():
             parser.error(f"--movie {item!r}: expected LABEL=PATH to an existing movie")
         movies.append((label, Path(path)))
-    strip(json.loads(args.storyboard.read_text()), movies, args.width).save(args.output)
+    strip(json.loads(args.storyboard.read_text()), movies, args.width, args.shot_size).save(args.output)
     print(f"wrote {args.output}")
 
 

@@ -292,7 +292,10 @@ def export(run_dir: str | Path, destination: str | Path) -> Path:
 
 
 def plot_curves(runs: dict[str, str | Path], destination: str | Path, width: int = 900, height: int = 360) -> Path:
-    """A PNG of each run's training loss (smoothed) and held-out loss against steps, one panel per run."""
+    """A PNG of each run's training loss (smoothed) and held-out loss against steps, one panel per run, from the
+    run's first logged step (a run continued from exported weights starts at theirs) to its last. A step logged
+    twice (a run stopped between checkpoints and resumed redoes the steps since the last one) counts once, as
+    logged last."""
     from PIL import Image, ImageDraw
 
     from director.drawing import font
@@ -302,7 +305,8 @@ def plot_curves(runs: dict[str, str | Path], destination: str | Path, width: int
     panel = width // max(1, len(runs))
     text = font(12)
     for p, (name, run) in enumerate(runs.items()):
-        records = [json.loads(line) for line in (Path(run) / "log.jsonl").read_text().splitlines() if line.strip()]
+        logged = [json.loads(line) for line in (Path(run) / "log.jsonl").read_text().splitlines() if line.strip()]
+        records = sorted({r["step"]: r for r in logged}.values(), key=lambda r: r["step"])
         steps = np.array([r["step"] for r in records], dtype=float)
         losses = np.array([r["loss"] for r in records], dtype=float)
         window = max(1, len(losses) // 50)
@@ -311,13 +315,13 @@ def plot_curves(runs: dict[str, str | Path], destination: str | Path, width: int
         left, top, right, bottom = p * panel + 50, 30, (p + 1) * panel - 15, height - 40
         top_value = float(np.percentile(losses, 99)) * 1.1
         def at(step: float, value: float) -> tuple[float, float]:
-            return (left + (right - left) * step / steps.max(), bottom - (bottom - top) * min(value, top_value) / top_value)
+            return (left + (right - left) * (step - steps.min()) / max(1.0, steps.max() - steps.min()), bottom - (bottom - top) * min(value, top_value) / top_value)
         draw.rectangle((left, top, right, bottom), outline=(120, 120, 120))
         draw.line([at(s, v) for s, v in zip(steps[window - 1 :], smooth)], fill=(40, 100, 220), width=2)
         if len(held) > 1:
             draw.line([at(s, v) for s, v in held], fill=(220, 60, 40), width=2)
         draw.text((left, 8), f"{name}: training loss (blue, smoothed), held-out loss (red)", font=text, fill=(0, 0, 0))
-        draw.text((left, bottom + 6), "0 steps", font=text, fill=(0, 0, 0))
+        draw.text((left, bottom + 6), f"{int(steps.min())} steps", font=text, fill=(0, 0, 0))
         draw.text((right, bottom + 6), f"{int(steps.max())}", font=text, fill=(0, 0, 0), anchor="ra")
         draw.text((left - 6, top), f"{top_value:.2f}", font=text, fill=(0, 0, 0), anchor="ra")
         draw.text((left - 6, bottom), "0", font=text, fill=(0, 0, 0), anchor="rb")
