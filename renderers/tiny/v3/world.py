@@ -18,7 +18,7 @@ What is new:
 - `Clip.masks` gives the exact pixels each entity shows (figures' alpha, after
   occlusion): ground truth for crops and the benchmarks;
 - `closer(clip, size)`: the same clip through a camera closer in on its first
-  entity, framed as `director.camera` frames a full, medium or close-up shot, so
+  person or animal, framed as `director.camera` frames a full, medium or close-up shot, so
   figures come as large as storyboards ask for, cropped by the frame with their
   whole boxes reaching outside it (what `FrameSpec.cropped` tells a renderer).
   Training draws a share of its clips so (`training_clip`); the measures' held-out
