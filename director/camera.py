@@ -22,8 +22,8 @@ How a shot frames (`shot_view`):
 
 A view that fits inside the scene is kept inside it (a close-up at the edge of the scene is not half
 empty). Boxes are clipped to the frame; an entity wholly outside the view is not visible. Where the frame
-crops an entity (a medium shot shows a person's top half), `cropped_boxes` gives its whole box in frame
-coordinates, reaching outside 0-1, for renderers that draw the part in view of a whole figure.
+crops an entity (a medium shot shows a person's top half), `framed_layout` also gives its whole box in
+frame coordinates, reaching outside 0-1, for renderers that draw the part in view of a whole figure.
 """
 
 from __future__ import annotations
@@ -99,16 +99,13 @@ def shot_view(scene: Scene, shot: Shot, t: float) -> View:
 
 def frame_boxes(scene: Scene, shot: Shot, t: float) -> dict[str, Box]:
     """The boxes the frame at scene time `t` shows through `shot`'s camera (frame coordinates)."""
-    return _framed_boxes(scene, shot, t)[0]
+    return framed_layout(scene, shot, t)[0]
 
 
-def cropped_boxes(scene: Scene, shot: Shot, t: float) -> dict[str, tuple[float, float, float, float]]:
-    """For each entity the frame at `t` shows cropped by its edges: its whole box in frame coordinates
-    (x0, y0, x1, y1, reaching outside 0-1). Entities shown whole are not in it."""
-    return _framed_boxes(scene, shot, t)[1]
-
-
-def _framed_boxes(scene: Scene, shot: Shot, t: float) -> tuple[dict[str, Box], dict[str, tuple[float, float, float, float]]]:
+def framed_layout(scene: Scene, shot: Shot, t: float) -> tuple[dict[str, Box], dict[str, tuple[float, float, float, float]]]:
+    """What the frame at scene time `t` shows through `shot`'s camera: the boxes (`frame_boxes`), and for each
+    entity the frame crops by its edges its whole box in frame coordinates (x0, y0, x1, y1, reaching outside
+    0-1; entities shown whole are not in it)."""
     boxes = scene.layout_at(t)
     if shot.pov is not None:
         boxes.pop(shot.pov, None)
@@ -135,18 +132,26 @@ def _framed(scene: Scene, shot: Shot, subjects: list[str | None], t: float, unti
     target = _subjects_box(scene, subjects, t, until)
     if target is None or shot.size == "extreme_wide":
         return View(0.5, 0.5, UNFRAMED_SIZE[shot.size])
-    portion, fill, fit_width = FRAMING[shot.size]
-    size = portion * target.height / fill
+    view = view_on(target, shot.size)
+    size = view.size
+    # a view inside the scene stays inside it, so the frame has no empty side
+    return View(_clamp(view.cx, size / 2, 1 - size / 2), _clamp(view.cy, size / 2, 1 - size / 2), size)
+
+
+def view_on(target: Box, size: str, sides: tuple[float, float] = (SMALLEST_VIEW, 1.0)) -> View:
+    """The view a shot of `size` (a key of FRAMING) takes of `target` (scene coordinates), its side kept within
+    `sides`, before the shot keeps it inside the scene."""
+    portion, fill, fit_width = FRAMING[size]
+    side = portion * target.height / fill
     if fit_width:
-        size = max(size, target.width / fill)
-    size = min(1.0, max(SMALLEST_VIEW, size))
+        side = max(side, target.width / fill)
+    side = min(sides[1], max(sides[0], side))
     cx = target.center[0]
     if portion == 1.0:
         cy = target.center[1]
     else:  # the subject's top, with a little headroom
-        cy = target.y0 - (1 - fill) / 2 * size + size / 2
-    # a view inside the scene stays inside it, so the frame has no empty side
-    return View(_clamp(cx, size / 2, 1 - size / 2), _clamp(cy, size / 2, 1 - size / 2), size)
+        cy = target.y0 - (1 - fill) / 2 * side + side / 2
+    return View(cx, cy, side)
 
 
 def _subjects_box(scene: Scene, subjects: list[str | None], t: float, until: float) -> Box | None:

@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from director.camera import cropped_boxes, frame_boxes
+from director.camera import framed_layout
 from director.storyboard import Box, Entity, Relation, Scene, Shot, Storyboard
 
 
@@ -106,8 +106,7 @@ def frame_spec(board: Storyboard, scene: Scene, index: int, shot: Shot | None = 
     captions = tuple(
         Caption(line.speaker, names.get(line.speaker) if line.speaker else None, line.text) for line in scene.dialogue_at(t)
     )
-    boxes = {entity_id: box for entity_id, box in sorted(frame_boxes(scene, shot, t).items())}
-    cropped = dict(sorted(cropped_boxes(scene, shot, t).items()))
+    boxes, cropped = (dict(sorted(part.items())) for part in framed_layout(scene, shot, t))
     return FrameSpec(index=index, t=t, boxes=boxes, captions=captions, shot=shot.id, cropped=cropped)
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from director.camera import cropped_boxes, frame_boxes, shot_view
+from director.camera import frame_boxes, framed_layout, shot_view
 from director.errors import InputError
 from director.renderer import frame_spec
 from director.storyboard import CameraMove, Shot, Storyboard
@@ -127,7 +127,7 @@ def test_a_close_up_makes_its_subjects_box_large_and_puts_its_head_in_frame():
 def test_a_medium_shot_tells_renderers_the_whole_box_of_the_figure_it_crops():
     board = board_with([shot("a", 0.0, 2.0, size="medium", subjects=["dog"])])
     scene = board.scenes[0]
-    framed, whole = frame_boxes(scene, scene.shots[0], 0.0)["dog"], cropped_boxes(scene, scene.shots[0], 0.0)["dog"]
+    framed, whole = frame_boxes(scene, scene.shots[0], 0.0)["dog"], framed_layout(scene, scene.shots[0], 0.0)[1]["dog"]
     scene_box = scene.layout_at(0.0)["dog"]
     assert framed.y1 == 1.0 and whole[3] > 1.6  # the frame shows its top half: the rest runs far below the frame
     clipped = (max(whole[0], 0), max(whole[1], 0), min(whole[2], 1), min(whole[3], 1))
@@ -140,7 +140,7 @@ def test_a_medium_shot_tells_renderers_the_whole_box_of_the_figure_it_crops():
 def test_a_shot_that_crops_nobody_reports_no_whole_boxes():
     board = board_with([shot("a", 0.0, 2.0, size="full", subjects=["dog"])])
     scene = board.scenes[0]
-    assert cropped_boxes(scene, scene.shots[0], 0.0) == {}
+    assert framed_layout(scene, scene.shots[0], 0.0)[1] == {}
     assert frame_spec(board_with([shot("a", 0.0, 2.0, size="wide")]), scene, 0).cropped == {}
 
 

@@ -39,7 +39,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw
 
-from director.camera import FRAMING, View
+from director.camera import view_on
 from director.layout import CATEGORY_PRIORS, DEFAULT_PRIOR
 from director.storyboard import Box
 from renderers.tiny.v3.figures import KINDS, figure_layer
@@ -724,13 +724,9 @@ def closer(clip: Clip, size: str) -> Clip:
     subject = next((e for e in clip.entities if e.kind in CLOSER_SUBJECTS), None)
     if subject is None:
         return clip
-    portion, fill, fit_width = FRAMING[size]
     x0, y0, x1, y1 = subject.box(sum(subject.visible) / 2)
-    side = portion * (y1 - y0) / fill
-    if fit_width:
-        side = max(side, (x1 - x0) / fill)
-    cy = (y0 + y1) / 2 if portion == 1.0 else y0 - (1 - fill) / 2 * side + side / 2
-    view = View((x0 + x1) / 2, cy, side)
+    view = view_on(Box(x0=x0, y0=y0, x1=x1, y1=y1), size, sides=(0.0, math.inf))  # any side: the world's boxes are small
+    side = view.size
 
     def seen(box: BoxTuple) -> BoxTuple:
         return view.whole_box(Box(x0=box[0], y0=box[1], x1=box[2], y1=box[3]))
