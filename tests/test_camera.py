@@ -144,6 +144,30 @@ def test_a_shot_that_crops_nobody_reports_no_whole_boxes():
     assert frame_spec(board_with([shot("a", 0.0, 2.0, size="wide")]), scene, 0).cropped == {}
 
 
+def test_a_jobs_key_holds_the_whole_box_of_a_figure_its_shot_crops_and_nothing_more_where_none_is():
+    from director.execute import _spec_content, plan_jobs
+
+    def keys(board):
+        return [task.key for level in plan_jobs(board, "test", 4).levels for task in level]
+
+    def dog_ending_at(board, y1):  # the dog's last layout box, its bottom edge moved (below a medium shot's frame)
+        data = board.model_dump(mode="json")
+        data["scenes"][0]["layouts"][-1]["boxes"]["dog"]["y1"] = y1
+        return Storyboard.model_validate(data)
+
+    medium = board_with([shot("a", 0.0, 2.0, size="medium", subjects=["dog"])])
+    scene = medium.scenes[0]
+    last = scene.num_frames(medium.fps) - 1
+    lower = dog_ending_at(medium, 0.95)
+    assert frame_spec(medium, scene, last).boxes == frame_spec(lower, lower.scenes[0], last).boxes  # the frame shows the same
+    assert keys(medium) != keys(lower)  # but the figure drawn is longer: its jobs are made again
+    wide = board_with([shot("a", 0.0, 2.0, size="wide")])
+    # no crop, no new field: a frame's part of its job's key is what it was before crops were told
+    assert set(_spec_content(frame_spec(wide, wide.scenes[0], last))) == {"t", "boxes", "captions"}
+    assert "cropped" in _spec_content(frame_spec(medium, scene, last))
+    assert keys(dog_ending_at(wide, 0.95)) != keys(wide)
+
+
 def test_each_size_frames_tighter_than_the_one_before():
     heights = []
     for size in ("extreme_wide", "wide", "full", "medium", "close_up", "extreme_close_up"):
