@@ -185,3 +185,22 @@ def test_an_untrained_infill_model_scores_the_warps_loss_and_a_trained_step_move
         correction = task.module(*task.held_out[1:])
     assert torch.count_nonzero(correction) > 0  # a step moves it off the warp (inside the boxes: the gate)
     assert set(task.evaluate()) >= {"held_out_mean_psnr", "warp_mean_psnr"}
+
+
+@needs_encoder
+def test_the_infill_target_holds_walkers_in_the_nearer_ends_pose_and_is_held_out_against_the_truth():
+    import numpy as np
+
+    from renderers.tiny.v3.train import HELD_OUT_SEEDS, _ResidualInfill
+
+    task = _ResidualInfill(V3Options(model="v3-infill", channels=(8, 16, 32), norm_groups=8))
+    seeds = list(range(40))
+    nearest, true = (task._batch(seeds, np.random.default_rng(0), pose=pose)[0] for pose in ("nearest", "true"))
+    differs = (nearest - true).flatten(1).abs().amax(1) > 0.1
+    assert 0 < differs.sum() < len(seeds)  # only windows with a walker whose pose changed since the nearer end
+    # what the warp copies (the nearer end's pose) is nearer the target: less is left to correct
+    assert nearest[differs].pow(2).mean() < true[differs].pow(2).mean()
+    held_out = task._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 64)), np.random.default_rng(1), pose="true")[0]
+    assert torch.equal(task.held_out[0], held_out)  # measured as the bench measures: against the world's frames
+    with pytest.raises(ValueError, match="infill_pose"):
+        _ResidualInfill(V3Options(model="v3-infill", infill_pose="walk"))

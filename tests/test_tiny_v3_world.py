@@ -95,6 +95,14 @@ def test_a_quadruped_stands_on_four_legs_in_both_walking_poses(kind):
         assert runs(row) == 4, (kind, s)
 
 
+def test_a_frame_can_be_drawn_with_its_walkers_in_the_pose_of_another_time():
+    clip = alone("person", (0.2, 0.3, 0.5, 0.9), steps=2)  # pose 0 at s = 0, pose 1 at s = 0.5 (boxes 0.005 apart)
+    assert not np.array_equal(clip.frame(0.5), clip.frame(0.5, poses_at=0.0))  # the legs differ
+    assert np.array_equal(clip.frame(0.5, poses_at=0.5), clip.frame(0.5))
+    held = clip.frame(0.5, poses_at=0.0)  # the box of s = 0.5, the pose of s = 0: the frame of s = 0 moved right a little
+    assert np.abs(held.astype(int) - clip.frame(0.0).astype(int)).mean() < np.abs(clip.frame(0.5).astype(int) - clip.frame(0.0).astype(int)).mean()
+
+
 @pytest.mark.parametrize("kind", ["car", "bus", "truck"])
 def test_a_vehicle_has_wheels_at_the_bottom(kind):
     clip = alone(kind, (0.1, 0.4, 0.8, 0.9), setting="street")
