@@ -58,6 +58,7 @@ from renderers.tiny.v3.train import HELD_OUT_SEEDS
 from renderers.tiny.v3.world import CLOSER_SIZES, FRAME, SETTINGS, TIMES, Clip, closer, sample_clip
 
 BENCH_SEEDS = HELD_OUT_SEEDS + 500_000
+VALIDATION_SEEDS = HELD_OUT_SEEDS + 700_000  # `--validation`: other clips, to choose a setting on before measuring it on BENCH_SEEDS
 MEASURED_KINDS = ("person", "child", "dog", "cat", "fox", "horse", "cow", "sheep", "bear", "car", "bus", "truck",
                   "bird", "bicycle", "tree", "ball", "chair", "house")
 CROP = 32
@@ -533,7 +534,13 @@ def main() -> None:
                         help="closer: every clip of the kind measure through a full, medium or close-up shot of its first "
                         "person or animal, figures cropped by the frame, the classifier trained on such crops (kind only)")
     parser.add_argument("--sheet", help="only draw a PNG here: the same held-out clips by each source, a row each")
+    parser.add_argument("--validation", action="store_true",
+                        help=f"measure on other held-out clips (seeds from {VALIDATION_SEEDS}), to choose a renderer setting on "
+                        "them rather than on the clips that then measure it")
     args = parser.parse_args()
+    if args.validation:
+        global BENCH_SEEDS
+        BENCH_SEEDS = VALIDATION_SEEDS
     if args.framing == "closer" and args.only != ["kind"]:
         parser.error("--framing closer measures kind only (--only kind): the placement detector maps a figure's colours "
                      "to its whole box, which a cropped figure does not show")

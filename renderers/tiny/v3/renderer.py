@@ -92,14 +92,15 @@ class TinyV3RendererConfig(BaseModel):
     )] = 0.6
     layout_guidance: Annotated[float, Field(
         gt=0, description="Keyframes: >1 extrapolates from the prediction without entities (CFG-like; 1 = off, "
-        "one model call a step instead of two). 2 (with layout_guidance_above 300) chosen on held-out clips: kind "
-        "0.57 -> 0.65, placement 0.53 -> 0.56, identity 0.94 -> 0.96, 1.75x v2's time on the Kite (RESULTS.md).",
-    )] = 2.0
+        "one model call a step instead of two). 3 (with layout_guidance_above 200) chosen on validation clips "
+        "(`bench_tiny_v3.py --validation`) over 2 above 300: kind 0.667 -> 0.697, placement 0.555 -> 0.561, identity "
+        "0.96 -> 0.98; 1.57x v2's time on the Kite (RESULTS.md).",
+    )] = 3.0
     layout_guidance_above: Annotated[int, Field(
         ge=0, lt=1000, description="Layout guidance only at DDPM timesteps above this (guidance in a limited interval, "
         "Kynkaanniemi et al. 2024): the noisy steps place the entities, the last ones cost one model call each "
-        "(0: every step, 1.99x v2's time on the Kite; 300: 1.75x).",
-    )] = 300
+        "(200: all but the last step of each keyframe, 1.57x v2's time on the Kite; 0: every step).",
+    )] = 200
     upscale_noise: Annotated[int, Field(
         ge=0, lt=1000, description="The upscaler's small frame is noised to this DDPM timestep first (Imagen's noise "
         "conditioning augmentation; it trained on 0-249): more hides more of a keyframe model's small errors.",
