@@ -54,19 +54,16 @@ def _classes(clip, layouts: list, k: int) -> np.ndarray:
     return out
 
 
-def _told_the_pose(clip, layouts: list, times: list[float], k: int, ends: list, warp: torch.Tensor) -> torch.Tensor:
-    """The warp, with each walking figure taken from an end that shows it in the pose it has at times[k]."""
+def _told_the_pose(clip, target: list, t: float, ends: list, warp: torch.Tensor) -> torch.Tensor:
+    """The warp, with each walking figure of `target` taken from the nearest end that shows it in its pose at t."""
     entity = {e.id: e for e in clip.entities}
     guess = warp.clone()
-    for key, box in layouts[k]:
+    for key, box in target:
         e = entity[key]
-        if not e.steps:
-            continue
-        right = [n for n, t in ((0, times[0]), (1, times[-1])) if key in dict(layouts[0 if n == 0 else -1]) and e.phase(t) == e.phase(times[k])]
+        right = [end for end in ends if e.steps and key in dict(end[1]) and e.phase(end[2]) == e.phase(t)]
         if not right:
             continue
-        near = min(right, key=lambda n: abs(times[0 if n == 0 else -1] - times[k]))
-        single, _ = warp_guess([ends[near]], [(key, box)], times[k])
+        single, _ = warp_guess([min(right, key=lambda end: abs(end[2] - t))], [(key, box)], t)
         cover = coverage(box, FRAME)[None]
         guess = guess * (1 - cover) + single * cover
     return guess
@@ -100,21 +97,20 @@ def main() -> None:
             blend = torch.where(a + b > 1e-6, (a * own[0][0] + b * own[1][0]) / (a + b).clamp_min(1e-6), warp)
             disagree = ((own[0][0] - own[1][0]).abs().amax(0, keepdim=True) > 0.05) & (own[0][1] > 0.5) & (own[1][1] > 0.5)
             guesses = {"warp": warp, "blend": blend, "blend where the ends disagree": torch.where(disagree, blend, warp),
-                       "told the pose (oracle)": _told_the_pose(clip, layouts, times, k, ends, warp)}
+                       "told the pose (oracle)": _told_the_pose(clip, layouts[k], s, ends, warp)}
             correction = F.interpolate((_to_tensor(truth) - warp)[None], size=(height, width), mode="area")
             guesses["bound: a perfect correction at the infill model's working size"] = (
                 warp + F.interpolate(correction, size=warp.shape[-2:], mode="bilinear", align_corners=False)[0]).clamp(-1, 1)
-            for name, guess in guesses.items():
-                image = _to_image(guess)
+            images = {name: _to_image(guess) for name, guess in guesses.items()}
+            for name, image in images.items():
                 scores[name].append((psnr(image, truth), ssim(image, truth)))
-            posed = clip.frame(s, poses_at=times[0] if s <= 0.5 else times[-1])
-            image = _to_image(warp)
-            scores["bound: the warp, against the truth in the nearest end's poses"].append((psnr(image, posed), ssim(image, posed)))
-            squared = ((_to_image(warp).astype(float) - truth.astype(float)) / 127.5) ** 2
+            nearest = 0 if s <= 0.5 else -1  # the end `warp_guess` copies a figure from (the ends are at 0 and 1)
+            posed = clip.frame(s, poses_at=times[nearest])
+            scores["bound: the warp, against the truth in the nearest end's poses"].append((psnr(images["warp"], posed), ssim(images["warp"], posed)))
+            squared = ((images["warp"].astype(float) - truth.astype(float)) / 127.5) ** 2
             classes = _classes(clip, layouts, k)
             for c in range(len(CLASSES)):
                 error_by_class[c] += squared[classes == c].sum()
-            nearest = 0 if s <= 0.5 else -1
             for key, box in layouts[k]:
                 e = entity[key]
                 if e.steps and key in dict(layouts[nearest]) and e.phase(s) != e.phase(times[nearest]):
