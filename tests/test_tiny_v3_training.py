@@ -204,3 +204,22 @@ def test_the_infill_target_holds_walkers_in_the_nearer_ends_pose_and_is_held_out
     assert torch.equal(task.held_out[0], held_out)  # measured as the bench measures: against the world's frames
     with pytest.raises(ValueError, match="infill_pose"):
         _ResidualInfill(V3Options(model="v3-infill", infill_pose="walk"))
+
+
+@needs_encoder
+def test_the_infill_loss_is_taken_against_the_target_its_options_name():
+    import numpy as np
+
+    from renderers.tiny.v3.train import LOG_FLOOR, _ResidualInfill
+
+    task = _ResidualInfill(V3Options(model="v3-infill", channels=(8, 16, 32), norm_groups=8))
+    seeds = list(range(40))  # some of them hold a walker whose pose changed since the nearer end (the test above)
+    losses = {}
+    for pose in ("nearest", "true"):
+        task.options.infill_pose = pose
+        losses[pose] = task.loss(seeds, np.random.default_rng(0), torch.Generator().manual_seed(0))[0].item()
+        # untrained, the model's correction is zero: the loss is that of the target's distance from the warp
+        corrections = task._batch(seeds, np.random.default_rng(0), task.options.closer_share, pose)[0]
+        expected = torch.log10(corrections.pow(2).mean(dim=(1, 2, 3)) + LOG_FLOOR).mean().item()
+        assert losses[pose] == pytest.approx(expected, abs=1e-5)
+    assert losses["nearest"] < losses["true"]
