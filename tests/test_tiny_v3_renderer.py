@@ -165,6 +165,24 @@ def test_without_infill_weights_infill_is_exactly_the_box_warped_guess(weights_w
         np.testing.assert_array_equal(made[k], expected)
 
 
+def test_the_warp_takes_each_entity_from_the_nearest_known_frame_that_shows_it():
+    from renderers.tiny.v3.conditioning import source_time
+
+    red, blue = torch.zeros(3, 36, 64), torch.zeros(3, 36, 64)
+    red[0], blue[2] = 1, 1
+    box, other = (0.1, 0.2, 0.4, 0.8), (0.6, 0.2, 0.9, 0.8)
+    known = [(red, [("a", box)], 0.0), (blue, [("a", box), ("b", other)], 1.0)]
+    layouts = [(layout, time) for _, layout, time in known]
+    assert [source_time(layouts, "a", t) for t in (0.3, 0.5, 0.8)] == [0.0, 0.0, 1.0]  # a tie goes to the first listed
+    assert source_time(layouts, "b", 0.3) == 1.0 and source_time(layouts, "c", 0.3) is None
+    inside = (slice(None), slice(12, 24), slice(10, 20))  # inside "a"'s box
+    at_b = (slice(None), slice(12, 24), slice(42, 54))  # inside "b"'s box
+    for t, colour in ((0.3, red), (0.8, blue)):
+        guess, confidence = warp_guess(known, [("a", box), ("b", other)], t)
+        assert torch.allclose(guess[inside], colour[inside]) and torch.all(confidence[inside] == 1)
+        assert torch.allclose(guess[at_b], blue[at_b])  # "b" only the far end shows: taken from it
+
+
 def test_with_an_infill_model_its_correction_is_added_to_the_guess(weights, weights_without_infill):
     """Still figures over one still setting: the warp is exact, so the corrected frame stays near it; and the
     model's correction is part of the picture (it changes pixels) only where it says so."""

@@ -101,6 +101,9 @@ def test_a_frame_can_be_drawn_with_its_walkers_in_the_pose_of_another_time():
     assert np.array_equal(clip.frame(0.5, poses_at=0.5), clip.frame(0.5))
     held = clip.frame(0.5, poses_at=0.0)  # the box of s = 0.5, the pose of s = 0: the frame of s = 0 moved right a little
     assert np.abs(held.astype(int) - clip.frame(0.0).astype(int)).mean() < np.abs(clip.frame(0.5).astype(int) - clip.frame(0.0).astype(int)).mean()
+    # a time per entity index: the entity named is posed at its time, the others at s
+    assert np.array_equal(clip.frame(0.5, poses_at={0: 0.0}), held)
+    assert np.array_equal(clip.frame(0.5, poses_at={1: 0.0}), clip.frame(0.5))
 
 
 @pytest.mark.parametrize("kind", ["car", "bus", "truck"])

@@ -49,6 +49,13 @@ def _resample(frame: torch.Tensor, source: BoxTuple, target: BoxTuple) -> torch.
     return F.grid_sample(frame[None], grid[None], mode="bilinear", padding_mode="border", align_corners=False)[0]
 
 
+def source_time(known: Sequence[tuple[Layout, float]], key: str, t: float) -> float | None:
+    """The time of the known frame `warp_guess` takes entity `key` from at time `t`: the nearest in time that
+    shows it (the first listed of two as near), or None where none does. `known`: (layout, time) of each."""
+    times = [time for layout, time in known if any(k == key for k, _ in layout)]
+    return min(times, key=lambda time: abs(time - t)) if times else None
+
+
 def warp_guess(known: Sequence[tuple[torch.Tensor, Layout, float]], target: Layout, t: float) -> tuple[torch.Tensor, torch.Tensor]:
     """A first guess at the frame at time `t` from the known frames, and where it is trustworthy.
 
@@ -66,12 +73,12 @@ def warp_guess(known: Sequence[tuple[torch.Tensor, Layout, float]], target: Layo
     guess = guess / weight.clamp_min(1e-3) * filled
     confidence = filled * (weight / (weight + 1e-3))
     for key, box in target:  # entities: from the nearest known frame that shows them
-        sources = [(abs(time - t), frame, b) for frame, layout, time in known for k, b in layout if k == key]
+        source = source_time([(layout, time) for _, layout, time in known], key, t)
         cover = coverage(box, size)[None]
-        if not sources:
+        if source is None:
             guess, confidence = guess * (1 - cover), confidence * (1 - cover)
             continue
-        _, frame, source_box = min(sources, key=lambda item: item[0])
+        frame, source_box = next((frame, b) for frame, layout, time in known if time == source for k, b in layout if k == key)
         guess = guess * (1 - cover) + _resample(frame, source_box, box) * cover
         confidence = confidence * (1 - cover) + cover
     return guess, confidence

@@ -249,7 +249,7 @@ class _ResidualInfill(_Task):
     def _batch(self, seeds: list[int], rng: np.random.Generator, closer_share: float = 0.0, pose: str = "true") -> tuple:
         """The windows of these seeds: (correction, guess, confidence, layout map, setting, time of day, position).
         With `pose` "nearest" the correction is to the frame with its walkers in the nearer end's poses."""
-        from renderers.tiny.v3.conditioning import warp_guess
+        from renderers.tiny.v3.conditioning import source_time, warp_guess
         from renderers.tiny.v3.models import rasterise
         from renderers.tiny.v3.world import SETTINGS, TIMES
 
@@ -265,8 +265,11 @@ class _ResidualInfill(_Task):
             keyed = {t: [(clip.entities[i].id, box) for i, box in clip.layout(t)] for t in (s0, s1, s)}
             known = [(pixels(clip.frame(t)), keyed[t], t) for t in (s0, s1)]
             guess, confidence = warp_guess(known, keyed[s], s)
-            nearer = s0 if s - s0 <= s1 - s else s1  # the end `warp_guess` takes an entity from
-            corrections.append(pixels(clip.frame(s, poses_at=nearer if pose == "nearest" else None)) - guess)
+            # each entity in the pose of the end `warp_guess` takes it from
+            ends = [(keyed[t], t) for t in (s0, s1)]
+            sources = {i: source_time(ends, clip.entities[i].id, s) for i, _ in clip.layout(s)}
+            poses = {i: t for i, t in sources.items() if t is not None} if pose == "nearest" else None
+            corrections.append(pixels(clip.frame(s, poses_at=poses)) - guess)
             guesses.append(guess)
             confidences.append(confidence)
             layouts.append(placed_layout(clip, s, self.nouns))

@@ -32,7 +32,7 @@ entities keep their colours.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -584,9 +584,9 @@ class Clip:
         visible = [(i, box) for i, e in enumerate(self.entities) if (box := e.box(s)) is not None and _in_frame(box)]
         return sorted(visible, key=lambda item: -_area(item[1]))
 
-    def _draw(self, s: float, size: Size, poses_at: float | None = None) -> tuple[Image.Image, np.ndarray]:
+    def _draw(self, s: float, size: Size, poses_at: float | Mapping[int, float] | None = None) -> tuple[Image.Image, np.ndarray]:
         """The frame at s (at SUPERSAMPLE times `size`) and a label map (entity index + 1, 0: setting); each
-        walking figure in its pose at `poses_at` if given, else at s."""
+        walking figure in its pose at `poses_at` if given (a time, or a time per entity index), else at s."""
         picture = self._setting(size)[0].copy()
         big = (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE)
         labels = np.zeros((big[1], big[0]), np.int16)
@@ -594,7 +594,8 @@ class Clip:
             e = self.entities[i]
             x0, y0 = round(box[0] * big[0]), round(box[1] * big[1])
             x1, y1 = round(box[2] * big[0]), round(box[3] * big[1])
-            layer = figure_layer(e.look, x1 - x0, y1 - y0, phase=e.phase(s if poses_at is None else poses_at), facing=e.facing)
+            posed = poses_at.get(i, s) if isinstance(poses_at, Mapping) else s if poses_at is None else poses_at
+            layer = figure_layer(e.look, x1 - x0, y1 - y0, phase=e.phase(posed), facing=e.facing)
             picture.paste(layer, (x0, y0), layer)
             alpha = np.asarray(layer)[..., 3] > 127
             ya, xa = max(0, -y0), max(0, -x0)
@@ -604,9 +605,10 @@ class Clip:
                 region[alpha[ya:yb, xa:xb]] = i + 1
         return picture, labels
 
-    def frame(self, s: float, size: Size = FRAME, poses_at: float | None = None) -> np.ndarray:
+    def frame(self, s: float, size: Size = FRAME, poses_at: float | Mapping[int, float] | None = None) -> np.ndarray:
         """The frame at s: (height, width, 3) uint8. With `poses_at`, every walking figure is drawn in the pose
-        it has at that time instead (the infill model's training target: see `train._ResidualInfill`)."""
+        it has at that time instead, or, given a time per entity index, each entity named there in its pose at
+        its time (the infill model's training target: see `train._ResidualInfill`)."""
         picture, _ = self._draw(s, size, poses_at)
         return np.asarray(picture.resize(size, Image.Resampling.BOX), dtype=np.uint8)
 
