@@ -65,9 +65,9 @@ class V3Options:
     # This share of training clips is seen through a closer camera (`world.closer`: full, medium, close-up), so
     # the models learn figures as large as storyboards' shots make them, cropped by the frame (0 before 2026-12-03)
     closer_share: float = 0.25
-    # The infill model's target: "nearest" draws each walking figure in the pose of the nearer end (the pose a
-    # walk has between two frames is not in the model's inputs: RESULTS.md, "why the infill model ties the
-    # warp"); "true", the world's frame itself (before 2026-12-03)
+    # The infill model's target: "nearest" draws each walking figure in the pose of the end the warp takes it
+    # from, the nearer that shows it (the pose a walk has between two frames is not in the model's inputs:
+    # RESULTS.md, "why the infill model ties the warp"); "true", the world's frame itself (before 2026-12-03)
     infill_pose: str = "nearest"
     extra: dict = field(default_factory=dict)
 
@@ -248,7 +248,8 @@ class _ResidualInfill(_Task):
     @torch.no_grad()
     def _batch(self, seeds: list[int], rng: np.random.Generator, closer_share: float = 0.0, pose: str = "true") -> tuple:
         """The windows of these seeds: (correction, guess, confidence, layout map, setting, time of day, position).
-        With `pose` "nearest" the correction is to the frame with its walkers in the nearer end's poses."""
+        With `pose` "nearest" the correction is to the frame with each walker in the pose of the end the warp
+        takes it from (`conditioning.source_time`)."""
         from renderers.tiny.v3.conditioning import source_time, warp_guess
         from renderers.tiny.v3.models import rasterise
         from renderers.tiny.v3.world import SETTINGS, TIMES

@@ -594,7 +594,10 @@ class Clip:
             e = self.entities[i]
             x0, y0 = round(box[0] * big[0]), round(box[1] * big[1])
             x1, y1 = round(box[2] * big[0]), round(box[3] * big[1])
-            posed = poses_at.get(i, s) if isinstance(poses_at, Mapping) else s if poses_at is None else poses_at
+            if isinstance(poses_at, Mapping):
+                posed = poses_at.get(i, s)
+            else:
+                posed = s if poses_at is None else poses_at
             layer = figure_layer(e.look, x1 - x0, y1 - y0, phase=e.phase(posed), facing=e.facing)
             picture.paste(layer, (x0, y0), layer)
             alpha = np.asarray(layer)[..., 3] > 127
