@@ -72,8 +72,9 @@ def warp_guess(known: Sequence[tuple[torch.Tensor, Layout, float]], target: Layo
     filled = (weight > 1e-3).float()
     guess = guess / weight.clamp_min(1e-3) * filled
     confidence = filled * (weight / (weight + 1e-3))
+    layouts = [(layout, time) for _, layout, time in known]
     for key, box in target:  # entities: from the nearest known frame that shows them
-        source = source_time([(layout, time) for _, layout, time in known], key, t)
+        source = source_time(layouts, key, t)
         cover = coverage(box, size)[None]
         if source is None:
             guess, confidence = guess * (1 - cover), confidence * (1 - cover)

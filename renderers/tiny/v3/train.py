@@ -266,10 +266,10 @@ class _ResidualInfill(_Task):
             keyed = {t: [(clip.entities[i].id, box) for i, box in clip.layout(t)] for t in (s0, s1, s)}
             known = [(pixels(clip.frame(t)), keyed[t], t) for t in (s0, s1)]
             guess, confidence = warp_guess(known, keyed[s], s)
-            # each entity in the pose of the end `warp_guess` takes it from
-            ends = [(keyed[t], t) for t in (s0, s1)]
-            sources = {i: source_time(ends, clip.entities[i].id, s) for i, _ in clip.layout(s)}
-            poses = {i: t for i, t in sources.items() if t is not None} if pose == "nearest" else None
+            poses = None
+            if pose == "nearest":  # each entity in the pose of the end `warp_guess` takes it from
+                ends, index = [(keyed[t], t) for t in (s0, s1)], {e.id: i for i, e in enumerate(clip.entities)}
+                poses = {index[key]: t for key, _ in keyed[s] if (t := source_time(ends, key, s)) is not None}
             corrections.append(pixels(clip.frame(s, poses_at=poses)) - guess)
             guesses.append(guess)
             confidences.append(confidence)
