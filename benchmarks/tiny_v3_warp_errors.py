@@ -9,14 +9,16 @@ Two tables:
 1. The warp's squared error split by what each pixel shows at the made frame's time: a walking figure
    (a person or animal whose pose changes as it moves: `WorldEntity.steps`), another entity that moves,
    an entity absent from an end, or the background. For walking figures, also the share of their error
-   in frames where the pose differs from the nearest end's, the pose `warp_guess` copies.
+   in frames where the pose differs from that of the end `warp_guess` copies the figure from (the nearest
+   that shows it: `conditioning.source_time`).
 2. The warp beside guesses made from the same ends by rules, and one that is told the pose:
    - *blend*: each end's own warp (`warp_guess` from that end alone), blended by nearness in time;
    - *blend where the ends disagree*: the nearest end's warp, but the blend on pixels where the two
      ends' warps differ (what a squared-error regression on both warps would learn to do);
    - *told the pose* (an oracle, not a renderer): each walking figure taken from the end that shows it
      in the pose it has at the made frame's time, when one does; else as the warp;
-   - two bounds: the warp scored against the truth redrawn with each walker in the nearest end's pose
+   - two bounds: the warp scored against the truth redrawn with each walker in the pose of the end it is
+     copied from
      (the warp's error were the pose right), and the warp plus the true correction made at the infill
      model's working size (`ResidualInfillConfig.size`, 128x72) and upsampled as the model's is: the most
      a correction at that size can reach.
@@ -35,7 +37,7 @@ import torch.nn.functional as F
 from bench_tiny import psnr, ssim
 from bench_tiny_v3 import BENCH_SEEDS, _to_image, _to_tensor
 
-from renderers.tiny.v3.conditioning import coverage, warp_guess
+from renderers.tiny.v3.conditioning import coverage, source_time, warp_guess
 from renderers.tiny.v3.models import ResidualInfillConfig
 from renderers.tiny.v3.world import FRAME, sample_clip
 
@@ -88,6 +90,8 @@ def main() -> None:
         layouts = [[(clip.entities[i].id, box) for i, box in clip.layout(s)] for s in times]
         ends = [(_to_tensor(clip.frame(0.0)), layouts[0], 0.0), (_to_tensor(clip.frame(1.0)), layouts[-1], 1.0)]
         entity = {e.id: e for e in clip.entities}
+        index = {e.id: i for i, e in enumerate(clip.entities)}
+        end_layouts = [(layout, time) for _, layout, time in ends]
         for k in range(1, args.window - 1):
             s, truth = times[k], clip.frame(times[k])
             warp, _ = warp_guess(ends, layouts[k], s)
@@ -104,8 +108,8 @@ def main() -> None:
             images = {name: _to_image(guess) for name, guess in guesses.items()}
             for name, image in images.items():
                 scores[name].append((psnr(image, truth), ssim(image, truth)))
-            nearest = 0 if s <= 0.5 else -1  # the end `warp_guess` copies a figure from (the ends are at 0 and 1)
-            posed = clip.frame(s, poses_at=times[nearest])
+            sources = {key: source_time(end_layouts, key, s) for key, _ in layouts[k]}  # the end the warp copies each from
+            posed = clip.frame(s, poses_at={index[key]: t for key, t in sources.items() if t is not None})
             scores["bound: the warp, against the truth in the nearest end's poses"].append((psnr(images["warp"], posed), ssim(images["warp"], posed)))
             squared = ((images["warp"].astype(float) - truth.astype(float)) / 127.5) ** 2
             classes = _classes(clip, layouts, k)
@@ -113,7 +117,7 @@ def main() -> None:
                 error_by_class[c] += squared[classes == c].sum()
             for key, box in layouts[k]:
                 e = entity[key]
-                if e.steps and key in dict(layouts[nearest]) and e.phase(s) != e.phase(times[nearest]):
+                if e.steps and sources[key] is not None and e.phase(s) != e.phase(sources[key]):
                     walking_wrong_pose += squared[(coverage(box, FRAME).numpy() > 0.5) & (classes == CLASSES.index("walking figure"))].sum()
 
     total = error_by_class.sum()
