@@ -347,10 +347,10 @@ def train_classifier(clips: int, steps: int, log, framing: str = "world") -> Kin
 
 
 @torch.no_grad()
-def kind_accuracy(source, classifier: KindClassifier, clips: int, framing: str = "world") -> dict:
+def kind_accuracy(source, classifier: KindClassifier, clips: int, framing: str = "world", seeds: int = BENCH_SEEDS) -> dict:
     crops, labels = [], []
     for n in range(clips):
-        clip = kind_clip(BENCH_SEEDS + n, framing)
+        clip = kind_clip(seeds + n, framing)
         entities = measurable(clip, 0.5)
         if not entities:
             continue
@@ -406,10 +406,10 @@ def iou(a, b) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def placement(source, clips: int) -> dict:
+def placement(source, clips: int, seeds: int = BENCH_SEEDS) -> dict:
     ious = []
     for n in range(clips):
-        clip = sample_clip(BENCH_SEEDS + 20_000 + n)
+        clip = sample_clip(seeds + 20_000 + n)
         times = [0.0, 0.5, 1.0]
         frames = source.keyframes(clip, times, seed=n)
         for frame, s in zip(frames, times):
@@ -425,7 +425,7 @@ IDENTITY_CAST = (*(CastMember(f"adult_{k}", "person") for k in range(5)), CastMe
                  CastMember("rex", "dog"), CastMember("tom", "cat"))
 
 
-def lineup_clip(scene: int) -> tuple[Clip, list[int]]:
+def lineup_clip(scene: int, seeds: int = BENCH_SEEDS) -> tuple[Clip, list[int]]:
     """Scene `scene` of the identity cast: 4 members side by side, still, in a setting of its own."""
     from renderers.tiny.v3.world import WorldEntity, cast_looks
 
@@ -445,17 +445,17 @@ def lineup_clip(scene: int) -> tuple[Clip, list[int]]:
         entities.append(WorldEntity(member.id, looks[member.id], box, box))
         x += width + float(rng.uniform(0.02, 0.06))
     time_of_day = TIMES[scene % len(TIMES)]
-    return Clip(BENCH_SEEDS + 30_000 + scene, setting, time_of_day, tuple(entities)), members
+    return Clip(seeds + 30_000 + scene, setting, time_of_day, tuple(entities)), members
 
 
 def descriptor(frame: np.ndarray, box) -> np.ndarray:
     return srgb_to_lab(crop(frame, box, (8, 8)).astype(np.float64)).ravel()
 
 
-def identity(source, scenes: int = 12) -> dict:
+def identity(source, scenes: int = 12, seeds: int = BENCH_SEEDS) -> dict:
     rows = []  # (scene, member, descriptor)
     for scene in range(scenes):
-        clip, members = lineup_clip(scene)
+        clip, members = lineup_clip(scene, seeds)
         frame = source.lineup(clip, seed=scene)
         for i, m in enumerate(members):
             rows.append((scene, m, descriptor(frame, clip.entities[i].start)))
@@ -477,10 +477,10 @@ def _to_image(tensor: torch.Tensor) -> np.ndarray:
     return ((tensor.permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
 
 
-def infill(source, clips: int, window: int = 9) -> dict:
+def infill(source, clips: int, window: int = 9, seeds: int = BENCH_SEEDS) -> dict:
     scores: dict[str, list[tuple[float, float]]] = {"model": [], "warp": [], "crossfade": []}
     for n in range(clips):
-        clip = source.drawn(sample_clip(BENCH_SEEDS + 40_000 + n))
+        clip = source.drawn(sample_clip(seeds + 40_000 + n))
         times = [float(s) for s in np.linspace(0, 1, window)]
         first, last = clip.frame(0.0), clip.frame(1.0)
         layouts = [[(clip.entities[i].id, box) for i, box in clip.layout(s)] for s in times]
@@ -502,10 +502,10 @@ def infill(source, clips: int, window: int = 9) -> dict:
 SHEET_CAST = (CastMember("mira", "child"), CastMember("biscuit", "dog"), CastMember("dad", "person"), CastMember("van", "car"))
 
 
-def contact_sheet(sources: list, path: str, columns: int = 4, rows: int = 2) -> None:
+def contact_sheet(sources: list, path: str, columns: int = 4, rows: int = 2, seeds: int = BENCH_SEEDS) -> None:
     """Held-out clips of one cast in settings and times of their own: a row of frames per source, per group."""
     names = list(SETTINGS)
-    clips = [sample_clip(BENCH_SEEDS + 50_000 + k, setting=names[(k * 7) % len(names)], time=TIMES[k % len(TIMES)],
+    clips = [sample_clip(seeds + 50_000 + k, setting=names[(k * 7) % len(names)], time=TIMES[k % len(TIMES)],
                          cast=SHEET_CAST, num_entities=2 + k % 3) for k in range(columns * rows)]
     lines = []
     for r in range(rows):
@@ -538,9 +538,7 @@ def main() -> None:
                         help=f"measure on other held-out clips (seeds from {VALIDATION_SEEDS}), to choose a renderer setting on "
                         "them rather than on the clips that then measure it")
     args = parser.parse_args()
-    if args.validation:
-        global BENCH_SEEDS
-        BENCH_SEEDS = VALIDATION_SEEDS
+    seeds = VALIDATION_SEEDS if args.validation else BENCH_SEEDS
     if args.framing == "closer" and args.only != ["kind"]:
         parser.error("--framing closer measures kind only (--only kind): the placement detector maps a figure's colours "
                      "to its whole box, which a cropped figure does not show")
@@ -550,7 +548,7 @@ def main() -> None:
                  "upscaler": {"path": args.upscaler}}  # the settings' strings: pydantic converts them
     sources = [SOURCES[name](**made_with.get(name, {})) for name in (args.source or ["world", "v2"])]
     if args.sheet:
-        contact_sheet(sources, args.sheet)
+        contact_sheet(sources, args.sheet, seeds=seeds)
         return
 
     def log(text: str) -> None:
@@ -562,15 +560,15 @@ def main() -> None:
         started = time.perf_counter()
         results[source.name] = {}
         if "kind" in parts:
-            results[source.name]["kind"] = kind_accuracy(source, classifier, args.clips, args.framing)
+            results[source.name]["kind"] = kind_accuracy(source, classifier, args.clips, args.framing, seeds)
         if "placement" in parts:
-            results[source.name]["placement"] = placement(source, args.clips // 2)
+            results[source.name]["placement"] = placement(source, args.clips // 2, seeds)
         if "identity" in parts:
-            results[source.name]["identity"] = identity(source)
+            results[source.name]["identity"] = identity(source, seeds=seeds)
         if "infill" in parts:
-            results[source.name]["infill"] = infill(source, max(1, args.clips // 4))
+            results[source.name]["infill"] = infill(source, max(1, args.clips // 4), seeds=seeds)
         log(f"{source.name}: {time.perf_counter() - started:.0f} s")
-    print(f"Held-out v3 world seeds from {BENCH_SEEDS}; frames {FRAME[0]}x{FRAME[1]}.\n")
+    print(f"Held-out v3 world seeds from {seeds}; frames {FRAME[0]}x{FRAME[1]}.\n")
     if "kind" in parts:
         framing = ", through a closer camera (`--framing closer`)" if args.framing == "closer" else ""
         print(f"| kind recognised (18 kinds, 32x32 crops{framing}) | crops | accuracy |")

@@ -86,6 +86,10 @@ def test_director_train_tiny_refuses_a_model_it_does_not_know_with_exit_code_2(t
     assert v2.exit_code == 2 and "--from is for the v3 models" in v2.output
     upscaler = CliRunner().invoke(app, ["train", "tiny", "v3-upscaler", "--run-dir", str(tmp_path / "never"), "--entity-weight", "2"])
     assert upscaler.exit_code == 2 and "are for v3-keyframe" in upscaler.output
+    keyframe = CliRunner().invoke(app, ["train", "tiny", "v3-keyframe", "--run-dir", str(tmp_path / "never"), "--infill-pose", "true"])
+    assert keyframe.exit_code == 2 and "--infill-pose is for v3-infill" in keyframe.output
+    walk = CliRunner().invoke(app, ["train", "tiny", "v3-infill", "--run-dir", str(tmp_path / "never"), "--infill-pose", "walk"])
+    assert walk.exit_code == 2 and "nearest or true, not 'walk'" in walk.output
     assert not (tmp_path / "never").exists()
 
 
