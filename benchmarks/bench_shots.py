@@ -38,6 +38,11 @@ What is scored (goals in brackets):
 - **shot words cast** (0): cast entries named by a camera word (ANGLE, CLOSE,
   POV, SHOT, WIDE, INSERT, PAN, TRACKING ...) or by the words of a POV
   heading ("Sniper Scope").
+- **subjects in frame** (1.00): every shot of the storyboard that frames
+  subjects (scripted or default coverage), at five instants from its cut in
+  to its cut out: of the instants where a subject is in the scene, the share
+  where one is in the frame (`director.camera.frame_boxes`). A still medium
+  on someone who walks out of it scores below 1.
 
 `screenplays/shots_prose.txt` is written for this benchmark (the prose path);
 the screenplays are the public ones of `bench_screenplays.py`. The shot-line
@@ -59,6 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import director.script as script_module  # noqa: E402
 from bench_screenplays import SCREENPLAYS, manifest, norm, screenplay_path  # noqa: E402
+from director.camera import frame_boxes  # noqa: E402
 from director.planner import PlanOptions  # noqa: E402
 from director.script import read_script  # noqa: E402
 from planners.rules import RulesPlanner  # noqa: E402
@@ -160,8 +166,10 @@ def run_one(name: str, path: Path, data: dict, coverage: str, shot_stage: str | 
                 right[attribute] += 1
             else:
                 misses.append(f"{attribute} of {line.text[:50]!r}: wanted {item[attribute]}, got {_attribute(attribute, shot, cast)}")
+    in_frame = subjects_in_frame(board)
     return {
         "name": name,
+        "in_frame": in_frame,
         "annotated": len(shots),
         "detected": len(found),
         "matched": len(matched),
@@ -175,6 +183,23 @@ def run_one(name: str, path: Path, data: dict, coverage: str, shot_stage: str | 
         "calls": calls,
         "misses": misses,
     }
+
+
+def subjects_in_frame(board, instants: int = 5) -> tuple[int, int]:
+    """(instants with a subject in frame, instants with a subject in the scene), over every shot that frames
+    subjects, `instants` a shot from its cut in to just before its cut out."""
+    kept = present = 0
+    for scene in board.scenes:
+        for shot in scene.cut:
+            if not shot.subjects or shot.size in ("wide", "extreme_wide"):
+                continue
+            for k in range(instants):
+                t = shot.start + (shot.end - shot.start) * min(k / (instants - 1), 0.999)
+                there = [s for s in shot.subjects if s in scene.layout_at(t) and s != shot.pov]
+                if there:
+                    present += 1
+                    kept += any(s in frame_boxes(scene, shot, t) for s in there)
+    return kept, present
 
 
 def _attribute(attribute: str, shot, cast) -> object:
@@ -201,10 +226,10 @@ def _attribute_right(attribute: str, item: dict, shot, cast) -> bool:
 
 def table(results: list[dict]) -> str:
     rows = [
-        "| text | annotated | detected | precision | recall | in the storyboard | size | angle | pov | move | direction | subjects | shot words cast | plan s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| text | annotated | detected | precision | recall | in the storyboard | size | angle | pov | move | direction | subjects | shot words cast | subjects in frame | plan s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    total = {"annotated": 0, "detected": 0, "matched": 0, "false": 0, "kept": 0, "cast": 0, "seconds": 0.0}
+    total = {"annotated": 0, "detected": 0, "matched": 0, "false": 0, "kept": 0, "cast": 0, "seconds": 0.0, "framed": 0, "framing": 0}
     right, asked = dict.fromkeys(ATTRIBUTES, 0), dict.fromkeys(ATTRIBUTES, 0)
     for r in results:
         counted = r["matched"] + len(r["false"])
@@ -212,8 +237,10 @@ def table(results: list[dict]) -> str:
             f"| {r['name']} | {r['annotated']} | {r['detected']} | {_ratio(r['matched'], counted)} | {_ratio(r['matched'], r['annotated'])} "
             f"| {_ratio(r['kept'], r['annotated'])} | "
             + " | ".join(_ratio(r["right"][a], r["asked"][a]) for a in ATTRIBUTES)
-            + f" | {len(r['cast_words'])} | {r['seconds']} |"
+            + f" | {len(r['cast_words'])} | {_ratio(*r['in_frame'])} | {r['seconds']} |"
         )
+        total["framed"] += r["in_frame"][0]
+        total["framing"] += r["in_frame"][1]
         for name, value in (("annotated", r["annotated"]), ("detected", r["detected"]), ("matched", r["matched"]), ("false", len(r["false"])), ("kept", r["kept"]), ("cast", len(r["cast_words"]))):
             total[name] += value
         total["seconds"] += r["seconds"]
@@ -224,7 +251,7 @@ def table(results: list[dict]) -> str:
         f"| **all** | {total['annotated']} | {total['detected']} | {_ratio(total['matched'], total['matched'] + total['false'])} "
         f"| {_ratio(total['matched'], total['annotated'])} | {_ratio(total['kept'], total['annotated'])} | "
         + " | ".join(_ratio(right[a], asked[a]) for a in ATTRIBUTES)
-        + f" | {total['cast']} | {total['seconds']:.1f} |"
+        + f" | {total['cast']} | {_ratio(total['framed'], total['framing'])} | {total['seconds']:.1f} |"
     )
     return "\n".join(rows)
 

@@ -12,7 +12,8 @@ How a shot frames (`shot_view`):
    `extreme_wide` steps back (the scene fills the middle of the frame). The others frame the union of
    the shot's subjects' boxes as the shot opens: `full` shows all of them with a margin, `medium` the
    top half (waist up), `close_up` the top quarter (head and shoulders), `extreme_close_up` the top
-   tenth, `insert` the whole subject large (an object). A shot with no subjects, or whose subjects are
+   tenth, `insert` the whole subject large (an object). A shot on several subjects is at least as wide
+   as all of them (a medium two shot). A shot with no subjects, or whose subjects are
    nowhere in the shot, frames the scene's middle at that size.
 2. **Move.** From that opening view: a pan or truck slides the view sideways by `extent` view widths
    over the shot, a tilt vertically, a zoom or dolly scales it (in: `1 + extent` times closer at the
@@ -129,19 +130,21 @@ def _framed(scene: Scene, shot: Shot, subjects: list[str | None], t: float, unti
     frame before `until` where one is)."""
     if shot.size == "wide":
         return View()
-    target = _subjects_box(scene, subjects, t, until)
-    if target is None or shot.size == "extreme_wide":
+    seen = _subjects_boxes(scene, subjects, t, until)
+    if not seen or shot.size == "extreme_wide":
         return View(0.5, 0.5, UNFRAMED_SIZE[shot.size])
-    view = view_on(target, shot.size)
+    view = view_on(_union(seen), shot.size, fit_width=len(seen) > 1)  # a medium on two is a two shot: both in it
     size = view.size
     # a view inside the scene stays inside it, so the frame has no empty side
     return View(_clamp(view.cx, size / 2, 1 - size / 2), _clamp(view.cy, size / 2, 1 - size / 2), size)
 
 
-def view_on(target: Box, size: str, sides: tuple[float, float] = (SMALLEST_VIEW, 1.0)) -> View:
+def view_on(target: Box, size: str, sides: tuple[float, float] = (SMALLEST_VIEW, 1.0), fit_width: bool = False) -> View:
     """The view a shot of `size` (a key of FRAMING) takes of `target` (scene coordinates), its side kept within
-    `sides`, before the shot keeps it inside the scene."""
-    portion, fill, fit_width = FRAMING[size]
+    `sides`, before the shot keeps it inside the scene; with `fit_width`, wide enough for all of the target's
+    width whatever the size (the union of several subjects)."""
+    portion, fill, whole_width = FRAMING[size]
+    fit_width = fit_width or whole_width
     side = portion * target.height / fill
     if fit_width:
         side = max(side, target.width / fill)
@@ -154,16 +157,18 @@ def view_on(target: Box, size: str, sides: tuple[float, float] = (SMALLEST_VIEW,
     return View(cx, cy, side)
 
 
-def _subjects_box(scene: Scene, subjects: list[str | None], t: float, until: float) -> Box | None:
+def _subjects_boxes(scene: Scene, subjects: list[str | None], t: float, until: float) -> list[Box]:
+    """The boxes of those of `subjects` the layout shows at `t` (or at the first layout frame before `until`
+    that shows one)."""
     wanted = {s for s in subjects if s is not None}
     if not wanted:
-        return None
+        return []
     instants = [t] + [frame.t for frame in scene.layouts if t < frame.t <= until]
     for instant in instants:
         seen = [box for entity_id, box in scene.layout_at(instant).items() if entity_id in wanted]
         if seen:
-            return _union(seen)
-    return None
+            return seen
+    return []
 
 
 def _union(boxes: list[Box]) -> Box:

@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from director.camera import shot_view
 from director.script import (
     Action,
     Script,
@@ -312,7 +313,7 @@ def plan_shots(
         cuts = _default_cuts(scene, script_scene, places)
     else:
         cuts = []
-    shots = _timed_shots(cuts, scene.duration, fps)
+    shots = [_kept_in_frame(scene, shot) for shot in _timed_shots(cuts, scene.duration, fps)]
     return Scene.model_validate({**scene.model_dump(), "shots": [s.model_dump() for s in shots]})
 
 
@@ -360,6 +361,22 @@ def _default_cuts(scene: Scene, script_scene: ScriptScene, places: list[tuple[fl
         if at < end:
             cuts.append(_Cut(at, reading))
     return cuts
+
+
+def _kept_in_frame(scene: Scene, shot: Shot) -> Shot:
+    """`shot`, following its one subject if a still camera would lose it: the subject's middle leaves the
+    frame while the scene still shows it (a walk and talk; "ANGLE ON Edward" as he crosses the room). A camera
+    operator pans with whoever the shot is on; a shot that moves of its own accord is left as it is."""
+    if shot.move.kind != "static" or len(shot.subjects) != 1 or shot.size in ("wide", "extreme_wide") or shot.pov is not None:
+        return shot
+    (subject,) = shot.subjects
+    instants = [shot.start] + [frame.t for frame in scene.layouts if shot.start < frame.t < shot.end] + [shot.end]
+    view = shot_view(scene, shot, shot.start)  # a still camera: the same view throughout
+    for t in instants:
+        box = scene.layout_at(t).get(subject)
+        if box is not None and not 0 <= (view.whole_box(box)[0] + view.whole_box(box)[2]) / 2 <= 1:  # x0 and x1 in frame units
+            return shot.model_copy(update={"move": CameraMove(kind="follow", target=subject)})
+    return shot
 
 
 def _overlaps(a0: float | None, a1: float | None, b0: float, b1: float, duration: float) -> bool:

@@ -137,6 +137,15 @@ def test_a_medium_shot_tells_renderers_the_whole_box_of_the_figure_it_crops():
     assert spec.cropped == {"dog": whole} and "cat" not in spec.cropped
 
 
+def test_a_medium_on_two_subjects_far_apart_shows_both_of_them():
+    board = board_with([shot("a", 0.0, 2.0, size="medium", subjects=["cat", "dog"])])
+    scene = board.scenes[0]
+    framed = frame_boxes(scene, scene.shots[0], 0.0)  # the cat at the left, the dog at the right
+    assert framed["cat"].width > 0.15 and framed["dog"].width > 0.25  # each nearly whole, not a sliver at an edge
+    alone = frame_boxes(scene, scene.model_copy(update={"shots": []}).cut[0].model_copy(update={"size": "medium", "subjects": ["dog"]}), 0.0)
+    assert alone["dog"].width > framed["dog"].width  # a medium on one is still closer
+
+
 def test_a_shot_that_crops_nobody_reports_no_whole_boxes():
     board = board_with([shot("a", 0.0, 2.0, size="full", subjects=["dog"])])
     scene = board.scenes[0]

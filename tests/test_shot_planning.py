@@ -193,6 +193,36 @@ def test_a_scene_without_shot_lines_gets_an_establishing_wide_then_its_speakers(
     assert not any(shot.start == scene.dialogue[2].start for shot in rest)  # a voice over gets no shot of its own
 
 
+HIKE = """EXT. MOUNT GURU STREAM--DAY
+
+Yorblef hikes across a stream.
+
+He stops where the trail ends abruptly over the cliff of a deep chasm.
+
+YORBLEF
+Uh, seriously?
+
+He notices a sign.
+
+YORBLEF
+Uh. Huh. No trail markers. I guess I've gone almost eleven miles? Maybe? I have been walking since the morning and my feet are not what they were when I set out.
+"""  # after ascent_to_guru_peak.fountain (benchmarks/screenplays): he walks the whole scene, and talks for 13 s
+
+
+def test_a_speaker_who_walks_while_talking_stays_in_the_frame_of_the_medium_on_them():
+    from director.camera import frame_boxes
+
+    scene = plan(HIKE).scenes[0]
+    assert any(m.entity == "yorblef" and m.start is None for m in scene.motions)  # the walk spans the scene
+    mediums = [shot for shot in scene.cut if shot.size == "medium"]
+    assert mediums and all(shot.subjects == ["yorblef"] for shot in mediums)
+    for shot in mediums:
+        for t in (shot.start, (shot.start + shot.end) / 2, shot.end - 1e-3):
+            assert "yorblef" in frame_boxes(scene, shot, t), (shot.id, t)
+    long_line = shot_at(scene, scene.dialogue[1].start + 0.01)
+    assert (long_line.move.kind, long_line.move.target) == ("follow", "yorblef")
+
+
 def test_no_coverage_leaves_each_scene_one_wide_shot():
     board = plan(TALK, coverage="none")
     assert all(scene.shots == [] for scene in board.scenes)
