@@ -1,7 +1,7 @@
 """The Python API: `Director(planner=..., renderer=...).plan(text)`, `.render(board, path)`, `.make(text, path)`.
 
     from director import Director
-    d = Director(planner="llm", renderer="animatic", cache_dir="cache")   # defaults: "llm"; "tiny" where installed, else "animatic"
+    d = Director(planner="llm", renderer="animatic", cache_dir="cache")   # defaults: "llm"; "tiny-v3" where installed, else "animatic"
     board = d.plan("A cat sits on a table. A dog runs from the left to the right.")
     board.scenes[0].layouts[0].boxes["cat"] = board.scenes[0].layouts[0].boxes["cat"].model_copy(update={"x0": 0.1})
     d.render(board, "out/movie.mp4")   # only what the edit changed is rendered again
@@ -57,7 +57,7 @@ class Director:
     def __init__(
         self,
         planner: str = "llm",
-        renderer: str | None = None,  # None: registry.default_renderer() (tiny where installed, else animatic)
+        renderer: str | None = None,  # None: registry.default_renderer() (tiny-v3 where installed, else animatic)
         executor: str = "local",
         *,
         cache_dir: str | os.PathLike[str] | None = None,

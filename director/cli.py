@@ -35,7 +35,7 @@ DefaultRendererName = Annotated[
     Optional[str],
     typer.Option(
         "--renderer",
-        help="Renderer to use; `director renderers` lists them. [default: tiny, the embedded diffusion models, "
+        help="Renderer to use; `director renderers` lists them. [default: tiny-v3, the embedded diffusion models, "
         "where `director[tiny]` is installed; else animatic]",
         show_default=False,
     ),
@@ -535,16 +535,18 @@ def _render_settings(
 
 
 def _default_renderer() -> str:
-    """The default renderer; says so when it is the animatic because the tiny renderer is not installed."""
+    """The default renderer; says so when it is not renderer v3 because something it needs is missing."""
     from rich.console import Console
 
     from director import registry
 
     name = registry.default_renderer()
-    if name != "tiny":
+    if name == "animatic":
         Console(stderr=True, highlight=False).print(
             f"[dim]renderer: {name} (for the embedded diffusion renderer: pip install 'director\\[tiny]')[/]"
         )
+    elif name == "tiny":
+        Console(stderr=True, highlight=False).print("[dim]renderer: tiny (v2, 32x32: renderer v3's weights are missing from renderers/tiny/weights)[/]")
     return name
 
 

@@ -61,11 +61,12 @@ def own_entry_points() -> dict[str, dict[str, str]]:
 
 
 def default_renderer() -> str:
-    """The renderer used when none is named: `tiny`, the embedded diffusion models, where its extra is
-    installed (`pip install 'director[tiny]'`), else `animatic`, which needs nothing more."""
-    from renderers.tiny import installed
+    """The renderer used when none is named: `tiny-v3`, the embedded diffusion models at 256x144, where the
+    tiny extra is installed (`pip install 'director[tiny]'`) and v3's weights are there (they ship in the
+    package); `tiny` (v2, 32x32) if only those are missing; else `animatic`, which needs nothing more."""
+    from renderers.tiny import installed, v3_installed
 
-    return "tiny" if installed() else "animatic"
+    return "tiny-v3" if v3_installed() else "tiny" if installed() else "animatic"
 
 
 @dataclass(frozen=True)

@@ -39,19 +39,24 @@ def test_make_writes_the_movie_and_everything_beside_it(tmp_path):
 
 def test_plan_then_render(tmp_path):
     assert run("plan", EXAMPLES / "robot_day.txt", "-o", tmp_path / "b.json", "--fps", "4", "--planner", "rules").exit_code == 0
-    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--size", "96x54", "--cache-dir", tmp_path / "c")
+    result = run("render", tmp_path / "b.json", "-o", tmp_path / "m.mp4", "--size", "96x54", "--cache-dir", tmp_path / "c", "--renderer", "animatic")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "m.mp4").is_file()
-    again = run("render", tmp_path / "b.json", "-o", tmp_path / "m2.mp4", "--size", "96x54", "--cache-dir", tmp_path / "c")
+    again = run("render", tmp_path / "b.json", "-o", tmp_path / "m2.mp4", "--size", "96x54", "--cache-dir", tmp_path / "c", "--renderer", "animatic")
     assert "0 jobs rendered" in again.output
 
 
-def test_the_default_renderer_is_tiny_where_installed_else_the_animatic_with_a_hint(tmp_path, monkeypatch):
+def test_the_default_renderer_is_tiny_v3_where_installed_else_v2_or_the_animatic_with_a_hint(tmp_path, monkeypatch):
     import renderers.tiny
     from director import registry
     from director.state import read_render_state
 
-    assert registry.default_renderer() == ("tiny" if renderers.tiny.installed() else "animatic")
+    assert registry.default_renderer() == ("tiny-v3" if renderers.tiny.installed() else "animatic")
+    if renderers.tiny.installed():  # v3's weights ship in the package; without them, renderer v2 and a word why
+        monkeypatch.setattr(renderers.tiny, "V3_WEIGHTS", ("no-such-weights.safetensors",))
+        assert registry.default_renderer() == "tiny"
+        result = run("render", tmp_path / "none.json", "-o", tmp_path / "none.mp4")
+        assert "renderer: tiny (v2, 32x32: renderer v3's weights are missing" in " ".join(result.output.split())
     monkeypatch.setattr(renderers.tiny, "REQUIREMENTS", (*renderers.tiny.REQUIREMENTS, "no_such_module_for_director"))
     assert registry.default_renderer() == "animatic"
     make_board(scenes=1).save(tmp_path / "b.json")
@@ -276,7 +281,7 @@ def test_paths_with_brackets_are_shown_as_written_in_messages(tmp_path):
     ("args", "shown"),
     [
         (["render", "--help"], "director[tiny]"),
-        (["make", "--help"], "[default: tiny,"),
+        (["make", "--help"], "[default: tiny-v3,"),
         (["train", "--help"], "pip install 'director[tiny]'"),
         (["eval", "--help"], "[default: MOVIE.eval.json]"),
     ],

@@ -128,14 +128,14 @@ def test_a_word_outside_the_world_is_drawn_as_the_nearest_thing_it_knows(rendere
 
 
 @pytest.mark.slow
-def test_director_makes_a_movie_with_the_tiny_renderer_by_default(tmp_path):
+def test_director_makes_a_movie_with_the_embedded_renderer_v3_by_default(tmp_path):
     from typer.testing import CliRunner
 
     from director.api import Director
     from director.cli import app
     from director.state import read_render_state
 
-    assert Director(planner="rules").renderer_name == "tiny"  # installed here, so it is the default
+    assert Director(planner="rules").renderer_name == "tiny-v3"  # installed here, with its weights: the default
     (tmp_path / "script.txt").write_text("A red ball rolls from the left to the right in a park.\n")
     result = CliRunner().invoke(app, [
         "make", str(tmp_path / "script.txt"), "-o", str(tmp_path / "ball.mp4"),
@@ -143,4 +143,4 @@ def test_director_makes_a_movie_with_the_tiny_renderer_by_default(tmp_path):
     ])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "ball.mp4").stat().st_size > 0 and (tmp_path / "ball.contact.png").exists()
-    assert read_render_state(tmp_path / "ball.mp4")["render"]["renderer"].startswith("tiny/")
+    assert read_render_state(tmp_path / "ball.mp4")["render"]["renderer"].startswith("tiny-v3/")

