@@ -359,7 +359,22 @@ def kind_accuracy(source, classifier: KindClassifier, clips: int, framing: str =
             crops.append(crop(frame, box))
             labels.append(MEASURED_KINDS.index(clip.entities[i].kind))
     predicted = classifier(_batch(crops)).argmax(-1).numpy()
-    return {"crops": len(crops), "accuracy": float(np.mean(predicted == np.array(labels)))}
+    return {"crops": len(crops), "accuracy": float(np.mean(predicted == np.array(labels))),
+            "labels": labels, "predicted": predicted.tolist()}
+
+
+def by_kind(result: dict) -> list[tuple[str, int, float, str]]:
+    """A kind measure's result -> (kind, crops, accuracy, what it was most often taken for) per kind, most crops first."""
+    labels, predicted = np.array(result["labels"]), np.array(result["predicted"])
+    rows = []
+    for k, kind in enumerate(MEASURED_KINDS):
+        mine = predicted[labels == k]
+        if not len(mine):
+            continue
+        wrong = mine[mine != k]
+        mistaken = MEASURED_KINDS[np.bincount(wrong).argmax()] if len(wrong) else ""
+        rows.append((kind, len(mine), float(np.mean(mine == k)), mistaken))
+    return sorted(rows, key=lambda row: -row[1])
 
 
 # Placement ----------------------------------------------------------------------------------------
@@ -533,6 +548,8 @@ def main() -> None:
     parser.add_argument("--framing", choices=FRAMINGS, default="world",
                         help="closer: every clip of the kind measure through a full, medium or close-up shot of its first "
                         "person or animal, figures cropped by the frame, the classifier trained on such crops (kind only)")
+    parser.add_argument("--by-kind", action="store_true",
+                        help="with the kind measure: also each kind's accuracy by source, and what it was most often taken for")
     parser.add_argument("--sheet", help="only draw a PNG here: the same held-out clips by each source, a row each")
     parser.add_argument("--validation", action="store_true",
                         help=f"measure on other held-out clips (seeds from {VALIDATION_SEEDS}), to choose a renderer setting on "
@@ -576,6 +593,15 @@ def main() -> None:
         for name, r in results.items():
             print(f"| {name} | {r['kind']['crops']} | {r['kind']['accuracy']:.3f} |")
         print()
+        if args.by_kind:
+            names = list(results)
+            print("| kind | crops | " + " | ".join(f"{name} (most often taken for)" for name in names) + " |")
+            print("|---|---|" + "---|" * len(names))
+            tables = {name: {row[0]: row for row in by_kind(results[name]["kind"])} for name in names}
+            for kind, crops, _, _ in by_kind(results[names[0]]["kind"]):
+                cells = [f"{tables[name][kind][2]:.2f} ({tables[name][kind][3] or '-'})" for name in names]
+                print(f"| {kind} | {crops} | " + " | ".join(cells) + " |")
+            print()
     if "placement" in parts:
         print("| placement (colour detector, 3 keyframes a clip) | entities | mean IoU | IoU > 0.5 |")
         print("|---|---|---|---|")

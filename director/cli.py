@@ -1024,7 +1024,7 @@ def train_tiny(
     resume: Annotated[bool, typer.Option("--resume/--restart", help="Continue the run in --run-dir if there is one.")] = True,
     start_from: Annotated[Optional[Path], typer.Option("--from", help="v3 models: start a new run from these exported weights (e.g. the shipped ones), at the step they were exported at; the optimiser starts afresh.")] = None,
     layout_dropout: Annotated[Optional[float], typer.Option("--layout-dropout", min=0, max=1, help="v3-keyframe: the share of samples trained with no entities, for layout guidance (default: the trainer's, 0.1).")] = None,
-    entity_weight: Annotated[Optional[float], typer.Option("--entity-weight", min=0, help="v3-keyframe: the loss weight of a pixel inside an entity's box, the background's being 1 (default: the trainer's, 4).")] = None,
+    entity_weight: Annotated[Optional[float], typer.Option("--entity-weight", min=0, help="v3-keyframe, v3-upscaler: the loss weight of a pixel inside an entity's box, the background's being 1 (default: the model's, keyframe 4, upscaler 1).")] = None,
     closer_share: Annotated[Optional[float], typer.Option("--closer-share", min=0, max=1, help="v3 models: the share of training clips seen through a closer camera (full, medium, close-up shots: figures as large as storyboards' shots make them; default: the trainer's, 0.25).")] = None,
     infill_pose: Annotated[Optional[str], typer.Option("--infill-pose", help="v3-infill: the target a walking figure is drawn in between two known frames: nearest (the pose of the end the box warp takes it from; the pose between is not in the model's inputs) or true (the world's own frame, as before 2026-12-03) (default: the trainer's, nearest).")] = None,
     export: Annotated[Optional[Path], typer.Option("--export", help="When done, write the weights (fp16 safetensors; the v2 models' EMA weights) here, e.g. renderers/tiny/weights/keyframe.safetensors.")] = None,
@@ -1044,8 +1044,10 @@ def train_tiny(
         raise InputError(f"--from is for the v3 models, not {model}")
     if start_from is not None and not start_from.is_file():
         raise InputError(f"--from {start_from}: no such weights file")
-    if (layout_dropout is not None or entity_weight is not None) and model != "v3-keyframe":
-        raise InputError(f"--layout-dropout and --entity-weight are for v3-keyframe, not {model}")
+    if layout_dropout is not None and model != "v3-keyframe":
+        raise InputError(f"--layout-dropout is for v3-keyframe, not {model}")
+    if entity_weight is not None and model not in ("v3-keyframe", "v3-upscaler"):
+        raise InputError(f"--entity-weight is for v3-keyframe and v3-upscaler, not {model}")
     if closer_share is not None and not model.startswith("v3-"):
         raise InputError(f"--closer-share is for the v3 models, not {model}")
     if infill_pose is not None and model != "v3-infill":

@@ -84,8 +84,10 @@ def test_director_train_tiny_refuses_a_model_it_does_not_know_with_exit_code_2(t
     assert missing.exit_code == 2 and "no such weights file" in missing.output
     v2 = CliRunner().invoke(app, ["train", "tiny", "keyframe", "--run-dir", str(tmp_path / "never"), "--from", str(tmp_path / "no.safetensors")])
     assert v2.exit_code == 2 and "--from is for the v3 models" in v2.output
-    upscaler = CliRunner().invoke(app, ["train", "tiny", "v3-upscaler", "--run-dir", str(tmp_path / "never"), "--entity-weight", "2"])
-    assert upscaler.exit_code == 2 and "are for v3-keyframe" in upscaler.output
+    upscaler = CliRunner().invoke(app, ["train", "tiny", "v3-upscaler", "--run-dir", str(tmp_path / "never"), "--layout-dropout", "0.2"])
+    assert upscaler.exit_code == 2 and "--layout-dropout is for v3-keyframe" in upscaler.output
+    infill = CliRunner().invoke(app, ["train", "tiny", "v3-infill", "--run-dir", str(tmp_path / "never"), "--entity-weight", "2"])
+    assert infill.exit_code == 2 and "--entity-weight is for v3-keyframe and v3-upscaler" in infill.output
     keyframe = CliRunner().invoke(app, ["train", "tiny", "v3-keyframe", "--run-dir", str(tmp_path / "never"), "--infill-pose", "true"])
     assert keyframe.exit_code == 2 and "--infill-pose is for v3-infill" in keyframe.output
     walk = CliRunner().invoke(app, ["train", "tiny", "v3-infill", "--run-dir", str(tmp_path / "never"), "--infill-pose", "walk"])
@@ -152,6 +154,29 @@ def test_an_untrained_upscaler_is_bilinear_upsampling_and_keeps_the_frame_size()
     bilinear = torch.nn.functional.interpolate(small, size=(FRAME[1], FRAME[0]), mode="bilinear", align_corners=False)
     assert made.shape == (2, 3, FRAME[1], FRAME[0])
     assert torch.equal(made, bilinear)  # the last convolution starts at zero: no correction yet
+
+
+@needs_encoder
+def test_the_upscalers_entity_weight_makes_an_error_inside_a_box_cost_more_and_leaves_the_held_out_loss_plain():
+    from renderers.tiny.v3.train import _Upscaling
+
+    noun = torch.zeros(384)
+    layout = rasterise([[Placed("dog", (0.0, 0.0, 1.0, 0.5), noun, ((200, 0, 0), (0, 0, 200)))]], (16, 8))  # the top half
+    small = torch.zeros(1, 3, 2, 4)  # an untrained upscaler makes its bilinear upsampling: all 0
+    wrong_inside, wrong_outside = torch.zeros(1, 3, 8, 16), torch.zeros(1, 3, 8, 16)
+    wrong_inside[..., :4, :] = 1  # the truth differs from what is made inside the box, or outside it
+    wrong_outside[..., 4:, :] = 1
+    levels = torch.zeros(1, dtype=torch.long)
+
+    def loss(task, pixels, weighted):
+        return task._loss((pixels, small, layout, torch.zeros(1, 384), torch.tensor([0])), levels, None, weighted)[0].item()
+
+    for weight in (1.0, 4.0):
+        task = _Upscaling(V3Options(model="v3-upscaler", channels=(16, 16, 16), norm_groups=8, entity_weight=weight))
+        assert loss(task, wrong_inside, False) == pytest.approx(loss(task, wrong_outside, False))  # held out: plain L1
+        ratio = loss(task, wrong_inside, True) / loss(task, wrong_outside, True)
+        assert ratio == pytest.approx(weight)
+    assert V3Options(model="v3-upscaler").entity_weight == 1.0 and V3Options(model="v3-keyframe").entity_weight == 4.0
 
 
 @needs_encoder

@@ -61,7 +61,9 @@ class V3Options:
     start_from: str = ""  # a new run starts from these exported weights, at the step they were exported at
     # The keyframe model's two conditioning levers (0 and 1 for its first 5,800 steps; MODEL_CARD.md):
     layout_dropout: float = 0.1  # this share of samples train with no entities, so layout guidance has a true "without" (CFG)
-    entity_weight: float = 4.0  # a pixel inside an entity's box weighs this much in the loss, the background 1
+    # A pixel inside an entity's box weighs this much in the keyframe model's and the upscaler's loss, the
+    # background's 1; None takes the model's own (`ENTITY_WEIGHT`)
+    entity_weight: float | None = None
     # This share of training clips is seen through a closer camera (`world.closer`: full, medium, close-up), so
     # the models learn figures as large as storyboards' shots make them, cropped by the frame (0 before 2026-12-03)
     closer_share: float = 0.25
@@ -73,12 +75,18 @@ class V3Options:
 
     def __post_init__(self) -> None:
         self.channels = tuple(self.channels) or CHANNELS[self.model]
+        if self.entity_weight is None:
+            self.entity_weight = ENTITY_WEIGHT.get(self.model, 1.0)
 
 
 # Widths per level. The keyframe model has three levels because 36 rows halve evenly twice; the upscaler
 # works at half the frame's size (pixel shuffle, 72x128 -> 9x16) and the infill model at half the frame
 # (72x128 -> 18x32), both narrow for the CPU's sake: they run once a frame at full size.
 CHANNELS = {"v3-keyframe": (32, 64, 128), "v3-upscaler": (32, 48, 64, 96), "v3-infill": (16, 32, 64)}
+# Entities are a small share of a frame's pixels and what every measure of issue 15 but the setting looks at.
+# The keyframe model has weighed them 4x since its step 5,800; the upscaler 1x (MODEL_CARD.md says from when
+# a shipped file was trained otherwise). The infill model's loss is gated by the boxes already.
+ENTITY_WEIGHT = {"v3-keyframe": 4.0, "v3-upscaler": 1.0}
 
 
 class _Task:
@@ -99,7 +107,8 @@ class _Task:
 class _Upscaling(_Task):
     """The upscaler's task: a world frame (a random `crop` x `crop` piece; 0: the whole frame) from its 4x
     smaller copy (area-averaged, then noised to a random DDPM timestep below `UPSCALE_NOISE`, Imagen's noise
-    conditioning augmentation) and its layout map; L1 on the pixels. One pass, not a diffusion model's sampling
+    conditioning augmentation) and its layout map; L1 on the pixels (`entity_weight` times more inside the
+    entities' boxes; held-out losses unweighted, comparable across runs). One pass, not a diffusion model's sampling
     loop: what it must add is a function of the layout and the small frame (a kind's shape at its box's u, v), and
     a loop of full-size passes is what a CPU can least afford."""
 
@@ -129,17 +138,23 @@ class _Upscaling(_Task):
                                    layout.nouns, layout.colors)
         return pixels, F.avg_pool2d(pixels, 4), layout, torch.stack(settings), torch.tensor(times)
 
-    def _loss(self, batch: tuple, noise_levels: torch.Tensor, generator: torch.Generator | None) -> tuple[torch.Tensor, float]:
+    def _loss(self, batch: tuple, noise_levels: torch.Tensor, generator: torch.Generator | None,
+              weighted: bool = False) -> tuple[torch.Tensor, float]:
+        """The L1 loss (`weighted`: by `entity_weight` inside the entities' boxes) and the PSNR, both of `batch`."""
         pixels, small, layout, settings, times = batch
         if generator is not None:
             small = self.scheduler.add_noise(small, torch.randn(small.shape, generator=generator), noise_levels)
         made = self.module(small, noise_levels, layout, settings, times)
         mse = F.mse_loss(made.clamp(-1, 1), pixels).item()
-        return (made - pixels).abs().mean(), float(10 * np.log10(4 / max(mse, 1e-10)))
+        error = (made - pixels).abs()
+        if weighted and self.options.entity_weight != 1:  # as the keyframe model's: inside the boxes counts more
+            inside = layout.weights.sum(1, keepdim=True).clamp(max=1)
+            error = error * (1 + (self.options.entity_weight - 1) * inside)
+        return error.mean(), float(10 * np.log10(4 / max(mse, 1e-10)))
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
         levels = torch.randint(0, UPSCALE_NOISE, (len(seeds),), generator=generator)
-        loss, psnr = self._loss(self._batch(seeds, rng, self.options.crop, self.options.closer_share), levels, generator)
+        loss, psnr = self._loss(self._batch(seeds, rng, self.options.crop, self.options.closer_share), levels, generator, weighted=True)
         return loss, {"psnr": round(psnr, 2)}
 
     @torch.no_grad()
