@@ -5,6 +5,8 @@
     python benchmarks/bench_tiny_v3.py --only kind identity
     python benchmarks/bench_tiny_v3.py --source world --source upscaler --upscaler RUN_DIR
     python benchmarks/bench_tiny_v3.py --source v3 --v3-weights DIR   # renderer v3 (default: its shipped weights)
+    python benchmarks/bench_tiny_v3.py --source world --source v3 --only kind --by-kind   # which kinds it misses
+    python benchmarks/bench_tiny_v3.py --source world --source v3 --kind-sheet PNG --kinds cat,dog   # and how they look
 
 Every measure runs on a *source* of frames: `world` (the v3 world's own frames: the
 ceiling of each measure) or `v2` (the shipped `TinyRenderer`, asked for the same
@@ -529,6 +531,28 @@ def contact_sheet(sources: list, path: str, columns: int = 4, rows: int = 2, see
     Image.fromarray(np.concatenate(lines, 0)).save(path)
 
 
+def kind_sheet(sources: list, kinds: list[str], path: str, per_kind: int = 3, clips: int = 120, seeds: int = BENCH_SEEDS) -> None:
+    """The kind measure's boxes of `kinds` (up to `per_kind` each, from its first `clips` held-out clips), cropped
+    at 64x64 and enlarged 2x: a row a source, a column a crop, the kinds in the order given."""
+    columns: dict[str, list[list[np.ndarray]]] = {kind: [] for kind in kinds}  # kind -> crops, each one a source's
+    for n in range(clips):
+        clip = kind_clip(seeds + n)
+        wanted = [(i, box) for i, box in measurable(clip, 0.5)
+                  if clip.entities[i].kind in columns and len(columns[clip.entities[i].kind]) < per_kind]
+        if not wanted:
+            continue
+        frames = [source.keyframes(clip, [0.5], seed=n)[0] for source in sources]
+        for i, box in wanted:
+            columns[clip.entities[i].kind].append([crop(frame, box, (64, 64)) for frame in frames])
+        if all(len(found) == per_kind for found in columns.values()):
+            break
+    found = [column for kind in kinds for column in columns[kind]]
+    if not found:
+        raise SystemExit(f"no measurable {', '.join(kinds)} in the first {clips} held-out clips")
+    sheet = np.concatenate([np.concatenate([column[k] for column in found], 1) for k in range(len(sources))], 0)
+    Image.fromarray(sheet).resize((sheet.shape[1] * 2, sheet.shape[0] * 2), Image.Resampling.NEAREST).save(path)
+
+
 # Report -------------------------------------------------------------------------------------------
 
 
@@ -551,6 +575,9 @@ def main() -> None:
     parser.add_argument("--by-kind", action="store_true",
                         help="with the kind measure: also each kind's accuracy by source, and what it was most often taken for")
     parser.add_argument("--sheet", help="only draw a PNG here: the same held-out clips by each source, a row each")
+    parser.add_argument("--kind-sheet", metavar="PNG", help="only draw the kind measure's crops of --kinds here: a row a source, "
+                        "a column a crop")
+    parser.add_argument("--kinds", default="bicycle,cat,dog,child", help="for --kind-sheet: kinds, comma-separated (default: %(default)s)")
     parser.add_argument("--validation", action="store_true",
                         help=f"measure on other held-out clips (seeds from {VALIDATION_SEEDS}), to choose a renderer setting on "
                         "them rather than on the clips that then measure it")
@@ -566,6 +593,12 @@ def main() -> None:
     sources = [SOURCES[name](**made_with.get(name, {})) for name in (args.source or ["world", "v2"])]
     if args.sheet:
         contact_sheet(sources, args.sheet, seeds=seeds)
+        return
+    if args.kind_sheet:
+        unknown = sorted(set(args.kinds.split(",")) - set(MEASURED_KINDS))
+        if unknown:
+            parser.error(f"--kinds: {', '.join(unknown)} not among the measured kinds ({', '.join(MEASURED_KINDS)})")
+        kind_sheet(sources, args.kinds.split(","), args.kind_sheet, clips=args.clips, seeds=seeds)
         return
 
     def log(text: str) -> None:
