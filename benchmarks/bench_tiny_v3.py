@@ -595,10 +595,11 @@ def main() -> None:
         contact_sheet(sources, args.sheet, seeds=seeds)
         return
     if args.kind_sheet:
-        unknown = sorted(set(args.kinds.split(",")) - set(MEASURED_KINDS))
+        kinds = args.kinds.split(",")
+        unknown = sorted(set(kinds) - set(MEASURED_KINDS))
         if unknown:
             parser.error(f"--kinds: {', '.join(unknown)} not among the measured kinds ({', '.join(MEASURED_KINDS)})")
-        kind_sheet(sources, args.kinds.split(","), args.kind_sheet, clips=args.clips, seeds=seeds)
+        kind_sheet(sources, kinds, args.kind_sheet, clips=args.clips, seeds=seeds)
         return
 
     def log(text: str) -> None:
@@ -631,7 +632,7 @@ def main() -> None:
             print("| kind | crops | " + " | ".join(f"{name} (most often taken for)" for name in names) + " |")
             print("|---|---|" + "---|" * len(names))
             tables = {name: {row[0]: row for row in by_kind(results[name]["kind"])} for name in names}
-            for kind, crops, _, _ in by_kind(results[names[0]]["kind"]):
+            for kind, (_, crops, _, _) in tables[names[0]].items():  # the first source's order: most crops first
                 cells = [f"{tables[name][kind][2]:.2f} ({tables[name][kind][3] or '-'})" for name in names]
                 print(f"| {kind} | {crops} | " + " | ".join(cells) + " |")
             print()

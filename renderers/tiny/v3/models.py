@@ -60,6 +60,10 @@ class LayoutTensors:
     nouns: torch.Tensor  # (batch, entities, 384)
     colors: torch.Tensor  # (batch, entities, 6) in [-1, 1]
 
+    def covered(self) -> torch.Tensor:
+        """(batch, 1, H, W): how much of each pixel the entities cover together, at most 1."""
+        return self.weights.sum(1, keepdim=True).clamp(max=1)
+
 
 def rasterise(layouts: Sequence[Sequence[Placed]], size: tuple[int, int] = BASE_SIZE) -> LayoutTensors:
     """Layouts (larger boxes first, at most MAX_ENTITIES kept, smallest dropped) as tensors at `size` (w, h)."""
@@ -211,7 +215,7 @@ class ResidualInfillModel(nn.Module):
 
     def gate(self, layout: LayoutTensors) -> torch.Tensor:
         """(B, 1, h, w): 1 inside the layout's boxes grown by `gate_margin` pixels, 0 elsewhere."""
-        inside = layout.weights.sum(1, keepdim=True).clamp(max=1)
+        inside = layout.covered()
         margin = self.config.gate_margin
         return F.max_pool2d(inside, 2 * margin + 1, stride=1, padding=margin) if margin else inside
 

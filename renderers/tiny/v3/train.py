@@ -103,6 +103,11 @@ class _Task:
         self.module = _model_of(asdict(options))
         self.module.setting_table.copy_(self.settings)  # saved with the weights: the renderer needs no encoder for it
 
+    def entity_weights(self, inside: torch.Tensor) -> torch.Tensor:
+        """Each pixel's loss weight from how much of it entities cover (`LayoutTensors.covered`): `entity_weight`
+        inside their boxes, 1 outside."""
+        return 1 + (self.options.entity_weight - 1) * inside
+
 
 class _Upscaling(_Task):
     """The upscaler's task: a world frame (a random `crop` x `crop` piece; 0: the whole frame) from its 4x
@@ -148,8 +153,7 @@ class _Upscaling(_Task):
         mse = F.mse_loss(made.clamp(-1, 1), pixels).item()
         error = (made - pixels).abs()
         if weighted and self.options.entity_weight != 1:  # as the keyframe model's: inside the boxes counts more
-            inside = layout.weights.sum(1, keepdim=True).clamp(max=1)
-            error = error * (1 + (self.options.entity_weight - 1) * inside)
+            error = error * self.entity_weights(layout.covered())
         return error.mean(), float(10 * np.log10(4 / max(mse, 1e-10)))
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
@@ -220,13 +224,13 @@ class _Keyframes(_Task):
     def _loss(self, batch: tuple, generator: torch.Generator, pixel_weights=None) -> torch.Tensor:
         """`pixel_weights(inside)`: the loss's weight of each pixel from how much of it entities cover (B, 1, 36, 64)."""
         small, layout, settings, times = batch
-        inside = layout.weights.sum(1, keepdim=True).clamp(max=1)
+        inside = layout.covered()
         return denoising_loss(self.scheduler, small, lambda noisy, t: self.module(noisy, t, layout, settings, times), generator,
                               pixel_weights=None if pixel_weights is None else pixel_weights(inside))
 
     def loss(self, seeds: list[int], rng: np.random.Generator, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
         batch = self._batch(seeds, rng, self.options.layout_dropout, self.options.closer_share)
-        return self._loss(batch, generator, lambda inside: 1 + (self.options.entity_weight - 1) * inside), {}
+        return self._loss(batch, generator, self.entity_weights), {}
 
     @torch.no_grad()
     def evaluate(self) -> dict:
