@@ -12,9 +12,9 @@ Every measure runs on a *source* of frames: `world` (the v3 world's own frames: 
 ceiling of each measure) or `v2` (the shipped `TinyRenderer`, asked for the same
 layouts as a storyboard would ask: each entity by its kind and id, no colour, the
 setting by its caption; it draws at 32x32, upsampled to 256x144) or `upscaler`
-(the world's frames made 4x smaller and upscaled again by
-v3's upscaler from them and their layouts: what any keyframe model at 64x36 can reach
-at best through it) or `v3` (`TinyV3Renderer`, asked as v2 is, in the looks it chooses
+(the world's frames made small, 64x36 or 128x72 as the upscaler was
+trained, and upscaled again by v3's upscaler from them and their layouts: what any
+keyframe model at that size can reach at best through it) or `v3` (`TinyV3Renderer`, asked as v2 is, in the looks it chooses
 across the cast).
 
 - kind recognised: a small CNN (the `KindClassifier` below) trained on true crops of
@@ -199,11 +199,9 @@ class V3Source(V2Source):
 
 
 class UpscalerSource(WorldSource):
-    """The world's own frames made 4x smaller (64x36, area-averaged) and drawn again at 256x144 by v3's upscaler
-    from them and their layouts: the ceiling of every measure for any keyframe model whose small frames it
-    upscales. `--upscaler` says which weights."""
-
-    name = "v3 upscaler (world frames at 64x36, upscaled)"
+    """The world's own frames made small (area-averaged to the size the upscaler was trained from: 64x36, or
+    128x72 for `--patch 2`) and drawn again at 256x144 by v3's upscaler from them and their layouts: the ceiling
+    of every measure for any keyframe model whose small frames it upscales. `--upscaler` says which weights."""
 
     def __init__(self, path: Path = UPSCALER) -> None:
         """`path`: a run directory or exported weights."""
@@ -211,6 +209,7 @@ class UpscalerSource(WorldSource):
         from renderers.tiny.v3.train import load_v3
 
         self.model = load_v3("v3-upscaler", path)
+        self.name = "v3 upscaler (world frames at {}x{}, upscaled)".format(*self.model.config.small_size)
         self.nouns = {k: torch.from_numpy(v) for k, v in Vocabulary.load(default_vocabulary_path()).categories.items()}
 
     @torch.no_grad()
@@ -222,7 +221,8 @@ class UpscalerSource(WorldSource):
         layouts = [placed_layout(clip, s, self.nouns) for s in times]
         setting = self.model.setting_table[[list(SETTINGS).index(clip.setting)] * len(times)]
         when = torch.tensor([TIMES.index(clip.time)] * len(times))
-        made = self.model(torch.nn.functional.avg_pool2d(pixels, 4), torch.zeros(len(times), dtype=torch.long),
+        small = torch.nn.functional.interpolate(pixels, size=self.model.config.small_size[::-1], mode="area")
+        made = self.model(small, torch.zeros(len(times), dtype=torch.long),
                           rasterise(layouts, FRAME), setting, when)
         return [_to_image(frame) for frame in made.clamp(-1, 1)]
 

@@ -1026,6 +1026,7 @@ def train_tiny(
     layout_dropout: Annotated[Optional[float], typer.Option("--layout-dropout", min=0, max=1, help="v3-keyframe: the share of samples trained with no entities, for layout guidance (default: the trainer's, 0.1).")] = None,
     entity_weight: Annotated[Optional[float], typer.Option("--entity-weight", min=0, help="v3-keyframe, v3-upscaler: the loss weight of a pixel inside an entity's box, the background's being 1 (default: the model's, keyframe 4, upscaler 1).")] = None,
     closer_share: Annotated[Optional[float], typer.Option("--closer-share", min=0, max=1, help="v3 models: the share of training clips seen through a closer camera (full, medium, close-up shots: figures as large as storyboards' shots make them; default: the trainer's, 0.25).")] = None,
+    patch: Annotated[Optional[int], typer.Option("--patch", min=1, max=2, help="v3-keyframe, v3-upscaler: the cascade's small frames are 64x36 times this (2: 128x72, where thin parts such as a bicycle's frame survive); the keyframe model draws them, the upscaler learns to upscale them. A patch-2 keyframe run may start --from a patch-1 file (default: 1).")] = None,
     infill_pose: Annotated[Optional[str], typer.Option("--infill-pose", help="v3-infill: the target a walking figure is drawn in between two known frames: nearest (the pose of the end the box warp takes it from; the pose between is not in the model's inputs) or true (the world's own frame, as before 2026-12-03) (default: the trainer's, nearest).")] = None,
     export: Annotated[Optional[Path], typer.Option("--export", help="When done, write the weights (fp16 safetensors; the v2 models' EMA weights) here, e.g. renderers/tiny/weights/keyframe.safetensors.")] = None,
 ) -> None:
@@ -1050,13 +1051,15 @@ def train_tiny(
         raise InputError(f"--entity-weight is for v3-keyframe and v3-upscaler, not {model}")
     if closer_share is not None and not model.startswith("v3-"):
         raise InputError(f"--closer-share is for the v3 models, not {model}")
+    if patch is not None and model not in ("v3-keyframe", "v3-upscaler"):
+        raise InputError(f"--patch is for v3-keyframe and v3-upscaler, not {model}")
     if infill_pose is not None and model != "v3-infill":
         raise InputError(f"--infill-pose is for v3-infill, not {model}")
     if infill_pose not in (None, "nearest", "true"):
         raise InputError(f"--infill-pose is nearest or true, not {infill_pose!r}")
     given = {"steps": steps, "batch_size": batch_size, "learning_rate": learning_rate, "channels": widths, "threads": threads,
              "start_from": str(start_from) if start_from is not None else None, "layout_dropout": layout_dropout,
-             "entity_weight": entity_weight, "closer_share": closer_share, "infill_pose": infill_pose}
+             "entity_weight": entity_weight, "closer_share": closer_share, "infill_pose": infill_pose, "patch": patch}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(TextColumn(f"training {model}"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4f}"),

@@ -81,6 +81,15 @@ def test_keyframes_are_drawn_at_the_storyboards_size_as_uint8(weights):
     assert native.std() > 0  # decoded pictures, not a constant
 
 
+def test_a_128x72_keyframe_model_hands_the_upscaler_128x72_frames(tmp_path, monkeypatch):
+    renderer = TinyV3Renderer(weights_dir=write_untrained_weights(tmp_path, infill=False, patch=2, **SMALL))
+    upscaled = []
+    upscale = renderer._upscale
+    monkeypatch.setattr(renderer, "_upscale", lambda small, *rest: upscaled.append(small.shape) or upscale(small, *rest))
+    frames = renderer.keyframes([KeyframeRequest(context(), specs(3), seed=1)])[0]
+    assert upscaled == [(3, 3, 72, 128)] and frames.shape == (3, 144, 256, 3)
+
+
 def test_the_same_request_gives_the_same_pixels_and_another_seed_others(weights):
     request = KeyframeRequest(context(), specs(3), seed=7)
     first = TinyV3Renderer(weights_dir=weights).keyframes([request])[0]

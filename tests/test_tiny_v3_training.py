@@ -92,6 +92,8 @@ def test_director_train_tiny_refuses_a_model_it_does_not_know_with_exit_code_2(t
     assert keyframe.exit_code == 2 and "--infill-pose is for v3-infill" in keyframe.output
     walk = CliRunner().invoke(app, ["train", "tiny", "v3-infill", "--run-dir", str(tmp_path / "never"), "--infill-pose", "walk"])
     assert walk.exit_code == 2 and "nearest or true, not 'walk'" in walk.output
+    patched = CliRunner().invoke(app, ["train", "tiny", "v3-infill", "--run-dir", str(tmp_path / "never"), "--patch", "2"])
+    assert patched.exit_code == 2 and "--patch is for v3-keyframe and v3-upscaler" in patched.output
     assert not (tmp_path / "never").exists()
 
 
@@ -139,6 +141,38 @@ def test_the_keyframe_model_keeps_the_small_frames_shape_and_paints_boxes_in_dra
     assert torch.allclose(layout.weights[0].sum(0), torch.ones(36, 64)) and layout.weights[1].sum() == 0
     out = model(torch.randn(2, 3, 36, 64), torch.tensor([10, 900]), layout, torch.zeros(2, 384), torch.tensor([0, 3]))
     assert out.shape == (2, 3, 36, 64)
+
+
+def test_a_patched_keyframe_model_draws_frames_twice_as_large_and_starts_as_the_model_it_was_made_from():
+    torch.manual_seed(0)
+    small = KeyframeModel(KeyframeConfig(channels=(16, 16, 32), norm_groups=8)).eval()
+    for p in small.unet.conv_out.parameters():  # as if trained: an output that depends on its input
+        p.data.normal_(0, 0.1)
+    large = small.patched(2).eval()
+    assert large.frame_size == (128, 72) and large.config.patch == 2
+    noun = torch.randn(384)
+    box = (8 / 64, 9 / 36, 40 / 64, 27 / 36)  # on the small frame's pixels, so each 2x2 block lies inside it or outside
+    layouts = [[Placed("dog", box, noun, ((200, 0, 0), (0, 0, 200)))]]
+    frame = torch.randn(1, 3, 36, 64)
+    args = (torch.tensor([400]), torch.zeros(1, 384), torch.tensor([2]))
+    with torch.no_grad():
+        expected = small(frame, args[0], rasterise(layouts, (64, 36)), *args[1:])
+        made = large(torch.nn.functional.interpolate(frame, scale_factor=2), args[0], rasterise(layouts, (128, 72)), *args[1:])
+    assert made.shape == (1, 3, 72, 128)
+    assert torch.allclose(made, torch.nn.functional.interpolate(expected, scale_factor=2), atol=1e-4)  # each block: the small model's pixel
+    with pytest.raises(ValueError, match="patch-1"):
+        large.patched(2)
+
+
+@needs_encoder
+def test_a_patch_2_keyframe_run_starts_from_a_64x36_file_and_exports_a_128x72_model(tmp_path):
+    options = {**SMALL, "channels": (16, 16, 32)}
+    train_v3(V3Options(model="v3-keyframe", steps=1, **options), tmp_path / "small")
+    source = export_v3(tmp_path / "small", tmp_path / "small.safetensors")
+    train_v3(V3Options(model="v3-keyframe", steps=2, patch=2, start_from=str(source), **options), tmp_path / "large")
+    model = KeyframeModel.load(export_v3(tmp_path / "large", tmp_path / "large.safetensors"))
+    assert model.config.patch == 2 and model.frame_size == (128, 72) and model.config.extra["steps"] == 2
+    assert load_v3("v3-keyframe", tmp_path / "large").frame_size == (128, 72)
 
 
 def test_an_untrained_upscaler_is_bilinear_upsampling_and_keeps_the_frame_size():

@@ -124,15 +124,26 @@ class ModelConfig:
 class KeyframeConfig(ModelConfig):
     channels: tuple[int, ...] = (32, 64, 128)  # UNet widths at 36x64, 18x32 and 9x16 (36 rows halve evenly twice)
     norm_groups: int = 32
+    # Each of the UNet's 64x36 positions is a patch x patch block of the frame (a pixel unshuffle before the UNet,
+    # a pixel shuffle after it, as v2 folds 32x32): 1 draws 64x36 frames, 2 draws 128x72 ones at nearly the same
+    # cost, where a bicycle's frame or a cat's ears are two pixels wide, not one (RESULTS.md, "keyframes at 128x72")
+    patch: int = 1
 
 
 class KeyframeModel(nn.Module):
-    """x_t (a noisy 64x36 frame) + the layout map -> the clean frame (x0), given the setting and the time of day."""
+    """x_t (a noisy frame at `frame_size`, 64x36 times `config.patch`) + the layout map -> the clean frame (x0),
+    given the setting and the time of day."""
 
     def __init__(self, config: KeyframeConfig) -> None:
         super().__init__()
         self.config = config
-        _add_conditioned_unet(self, config, BASE_SIZE, 3 + config.map_channels, 3)
+        blocks = config.patch**2
+        _add_conditioned_unet(self, config, BASE_SIZE, (3 + config.map_channels) * blocks, 3 * blocks)
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the frames it draws."""
+        return BASE_SIZE[0] * self.config.patch, BASE_SIZE[1] * self.config.patch
 
     def layout_map(self, layout: LayoutTensors) -> torch.Tensor:
         """(batch, map_channels, H, W): each entity's features painted into its box."""
@@ -140,9 +151,31 @@ class KeyframeModel(nn.Module):
 
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor, layout: LayoutTensors, setting: torch.Tensor,
                 time_index: torch.Tensor) -> torch.Tensor:
-        """sample: (B, 3, 36, 64) noisy frames in [-1, 1]; setting: (B, 384); time_index: (B,). Returns x0 (B, 3, 36, 64)."""
-        x = torch.cat([sample, self.layout_map(layout)], dim=1)  # (B, 3 + map_channels, 36, 64)
-        return self.unet(x, timestep, class_labels=_global_condition(self.condition, setting, time_index)).sample
+        """sample: (B, 3, H, W) noisy frames in [-1, 1] at `frame_size`, the layout rasterised at it; setting:
+        (B, 384); time_index: (B,). Returns x0 (B, 3, H, W)."""
+        x = F.pixel_unshuffle(torch.cat([sample, self.layout_map(layout)], dim=1), self.config.patch)  # (B, C * patch^2, 36, 64)
+        made = self.unet(x, timestep, class_labels=_global_condition(self.condition, setting, time_index)).sample
+        return F.pixel_shuffle(made, self.config.patch)
+
+    def patched(self, patch: int) -> KeyframeModel:
+        """A copy of this patch-1 model drawing frames `patch` times larger each way that starts out as this model
+        does: its first convolution reads each block's mean (each input channel's weights shared out over the
+        block's pixels) and its last writes the same value to every pixel of a block. What it cannot keep is the
+        noise's level: a block's mean of the noise is `patch` times smaller than a pixel's, so at first it sees
+        frames less noisy than their timestep says, which training at the larger size then learns."""
+        if self.config.patch != 1:
+            raise ValueError(f"patched() starts from a patch-1 model, not patch {self.config.patch}")
+        from dataclasses import replace
+
+        wider = KeyframeModel(replace(self.config, patch=patch))
+        state = self.state_dict()
+        blocks = patch**2
+        conv_in, conv_out = self.unet.conv_in, self.unet.conv_out
+        state["unet.conv_in.weight"] = conv_in.weight.repeat_interleave(blocks, dim=1) / blocks  # unshuffle: channel c -> c * blocks + k
+        state["unet.conv_out.weight"] = conv_out.weight.repeat_interleave(blocks, dim=0)
+        state["unet.conv_out.bias"] = conv_out.bias.repeat_interleave(blocks, dim=0)
+        wider.load_state_dict(state)
+        return wider
 
     def save(self, path: str | Path) -> None:
         _save(self, path)
@@ -231,11 +264,18 @@ class ResidualInfillModel(nn.Module):
 class UpscalerConfig(ModelConfig):
     channels: tuple[int, ...] = (32, 48, 64, 96)  # UNet widths at 72x128, 36x64, 18x32 and 9x16 (half the frame: see `shuffle`)
     shuffle: int = 2  # the UNet works at 1/shuffle of the frame, each pixel of it a shuffle x shuffle block (ESPCN's pixel shuffle)
+    # The small frames it was trained to upscale are 64x36 x patch (the keyframe model's `patch`): a fact of its
+    # training (it upscales frames of any size), which `small_size` gives and the ceiling's benchmark uses
+    patch: int = 1
+
+    @property
+    def small_size(self) -> tuple[int, int]:
+        return BASE_SIZE[0] * self.patch, BASE_SIZE[1] * self.patch
 
 
 class Upscaler(nn.Module):
-    """The cascade's last stage (Imagen's, Make-A-Video's): a 64x36 frame + the layout map at 256x144 -> the
-    256x144 frame, given the setting and the time of day.
+    """The cascade's last stage (Imagen's, Make-A-Video's): a small frame (64x36, or 128x72 with `patch` 2) + the
+    layout map at 256x144 -> the 256x144 frame, given the setting and the time of day.
 
     Why it exists (benchmarks/RESULTS.md, "v3 training"): an autoencoder trained here for 8.7 CPU hours
     (8x down, 4 latent channels) gave back the world's own frames with kinds recognised at 0.62 (the bar is
@@ -259,8 +299,8 @@ class Upscaler(nn.Module):
 
     def forward(self, base: torch.Tensor, noise_level: torch.Tensor, layout: LayoutTensors, setting: torch.Tensor,
                 time_index: torch.Tensor) -> torch.Tensor:
-        """base: (B, 3, h, w) small frames in [-1, 1] (noised to `noise_level`, (B,) DDPM timesteps); layout
-        rasterised at the output's size, 4x the base's each way. Returns (B, 3, 4h, 4w)."""
+        """base: (B, 3, h, w) small frames in [-1, 1] (noised to `noise_level`, (B,) DDPM timesteps), of any size;
+        layout rasterised at the output's size (H, W). Returns (B, 3, H, W)."""
         height, width = layout.weights.shape[-2:]
         up = F.interpolate(base, size=(height, width), mode="bilinear", align_corners=False)
         x = torch.cat([up, paint_layout(self.noun, layout)], dim=1)  # (B, 3 + map_channels, H, W)

@@ -4,7 +4,7 @@ Keyframes (the global model), per request, in the steps of a diffusers pipeline:
   1. check inputs → 2. conditioning: each entity's look, chosen across the *whole storyboard's cast*
   (`looks.cast_looks`: no two members alike, the same look in every scene), its kind snapped to the
   world's, its frame-space box; the scene's setting (`world.setting_of`) and time of day →
-  3. the *anchor* (the keyframe showing the most entities) denoised from noise at 64x36 by the keyframe
+  3. the *anchor* (the keyframe showing the most entities) denoised from noise at 64x36 or 128x72 by the keyframe
   model → 4. every other keyframe started from the anchor box-warped into its own layout, noised to
   `keyframe_strength` (SDEdit) and denoised by the same model, so a scene's keyframes share one look and
   each follows its layout (renderer v2's recipe) → 5. each drawn again at 256x144 by the upscaler from
@@ -56,7 +56,6 @@ from renderers.tiny.text import Vocabulary
 from renderers.tiny.v3.conditioning import warp_guess
 from renderers.tiny.v3.looks import CastMember, Look, cast_looks
 from renderers.tiny.v3.models import (
-    BASE_SIZE,
     KeyframeModel,
     Placed,
     ResidualInfillModel,
@@ -253,9 +252,10 @@ class TinyV3Renderer:
         layouts = [[self._placed(r.scene, spec) for spec in r.frames] for r in requests]
         settings = [self.setting(r.scene) for r in requests]
         anchors = [anchor_frame(layout) for layout in layouts]
-        small_shape = (3, BASE_SIZE[1], BASE_SIZE[0])
+        width, height = self.keyframe_model.frame_size
+        small_shape = (3, height, width)
         noise = [_window_noise(r.seed, len(r.frames), small_shape, self.config.shared_noise) for r in requests]
-        # 3. the anchors, from noise, at 64x36
+        # 3. the anchors, from noise, at the keyframe model's size (64x36 or 128x72)
         anchor_small = self._draw_small(
             [layout[a] for layout, a in zip(layouts, anchors)], settings, torch.stack([n[a] for n, a in zip(noise, anchors)]),
         )
@@ -309,12 +309,12 @@ class TinyV3Renderer:
 
     def _draw_small(self, layouts: list[list[Placed]], settings: list[tuple[int, int]], noise: torch.Tensor, *,
                     start: torch.Tensor | None = None, strength: float = 1.0) -> torch.Tensor:
-        """Small frames (B, 3, 36, 64) in [-1, 1] denoised by the keyframe model, in chunks."""
+        """Small frames (B, 3, h, w) in [-1, 1] at the keyframe model's `frame_size`, denoised by it, in chunks."""
         model, out = self.keyframe_model, []
         for first in range(0, noise.shape[0], self.CHUNK):
             part = slice(first, first + self.CHUNK)
-            layout = rasterise(layouts[part])
-            empty = rasterise([[] for _ in layouts[part]]) if self.config.layout_guidance != 1 else None
+            layout = rasterise(layouts[part], model.frame_size)
+            empty = rasterise([[] for _ in layouts[part]], model.frame_size) if self.config.layout_guidance != 1 else None
             setting, when = _global_inputs(model, settings[part])
 
             def predict(x: torch.Tensor, t: torch.Tensor, layout=layout, setting=setting, when=when, empty=empty) -> torch.Tensor:

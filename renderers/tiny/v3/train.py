@@ -59,6 +59,11 @@ class V3Options:
     norm_groups: int = 16
     time_limit: float = 0.0  # seconds of this call before it stops with a checkpoint; 0: none
     start_from: str = ""  # a new run starts from these exported weights, at the step they were exported at
+    # The cascade's small frames are 64x36 x patch: the keyframe model draws them (each of its UNet's 64x36
+    # positions a patch x patch block), the upscaler learns to upscale them. 2 (128x72) keeps the thin parts
+    # of a figure that 64x36 loses (RESULTS.md, "keyframes at 128x72"); a patch-2 keyframe run may start
+    # `--from` a patch-1 file (`KeyframeModel.patched`)
+    patch: int = 1
     # The keyframe model's two conditioning levers (0 and 1 for its first 5,800 steps; MODEL_CARD.md):
     layout_dropout: float = 0.1  # this share of samples train with no entities, so layout guidance has a true "without" (CFG)
     # A pixel inside an entity's box weighs this much in the keyframe model's and the upscaler's loss, the
@@ -110,8 +115,8 @@ class _Task:
 
 
 class _Upscaling(_Task):
-    """The upscaler's task: a world frame (a random `crop` x `crop` piece; 0: the whole frame) from its 4x
-    smaller copy (area-averaged, then noised to a random DDPM timestep below `UPSCALE_NOISE`, Imagen's noise
+    """The upscaler's task: a world frame (a random `crop` x `crop` piece; 0: the whole frame) from its copy at
+    the cascade's small size (64x36 x `patch`, area-averaged, then noised to a random DDPM timestep below `UPSCALE_NOISE`, Imagen's noise
     conditioning augmentation) and its layout map; L1 on the pixels (`entity_weight` times more inside the
     entities' boxes; held-out losses unweighted, comparable across runs). One pass, not a diffusion model's sampling
     loop: what it must add is a function of the layout and the small frame (a kind's shape at its box's u, v), and
@@ -121,7 +126,7 @@ class _Upscaling(_Task):
         super().__init__(options)
         self.held_out = self._batch(list(range(HELD_OUT_SEEDS, HELD_OUT_SEEDS + 8)), np.random.default_rng(1), crop=0)
         self.held_out_closer = self._batch(CLOSER_HELD_OUT, np.random.default_rng(1), crop=0, closer_share=1.0)
-        bilinear = F.interpolate(self.held_out[1], scale_factor=4, mode="bilinear", align_corners=False).clamp(-1, 1)
+        bilinear = F.interpolate(self.held_out[1], size=FRAME[::-1], mode="bilinear", align_corners=False).clamp(-1, 1)
         self.bilinear_psnr = round(float(10 * np.log10(4 / F.mse_loss(bilinear, self.held_out[0]).item())), 2)  # the floor
 
     @torch.no_grad()
@@ -141,7 +146,7 @@ class _Upscaling(_Task):
             layout = LayoutTensors(torch.stack([layout.weights[b, :, ys, xs] for b, (ys, xs) in enumerate(pieces)]),
                                    torch.stack([layout.coords[b, :, :, ys, xs] for b, (ys, xs) in enumerate(pieces)]),
                                    layout.nouns, layout.colors)
-        return pixels, F.avg_pool2d(pixels, 4), layout, torch.stack(settings), torch.tensor(times)
+        return pixels, F.avg_pool2d(pixels, 4 // self.options.patch), layout, torch.stack(settings), torch.tensor(times)
 
     def _loss(self, batch: tuple, noise_levels: torch.Tensor, generator: torch.Generator | None,
               weighted: bool = False) -> tuple[torch.Tensor, float]:
@@ -197,7 +202,7 @@ def world_samples(seeds: list[int], rng: np.random.Generator, nouns: dict, setti
 
 
 class _Keyframes(_Task):
-    """The keyframe model's task: a clip's frame at a random time, made 4x smaller (area-averaged, 64x36),
+    """The keyframe model's task: a clip's frame at a random time, made small (area-averaged to 64x36 x `patch`),
     denoised given its layout, setting and time of day (x0-prediction, min-SNR weights clamped to [0.5, 5]).
 
     Two levers on what it learns of the layout (`V3Options`): `layout_dropout`, the share of samples given an
@@ -219,10 +224,10 @@ class _Keyframes(_Task):
         if dropout > 0:  # drawn only when used, so a run without it sees the data it always did
             layouts = [[] if dropped else layout for layout, dropped in zip(layouts, rng.uniform(size=len(layouts)) < dropout)]
         pixels = torch.tensor(np.stack(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
-        return F.avg_pool2d(pixels, 4), rasterise(layouts), torch.stack(settings), torch.tensor(times)
+        return F.avg_pool2d(pixels, 4 // self.options.patch), rasterise(layouts, self.module.frame_size), torch.stack(settings), torch.tensor(times)
 
     def _loss(self, batch: tuple, generator: torch.Generator, pixel_weights=None) -> torch.Tensor:
-        """`pixel_weights(inside)`: the loss's weight of each pixel from how much of it entities cover (B, 1, 36, 64)."""
+        """`pixel_weights(inside)`: the loss's weight of each pixel from how much of it entities cover (B, 1, H, W)."""
         small, layout, settings, times = batch
         inside = layout.covered()
         return denoising_loss(self.scheduler, small, lambda noisy, t: self.module(noisy, t, layout, settings, times), generator,
@@ -402,6 +407,10 @@ def train_v3(options: V3Options, run_dir: str | Path, *, resume: bool = True, pr
         exported = load_v3(options.model, options.start_from)
         if exported.config.channels != model.config.channels:
             raise ValueError(f"{options.start_from} has widths {exported.config.channels}, this run {model.config.channels}")
+        if options.model == "v3-keyframe" and exported.config.patch != options.patch:
+            if exported.config.patch != 1:
+                raise ValueError(f"{options.start_from} draws patch {exported.config.patch}, this run patch {options.patch}")
+            exported = exported.patched(options.patch)  # starts as the 64x36 model does, at the larger size
         model.load_state_dict(exported.state_dict())
         step, seconds = exported.config.extra.get("steps", 0), float(exported.config.extra.get("train_seconds", 0))
 
@@ -476,7 +485,8 @@ def _model_of(options: dict, extra: dict | None = None):
     from renderers.tiny.v3 import models
 
     cls, config = (getattr(models, name) for name in MODEL_CLASSES[options["model"]])
-    return cls(config(channels=tuple(options["channels"]), norm_groups=options["norm_groups"], extra=extra or {}))
+    patch = {"patch": options.get("patch", 1)} if options["model"] != "v3-infill" else {}  # runs before it had none: 1
+    return cls(config(channels=tuple(options["channels"]), norm_groups=options["norm_groups"], extra=extra or {}, **patch))
 
 
 def load_v3(model: str, path: str | Path):
@@ -499,11 +509,13 @@ def load_v3(model: str, path: str | Path):
 def write_untrained_weights(directory: str | Path, *, seed: int = 0, infill: bool = True,
                             keyframe: tuple[int, ...] = CHANNELS["v3-keyframe"],
                             upscaler: tuple[int, ...] = CHANNELS["v3-upscaler"],
-                            infill_channels: tuple[int, ...] = CHANNELS["v3-infill"], norm_groups: int = 16) -> Path:
+                            infill_channels: tuple[int, ...] = CHANNELS["v3-infill"], norm_groups: int = 16,
+                            patch: int = 1) -> Path:
     """Randomly initialised v3 weights (by default of the shipped architecture and size) in `directory`, in the
     files and formats the exports write, with the shipped vocabulary beside them: for tests (small widths)
     and cost benchmarks (a model's time does not depend on its weights' values). Seeded, so the same call
-    writes the same files; `infill=False` leaves the infill model out. Each last convolution that starts at
+    writes the same files; `infill=False` leaves the infill model out; `patch` is the keyframe model's and the
+    upscaler's (2: small frames of 128x72). Each last convolution that starts at
     zero (the upscaler's, the infill model's) is drawn small instead, as if trained."""
     import shutil
 
@@ -514,7 +526,8 @@ def write_untrained_weights(directory: str | Path, *, seed: int = 0, infill: boo
     made = {"v3-keyframe": keyframe, "v3-upscaler": upscaler} | ({"v3-infill": infill_channels} if infill else {})
     for k, (name, channels) in enumerate(made.items()):
         torch.manual_seed(seed + k)
-        model = _model_of({"model": name, "channels": channels, "norm_groups": min(norm_groups, channels[0])}, {"untrained": True})
+        model = _model_of({"model": name, "channels": channels, "norm_groups": min(norm_groups, channels[0]), "patch": patch},
+                          {"untrained": True})
         model.setting_table.normal_()
         if name != "v3-keyframe":
             for p in model.unet.conv_out.parameters():
